@@ -1,0 +1,233 @@
+/**
+ * Runs a Pulumi program under the SDK's mock runtime with a stack's real config and
+ * captures every resource it registers (the awsx pattern, see pulumi-azure.md).
+ *
+ * The CLI applies `Pulumi.yaml` config defaults; the SDK does not. So this harness reads
+ * the project's declared defaults and overlays the stack file, exactly as `pulumi up` would.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    /** URN of the parent as the mock saw it; undefined for top-level resources. */
+    parent?: string;
+    provider?: string;
+    urn: string;
+    id: string;
+    state: Record<string, unknown>;
+}
+
+export interface InvokeCall {
+    token: string;
+    args: Record<string, unknown>;
+}
+
+export interface MockHooks {
+    /** Return extra state for a resource (merged over its inputs). */
+    newResource?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
+    /** Return the result of an invoke; undefined falls back to the defaults below. */
+    call?: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined;
+}
+
+export interface RunOptions {
+    /** Directory holding the project's Pulumi.yaml. */
+    projectDir: string;
+    /** Stack name; `Pulumi.<stack>.yaml` is loaded from projectDir when it exists. */
+    stack: string;
+    /** Config overrides, keyed `namespace:key`, applied after the stack file (values as the CLI stores them). */
+    configOverrides?: Record<string, unknown>;
+    /** Keys (`namespace:key`) to drop from the loaded config. */
+    configRemovals?: string[];
+    /** Keys to mark as secret in addition to those the stack file marks `secure:`. */
+    secretKeys?: string[];
+    hooks?: MockHooks;
+    /** The program: the same function the stack's index.ts exports. */
+    program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+}
+
+export interface RunResult {
+    resources: RegisteredResource[];
+    invokes: InvokeCall[];
+    /** Resolved outputs (secrets unwrapped). */
+    outputs: Record<string, unknown>;
+    /** Names of outputs that were secret. */
+    secretOutputs: string[];
+    /** The config the run saw, as strings (the CLI passes every value as a string). */
+    config: Record<string, string>;
+}
+
+/** Name inputs per resource type: the mock maps them to `state.name` so `x.name` resolves. */
+const NAME_INPUTS = [
+    "name",
+    "resourceGroupName",
+    "vaultName",
+    "registryName",
+    "resourceName",
+    "workspaceName",
+    "secretName",
+    "publicIpAddressName",
+    "identityName",
+    "federatedIdentityCredentialResourceName",
+];
+
+export const MOCK_TENANT_ID = "00000000-0000-0000-0000-00000000aaaa";
+export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000bbbb";
+export const MOCK_DEPLOYER_OBJECT_ID = "00000000-0000-0000-0000-00000000cccc";
+/** A kubeconfig whose content tests can search for in plain outputs. */
+export const MOCK_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers:\n- name: mock\n  user:\n    token: MOCK-KUBE-TOKEN-do-not-leak\n";
+
+interface ProjectConfigDecl {
+    type?: string;
+    default?: unknown;
+    description?: string;
+    secret?: boolean;
+}
+
+/** Reads `Pulumi.yaml` and returns the project name and its declared config. */
+export function readProject(projectDir: string): { name: string; config: Record<string, ProjectConfigDecl> } {
+    const doc = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        config?: Record<string, ProjectConfigDecl | string | number | boolean>;
+    };
+    const config: Record<string, ProjectConfigDecl> = {};
+    for (const [k, v] of Object.entries(doc.config ?? {})) {
+        config[k] = typeof v === "object" && v !== null ? (v as ProjectConfigDecl) : { default: v };
+    }
+    return { name: doc.name, config };
+}
+
+function qualify(project: string, key: string): string {
+    return key.includes(":") ? key : `${project}:${key}`;
+}
+
+function asConfigString(v: unknown): string {
+    return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** Loads declared defaults, then the stack file, as the CLI would hand them to the program. */
+export function loadStackConfig(
+    projectDir: string,
+    stack: string,
+): { project: string; config: Record<string, string>; secretKeys: string[] } {
+    const project = readProject(projectDir);
+    const out: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [k, decl] of Object.entries(project.config)) {
+        if (decl.default !== undefined) out[qualify(project.name, k)] = asConfigString(decl.default);
+    }
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(stackFile)) {
+        const doc = YAML.parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> };
+        for (const [k, v] of Object.entries(doc.config ?? {})) {
+            const key = qualify(project.name, k);
+            if (v && typeof v === "object" && "secure" in (v as Record<string, unknown>)) {
+                // Encrypted values cannot be decrypted offline; tests supply them via configOverrides.
+                secretKeys.push(key);
+                continue;
+            }
+            out[key] = asConfigString(v);
+        }
+    }
+    return { project: project.name, config: out, secretKeys };
+}
+
+async function resolve<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
+    const value = await new Promise<T>((r) => o.apply((v) => { r(v); return v; }));
+    const secret = await (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+    return { value, secret };
+}
+
+/** Runs `program` under mocks with the stack's config and returns what it registered. */
+export async function runProgram(opts: RunOptions): Promise<RunResult> {
+    const loaded = loadStackConfig(opts.projectDir, opts.stack);
+    const config = { ...loaded.config };
+    for (const k of opts.configRemovals ?? []) delete config[qualify(loaded.project, k)];
+    for (const [k, v] of Object.entries(opts.configOverrides ?? {})) config[qualify(loaded.project, k)] = asConfigString(v);
+    const secretKeys = [...loaded.secretKeys, ...(opts.secretKeys ?? []).map((k) => qualify(loaded.project, k))];
+
+    const resources: RegisteredResource[] = [];
+    const invokes: InvokeCall[] = [];
+    const mocks: pulumi.runtime.Mocks = {
+        newResource(args) {
+            const extra = opts.hooks?.newResource?.(args);
+            const state: Record<string, unknown> = { ...args.inputs };
+            const nameInput = NAME_INPUTS.map((k) => args.inputs[k]).find((v) => typeof v === "string");
+            state.name = nameInput ?? args.name;
+            if (args.type === "pulumi:pulumi:StackReference") {
+                state.outputs = extra?.outputs ?? {};
+            }
+            Object.assign(state, extra ?? {});
+            const id = typeof state.id === "string" ? state.id : `${args.name}-id`;
+            resources.push({
+                type: args.type,
+                name: args.name,
+                inputs: args.inputs as Record<string, unknown>,
+                urn: `urn:pulumi:${opts.stack}::${loaded.project}::${args.type}::${args.name}`,
+                id,
+                state,
+                provider: args.provider,
+            });
+            return { id, state };
+        },
+        call(args) {
+            invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
+            const custom = opts.hooks?.call?.(args);
+            if (custom) return custom;
+            switch (args.token) {
+                case "azure-native:authorization:getClientConfig":
+                    return {
+                        clientId: "mock-client-id",
+                        objectId: MOCK_DEPLOYER_OBJECT_ID,
+                        subscriptionId: MOCK_SUBSCRIPTION_ID,
+                        tenantId: MOCK_TENANT_ID,
+                    };
+                case "azure-native:containerservice:listManagedClusterUserCredentials":
+                    return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(MOCK_KUBECONFIG).toString("base64") }] };
+                default:
+                    return args.inputs as Record<string, unknown>;
+            }
+        },
+    };
+    await pulumi.runtime.setMocks(mocks, loaded.project, opts.stack, false);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    const ret = await opts.program();
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [k, v] of Object.entries(ret ?? {})) {
+        if (pulumi.Output.isInstance(v)) {
+            const r = await resolve(v as pulumi.Output<unknown>);
+            outputs[k] = r.value;
+            if (r.secret) secretOutputs.push(k);
+        } else {
+            outputs[k] = v;
+        }
+    }
+    // Let every registration settle so the capture is complete.
+    await new Promise((r) => setTimeout(r, 0));
+    return { resources, invokes, outputs, secretOutputs, config };
+}
+
+/** Resource type → count, sorted, for inventories in notes and assertions. */
+export function inventory(resources: RegisteredResource[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function byType(resources: RegisteredResource[], type: string): RegisteredResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+export function one(resources: RegisteredResource[], type: string, name?: string): RegisteredResource {
+    const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+    if (found.length !== 1) {
+        throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((f) => f.name).join(", ")}`);
+    }
+    return found[0];
+}
