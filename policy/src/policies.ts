@@ -1,0 +1,26 @@
+/**
+ * Every Phoenix policy, in one list. `index.ts` hands this to `new PolicyPack(...)`; tests import
+ * it from here (constructing the pack starts the analyzer's gRPC server).
+ */
+import type { Policies } from "@pulumi/policy";
+import { aksPolicies } from "./aks";
+import { appInsightsPolicies } from "./app-insights";
+import { helmReleasePolicies } from "./helm-releases";
+import { keyVaultPolicies } from "./key-vault";
+import { registryPolicies } from "./registry";
+import { roleAssignmentPolicies } from "./role-assignments";
+import { routerPolicies } from "./router";
+import { tagPolicies } from "./tags";
+
+export const policies: Policies = [
+    ...registryPolicies,
+    ...keyVaultPolicies,
+    ...aksPolicies,
+    ...appInsightsPolicies,
+    ...roleAssignmentPolicies,
+    ...tagPolicies,
+    ...helmReleasePolicies,
+    ...routerPolicies,
+];
+
+export const PACK_NAME = "phoenix";
