@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build and push the service image inside the registry (`az acr build`: no Docker daemon needed).
+# Runs anywhere `az` is logged in. Environment:
+#   ACR_NAME, IMAGE_REPOSITORY, RELEASE_VERSION (semver, never "latest"), DOCKERFILE, BUILD_CONTEXT
+set -euo pipefail
+
+: "${ACR_NAME:?set ACR_NAME to the registry name}"
+: "${IMAGE_REPOSITORY:?set IMAGE_REPOSITORY}"
+: "${RELEASE_VERSION:?set RELEASE_VERSION}"
+: "${DOCKERFILE:=app/Dockerfile}"
+: "${BUILD_CONTEXT:=app}"
+
+if ! [[ "$RELEASE_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
+  echo "RELEASE_VERSION must be a semver version, got '$RELEASE_VERSION'" >&2
+  exit 2
+fi
+
+az acr build \
+  --registry "$ACR_NAME" \
+  --image "$IMAGE_REPOSITORY:$RELEASE_VERSION" \
+  --file "$DOCKERFILE" \
+  "$BUILD_CONTEXT"
