@@ -8,7 +8,7 @@
  * weights read with its `canaryWeights`, and "same host/path/pathType" decided by its admission
  * webhook (`admitIngress`) rather than re-encoded here.
  */
-import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import {
     admitIngress,
     ANNOTATIONS,
@@ -23,7 +23,7 @@ import {
 } from "../../release-engine/src/model/routing";
 import { stackPolicy, TYPES } from "./define";
 import { releaseName } from "./helm-releases";
-import { asNumber, asString, at, isRecord, Props, show } from "./util";
+import { asNumber, asString, at, isRecord, isUnknownValueError, Props, show } from "./util";
 
 interface RouterConfig {
     ingressClass: string;
@@ -61,7 +61,7 @@ export function stackIngresses(resources: PolicyResource[], ingressClass: string
             rules = rulesFromKubernetesIngress(withName, index, namespace);
         } catch (e) {
             // An unknown value during preview must reach the SDK (it downgrades the policy).
-            if (e instanceof UnknownValueError) throw e;
+            if (isUnknownValueError(e)) throw e;
             out.push({ resource: r, rules: [], error: e instanceof Error ? e.message : String(e) });
             return;
         }

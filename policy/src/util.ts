@@ -7,7 +7,16 @@
  * catches it and reports the policy as advisory ("can't run during preview"). So these
  * helpers never catch errors: swallowing that error would turn "unknown" into "compliant".
  */
+import * as policySdk from "@pulumi/policy";
 import type { PolicyConfigSchema, StackValidationArgs, ResourceValidationArgs } from "@pulumi/policy";
+
+// The SDK exports UnknownValueError at runtime but its typings strip it (marked @internal).
+const UnknownValueErrorClass = (policySdk as unknown as { UnknownValueError: new (...args: never[]) => Error }).UnknownValueError;
+
+/** The error the preview proxy throws when a policy reads an unknown value. */
+export function isUnknownValueError(e: unknown): e is Error {
+    return e instanceof UnknownValueErrorClass;
+}
 
 export type Props = Record<string, unknown>;
 
