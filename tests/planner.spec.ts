@@ -1,0 +1,269 @@
+/**
+ * Planner properties (fast-check): random states, intents, check failures at random steps and
+ * crashes at random steps. Every transition is checked against the routing model in every order
+ * its object changes can take effect (safety.ts).
+ */
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import { validateReleaseState, type ReleaseState, type SlotName, type SlotState } from "../release-engine/src/model/release-state";
+import { describeState, findLive, finalRecord, plan, recoverySteps, sameState } from "../release-engine/src/planner/plan";
+import { configurations, productionViolations, readyRange } from "../release-engine/src/planner/safety";
+import type { EngineRecord, Intent, Step } from "../release-engine/src/planner/types";
+
+const SETTINGS = { appName: "calculator", host: "phoenix.example.com", headerName: "canary" };
+const OPTS = { defaultReplicas: 2 };
+const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "2.0.0-rc.1"];
+
+/** Applies a transition, asserting the safety properties; returns the new record. */
+function transition(from: EngineRecord, to: Step, trace: string[]): EngineRecord {
+    trace.push(`${to.name}: ${to.description} → ${describeState(to.record.state)}`);
+    if (to.record.state) validateReleaseState(to.record.state);
+    const v = productionViolations(from.state, to.record.state, SETTINGS);
+    assert.deepEqual(v.slice(0, 1), [], `production broken during "${to.name}":\n${trace.join("\n")}`);
+    const a = from.state;
+    const b = to.record.state;
+    if (a && b) {
+        const la = findLive(a)!;
+        const lb = findLive(b)!;
+        if (la !== lb) {
+            const need = a.slots[la].replicas ?? 1;
+            assert.ok((a.slots[lb].replicas ?? 0) >= need, `${lb} took production with fewer replicas than ${la}:\n${trace.join("\n")}`);
+            assert.equal(b.slots[lb].version, a.slots[lb].version, "a switch changes no version");
+        }
+        for (const slot of ["blue", "green"] as SlotName[]) {
+            if (b.slots[slot].role === "candidate") assert.notEqual(slot, lb, "the candidate is never live");
+        }
+        if (b.slots[lb] !== undefined && a.slots[lb].role === "live") {
+            assert.equal(b.slots[lb].version, a.slots[lb].version, `the live slot's version never changes in place:\n${trace.join("\n")}`);
+        }
+    }
+    return to.record;
+}
+
+interface Run {
+    record: EngineRecord;
+    outcome: "done" | "noop" | "blocked" | "invalid" | "failed" | "crashed";
+    notes: string[];
+    trace: string[];
+}
+
+/** Runs an intent like the engine does: apply steps; a failing check triggers recovery; a crash stops. */
+function run(start: EngineRecord, intent: Intent, failAt?: number, crashAt?: number): Run {
+    const p = plan(start, intent, OPTS);
+    const trace: string[] = [`start: ${describeState(start.state)} op=${JSON.stringify(start.operation ?? null)}`, `intent ${JSON.stringify(intent)}`];
+    if (p.outcome === "blocked" || p.outcome === "invalid" || p.outcome === "noop") {
+        return { record: start, outcome: p.outcome, notes: p.notes, trace };
+    }
+    let cur = start;
+    for (let i = 0; i < p.steps.length; i++) {
+        const s = p.steps[i];
+        cur = transition(cur, s, trace);
+        if (crashAt === i) return { record: cur, outcome: "crashed", notes: p.notes, trace };
+        if (failAt === i && s.checks.length > 0 && s.recoverOnFailure) {
+            for (const r of recoverySteps(cur)) cur = transition(cur, r, trace);
+            return { record: cur, outcome: "failed", notes: p.notes, trace };
+        }
+    }
+    return { record: cur, outcome: "done", notes: p.notes, trace };
+}
+
+const version = fc.constantFrom(...VERSIONS);
+const replicas = fc.integer({ min: 1, max: 3 });
+const slotOf = (role: SlotState["role"], allowAbsent: boolean) =>
+    role === "absent" && allowAbsent ? fc.constant<SlotState>({ role: "absent" }) : fc.record({ role: fc.constant(role), version, replicas });
+
+/** Any valid state a user or a crash could leave behind (without an operation record). */
+const anyState: fc.Arbitrary<ReleaseState> = fc
+    .tuple(fc.constantFrom<SlotName>("blue", "green"), fc.constantFrom<SlotState["role"]>("candidate", "standby", "absent"))
+    .chain(([live, otherRole]) => {
+        const o: SlotName = live === "blue" ? "green" : "blue";
+        const role = o === "blue" && otherRole === "absent" ? "standby" : otherRole;
+        return fc.tuple(slotOf("live", false), slotOf(role, true)).map(([l, s]) => {
+            const slots = { [live]: l, [o]: s } as Record<SlotName, SlotState>;
+            return { slots };
+        });
+    })
+    .filter((s) => {
+        try {
+            validateReleaseState(s);
+            return true;
+        } catch {
+            return false;
+        }
+    });
+
+const intentArb: fc.Arbitrary<Intent> = fc.oneof(
+    version.map((v) => ({ kind: "release" as const, version: v })),
+    version.map((v) => ({ kind: "deploy" as const, version: v })),
+    fc.constant({ kind: "promote" as const }),
+    fc.constant({ kind: "rollback" as const }),
+    fc.constant({ kind: "abort" as const }),
+);
+
+/** Records reachable by the engine: random histories from nothing, with failures and crashes. */
+const reachableRecord: fc.Arbitrary<EngineRecord> = fc
+    .array(fc.tuple(intentArb, fc.option(fc.nat(4), { nil: undefined }), fc.option(fc.nat(4), { nil: undefined })), { maxLength: 6 })
+    .map((history) => {
+        let rec: EngineRecord = { state: null };
+        for (const [intent, failAt, crashAt] of history) rec = run(rec, intent, failAt, crashAt).record;
+        return rec;
+    });
+
+const anyRecord = fc.oneof(reachableRecord, anyState.map((state) => ({ state }) as EngineRecord));
+
+describe("planner: safety model", () => {
+    it("a rolling version change keeps the old pods until new ones are ready", () => {
+        const a = validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } });
+        const b = validateReleaseState({ slots: { blue: { role: "live", version: "1.1.0", replicas: 2 }, green: { role: "absent" } } });
+        assert.deepEqual(readyRange(a, b, "blue"), [2, 3, 4]);
+        assert.deepEqual(readyRange(a, b, "green"), [0]);
+        assert.equal(configurations(a, b).length, 6);
+    });
+
+    it("detects the seed's unsafe orderings (the checker can fail)", () => {
+        // Switching to a green that has no pods yet: production falls back... to blue, which is being scaled to zero.
+        const a = validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } });
+        const b: ReleaseState = { slots: { blue: { role: "standby", version: "1.0.0", replicas: 0 }, green: { role: "live", version: "1.1.0", replicas: 2 } } };
+        assert.ok(productionViolations(a, b, SETTINGS).some((v) => v.problem.startsWith("503")));
+        // Flipping the weight to a green with zero ready endpoints while blue is fine is safe (silent fallback).
+        const c: ReleaseState = { slots: { blue: { role: "standby", version: "1.0.0", replicas: 2 }, green: { role: "live", version: "1.1.0", replicas: 2 } } };
+        assert.deepEqual(productionViolations(a, c, SETTINGS), []);
+    });
+});
+
+describe("planner: properties", function () {
+    this.timeout(15000);
+
+    it("every step of every intent, with failures at random steps, is safe in every ordering", () => {
+        fc.assert(
+            fc.property(anyRecord, intentArb, fc.option(fc.nat(4), { nil: undefined }), (rec, intent, failAt) => {
+                run(rec, intent, failAt);
+            }),
+            { numRuns: 400 },
+        );
+    });
+
+    it("a rejected or aborted release leaves the environment exactly as before it began", () => {
+        fc.assert(
+            fc.property(anyRecord, version, fc.nat(3), (rec, v, failAt) => {
+                const before = rec.operation?.kind === "release" ? rec.operation.before : rec.state;
+                const r = run(rec, { kind: "release", version: v }, failAt);
+                if (r.outcome === "failed") {
+                    assert.ok(sameState(r.record.state, before), r.trace.join("\n"));
+                    assert.equal(r.record.operation, undefined);
+                }
+                const d = run(rec, { kind: "deploy", version: v });
+                if (d.outcome === "done") {
+                    const a = run(d.record, { kind: "abort" });
+                    assert.ok(sameState(a.record.state, before), a.trace.join("\n"));
+                    assert.equal(a.record.operation, undefined);
+                }
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("a successful release makes the non-live slot live at the live slot's replicas and keeps the old live as standby", () => {
+        fc.assert(
+            fc.property(anyRecord, version, (rec, v) => {
+                const r = run(rec, { kind: "release", version: v });
+                if (r.outcome !== "done") return;
+                const s = r.record.state!;
+                const live = findLive(s)!;
+                assert.equal(s.slots[live].version, v);
+                assert.equal(r.record.operation, undefined);
+                const prev = rec.operation?.kind === "release" ? rec.operation.before : rec.state;
+                if (prev) {
+                    const prevLive = findLive(prev)!;
+                    assert.notEqual(live, prevLive, "the candidate is the non-live slot");
+                    assert.deepEqual(s.slots[prevLive], { role: "standby", version: prev.slots[prevLive].version, replicas: prev.slots[prevLive].replicas });
+                    assert.equal(s.slots[live].replicas, prev.slots[prevLive].replicas);
+                }
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("re-running any intent after a crash at any step converges to the uninterrupted result", () => {
+        fc.assert(
+            fc.property(anyRecord, intentArb, fc.nat(4), (rec, anyIntent, crashAt) => {
+                // The pipeline's rollback names the release it undoes, which makes it idempotent.
+                const live = findLive(rec.state);
+                const pending = rec.operation?.kind === "release" ? rec.operation.version : undefined;
+                const intent: Intent =
+                    anyIntent.kind === "rollback" && live ? { kind: "rollback", version: pending ?? rec.state!.slots[live].version } : anyIntent;
+                const straight = run(rec, intent);
+                const crashed = run(rec, intent, undefined, crashAt);
+                if (crashed.outcome !== "crashed") return;
+                const resumed = run(crashed.record, intent);
+                assert.ok(
+                    sameState(resumed.record.state, straight.record.state) &&
+                        JSON.stringify(resumed.record.operation ?? null) === JSON.stringify(straight.record.operation ?? null),
+                    `straight: ${describeState(straight.record.state)}\nresumed: ${describeState(resumed.record.state)}\n${resumed.trace.join("\n")}`,
+                );
+                // And once done, running it again changes nothing.
+                const again = plan(resumed.record, intent, OPTS);
+                assert.ok(
+                    sameState(finalRecord(resumed.record, again).state, resumed.record.state) || again.outcome === "blocked",
+                    `running ${JSON.stringify(intent)} again changed the state:\n${resumed.trace.join("\n")}`,
+                );
+            }),
+            { numRuns: 400 },
+        );
+    });
+
+    it("releasing the live version is a no-op; a release over a pending candidate replaces it and says so", () => {
+        fc.assert(
+            fc.property(anyRecord, (rec) => {
+                const live = findLive(rec.state);
+                if (live && !rec.operation) {
+                    const p = plan(rec, { kind: "release", version: rec.state!.slots[live].version! }, OPTS);
+                    assert.equal(p.outcome, "noop");
+                    assert.equal(p.steps.length, 0);
+                }
+                const op = rec.operation;
+                if (op?.kind === "release" && rec.state && findLive(rec.state) !== op.slot) {
+                    const liveVersion = rec.state.slots[findLive(rec.state)!].version;
+                    const other = VERSIONS.find((v) => v !== op.version && v !== liveVersion)!;
+                    const p = plan(rec, { kind: "release", version: other }, OPTS);
+                    assert.equal(p.outcome, "apply");
+                    assert.ok(p.notes.join("\n").includes(`replacing pending candidate ${op.version} in ${op.slot} with ${other}`), p.notes.join("\n"));
+                    assert.equal(p.steps[0].record.state!.slots[op.slot].version, other);
+                }
+            }),
+            { numRuns: 300 },
+        );
+    });
+});
+
+describe("planner: examples", () => {
+    const blueLive: EngineRecord = { state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 3 }, green: { role: "absent" } } }) };
+
+    it("the first release puts blue live; a failed first release leaves nothing", () => {
+        const r = run({ state: null }, { kind: "release", version: "1.0.0" });
+        assert.equal(r.outcome, "done");
+        assert.deepEqual(r.record.state!.slots.blue, { role: "live", version: "1.0.0", replicas: 2 });
+        const f = run({ state: null }, { kind: "release", version: "1.0.0" }, 0);
+        assert.equal(f.outcome, "failed");
+        assert.equal(f.record.state, null);
+    });
+
+    it("release: deploy candidate (gated), promote, complete", () => {
+        const p = plan(blueLive, { kind: "release", version: "1.1.0" }, OPTS);
+        assert.deepEqual(p.steps.map((s) => s.name), ["deploy-candidate", "promote", "complete"]);
+        assert.deepEqual(p.steps[0].checks.map((c) => c.kind), ["slot-ready", "gates"]);
+        assert.deepEqual(p.steps[0].record.state!.slots.green, { role: "candidate", version: "1.1.0", replicas: 3 });
+        assert.deepEqual(p.steps[1].checks.map((c) => c.kind), ["production"]);
+    });
+
+    it("rollback switches to the standby; rollback with nothing standing by is blocked; bad versions are invalid", () => {
+        const done = run(blueLive, { kind: "release", version: "1.1.0" }).record;
+        const rb = run(done, { kind: "rollback" });
+        assert.equal(findLive(rb.record.state), "blue");
+        assert.equal(rb.record.state!.slots.green.role, "standby");
+        assert.equal(plan(blueLive, { kind: "rollback" }, OPTS).outcome, "blocked");
+        assert.equal(plan(blueLive, { kind: "release", version: "v1" }, OPTS).outcome, "invalid");
+        assert.equal(plan(blueLive, { kind: "promote" }, OPTS).outcome, "blocked");
+        assert.equal(plan(done, { kind: "rollback", version: "1.0.0" }, OPTS).outcome, "noop");
+    });
+});
