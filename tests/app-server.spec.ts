@@ -41,7 +41,7 @@ describe("app: HTTP server on loopback", () => {
 
         const byHeader = await post(`${base}/api/calculation`, undefined, { number: "360" });
         assert.equal(byHeader.status, 200);
-        assert.deepEqual((await byHeader.json()).factors, [2, 2, 2, 3, 3, 5]);
+        assert.deepEqual(((await byHeader.json()) as { factors: number[] }).factors, [2, 2, 2, 3, 3, 5]);
     });
 
     const badInputs: Array<[string, string | undefined, Record<string, string>, RegExp]> = [
