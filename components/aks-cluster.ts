@@ -1,0 +1,190 @@
+/**
+ * The environment's AKS cluster: managed identity, Entra ID with Azure RBAC, OIDC issuer and
+ * workload identity, Container Insights, an autoscaling System pool, AcrPull for the kubelet on the
+ * shared registry, AKS RBAC roles for the principals that deploy to it, and a Kubernetes provider
+ * built from the cluster's user credentials (the kubeconfig is a secret everywhere).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as k8s from "@pulumi/kubernetes";
+import { clusterNameProblem, resourceGroupNameProblem } from "./naming";
+import { assignRole, AksRbacRoleName, AksRbacRoles, Grantee } from "./role-assignment";
+import { decodeKubeconfig, KubeloginMode, withKubeloginMode } from "./kubeconfig";
+
+export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
+export type UpgradeChannel = (typeof UPGRADE_CHANNELS)[number];
+export const NODE_OS_UPGRADE_CHANNELS = ["None", "Unmanaged", "NodeImage", "SecurityPatch"] as const;
+export type NodeOsUpgradeChannel = (typeof NODE_OS_UPGRADE_CHANNELS)[number];
+export const AKS_SKU_TIERS = ["Free", "Standard"] as const;
+export type AksSkuTier = (typeof AKS_SKU_TIERS)[number];
+
+/** `1.33` or `1.33.2`. */
+export const KUBERNETES_VERSION = /^\d+\.\d+(\.\d+)?$/;
+
+/** The Container Insights addon key and its config key (a free-form map: a typo compiles). */
+export const OMS_AGENT_ADDON = "omsagent";
+export const OMS_WORKSPACE_KEY = "logAnalyticsWorkspaceResourceID";
+
+export interface SystemPoolArgs {
+    /** Pool name: 1–12 lower-case letters and digits, starting with a letter. */
+    name: string;
+    vmSize: string;
+    minCount: number;
+    maxCount: number;
+    osDiskSizeGB?: number;
+    availabilityZones?: string[];
+}
+
+export interface ClusterGrant extends Grantee {
+    /** AKS RBAC role on the cluster scope. */
+    role: AksRbacRoleName;
+}
+
+export interface AksClusterArgs {
+    resourceGroupName: pulumi.Input<string>;
+    location: pulumi.Input<string>;
+    clusterName: string;
+    dnsPrefix: string;
+    /** Resource group AKS creates for nodes, load balancer and disks. */
+    nodeResourceGroupName: string;
+    kubernetesVersion: string;
+    upgradeChannel: UpgradeChannel;
+    nodeOsUpgradeChannel: NodeOsUpgradeChannel;
+    skuTier: AksSkuTier;
+    systemPool: SystemPoolArgs;
+    /** Entra tenant for the AAD profile. */
+    tenantId: pulumi.Input<string>;
+    /** Entra groups that get cluster-admin through the AAD profile. */
+    adminGroupObjectIds: string[];
+    /** Turns off local (certificate) accounts; every client then needs kubelogin. */
+    disableLocalAccounts: boolean;
+    /** Resource id of the Log Analytics workspace for Container Insights. */
+    logAnalyticsWorkspaceResourceId: pulumi.Input<string>;
+    /** Resource id of the registry the kubelet pulls from (AcrPull for the kubelet identity). */
+    registryId: pulumi.Input<string>;
+    /** AKS RBAC role assignments on the cluster. The Kubernetes provider waits for all of them. */
+    clusterGrants: ClusterGrant[];
+    /** How the exported kubeconfig logs in (kubelogin); see kubeconfig.ts. */
+    kubeloginMode: KubeloginMode;
+    tags: Record<string, string>;
+}
+
+export class AksCluster extends pulumi.ComponentResource {
+    public readonly cluster: containerservice.ManagedCluster;
+    public readonly clusterName: pulumi.Output<string>;
+    /** Control-plane (system-assigned) identity's principal id. */
+    public readonly principalId: pulumi.Output<string>;
+    /** Kubelet identity's object id (the principal that pulls images). */
+    public readonly kubeletObjectId: pulumi.Output<string>;
+    public readonly oidcIssuerUrl: pulumi.Output<string>;
+    public readonly nodeResourceGroup: pulumi.Output<string>;
+    /** Secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly provider: k8s.Provider;
+
+    constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("phoenix:aks:AksCluster", name, {}, opts);
+        const errors: { propertyPath: string; reason: string }[] = [];
+        const add = (propertyPath: string, reason: string | undefined) => reason && errors.push({ propertyPath, reason });
+        add("clusterName", clusterNameProblem(args.clusterName));
+        add("nodeResourceGroupName", resourceGroupNameProblem(args.nodeResourceGroupName));
+        if (!/^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/.test(args.dnsPrefix)) add("dnsPrefix", `expected 2–54 letters, digits or hyphens, got "${args.dnsPrefix}"`);
+        if (!KUBERNETES_VERSION.test(args.kubernetesVersion)) add("kubernetesVersion", `expected <major>.<minor>[.<patch>], got "${args.kubernetesVersion}"`);
+        if (!(UPGRADE_CHANNELS as readonly string[]).includes(args.upgradeChannel)) add("upgradeChannel", `expected one of ${UPGRADE_CHANNELS.join(", ")}, got "${args.upgradeChannel}"`);
+        const pool = args.systemPool;
+        if (!/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) add("systemPool.name", `expected 1–12 lower-case letters and digits starting with a letter, got "${pool.name}"`);
+        if (!Number.isInteger(pool.minCount) || pool.minCount < 1) add("systemPool.minCount", `expected an integer ≥ 1 (a System pool cannot scale to zero), got ${pool.minCount}`);
+        if (!Number.isInteger(pool.maxCount) || pool.maxCount > 1000) add("systemPool.maxCount", `expected an integer ≤ 1000, got ${pool.maxCount}`);
+        if (pool.minCount > pool.maxCount) add("systemPool", `expected minCount ≤ maxCount, got ${pool.minCount} > ${pool.maxCount}`);
+        if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid AksCluster "${name}"`, errors });
+
+        this.cluster = new containerservice.ManagedCluster(
+            `${name}-cluster`,
+            {
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                resourceName: args.clusterName,
+                dnsPrefix: args.dnsPrefix,
+                nodeResourceGroup: args.nodeResourceGroupName,
+                kubernetesVersion: args.kubernetesVersion,
+                autoUpgradeProfile: { upgradeChannel: args.upgradeChannel, nodeOSUpgradeChannel: args.nodeOsUpgradeChannel },
+                sku: { name: "Base", tier: args.skuTier },
+                identity: { type: "SystemAssigned" },
+                enableRBAC: true,
+                aadProfile: {
+                    managed: true,
+                    enableAzureRBAC: true,
+                    tenantID: args.tenantId,
+                    adminGroupObjectIDs: args.adminGroupObjectIds,
+                },
+                disableLocalAccounts: args.disableLocalAccounts,
+                oidcIssuerProfile: { enabled: true },
+                securityProfile: { workloadIdentity: { enabled: true } },
+                addonProfiles: {
+                    [OMS_AGENT_ADDON]: { enabled: true, config: { [OMS_WORKSPACE_KEY]: args.logAnalyticsWorkspaceResourceId } },
+                },
+                networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", loadBalancerSku: "standard" },
+                agentPoolProfiles: [
+                    {
+                        name: pool.name,
+                        mode: "System",
+                        vmSize: pool.vmSize,
+                        osType: "Linux",
+                        type: "VirtualMachineScaleSets",
+                        enableAutoScaling: true,
+                        minCount: pool.minCount,
+                        maxCount: pool.maxCount,
+                        // Required by the API even with autoscaling; the autoscaler owns it afterwards.
+                        count: pool.minCount,
+                        osDiskSizeGB: pool.osDiskSizeGB,
+                        availabilityZones: pool.availabilityZones,
+                        tags: args.tags,
+                    },
+                ],
+                tags: args.tags,
+            },
+            // The autoscaler changes the count; without this every `up` would scale the pool back.
+            { parent: this, ignoreChanges: ["agentPoolProfiles[0].count"] },
+        );
+
+        this.clusterName = this.cluster.name;
+        this.principalId = this.cluster.identity.apply((i) => i?.principalId ?? "");
+        this.kubeletObjectId = this.cluster.identityProfile.apply((p) => p?.["kubeletidentity"]?.objectId ?? "");
+        this.oidcIssuerUrl = this.cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
+        this.nodeResourceGroup = this.cluster.nodeResourceGroup.apply((g) => g ?? args.nodeResourceGroupName);
+
+        assignRole(
+            `${name}-kubelet-acrpull`,
+            { scope: args.registryId, principalId: this.kubeletObjectId, principalType: "ServicePrincipal", role: "AcrPull" },
+            { parent: this },
+        );
+        const grants = args.clusterGrants.map((g, i) =>
+            assignRole(
+                `${name}-rbac-${g.role}-${i}`,
+                { scope: this.cluster.id, principalId: g.principalId, principalType: g.principalType, role: AksRbacRoles[g.role] },
+                { parent: this },
+            ),
+        );
+
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+            { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name, format: "exec" },
+            { parent: this },
+        );
+        this.kubeconfig = pulumi.secret(credentials.apply((c) => withKubeloginMode(decodeKubeconfig(c), args.kubeloginMode)));
+
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig },
+            { parent: this, dependsOn: grants },
+        );
+
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            principalId: this.principalId,
+            kubeletObjectId: this.kubeletObjectId,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            nodeResourceGroup: this.nodeResourceGroup,
+            kubeconfig: this.kubeconfig,
+        });
+    }
+}

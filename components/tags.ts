@@ -1,0 +1,14 @@
+/** The tags every taggable resource carries. Pure. */
+
+export interface StandardTagArgs {
+    environment: string;
+    service: string;
+    /** Extra tags from config; they cannot override the standard three. */
+    extra?: Record<string, string>;
+}
+
+export const MANAGED_BY = "pulumi";
+
+export function standardTags(args: StandardTagArgs): Record<string, string> {
+    return { ...(args.extra ?? {}), environment: args.environment, service: args.service, "managed-by": MANAGED_BY };
+}

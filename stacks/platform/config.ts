@@ -1,0 +1,144 @@
+/** The platform stack's config, read and validated before any resource exists. Pure. */
+import { AZURE_REGION, ConfigReader, GUID, NAME_PREFIX, RawConfig } from "../../components/config-validation";
+import { AKS_SKU_TIERS, AksSkuTier, KUBERNETES_VERSION, NODE_OS_UPGRADE_CHANNELS, NodeOsUpgradeChannel, UPGRADE_CHANNELS, UpgradeChannel } from "../../components/aks-cluster";
+import { KEY_VAULT_SKUS, KeyVaultSku } from "../../components/key-vault";
+import { CHART_VERSION } from "../../components/ingress-controller";
+import { KUBELOGIN_MODES, KubeloginMode } from "../../components/kubeconfig";
+import { clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, vaultPrefixProblem } from "../../components/naming";
+import { AksRbacRoleName, AksRbacRoles, PRINCIPAL_TYPES, PrincipalType } from "../../components/role-assignment";
+
+export const PLATFORM_PROJECT = "phoenix-platform";
+
+export interface PlatformConfig {
+    environment: string;
+    location: string;
+    prefix: string;
+    appName: string;
+    registryStack: string;
+    tags: Record<string, string>;
+    names: {
+        resourceGroup: string;
+        cluster: string;
+        dnsPrefix: string;
+        nodeResourceGroup: string;
+        logAnalytics: string;
+        appInsights: string;
+        vaultPrefix: string;
+        dnsLabelPrefix: string;
+    };
+    logRetentionDays: number;
+    logDailyQuotaGb: number;
+    keyVault: { sku: KeyVaultSku; retentionDays: number; purgeProtection: boolean };
+    aks: {
+        kubernetesVersion: string;
+        upgradeChannel: UpgradeChannel;
+        nodeOsUpgradeChannel: NodeOsUpgradeChannel;
+        skuTier: AksSkuTier;
+        poolName: string;
+        vmSize: string;
+        minNodes: number;
+        maxNodes: number;
+        osDiskSizeGb: number;
+        availabilityZones: string[];
+        adminGroupObjectIds: string[];
+        disableLocalAccounts: boolean;
+    };
+    kubeloginMode: KubeloginMode;
+    pipelineClusterRole: AksRbacRoleName;
+    deployerPrincipalType: PrincipalType;
+    ingress: { namespace: string; chartVersion: string; replicas: number };
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function readPlatformConfig(raw: RawConfig): PlatformConfig {
+    const r = new ConfigReader(PLATFORM_PROJECT, raw);
+    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9]{1,9}$/, patternText: "2–10 lower-case letters and digits, starting with a letter (e.g. dev, prod)" });
+    const location = r.string("location", { pattern: AZURE_REGION, patternText: "an Azure region name such as westeurope" });
+    const prefix = r.string("prefix", { default: "phoenix", pattern: NAME_PREFIX, patternText: "a letter followed by letters, digits and single hyphens" });
+    const appName = r.string("appName", {
+        default: "calculator",
+        pattern: /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
+        patternText: "a DNS-1123 label of at most 40 characters (it names the blue-<app> and green-<app> namespaces)",
+    });
+    const registryStack = r.string("registryStack", {
+        default: "organization/phoenix-registry/shared",
+        pattern: /^([^/\s]+\/){0,2}[^/\s]+$/,
+        patternText: "a stack reference name: <stack>, <project>/<stack> or <organization>/<project>/<stack>",
+    });
+    const tags = r.tags("tags");
+
+    const derived = environmentNames(prefix, environment);
+    const resourceGroup = r.string("resourceGroupName", { default: derived.resourceGroup, check: resourceGroupNameProblem });
+    const nodeResourceGroup = r.string("aksNodeResourceGroupName", { default: `${derived.resourceGroup}-nodes`, check: resourceGroupNameProblem });
+    r.require(nodeResourceGroup !== resourceGroup, "aksNodeResourceGroupName", "a resource group other than resourceGroupName (AKS creates and owns it)", nodeResourceGroup);
+    const cluster = r.string("aksClusterName", { default: derived.cluster, check: clusterNameProblem });
+    if (environment && prefix) {
+        const vp = vaultPrefixProblem(derived.vaultPrefix);
+        if (vp) r.problem("prefix", `a prefix that, with the environment and a 5-character suffix, yields a valid Key Vault name: ${vp}`, prefix);
+    }
+    const dnsLabelPrefix = r.string("dnsLabelPrefix", {
+        default: derived.dnsLabelPrefix,
+        check: (p) => {
+            const problem = dnsLabelPrefixProblem(p);
+            return problem && `a prefix that yields a valid DNS label (prefix + "-" + 5 random characters): ${problem}`;
+        },
+    });
+
+    const logRetentionDays = r.integer("logRetentionDays", { default: 30, min: 30, max: 730 });
+    const logDailyQuotaGb = r.integer("logDailyQuotaGb", { default: 0, min: 0, max: 10000 });
+
+    const keyVault = {
+        sku: r.oneOf("keyVaultSku", KEY_VAULT_SKUS, "standard"),
+        retentionDays: r.integer("keyVaultRetentionDays", { default: 90, min: 7, max: 90 }),
+        purgeProtection: r.boolean("keyVaultPurgeProtection", true),
+    };
+
+    const minNodes = r.integer("aksNodeMin", { default: 1, min: 1, max: 1000 });
+    const maxNodes = r.integer("aksNodeMax", { default: 3, min: 1, max: 1000 });
+    r.require(minNodes <= maxNodes, "aksNodeMin", `a value ≤ aksNodeMax (${maxNodes})`, minNodes);
+    const aks = {
+        kubernetesVersion: r.string("aksKubernetesVersion", { pattern: KUBERNETES_VERSION, patternText: "<major>.<minor> or <major>.<minor>.<patch>, e.g. 1.34" }),
+        upgradeChannel: r.oneOf("aksUpgradeChannel", UPGRADE_CHANNELS, "patch"),
+        nodeOsUpgradeChannel: r.oneOf("aksNodeOsUpgradeChannel", NODE_OS_UPGRADE_CHANNELS, "NodeImage"),
+        skuTier: r.oneOf("aksSkuTier", AKS_SKU_TIERS, "Free"),
+        poolName: r.string("aksSystemPoolName", { default: "system", pattern: /^[a-z][a-z0-9]{0,11}$/, patternText: "1–12 lower-case letters and digits, starting with a letter" }),
+        vmSize: r.string("aksNodeVmSize", { default: "Standard_D2s_v5", pattern: /^Standard_[A-Za-z0-9_]+$/, patternText: "an Azure VM size such as Standard_D4s_v5" }),
+        minNodes,
+        maxNodes,
+        osDiskSizeGb: r.integer("aksNodeOsDiskGb", { default: 0, min: 0, max: 2048 }),
+        availabilityZones: r.stringList("aksAvailabilityZones", { pattern: /^[1-3]$/, patternText: "a zone number 1, 2 or 3" }),
+        adminGroupObjectIds: r.stringList("aksAdminGroupObjectIds", { pattern: GUID, patternText: "an Entra group object id (GUID)" }),
+        disableLocalAccounts: r.boolean("aksDisableLocalAccounts", true),
+    };
+    r.require(aks.osDiskSizeGb === 0 || aks.osDiskSizeGb >= 30, "aksNodeOsDiskGb", "0 (the VM size's default) or at least 30", aks.osDiskSizeGb);
+
+    const kubeloginMode = r.oneOf("kubeloginMode", KUBELOGIN_MODES.filter((m) => m !== "devicecode"), "azurecli");
+    const pipelineClusterRole = r.oneOf("pipelineClusterRole", Object.keys(AksRbacRoles) as AksRbacRoleName[], "cluster-admin");
+    const deployerPrincipalType = r.oneOf("deployerPrincipalType", PRINCIPAL_TYPES, "User");
+
+    const ingress = {
+        namespace: r.string("ingressNamespace", { default: "ingress-nginx", pattern: DNS1123_LABEL, patternText: "a Kubernetes namespace name" }),
+        chartVersion: r.string("ingressChartVersion", { default: "4.15.1", pattern: CHART_VERSION, patternText: "an exact chart version such as 4.15.1 (pinned, no ranges)" }),
+        replicas: r.integer("ingressReplicas", { default: 2, min: 2, max: 20 }),
+    };
+
+    r.done();
+    return {
+        environment,
+        location,
+        prefix,
+        appName,
+        registryStack,
+        tags,
+        names: { ...derived, resourceGroup, cluster, nodeResourceGroup, dnsLabelPrefix },
+        logRetentionDays,
+        logDailyQuotaGb,
+        keyVault,
+        aks,
+        kubeloginMode,
+        pipelineClusterRole,
+        deployerPrincipalType,
+        ingress,
+    };
+}

@@ -1,0 +1,167 @@
+/**
+ * platform/<env>: one environment — resource group, Log Analytics + App Insights, AKS, ingress-nginx
+ * behind a static public IP, and a Key Vault holding the settings the pipeline and the release engine
+ * read. The shared registry and the pipeline identity come from the registry stack by StackReference.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { AksCluster, ClusterGrant } from "../../components/aks-cluster";
+import { IngressController } from "../../components/ingress-controller";
+import { KeyVault } from "../../components/key-vault";
+import { Monitoring } from "../../components/monitoring";
+import { AksRbacRoleName, PrincipalType } from "../../components/role-assignment";
+import { standardTags } from "../../components/tags";
+import { readPlatformConfig } from "./config";
+
+/** The registry stack outputs this stack reads (docs/contracts.md). */
+export const REGISTRY_OUTPUTS = ["registryId", "registryName", "loginServer", "pipelineIdentityPrincipalId"] as const;
+
+/**
+ * Who gets which AKS RBAC role: the pipeline identity its configured role, the deploying principal
+ * cluster-admin (it installs ingress-nginx). When both are the same principal (the pipeline runs
+ * `pulumi up`), one cluster-admin assignment — Azure rejects a duplicate.
+ */
+export function clusterGrants(args: {
+    pipelinePrincipalId: string;
+    pipelineRole: AksRbacRoleName;
+    deployerObjectId: string;
+    deployerPrincipalType: PrincipalType;
+}): ClusterGrant[] {
+    if (args.pipelinePrincipalId === args.deployerObjectId) {
+        return [{ principalId: args.pipelinePrincipalId, principalType: "ServicePrincipal", role: "cluster-admin" }];
+    }
+    return [
+        { principalId: args.pipelinePrincipalId, principalType: "ServicePrincipal", role: args.pipelineRole },
+        { principalId: args.deployerObjectId, principalType: args.deployerPrincipalType, role: "cluster-admin" },
+    ];
+}
+
+async function requirePlainOutput(ref: pulumi.StackReference, stackName: string, name: string): Promise<string> {
+    const details = await ref.getOutputDetails(name);
+    const value = details.value ?? details.secretValue;
+    if (typeof value !== "string" || value === "") {
+        throw new pulumi.RunError(`stack reference ${stackName} has no output "${name}": deploy the registry stack first (see phoenix-platform:registryStack)`);
+    }
+    return value;
+}
+
+export async function main(): Promise<Record<string, unknown>> {
+    const cfg = new pulumi.Config();
+    // Validate everything first: nothing is registered when config is wrong.
+    const config = readPlatformConfig((k) => cfg.get(k));
+    const tags = standardTags({ environment: config.environment, service: config.appName, extra: config.tags });
+
+    const registry = new pulumi.StackReference("registry", { name: config.registryStack });
+    const pipelinePrincipalId = await requirePlainOutput(registry, config.registryStack, "pipelineIdentityPrincipalId");
+    const registryId = registry.requireOutput("registryId") as pulumi.Output<string>;
+    const registryName = registry.requireOutput("registryName") as pulumi.Output<string>;
+    const registryLoginServer = registry.requireOutput("loginServer") as pulumi.Output<string>;
+    const client = await authorization.getClientConfig();
+
+    const group = new resources.ResourceGroup("env", { resourceGroupName: config.names.resourceGroup, location: config.location, tags });
+
+    const monitoring = new Monitoring("monitoring", {
+        resourceGroupName: group.name,
+        location: config.location,
+        workspaceName: config.names.logAnalytics,
+        appInsightsName: config.names.appInsights,
+        retentionInDays: config.logRetentionDays,
+        dailyQuotaGb: config.logDailyQuotaGb,
+        tags,
+    });
+
+    const aks = new AksCluster("aks", {
+        resourceGroupName: group.name,
+        location: config.location,
+        clusterName: config.names.cluster,
+        dnsPrefix: config.names.dnsPrefix,
+        nodeResourceGroupName: config.names.nodeResourceGroup,
+        kubernetesVersion: config.aks.kubernetesVersion,
+        upgradeChannel: config.aks.upgradeChannel,
+        nodeOsUpgradeChannel: config.aks.nodeOsUpgradeChannel,
+        skuTier: config.aks.skuTier,
+        systemPool: {
+            name: config.aks.poolName,
+            vmSize: config.aks.vmSize,
+            minCount: config.aks.minNodes,
+            maxCount: config.aks.maxNodes,
+            osDiskSizeGB: config.aks.osDiskSizeGb > 0 ? config.aks.osDiskSizeGb : undefined,
+            availabilityZones: config.aks.availabilityZones.length > 0 ? config.aks.availabilityZones : undefined,
+        },
+        tenantId: client.tenantId,
+        adminGroupObjectIds: config.aks.adminGroupObjectIds,
+        disableLocalAccounts: config.aks.disableLocalAccounts,
+        logAnalyticsWorkspaceResourceId: monitoring.workspaceResourceId,
+        registryId,
+        clusterGrants: clusterGrants({
+            pipelinePrincipalId,
+            pipelineRole: config.pipelineClusterRole,
+            deployerObjectId: client.objectId,
+            deployerPrincipalType: config.deployerPrincipalType,
+        }),
+        kubeloginMode: config.kubeloginMode,
+        tags,
+    });
+
+    const ingress = new IngressController("ingress", {
+        resourceGroupName: group.name,
+        resourceGroupId: group.id,
+        location: config.location,
+        dnsLabelPrefix: config.names.dnsLabelPrefix,
+        clusterPrincipalId: aks.principalId,
+        provider: aks.provider,
+        namespace: config.ingress.namespace,
+        chartVersion: config.ingress.chartVersion,
+        replicas: config.ingress.replicas,
+        tags,
+    });
+
+    const vault = new KeyVault("vault", {
+        resourceGroupName: group.name,
+        location: config.location,
+        namePrefix: config.names.vaultPrefix,
+        tenantId: client.tenantId,
+        sku: config.keyVault.sku,
+        softDeleteRetentionInDays: config.keyVault.retentionDays,
+        purgeProtection: config.keyVault.purgeProtection,
+        secretOfficers: [{ principalId: client.objectId, principalType: config.deployerPrincipalType }],
+        secretReaders: [{ principalId: pipelinePrincipalId, principalType: "ServicePrincipal" }],
+        // The seed's names where they mean the same thing (docs/contracts.md).
+        secrets: {
+            "aks-name": aks.clusterName,
+            "aks-group": group.name,
+            "acr-name": registryName,
+            "phoenix-fqdn": ingress.fqdn,
+            "phoenix-namespace": config.appName,
+            "appinsights-connection-string": monitoring.connectionString,
+            "appinsights-app-id": monitoring.appId,
+            "log-analytics-workspace-id": monitoring.workspaceCustomerId,
+        },
+        tags,
+    });
+
+    return {
+        environment: config.environment,
+        appName: config.appName,
+        resourceGroupName: group.name,
+        location: config.location,
+        clusterName: aks.clusterName,
+        nodeResourceGroupName: aks.nodeResourceGroup,
+        oidcIssuerUrl: aks.oidcIssuerUrl,
+        kubeconfig: aks.kubeconfig,
+        publicFqdn: ingress.fqdn,
+        publicIp: ingress.ipAddress,
+        publicUrl: pulumi.interpolate`http://${ingress.fqdn}`,
+        ingressClassName: ingress.ingressClassName,
+        ingressNamespace: ingress.namespace,
+        appInsightsConnectionString: monitoring.connectionString,
+        appInsightsAppId: monitoring.appId,
+        logAnalyticsWorkspaceId: monitoring.workspaceCustomerId,
+        logAnalyticsWorkspaceResourceId: monitoring.workspaceResourceId,
+        keyVaultName: vault.vaultName,
+        keyVaultUri: vault.vaultUri,
+        registryName,
+        registryLoginServer,
+    };
+}
