@@ -56,6 +56,7 @@ export type StepName =
     | "restore-slot"
     | "scale-standby"
     | "rollback-switch"
+    | "verify"
     | "complete";
 
 export interface Step {

@@ -1,0 +1,77 @@
+/**
+ * The local backend: the record and lock live under `.phoenix/<env>/`, the environment is a
+ * {@link LocalCluster} (in this process for the demo and tests, or in a daemon for the CLI, so that
+ * slots outlive one command as they would on a cluster).
+ */
+import * as path from "path";
+import type { ReleaseState, SlotName } from "../../model/release-state";
+import { sameState } from "../../planner/plan";
+import type { EngineRecord } from "../../planner/types";
+import type { Backend, PublicEndpoint } from "../../engine/backend";
+import type { ClusterStatus } from "./cluster";
+import { acquireLock, readRecord, writeRecord } from "./store";
+
+/** The part of a cluster the backend drives (LocalCluster itself, or the daemon client). */
+export interface ClusterHandle {
+    apply(state: ReleaseState | null, versionEnv?: Record<string, Record<string, string>>): Promise<void>;
+    status(): Promise<ClusterStatus> | ClusterStatus;
+}
+
+export interface LocalBackendOptions {
+    env: string;
+    /** Root of local state (default `.phoenix` in the working directory). */
+    root: string;
+    cluster: ClusterHandle;
+    /** Extra environment for processes of a version (FAULT_* for demos). */
+    versionEnv?: Record<string, Record<string, string>>;
+}
+
+export class LocalBackend implements Backend {
+    readonly kind = "local" as const;
+    readonly env: string;
+    readonly dir: string;
+
+    constructor(private readonly opts: LocalBackendOptions) {
+        this.env = opts.env;
+        this.dir = path.join(opts.root, opts.env);
+    }
+
+    async lock(): Promise<() => Promise<void>> {
+        const release = acquireLock(this.dir, this.env);
+        return async () => release();
+    }
+
+    async read(): Promise<EngineRecord> {
+        return readRecord(this.dir);
+    }
+
+    async apply(record: EngineRecord, onOutput: (line: string) => void): Promise<void> {
+        const before = readRecord(this.dir);
+        writeRecord(this.dir, record);
+        const status = await this.opts.cluster.status();
+        if (sameState(status.state, record.state) && sameState(before.state, record.state)) return;
+        onOutput(`local: converging ${this.env}`);
+        await this.opts.cluster.apply(record.state, this.opts.versionEnv);
+    }
+
+    /** Brings a fresh cluster (e.g. a restarted daemon) to the recorded state. */
+    async reconcile(): Promise<void> {
+        const record = readRecord(this.dir);
+        const status = await this.opts.cluster.status();
+        if (!sameState(status.state, record.state)) await this.opts.cluster.apply(record.state, this.opts.versionEnv);
+    }
+
+    async endpoint(): Promise<PublicEndpoint> {
+        return { url: (await this.opts.cluster.status()).url };
+    }
+
+    async slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }> {
+        const s = (await this.opts.cluster.status()).slots[slot];
+        const ok = s.ready >= replicas && s.versions.length === 1 && s.versions[0] === version;
+        return { ok, detail: `${slot} has ${s.ready} ready endpoint(s) of ${s.versions.join(", ") || "nothing"} (want ${replicas} of ${version})` };
+    }
+
+    async close(): Promise<void> {
+        /* the cluster's owner stops it */
+    }
+}

@@ -1,0 +1,56 @@
+/**
+ * A bounded production load generator: `concurrency` loops of POST /api/calculation against the
+ * public URL (no preview header) until stopped, counting failures and which slot/version answered.
+ */
+import { header, httpRequest, randomCalculationBody } from "../util/http";
+
+export interface LoadStats {
+    total: number;
+    failed: number;
+    /** "blue 1.0.0" → count. */
+    answeredBy: Record<string, number>;
+    /** The first few failures, described. */
+    failures: string[];
+    /** When the answering slot/version changed (ms since start, new answerer). */
+    switches: Array<{ atMs: number; to: string }>;
+}
+
+export interface LoadGenerator {
+    stats(): LoadStats;
+    stop(): Promise<LoadStats>;
+}
+
+export function startLoad(url: string, opts: { concurrency: number; timeoutMs: number; maxRequests?: number; pauseMs?: number }): LoadGenerator {
+    const t0 = Date.now();
+    const s: LoadStats = { total: 0, failed: 0, answeredBy: {}, failures: [], switches: [] };
+    let running = true;
+    let last = "";
+    const target = new URL("/api/calculation", url).toString();
+    const loop = async () => {
+        while (running && (opts.maxRequests === undefined || s.total < opts.maxRequests)) {
+            const r = await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs });
+            s.total++;
+            if (!r.ok) {
+                s.failed++;
+                if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
+            } else {
+                const who = `${header(r.headers, "x-app-slot")} ${header(r.headers, "x-app-version")}`;
+                s.answeredBy[who] = (s.answeredBy[who] ?? 0) + 1;
+                if (who !== last) {
+                    last = who;
+                    s.switches.push({ atMs: Date.now() - t0, to: who });
+                }
+            }
+            if (opts.pauseMs) await new Promise((res) => setTimeout(res, opts.pauseMs));
+        }
+    };
+    const loops = Array.from({ length: opts.concurrency }, loop);
+    return {
+        stats: () => s,
+        stop: async () => {
+            running = false;
+            await Promise.all(loops);
+            return s;
+        },
+    };
+}

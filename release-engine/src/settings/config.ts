@@ -1,0 +1,112 @@
+/**
+ * The engine's configuration: defaults, the environment's file (release-engine/config/<env>.json),
+ * then settings from Key Vault. Validated before anything runs; a bad value is an input error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { isValidHeaderName } from "../model/release-state";
+import { DEFAULT_APPINSIGHTS_GATE, type AppInsightsGateConfig } from "../gates/appinsights-gate";
+import { DEFAULT_HTTP_GATE, validateHttpGateConfig, type HttpGateConfig } from "../gates/http-gate";
+import { InputError } from "../engine/backend";
+
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+export interface ProductionCheckConfig {
+    /** Consecutive answers from the expected slot/version needed. */
+    requests: number;
+    /** Give up (fail) after this long: covers the controller's propagation of a weight change. */
+    timeoutMs: number;
+}
+
+export interface EngineConfig {
+    env: EnvironmentName;
+    appName: string;
+    /** The Ingress host (the public FQDN). */
+    host: string;
+    /** Public URL; from the platform/release outputs or Key Vault (`phoenix-fqdn`). */
+    publicUrl?: string;
+    headerName: string;
+    /** Replicas of the first release. */
+    replicas: number;
+    /** Generate a per-release secret preview header value (green candidates). */
+    secretPreview: boolean;
+    gate: HttpGateConfig;
+    production: ProductionCheckConfig;
+    /** Set when the App Insights gate is configured (workspace id known). */
+    appInsights?: AppInsightsGateConfig & { windowMs: number };
+    /** Local backend. */
+    local: { drainMs: number; readyTimeoutMs: number; stopGraceMs: number; port: number };
+}
+
+export const DEFAULT_CONFIG: Omit<EngineConfig, "env"> = {
+    appName: "calculator",
+    host: "phoenix.local",
+    headerName: "canary",
+    replicas: 2,
+    secretPreview: true,
+    gate: DEFAULT_HTTP_GATE,
+    production: { requests: 20, timeoutMs: 30_000 },
+    local: { drainMs: 1000, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 },
+};
+
+export function isEnvironment(env: string): env is EnvironmentName {
+    return (ENVIRONMENTS as readonly string[]).includes(env);
+}
+
+type Json = Record<string, unknown>;
+
+function merge<T>(base: T, over: unknown): T {
+    if (over === undefined || over === null || typeof over !== "object" || Array.isArray(over)) return (over ?? base) as T;
+    const out: Json = { ...(base as Json) };
+    for (const [k, v] of Object.entries(over as Json)) out[k] = merge((base as Json)?.[k], v);
+    return out as T;
+}
+
+/** Settings read from Key Vault (see keyvault.ts), already mapped to config fields. */
+export interface VaultSettings {
+    appName?: string;
+    fqdn?: string;
+    appInsightsAppId?: string;
+    logAnalyticsWorkspaceId?: string;
+}
+
+export function loadConfig(env: string, opts: { configDir?: string; overrides?: unknown; vault?: VaultSettings } = {}): EngineConfig {
+    if (!isEnvironment(env)) throw new InputError(`unknown environment "${env}" (expected one of: ${ENVIRONMENTS.join(", ")})`);
+    const dir = opts.configDir ?? path.join(__dirname, "..", "..", "config");
+    const file = path.join(dir, `${env}.json`);
+    let fromFile: unknown = {};
+    if (fs.existsSync(file)) {
+        try {
+            fromFile = JSON.parse(fs.readFileSync(file, "utf8"));
+        } catch (e) {
+            throw new InputError(`${file} is not valid JSON: ${(e as Error).message}`);
+        }
+    }
+    let cfg = merge<EngineConfig>({ ...DEFAULT_CONFIG, env }, fromFile);
+    cfg = merge(cfg, opts.overrides);
+    const v = opts.vault;
+    if (v) {
+        if (v.appName) cfg.appName = v.appName;
+        if (v.fqdn) {
+            cfg.host = v.fqdn;
+            cfg.publicUrl = `http://${v.fqdn}`;
+        }
+        if (v.logAnalyticsWorkspaceId) {
+            cfg.appInsights = {
+                ...DEFAULT_APPINSIGHTS_GATE,
+                windowMs: 15 * 60_000,
+                ...(cfg.appInsights ?? {}),
+                workspaceId: v.logAnalyticsWorkspaceId,
+                appName: cfg.appName,
+            };
+        }
+    }
+    const problems = validateHttpGateConfig(cfg.gate);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cfg.appName)) problems.push(`appName must be a DNS label, got "${cfg.appName}"`);
+    if (!isValidHeaderName(cfg.headerName)) problems.push(`headerName must be letters, digits and dashes, got "${cfg.headerName}"`);
+    if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100) problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
+    if (!(cfg.production.requests >= 1)) problems.push(`production.requests must be >= 1`);
+    if (problems.length) throw new InputError(`invalid configuration for ${env}:\n  - ${problems.join("\n  - ")}`);
+    return cfg;
+}
