@@ -1,0 +1,106 @@
+/**
+ * phoenix-release: the blue and green slots (Helm releases of app/chart) and the traffic router,
+ * driven by one desired state (`phoenix-release:state`). Thin: reads config, composes components,
+ * exports the outputs the release engine reads (docs/contracts.md, docs/release-stack.md).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as kubernetes from "@pulumi/kubernetes";
+import { AppSlot } from "../../components/app-slot";
+import { createTrafficRouter } from "../../components/traffic-router";
+import {
+    SLOT_NAMES,
+    SlotName,
+    candidateSlot,
+    liveSlot,
+    routerIntent,
+    standbySlot,
+} from "../../release-engine/src/model/release-state";
+import { fillTemplate, isOciChart, readSettings, resolveLocalChart } from "./config";
+
+export async function main(): Promise<Record<string, unknown>> {
+    // Everything is validated before the first resource is registered.
+    const settings = readSettings();
+    const state = settings.state;
+    const intent = routerIntent(state, settings.previewHeader);
+
+    const platform = new pulumi.StackReference("platform", { name: settings.platformStack });
+    const kubeconfig = platform.requireOutput("kubeconfig").apply((v) => String(v));
+    const loginServer = platform.requireOutput("registryLoginServer").apply((v) => String(v));
+    const provider = new kubernetes.Provider("aks", { kubeconfig: pulumi.secret(kubeconfig) });
+
+    const cfg = new pulumi.Config();
+    const connectionString: pulumi.Output<string> = pulumi.secret(
+        pulumi.output(cfg.getSecret("appInsightsConnectionString")).apply((v): pulumi.Output<string> =>
+            v !== undefined && v !== "" ? pulumi.output(v) : platform.requireOutput("appInsightsConnectionString").apply((p) => String(p)),
+        ),
+    );
+
+    const chartRef = isOciChart(settings.chart)
+        ? loginServer.apply((registryLoginServer) => fillTemplate(settings.chart, { registryLoginServer, appName: settings.appName }))
+        : pulumi.output(resolveLocalChart(settings.chart));
+    const chartVersionFor = (slot: SlotName): string | undefined =>
+        isOciChart(settings.chart) ? (settings.chartVersion ?? state.slots[slot].version) : undefined;
+    const imageRepository = loginServer.apply((registryLoginServer) => fillTemplate(settings.imageRepository, { registryLoginServer, appName: settings.appName }));
+
+    const slots = {} as Record<SlotName, AppSlot>;
+    for (const slot of SLOT_NAMES) {
+        slots[slot] = new AppSlot(slot, {
+            slot,
+            appName: settings.appName,
+            state: state.slots[slot],
+            defaultReplicas: settings.replicas,
+            chart: chartRef,
+            chartVersion: chartVersionFor(slot),
+            imageRepository,
+            imageTagPattern: settings.imageTag,
+            appInsightsConnectionString: connectionString,
+            helmTimeoutSeconds: settings.helmTimeoutSeconds,
+        }, { providers: { kubernetes: provider } });
+    }
+
+    const host = settings.host !== undefined ? pulumi.output(settings.host) : platform.requireOutput("publicFqdn").apply((v) => String(v));
+    const ingressClassName = platform.getOutput("ingressClassName").apply((v) => (typeof v === "string" && v !== "" ? v : "nginx"));
+    const releases = SLOT_NAMES.map((s) => slots[s].release).filter((r): r is kubernetes.helm.v3.Release => r !== undefined);
+    const router = createTrafficRouter(settings.routerKind, "router", {
+        host,
+        ingressClassName,
+        backends: {
+            blue: { namespace: slots.blue.namespaceName, serviceName: slots.blue.serviceName },
+            green: { namespace: slots.green.namespaceName, serviceName: slots.green.serviceName },
+        },
+        intent,
+        // The weight moves only after the slots' releases are ready (atomic Helm waits for readiness);
+        // a deleted release goes after the router stopped sending traffic to it.
+        dependsOn: releases,
+    }, { providers: { kubernetes: provider } });
+
+    const live = liveSlot(state);
+    const candidate = candidateSlot(state);
+    const standby = standbySlot(state);
+    const version = (s: SlotName | undefined) => (s === undefined ? null : (state.slots[s].version ?? null));
+    const publicUrl = settings.host !== undefined ? pulumi.output(`http://${settings.host}`) : platform.requireOutput("publicUrl").apply((v) => String(v));
+    return {
+        appName: settings.appName,
+        liveSlot: live,
+        liveVersion: version(live),
+        candidateSlot: candidate ?? null,
+        candidateVersion: version(candidate),
+        standbySlot: standby ?? null,
+        standbyVersion: version(standby),
+        slots: Object.fromEntries(SLOT_NAMES.map((s) => [s, {
+            role: state.slots[s].role,
+            version: version(s),
+            replicas: state.slots[s].role === "absent" ? 0 : (state.slots[s].replicas ?? settings.replicas),
+            release: slots[s].resourceName,
+            namespace: slots[s].resourceName,
+        }])),
+        previewHeader: router.previewHeaderName,
+        previewHeaderValue: router.previewHeaderValue.apply((v) => v ?? null),
+        previewTarget: router.previewTarget.apply((v) => v ?? null),
+        publicUrl,
+        routerKind: router.kind,
+        routerWeights: router.weights,
+        chartReference: chartRef,
+        chartVersions: Object.fromEntries(SLOT_NAMES.map((s) => [s, state.slots[s].role === "absent" ? null : (chartVersionFor(s) ?? null)])),
+    };
+}
