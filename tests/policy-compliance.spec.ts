@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../policy/src/policies";
 import { TAGGABLE_TYPES } from "../policy/src/tags";
+import { main as platformMain } from "../stacks/platform/program";
 import { main as registryMain } from "../stacks/registry/program";
 import { main as releaseMain } from "../stacks/release/program";
 import { azureMockState } from "./support/azure-mock-state";
@@ -75,7 +76,7 @@ interface ReleaseCase {
 const state = (blue: object, green: object) => JSON.stringify({ slots: { blue, green } });
 
 const RELEASE_CASES: ReleaseCase[] = [
-    { env: "dev", label: "first release, blue live only (stack file)" },
+    { env: "dev", label: "blue live only, as after a first release or a removed candidate (stack file)" },
     { env: "dev", label: "blue live + green candidate", config: { state: state({ role: "live", version: "1.0.0", replicas: 2 }, { role: "candidate", version: "1.1.0", replicas: 1 }) } },
     { env: "dev", label: "green live + blue candidate", config: { state: state({ role: "candidate", version: "1.2.0", replicas: 2 }, { role: "live", version: "1.1.0", replicas: 2 }) } },
     {
@@ -83,7 +84,6 @@ const RELEASE_CASES: ReleaseCase[] = [
         label: "blue live + green candidate behind a secret header value",
         config: { state: state({ role: "live", version: "1.1.0", replicas: 4 }, { role: "candidate", version: "1.2.0", replicas: 2 }), previewHeaderValue: "s3cr3t-preview-value-0001" },
     },
-    { env: "prod", label: "failed candidate removed: blue live, green absent", config: { state: state({ role: "live", version: "1.1.0", replicas: 4 }, { role: "absent" }) } },
     { env: "prod", label: "green live + blue standby (stack file)" },
 ];
 
@@ -91,6 +91,7 @@ describe("policy pack: compliance run over the real stacks", function () {
     this.timeout(60000);
     const reviewed: Reviewed[] = [];
     let registry: Reviewed;
+    const platforms: Record<string, Reviewed> = {};
     const releases: Reviewed[] = [];
 
     before(async () => {
@@ -98,17 +99,16 @@ describe("policy pack: compliance run over the real stacks", function () {
         registry = await review("registry/shared", reg, "prod", "shared", "phoenix-registry");
         reviewed.push(registry);
 
-        const platformOutputs: Record<string, Record<string, unknown>> = {
-            dev: {
-                kubeconfig: MOCK_KUBECONFIG,
-                registryLoginServer: reg.outputs.loginServer,
-                appInsightsConnectionString: "InstrumentationKey=00000000-0000-0000-0000-000000000001",
-                publicFqdn: "phoenix-dev.westeurope.cloudapp.azure.com",
-                publicUrl: "http://phoenix-dev.westeurope.cloudapp.azure.com",
-                ingressClassName: "nginx",
-            },
-        };
-        platformOutputs.prod = { ...platformOutputs.dev, publicFqdn: "phoenix-prod.westeurope.cloudapp.azure.com", publicUrl: "http://phoenix-prod.westeurope.cloudapp.azure.com" };
+        // The platform stacks read the registry's real outputs through their StackReference; the
+        // release stacks read the platform's real outputs, as a deployment in that order would.
+        const platformOutputs: Record<string, Record<string, unknown>> = {};
+        for (const env of ["dev", "prod"] as const) {
+            const run = await runProgram({ projectDir: ROOT, stack: env, program: platformMain, hooks: { newResource: stackRefHook(reg.outputs) } });
+            const r = await review(`platform/${env}`, run, env, env, "phoenix-platform");
+            platforms[env] = r;
+            reviewed.push(r);
+            platformOutputs[env] = run.outputs;
+        }
 
         for (const c of RELEASE_CASES) {
             const run = await runProgram({
@@ -167,6 +167,31 @@ describe("policy pack: compliance run over the real stacks", function () {
         const diff = added(registry.review, r.review);
         assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel]), [["acr-admin-user-disabled", "mandatory"]]);
         assert.equal(diff[0].urn, "urn:pulumi:shared::phoenix-registry::azure-native:containerregistry:Registry::acr-registry");
+    });
+
+    it("platform/prod with keyVaultPurgeProtection=false in config fails exactly keyvault-purge-protection-in-prod", async () => {
+        // The stack accepts the value (dev needs it), so this goes through the real config path.
+        const base = platforms.prod;
+        const run = await runProgram({
+            projectDir: ROOT,
+            stack: "prod",
+            configOverrides: { keyVaultPurgeProtection: false },
+            program: platformMain,
+            hooks: { newResource: stackRefHook(registry.run.outputs) },
+        });
+        const r = await review("broken platform", run, "prod", "prod", "phoenix-platform");
+        const diff = added(base.review, r.review);
+        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel]), [["keyvault-purge-protection-in-prod", "mandatory"]]);
+        assert.match(diff[0].urn ?? "", /azure-native:keyvault:Vault::/);
+        assert.equal(r.review.diagnostics.length, base.review.diagnostics.length + 1, "nothing else changed");
+    });
+
+    it("platform/dev with a vault that lost RBAC authorization fails exactly keyvault-rbac-authorization", async () => {
+        // The stack has no setting for it (always RBAC), so the captured inputs are broken instead.
+        const base = platforms.dev;
+        const broken = mutated(base.run.resources, "azure-native:keyvault:Vault", undefined, (i) => { (i.properties as Record<string, unknown>).enableRbacAuthorization = false; });
+        const r = await review("broken vault", base.run, "dev", "dev", "phoenix-platform", broken);
+        assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]), [["keyvault-rbac-authorization", "mandatory"]]);
     });
 
     it("release/dev with a floating chart version fails exactly helm-chart-version-pinned", async () => {
