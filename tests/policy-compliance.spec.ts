@@ -16,7 +16,7 @@ import { main as registryMain } from "../stacks/registry/program";
 import { main as releaseMain } from "../stacks/release/program";
 import { azureMockState } from "./support/azure-mock-state";
 import { countByPolicy, Diagnostic, mandatory, PackConfig, PackRun, plain, runPack } from "./support/policy-harness";
-import { MOCK_KUBECONFIG, RegisteredResource, runProgram, RunResult } from "./support/pulumi-harness";
+import { RegisteredResource, runProgram, RunResult } from "./support/pulumi-harness";
 
 const ROOT = path.join(__dirname, "..");
 
