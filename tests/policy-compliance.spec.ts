@@ -15,9 +15,9 @@ import { TAGGABLE_TYPES } from "../policy/src/tags";
 import { main as platformMain } from "../stacks/platform/program";
 import { main as registryMain } from "../stacks/registry/program";
 import { main as releaseMain } from "../stacks/release/program";
-import { azureMockState } from "./support/azure-mock-state";
+import { azureHooks } from "./support/azure-mocks";
 import { countByPolicy, Diagnostic, mandatory, PackConfig, PackRun, plain, runPack } from "./support/policy-harness";
-import { inventory, RegisteredResource, runProgram, RunResult } from "./support/pulumi-harness";
+import { inventory, loadStackConfig, RegisteredResource, runProgram, RunOptions, RunResult } from "./support/pulumi-harness";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -25,9 +25,17 @@ function packConfig(env: "dev" | "prod"): PackConfig {
     return JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config", `${env}.json`), "utf8")) as PackConfig;
 }
 
-function stackRefHook(outputs: Record<string, unknown>) {
-    return (args: { type: string; inputs: Record<string, unknown> }) =>
-        args.type === "pulumi:pulumi:StackReference" ? { outputs } : azureMockState(args as Parameters<typeof azureMockState>[0]);
+/** Runs a stack program with realistic Azure outputs, serving `refs` to its StackReferences. */
+function runStack(opts: Pick<RunOptions, "projectDir" | "stack" | "program" | "configOverrides" | "secretKeys">, refs: Record<string, Record<string, unknown>> = {}): Promise<RunResult> {
+    return runProgram({ ...opts, hooks: azureHooks(refs), captureStackTraces: false });
+}
+
+/** The stack name a project's stack file references under `key` (registryStack, platformStack). */
+function referencedStack(projectDir: string, stack: string, key: string): string {
+    const { project, config } = loadStackConfig(projectDir, stack);
+    const name = config[`${project}:${key}`];
+    assert.ok(name, `${projectDir} Pulumi.${stack}.yaml sets ${key}`);
+    return name;
 }
 
 interface Reviewed {
@@ -95,19 +103,8 @@ describe("policy pack: compliance run over the real stacks", function () {
     const platforms: Record<string, Reviewed> = {};
     const releases: Reviewed[] = [];
 
-    // The SDK captures a stack trace per internal promise; with ts-node's source maps that dominates
-    // a large program's run time. The programs' errors keep their messages without stacks.
-    let stackTraceLimit: number;
-    before(() => {
-        stackTraceLimit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-    });
-    after(() => {
-        Error.stackTraceLimit = stackTraceLimit;
-    });
-
     before(async () => {
-        const reg = await runProgram({ projectDir: path.join(ROOT, "stacks", "registry"), stack: "shared", program: registryMain, hooks: { newResource: azureMockState } });
+        const reg = await runStack({ projectDir: path.join(ROOT, "stacks", "registry"), stack: "shared", program: registryMain });
         registry = await review("registry/shared", reg, "prod", "shared", "phoenix-registry");
         reviewed.push(registry);
 
@@ -115,7 +112,7 @@ describe("policy pack: compliance run over the real stacks", function () {
         // release stacks read the platform's real outputs, as a deployment in that order would.
         const platformOutputs: Record<string, Record<string, unknown>> = {};
         for (const env of ["dev", "prod"] as const) {
-            const run = await runProgram({ projectDir: ROOT, stack: env, program: platformMain, hooks: { newResource: stackRefHook(reg.outputs) } });
+            const run = await runStack({ projectDir: ROOT, stack: env, program: platformMain }, { [referencedStack(ROOT, env, "registryStack")]: reg.outputs });
             const r = await review(`platform/${env}`, run, env, env, "phoenix-platform");
             platforms[env] = r;
             reviewed.push(r);
@@ -123,14 +120,11 @@ describe("policy pack: compliance run over the real stacks", function () {
         }
 
         for (const c of RELEASE_CASES) {
-            const run = await runProgram({
-                projectDir: path.join(ROOT, "stacks", "release"),
-                stack: c.env,
-                configOverrides: c.config ?? {},
-                secretKeys: ["previewHeaderValue"],
-                hooks: { newResource: stackRefHook(platformOutputs[c.env]) },
-                program: releaseMain,
-            });
+            const releaseDir = path.join(ROOT, "stacks", "release");
+            const run = await runStack(
+                { projectDir: releaseDir, stack: c.env, configOverrides: c.config ?? {}, secretKeys: ["previewHeaderValue"], program: releaseMain },
+                { [referencedStack(releaseDir, c.env, "platformStack")]: platformOutputs[c.env] },
+            );
             const r = await review(`release/${c.env}: ${c.label}`, run, c.env, c.env, "phoenix-release");
             releases.push(r);
             reviewed.push(r);
@@ -187,13 +181,10 @@ describe("policy pack: compliance run over the real stacks", function () {
     it("platform/prod with keyVaultPurgeProtection=false in config fails exactly keyvault-purge-protection-in-prod", async () => {
         // The stack accepts the value (dev needs it), so this goes through the real config path.
         const base = platforms.prod;
-        const run = await runProgram({
-            projectDir: ROOT,
-            stack: "prod",
-            configOverrides: { keyVaultPurgeProtection: false },
-            program: platformMain,
-            hooks: { newResource: stackRefHook(registry.run.outputs) },
-        });
+        const run = await runStack(
+            { projectDir: ROOT, stack: "prod", configOverrides: { keyVaultPurgeProtection: false }, program: platformMain },
+            { [referencedStack(ROOT, "prod", "registryStack")]: registry.run.outputs },
+        );
         const r = await review("broken platform", run, "prod", "prod", "phoenix-platform");
         const diff = added(base.review, r.review);
         assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel]), [["keyvault-purge-protection-in-prod", "mandatory"]]);
