@@ -1,0 +1,394 @@
+/**
+ * platform/dev and platform/prod under the mock runtime with ./Pulumi.<stack>.yaml and the
+ * Pulumi.yaml defaults, the registry stack's real outputs fed to the StackReference as a first
+ * deployment would: every requirement of the platform stack asserted on the registered inputs, the
+ * contract outputs, secrets kept out of plain outputs, tags everywhere, and bad config refused
+ * before any resource exists.
+ */
+import { strict as assert } from "assert";
+import { MOCK_DEPLOYER_OBJECT_ID, MOCK_KUBECONFIG, MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, byType, inventory, one, RegisteredResource, RunResult } from "./support/pulumi-harness";
+import { MOCK_CONNECTION_STRING, MOCK_SECRET_MARKERS } from "./support/azure-mocks";
+import { at, azureResources, DEFAULT_REGISTRY_STACK, expectConfigFailure, isTaggable, plainInputs, runPlatform, runRegistry, unwrapSecret } from "./support/phoenix-stacks";
+import { clusterGrants } from "../stacks/platform/program";
+
+const RA = "azure-native:authorization:RoleAssignment";
+const MC = "azure-native:containerservice:ManagedCluster";
+const ROLE = {
+    AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    SecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+    SecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+    AksClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+    NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+};
+const roleId = (guid: string) => `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+
+export const PLATFORM_CONTRACT_OUTPUTS = [
+    "environment", "appName", "resourceGroupName", "location", "clusterName", "kubeconfig", "publicFqdn", "publicIp", "publicUrl",
+    "ingressClassName", "appInsightsConnectionString", "appInsightsAppId", "logAnalyticsWorkspaceId", "logAnalyticsWorkspaceResourceId",
+    "keyVaultName", "keyVaultUri", "registryLoginServer",
+];
+const SECRET_OUTPUTS = ["kubeconfig", "appInsightsConnectionString"];
+
+const KEY_VAULT_SECRETS = [
+    "acr-name", "aks-group", "aks-name", "appinsights-app-id", "appinsights-connection-string", "log-analytics-workspace-id", "phoenix-fqdn", "phoenix-namespace",
+];
+
+function assignments(run: RunResult, guid: string): RegisteredResource[] {
+    return byType(run.resources, RA).filter((r) => r.inputs.roleDefinitionId === roleId(guid));
+}
+
+describe("platform stack (platform/dev, platform/prod)", () => {
+    let registry: RunResult;
+    const runs: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
+    before(async () => {
+        registry = await runRegistry();
+        runs.dev = await runPlatform("dev", registry.outputs);
+        runs.prod = await runPlatform("prod", registry.outputs);
+    });
+
+    it("reads the registry stack named in config through a StackReference", () => {
+        for (const env of ["dev", "prod"] as const) {
+            assert.equal(one(runs[env].resources, "pulumi:pulumi:StackReference").inputs.name, DEFAULT_REGISTRY_STACK);
+        }
+    });
+
+    it("follows the configured registry stack name (not a hard-coded one)", async () => {
+        const other = await runPlatform("dev", registry.outputs, { configOverrides: { registryStack: "contoso/phoenix-registry/shared" } });
+        assert.equal(one(other.resources, "pulumi:pulumi:StackReference").inputs.name, "contoso/phoenix-registry/shared");
+        assert.equal(other.outputs.registryLoginServer, registry.outputs.loginServer);
+    });
+
+    it("stops with a clear error when the registry stack has not been deployed", async () => {
+        await assert.rejects(runPlatform("dev", {}), /organization\/phoenix-registry\/shared has no output "pipelineIdentityPrincipalId": deploy the registry stack first/);
+    });
+
+    for (const env of ["dev", "prod"] as const) {
+        describe(`platform/${env}`, () => {
+            const r = () => runs[env];
+
+            it("has one resource group per environment, named from config, in the configured region", () => {
+                const rg = one(r().resources, "azure-native:resources:ResourceGroup");
+                assert.equal(rg.inputs.resourceGroupName, `phoenix-${env}-rg`);
+                assert.equal(rg.inputs.location, "westeurope");
+                for (const res of azureResources(r().resources).filter((x) => "resourceGroupName" in x.inputs && x.type !== "azure-native:resources:ResourceGroup")) {
+                    assert.equal(res.inputs.resourceGroupName, `phoenix-${env}-rg`, `${res.type} ${res.name} lives in the environment's group`);
+                }
+            });
+
+            it("tags every taggable Azure resource with environment, service, managed-by and the config tags", () => {
+                const taggable = azureResources(r().resources).filter((x) => isTaggable(x.type));
+                assert.deepEqual([...new Set(taggable.map((x) => x.type))].sort(), [
+                    "azure-native:applicationinsights:Component",
+                    "azure-native:containerservice:ManagedCluster",
+                    "azure-native:keyvault:Secret",
+                    "azure-native:keyvault:Vault",
+                    "azure-native:network:PublicIPAddress",
+                    "azure-native:operationalinsights:Workspace",
+                    "azure-native:resources:ResourceGroup",
+                ]);
+                const expected: Record<string, string> = { environment: env, service: "calculator", "managed-by": "pulumi", "cost-center": "platform-1234", owner: "platform-team" };
+                if (env === "prod") expected.criticality = "high";
+                for (const res of taggable) assert.deepEqual(plainInputs(res.inputs.tags), expected, `${res.type} ${res.name}`);
+                assert.deepEqual(at(one(r().resources, MC).inputs, "agentPoolProfiles[0].tags"), expected, "node pool tagged too");
+            });
+
+            it("creates a Log Analytics workspace and a workspace-based Application Insights", () => {
+                const ws = one(r().resources, "azure-native:operationalinsights:Workspace");
+                assert.equal(ws.inputs.workspaceName, `phoenix-${env}-logs`);
+                assert.deepEqual(ws.inputs.sku, { name: "PerGB2018" });
+                assert.equal(ws.inputs.retentionInDays, env === "dev" ? 30 : 90);
+                assert.deepEqual(ws.inputs.workspaceCapping, env === "dev" ? { dailyQuotaGb: 5 } : undefined);
+                const ai = one(r().resources, "azure-native:applicationinsights:Component");
+                assert.equal(ai.inputs.resourceName, `phoenix-${env}-appi`);
+                assert.equal(ai.inputs.kind, "web");
+                assert.equal(ai.inputs.applicationType, "web");
+                assert.equal(ai.inputs.ingestionMode, "LogAnalytics");
+                assert.equal(ai.inputs.workspaceResourceId, ws.id);
+            });
+
+            it("creates a Key Vault with RBAC authorization, retention and purge protection from config, tenant from getClientConfig", () => {
+                const kv = one(r().resources, "azure-native:keyvault:Vault");
+                const props = plainInputs(kv.inputs.properties) as Record<string, unknown>;
+                assert.equal(props.enableRbacAuthorization, true);
+                assert.equal(props.tenantId, MOCK_TENANT_ID);
+                assert.deepEqual(props.sku, { family: "A", name: "standard" });
+                assert.equal(props.softDeleteRetentionInDays, env === "dev" ? 7 : 90);
+                // Azure rejects an explicit false: off means the property is absent.
+                assert.equal(props.enablePurgeProtection, env === "prod" ? true : undefined);
+                assert.deepEqual(props.accessPolicies, []);
+                const name = kv.inputs.vaultName as string;
+                assert.match(name, new RegExp(`^phoenix-${env}-[a-z0-9]{5}$`));
+                assert.ok(name.length <= 24);
+                assert.ok(r().invokes.some((i) => i.token === "azure-native:authorization:getClientConfig"));
+            });
+
+            it("writes the pipeline settings to the vault as secrets, with the seed's names, values marked secret", () => {
+                const secrets = byType(r().resources, "azure-native:keyvault:Secret");
+                assert.deepEqual(secrets.map((s) => s.inputs.secretName).sort(), KEY_VAULT_SECRETS);
+                const kvName = one(r().resources, "azure-native:keyvault:Vault").inputs.vaultName;
+                const value = (n: string) => {
+                    const s = secrets.find((x) => x.inputs.secretName === n) as RegisteredResource;
+                    assert.equal(s.inputs.vaultName, kvName);
+                    assert.ok(unwrapSecret(s.inputs.properties).secret, `${n} is sent as a secret`);
+                    return at(s.inputs, "properties.value");
+                };
+                const ip = one(r().resources, "azure-native:network:PublicIPAddress");
+                assert.equal(value("aks-name"), `phoenix-${env}-aks`);
+                assert.equal(value("aks-group"), `phoenix-${env}-rg`);
+                assert.equal(value("acr-name"), registry.outputs.registryName);
+                assert.equal(value("phoenix-fqdn"), `${at(ip.inputs, "dnsSettings.domainNameLabel") as string}.westeurope.cloudapp.azure.com`);
+                assert.equal(value("phoenix-namespace"), "calculator");
+                assert.equal(value("appinsights-connection-string"), MOCK_CONNECTION_STRING);
+                assert.equal(value("appinsights-app-id"), one(r().resources, "azure-native:applicationinsights:Component").state.appId);
+                assert.equal(value("log-analytics-workspace-id"), one(r().resources, "azure-native:operationalinsights:Workspace").state.customerId);
+            });
+
+            it("grants Key Vault Secrets User to the pipeline identity and Secrets Officer to the deploying principal", () => {
+                const kv = one(r().resources, "azure-native:keyvault:Vault");
+                const [user] = assignments(r(), ROLE.SecretsUser);
+                assert.equal(assignments(r(), ROLE.SecretsUser).length, 1);
+                assert.equal(user.inputs.principalId, registry.outputs.pipelineIdentityPrincipalId);
+                assert.equal(user.inputs.principalType, "ServicePrincipal");
+                assert.equal(user.inputs.scope, kv.id);
+                const [officer] = assignments(r(), ROLE.SecretsOfficer);
+                assert.equal(assignments(r(), ROLE.SecretsOfficer).length, 1);
+                assert.equal(officer.inputs.principalId, MOCK_DEPLOYER_OBJECT_ID);
+                assert.equal(officer.inputs.principalType, env === "dev" ? "User" : "ServicePrincipal");
+                assert.equal(officer.inputs.scope, kv.id);
+            });
+
+            it("writes every role assignment subscription-qualified, with a principal type and no name", () => {
+                for (const ra of byType(r().resources, RA)) {
+                    assert.match(ra.inputs.roleDefinitionId as string, new RegExp(`^/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft\\.Authorization/roleDefinitions/[0-9a-f-]{36}$`));
+                    assert.ok(["User", "ServicePrincipal", "Group"].includes(ra.inputs.principalType as string), ra.name);
+                    assert.equal(ra.inputs.roleAssignmentName, undefined);
+                    assert.ok(typeof ra.inputs.principalId === "string" && ra.inputs.principalId !== "", ra.name);
+                }
+            });
+
+            it("builds AKS with managed identity, Entra ID + Azure RBAC, OIDC issuer and workload identity", () => {
+                const mc = one(r().resources, MC);
+                assert.equal(mc.inputs.resourceName, `phoenix-${env}-aks`);
+                assert.deepEqual(mc.inputs.identity, { type: "SystemAssigned" });
+                assert.equal(mc.inputs.servicePrincipalProfile, undefined);
+                assert.equal(at(mc.inputs, "aadProfile.managed"), true);
+                assert.equal(at(mc.inputs, "aadProfile.enableAzureRBAC"), true);
+                assert.equal(at(mc.inputs, "aadProfile.tenantID"), MOCK_TENANT_ID);
+                assert.equal(mc.inputs.enableRBAC, true);
+                assert.equal(at(mc.inputs, "oidcIssuerProfile.enabled"), true);
+                assert.equal(at(mc.inputs, "securityProfile.workloadIdentity.enabled"), true);
+                assert.equal(mc.inputs.disableLocalAccounts, env === "prod");
+            });
+
+            it("sends Container Insights to the workspace (omsagent + logAnalyticsWorkspaceResourceID)", () => {
+                const mc = one(r().resources, MC);
+                const ws = one(r().resources, "azure-native:operationalinsights:Workspace");
+                assert.deepEqual(at(mc.inputs, "addonProfiles"), { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: ws.id } } });
+            });
+
+            it("makes the first pool an autoscaling System pool sized from config, and names the node resource group from config", () => {
+                const mc = one(r().resources, MC);
+                const pools = at(mc.inputs, "agentPoolProfiles") as Record<string, unknown>[];
+                assert.equal(pools.length, 1);
+                const pool = pools[0];
+                assert.equal(pool.mode, "System");
+                assert.equal(pool.enableAutoScaling, true);
+                assert.equal(pool.name, "system");
+                assert.equal(pool.minCount, env === "dev" ? 1 : 3);
+                assert.equal(pool.maxCount, env === "dev" ? 3 : 6);
+                assert.equal(pool.count, pool.minCount);
+                assert.equal(pool.vmSize, env === "dev" ? "Standard_D2s_v5" : "Standard_D4s_v5");
+                assert.deepEqual(pool.availabilityZones, env === "dev" ? undefined : ["1", "2", "3"]);
+                assert.equal(mc.inputs.nodeResourceGroup, `phoenix-${env}-nodes-rg`);
+            });
+
+            it("takes the Kubernetes version, upgrade channels and tier from config", () => {
+                const mc = one(r().resources, MC);
+                assert.equal(mc.inputs.kubernetesVersion, "1.34");
+                assert.deepEqual(mc.inputs.autoUpgradeProfile, env === "dev" ? { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" } : { upgradeChannel: "stable", nodeOSUpgradeChannel: "SecurityPatch" });
+                assert.deepEqual(mc.inputs.sku, { name: "Base", tier: env === "dev" ? "Free" : "Standard" });
+            });
+
+            it("grants the kubelet identity AcrPull on the shared registry from the registry stack", () => {
+                const mc = one(r().resources, MC);
+                const [pull] = assignments(r(), ROLE.AcrPull);
+                assert.equal(assignments(r(), ROLE.AcrPull).length, 1);
+                assert.equal(pull.inputs.scope, registry.outputs.registryId);
+                assert.equal(pull.inputs.principalId, (mc.state.identityProfile as Record<string, Record<string, string>>).kubeletidentity.objectId);
+                assert.equal(pull.inputs.principalType, "ServicePrincipal");
+            });
+
+            it("grants AKS RBAC Cluster Admin on the cluster to the pipeline identity and to the deploying principal", () => {
+                const mc = one(r().resources, MC);
+                const admins = assignments(r(), ROLE.AksClusterAdmin);
+                assert.deepEqual(admins.map((a) => a.inputs.principalId).sort(), [registry.outputs.pipelineIdentityPrincipalId, MOCK_DEPLOYER_OBJECT_ID].sort());
+                for (const a of admins) assert.equal(a.inputs.scope, mc.id);
+            });
+
+            it("builds a Kubernetes provider from the cluster's user credentials, kubeconfig secret, and installs ingress-nginx through it", () => {
+                const provider = one(r().resources, "pulumi:providers:kubernetes");
+                const kc = unwrapSecret(provider.inputs.kubeconfig);
+                assert.ok(kc.secret, "the provider's kubeconfig is secret");
+                assert.equal(kc.value, MOCK_KUBECONFIG);
+                const call = r().invokes.find((i) => i.token === "azure-native:containerservice:listManagedClusterUserCredentials");
+                assert.ok(call);
+                assert.equal(call.args.resourceName, `phoenix-${env}-aks`);
+                assert.equal(call.args.resourceGroupName, `phoenix-${env}-rg`);
+                const release = one(r().resources, "kubernetes:helm.sh/v3:Release");
+                assert.ok(release.provider?.includes("pulumi:providers:kubernetes::aks-k8s::"), `release uses the cluster provider: ${release.provider}`);
+            });
+
+            it("reserves a Standard static public IP with a DNS label, where the cluster may use it (Network Contributor on its group)", () => {
+                const ip = one(r().resources, "azure-native:network:PublicIPAddress");
+                assert.deepEqual(ip.inputs.sku, { name: "Standard", tier: "Regional" });
+                assert.equal(ip.inputs.publicIPAllocationMethod, "Static");
+                assert.match(at(ip.inputs, "dnsSettings.domainNameLabel") as string, new RegExp(`^phoenix-${env}-[a-z0-9]{5}$`));
+                const rg = one(r().resources, "azure-native:resources:ResourceGroup");
+                const mc = one(r().resources, MC);
+                const [nc] = assignments(r(), ROLE.NetworkContributor);
+                assert.equal(assignments(r(), ROLE.NetworkContributor).length, 1);
+                assert.equal(nc.inputs.scope, rg.id);
+                assert.equal(nc.inputs.principalId, (mc.state.identity as Record<string, string>).principalId);
+            });
+
+            it("installs ingress-nginx with a pinned chart: replicas, PDB, Local traffic policy, the IP and its group, health probe, metrics, webhook", () => {
+                const release = one(r().resources, "kubernetes:helm.sh/v3:Release");
+                const ip = one(r().resources, "azure-native:network:PublicIPAddress");
+                assert.equal(release.inputs.chart, "ingress-nginx");
+                assert.equal(release.inputs.version, "4.15.1");
+                assert.deepEqual(release.inputs.repositoryOpts, { repo: "https://kubernetes.github.io/ingress-nginx" });
+                assert.equal(release.inputs.namespace, "ingress-nginx");
+                assert.equal(release.inputs.atomic, true);
+                const values = plainInputs(release.inputs.values) as Record<string, Record<string, unknown>>;
+                const c = values.controller as Record<string, unknown>;
+                assert.equal(c.replicaCount, env === "dev" ? 2 : 3);
+                assert.equal(c.minAvailable, 1, "a PodDisruptionBudget keeps one controller");
+                assert.equal(at(c, "service.externalTrafficPolicy"), "Local");
+                assert.equal(at(c, "service.loadBalancerIP"), ip.state.ipAddress);
+                const annotations = at(c, "service.annotations") as Record<string, string>;
+                assert.equal(annotations["service.beta.kubernetes.io/azure-load-balancer-resource-group"], `phoenix-${env}-rg`);
+                assert.equal(annotations["service.beta.kubernetes.io/azure-load-balancer-health-probe-request-path"], "/healthz");
+                assert.equal(annotations["service.beta.kubernetes.io/azure-load-balancer-ipv4"], ip.state.ipAddress);
+                assert.equal(at(c, "metrics.enabled"), true);
+                assert.equal(at(c, "admissionWebhooks.enabled"), true);
+                assert.equal(at(c, "ingressClassResource.name"), "nginx");
+            });
+
+            it("exports the contract outputs with the right values", () => {
+                const o = r().outputs;
+                for (const k of PLATFORM_CONTRACT_OUTPUTS) assert.ok(typeof o[k] === "string" && o[k] !== "", `${k} = ${String(o[k])}`);
+                const ip = one(r().resources, "azure-native:network:PublicIPAddress");
+                const fqdn = `${at(ip.inputs, "dnsSettings.domainNameLabel") as string}.westeurope.cloudapp.azure.com`;
+                assert.equal(o.environment, env);
+                assert.equal(o.appName, "calculator");
+                assert.equal(o.publicFqdn, fqdn);
+                assert.equal(o.publicUrl, `http://${fqdn}`);
+                assert.equal(o.publicIp, ip.state.ipAddress);
+                assert.equal(o.ingressClassName, "nginx");
+                assert.equal(o.clusterName, `phoenix-${env}-aks`);
+                assert.equal(o.resourceGroupName, `phoenix-${env}-rg`);
+                assert.equal(o.location, "westeurope");
+                assert.equal(o.registryLoginServer, registry.outputs.loginServer);
+                assert.equal(o.logAnalyticsWorkspaceId, one(r().resources, "azure-native:operationalinsights:Workspace").state.customerId);
+                assert.equal(o.keyVaultName, one(r().resources, "azure-native:keyvault:Vault").inputs.vaultName);
+                assert.equal(o.keyVaultUri, `https://${o.keyVaultName as string}.vault.azure.net/`);
+                assert.equal(o.kubeconfig, MOCK_KUBECONFIG);
+                assert.equal(o.appInsightsConnectionString, MOCK_CONNECTION_STRING);
+            });
+
+            it("exports the kubeconfig and the connection string only as secrets; no secret value in any plain output", () => {
+                assert.deepEqual([...r().secretOutputs].sort(), [...SECRET_OUTPUTS].sort());
+                for (const [k, v] of Object.entries(r().outputs)) {
+                    if (r().secretOutputs.includes(k)) continue;
+                    const text = JSON.stringify(v);
+                    for (const marker of MOCK_SECRET_MARKERS) assert.ok(!text.includes(marker), `plain output ${k} leaks a secret`);
+                }
+            });
+        });
+    }
+
+    it("makes prod bigger and stricter than dev", () => {
+        const mc = (env: "dev" | "prod") => one(runs[env].resources, MC).inputs;
+        const kv = (env: "dev" | "prod") => plainInputs(one(runs[env].resources, "azure-native:keyvault:Vault").inputs.properties) as Record<string, unknown>;
+        const ws = (env: "dev" | "prod") => one(runs[env].resources, "azure-native:operationalinsights:Workspace").inputs;
+        const helm = (env: "dev" | "prod") => at(one(runs[env].resources, "kubernetes:helm.sh/v3:Release").inputs, "values.controller.replicaCount") as number;
+        assert.ok((at(mc("prod"), "agentPoolProfiles[0].minCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].minCount") as number));
+        assert.ok((at(mc("prod"), "agentPoolProfiles[0].maxCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].maxCount") as number));
+        assert.ok(helm("prod") > helm("dev"));
+        assert.ok((ws("prod").retentionInDays as number) > (ws("dev").retentionInDays as number));
+        assert.ok((kv("prod").softDeleteRetentionInDays as number) > (kv("dev").softDeleteRetentionInDays as number));
+        assert.equal(kv("prod").enablePurgeProtection, true);
+        assert.equal(mc("prod").disableLocalAccounts, true);
+        assert.equal(at(mc("prod"), "sku.tier"), "Standard");
+    });
+
+    it("inventories: registry/shared, platform/dev, platform/prod (type → count)", () => {
+        const inv = { "registry/shared": inventory(registry.resources), "platform/dev": inventory(runs.dev.resources), "platform/prod": inventory(runs.prod.resources) };
+        if (process.env.PHOENIX_PRINT_INVENTORY) console.log(JSON.stringify(inv, null, 2));
+        assert.deepEqual(inv["platform/dev"], inv["platform/prod"], "the same shape in every environment; only sizes differ");
+        assert.equal(inv["platform/dev"]["azure-native:keyvault:Secret"], 8);
+        assert.equal(inv["platform/dev"]["azure-native:authorization:RoleAssignment"], 6);
+        assert.equal(inv["platform/dev"]["kubernetes:helm.sh/v3:Release"], 1);
+    });
+
+    describe("cluster grants", () => {
+        it("gives the pipeline its configured role and the deployer cluster-admin", () => {
+            assert.deepEqual(clusterGrants({ pipelinePrincipalId: "p", pipelineRole: "writer", deployerObjectId: "d", deployerPrincipalType: "User" }), [
+                { principalId: "p", principalType: "ServicePrincipal", role: "writer" },
+                { principalId: "d", principalType: "User", role: "cluster-admin" },
+            ]);
+        });
+        it("assigns once when the pipeline identity is the deployer (Azure rejects a duplicate)", async () => {
+            assert.deepEqual(clusterGrants({ pipelinePrincipalId: "p", pipelineRole: "reader", deployerObjectId: "p", deployerPrincipalType: "ServicePrincipal" }), [
+                { principalId: "p", principalType: "ServicePrincipal", role: "cluster-admin" },
+            ]);
+            const same = await runPlatform("prod", { ...registry.outputs, pipelineIdentityPrincipalId: MOCK_DEPLOYER_OBJECT_ID });
+            assert.equal(assignments(same, ROLE.AksClusterAdmin).length, 1);
+        });
+    });
+
+    describe("refuses invalid config before registering anything", () => {
+        const cases: { what: string; stack?: "dev" | "prod"; overrides?: Record<string, unknown>; removals?: string[]; key: string; expect: RegExp }[] = [
+            { what: "a prefix that yields a Key Vault name over 24 characters", overrides: { prefix: "phoenixplatformteam" }, key: "phoenix-platform:prefix", expect: /valid Key Vault name.*3–24 characters/ },
+            { what: "a prefix that starts with a digit", overrides: { prefix: "9phoenix" }, key: "phoenix-platform:prefix", expect: /a letter followed by/ },
+            { what: "min nodes > max nodes", overrides: { aksNodeMin: 5, aksNodeMax: 3 }, key: "phoenix-platform:aksNodeMin", expect: /≤ aksNodeMax \(3\), got 5/ },
+            { what: "an unknown Key Vault SKU", overrides: { keyVaultSku: "gold" }, key: "phoenix-platform:keyVaultSku", expect: /one of standard, premium, got "gold"/ },
+            { what: "Key Vault retention under 7 days", overrides: { keyVaultRetentionDays: 5 }, key: "phoenix-platform:keyVaultRetentionDays", expect: /integer ≥ 7 and ≤ 90, got 5/ },
+            { what: "Key Vault retention over 90 days", overrides: { keyVaultRetentionDays: 91 }, key: "phoenix-platform:keyVaultRetentionDays", expect: /≤ 90, got 91/ },
+            { what: "a non-integer retention", overrides: { keyVaultRetentionDays: "thirty" }, key: "phoenix-platform:keyVaultRetentionDays", expect: /integer/ },
+            { what: "an unknown upgrade channel", overrides: { aksUpgradeChannel: "latest" }, key: "phoenix-platform:aksUpgradeChannel", expect: /one of none, patch, stable, rapid, node-image/ },
+            { what: "a malformed Kubernetes version", overrides: { aksKubernetesVersion: "v1.34" }, key: "phoenix-platform:aksKubernetesVersion", expect: /<major>\.<minor>/ },
+            { what: "no Kubernetes version", removals: ["aksKubernetesVersion"], key: "phoenix-platform:aksKubernetesVersion", expect: /required/ },
+            { what: "log retention under 30 days", overrides: { logRetentionDays: 7 }, key: "phoenix-platform:logRetentionDays", expect: /≥ 30/ },
+            { what: "an unpinned chart version", overrides: { ingressChartVersion: "^4.15.0" }, key: "phoenix-platform:ingressChartVersion", expect: /exact chart version/ },
+            { what: "a single ingress replica", overrides: { ingressReplicas: 1 }, key: "phoenix-platform:ingressReplicas", expect: /≥ 2/ },
+            { what: "a DNS label prefix with upper case and underscores", overrides: { dnsLabelPrefix: "Phoenix_Dev" }, key: "phoenix-platform:dnsLabelPrefix", expect: /valid DNS label/ },
+            { what: "an admin group that is not a GUID", overrides: { aksAdminGroupObjectIds: ["platform-admins"] }, key: "phoenix-platform:aksAdminGroupObjectIds[0]", expect: /GUID/ },
+            { what: "the node resource group equal to the environment's", overrides: { aksNodeResourceGroupName: "phoenix-dev-rg" }, key: "phoenix-platform:aksNodeResourceGroupName", expect: /other than resourceGroupName/ },
+            { what: "an unknown pipeline cluster role", overrides: { pipelineClusterRole: "owner" }, key: "phoenix-platform:pipelineClusterRole", expect: /cluster-admin, admin, writer, reader/ },
+            { what: "a boolean that is not one", overrides: { keyVaultPurgeProtection: "yes" }, key: "phoenix-platform:keyVaultPurgeProtection", expect: /true or false/ },
+            { what: "an environment name with upper case", overrides: { environment: "Prod" }, key: "phoenix-platform:environment", expect: /lower-case/ },
+            { what: "a malformed tag", stack: "prod", overrides: { tags: ["owner"] }, key: "phoenix-platform:tags[0]", expect: /name=value/ },
+        ];
+        for (const c of cases) {
+            it(c.what, async () => {
+                const { message, registered } = await expectConfigFailure(
+                    (hooks) => runPlatform(c.stack ?? "dev", registry.outputs, { configOverrides: c.overrides, configRemovals: c.removals, hooks }),
+                    registry.outputs,
+                );
+                assert.equal(registered, 0, "no resource (not even the StackReference) may be registered");
+                const line = message.split("\n").find((l) => l.includes(`${c.key}:`));
+                assert.ok(line, `the error names ${c.key}: ${message}`);
+                assert.match(line, c.expect);
+            });
+        }
+
+        it("lists every problem at once", async () => {
+            const { message } = await expectConfigFailure(
+                (hooks) => runPlatform("prod", registry.outputs, { configOverrides: { aksNodeMin: 9, keyVaultSku: "gold", keyVaultRetentionDays: 3 }, hooks }),
+                registry.outputs,
+            );
+            assert.match(message, /3 problems/);
+        });
+    });
+});
