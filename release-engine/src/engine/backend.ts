@@ -23,6 +23,8 @@ export interface PublicEndpoint {
     url: string;
     /** Host header to send when `url` is not the Ingress host itself. */
     hostHeader?: string;
+    /** The preview header name the router uses, when the backend knows it (else the config's). */
+    headerName?: string;
 }
 
 export interface Backend {

@@ -75,11 +75,11 @@ class Runner {
         const { backend, config } = this.d;
         if (!state) return { ok: false, detail: "gates: nothing is deployed" };
         const live = findLive(state) as SlotName;
-        const intent = routerIntent(state, config.headerName);
+        const ep = await backend.endpoint();
+        const intent = routerIntent(state, ep.headerName ?? config.headerName);
         // A candidate is reached by its preview header; a first release (live itself) by `never` (the main side).
         const preview = intent.preview ?? { header: config.headerName, value: "never", target: live, secret: false };
         if (preview.target !== slot) return { ok: false, detail: `gates: the router sends previews to ${preview.target}, not ${slot}` };
-        const ep = await backend.endpoint();
         const http = await runHttpGate(
             { url: ep.url, hostHeader: ep.hostHeader, preview: { header: preview.header, value: preview.value }, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
             config.gate,
@@ -276,7 +276,10 @@ export async function runStatus(deps: EngineDeps): Promise<RunResult> {
         deps.reporter.line(`environment ${deps.config.env} (${deps.backend.kind}): ${describeState(record.state)}`);
         if (record.operation?.kind === "release") deps.reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
         if (record.operation?.kind === "rollback") deps.reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
-        if (record.state) deps.reporter.line(`url: ${(await deps.backend.endpoint()).url}`);
+        if (record.state) {
+            const ep = await deps.backend.endpoint().catch((e: Error) => ({ url: `unavailable (${e.message})` }));
+            deps.reporter.line(`url: ${ep.url}`);
+        }
         return result({ exitCode: 0, outcome: "done", record }, undefined, t0);
     } catch (e) {
         return fail(deps, e, t0);

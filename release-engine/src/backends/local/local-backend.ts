@@ -15,6 +15,8 @@ import { acquireLock, readRecord, writeRecord } from "./store";
 export interface ClusterHandle {
     apply(state: ReleaseState | null, versionEnv?: Record<string, Record<string, string>>): Promise<void>;
     status(): Promise<ClusterStatus> | ClusterStatus;
+    /** False when the cluster is not running (and asking for status would start it). */
+    running?(): Promise<boolean>;
 }
 
 export interface LocalBackendOptions {
@@ -36,8 +38,15 @@ export class LocalBackend implements Backend {
         this.dir = path.join(opts.root, opts.env);
     }
 
+    /** Takes the lock, then brings a fresh cluster (e.g. a restarted daemon) to the recorded state. */
     async lock(): Promise<() => Promise<void>> {
         const release = acquireLock(this.dir, this.env);
+        try {
+            await this.reconcile();
+        } catch (e) {
+            release();
+            throw e;
+        }
         return async () => release();
     }
 
@@ -54,9 +63,9 @@ export class LocalBackend implements Backend {
         await this.opts.cluster.apply(record.state, this.opts.versionEnv);
     }
 
-    /** Brings a fresh cluster (e.g. a restarted daemon) to the recorded state. */
-    async reconcile(): Promise<void> {
+    private async reconcile(): Promise<void> {
         const record = readRecord(this.dir);
+        if (record.state === null && this.opts.cluster.running && !(await this.opts.cluster.running())) return;
         const status = await this.opts.cluster.status();
         if (!sameState(status.state, record.state)) await this.opts.cluster.apply(record.state, this.opts.versionEnv);
     }

@@ -1,0 +1,226 @@
+/**
+ * Gates: the sequential statistics, the HTTP gate against real app processes behind the local
+ * router (healthy accepted, faulty/slow/wrong-version rejected, production watched), and the App
+ * Insights gate driving the real LogsQueryClient against a loopback stand-in for the query API.
+ */
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as https from "https";
+import * as os from "os";
+import * as path from "path";
+import type { AddressInfo } from "net";
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { LogsQueryClient } from "@azure/monitor-query-logs";
+import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
+import { buildQuery, evaluate, runAppInsightsGate, type AppInsightsGateConfig } from "../release-engine/src/gates/appinsights-gate";
+import { runHttpGate, type GateTarget } from "../release-engine/src/gates/http-gate";
+import { percentile, sprtBounds, sprtDecision, sprtInit, sprtMinAcceptN, sprtTruncated, sprtUpdate, wilson } from "../release-engine/src/gates/stats";
+import { validateReleaseState } from "../release-engine/src/model/release-state";
+import { startCluster, TEST_GATE } from "./support/engine-fixtures";
+
+describe("gates: statistics", () => {
+    const p = { p0: 0.01, p1: 0.05, alpha: 0.01, beta: 0.01 };
+
+    it("SPRT boundaries and decisions follow Wald", () => {
+        const b = sprtBounds(p);
+        assert.ok(Math.abs(b.upper - Math.log(99)) < 1e-12 && Math.abs(b.lower + Math.log(99)) < 1e-12);
+        assert.equal(sprtMinAcceptN(p), 112);
+        let s = sprtInit();
+        for (let i = 0; i < 111; i++) s = sprtUpdate(p, s, false);
+        assert.equal(sprtDecision(p, s), "continue");
+        s = sprtUpdate(p, s, false);
+        assert.equal(sprtDecision(p, s), "accept");
+        let bad = sprtInit();
+        for (let i = 0; i < 3; i++) bad = sprtUpdate(p, bad, true);
+        assert.equal(sprtDecision(p, bad), "reject", "three failures in three requests are conclusive at 5 % vs 1 %");
+        assert.equal(sprtTruncated(p, sprtUpdate(p, sprtInit(), true)), "reject");
+        assert.throws(() => sprtUpdate({ ...p, p0: 0.1 }, sprtInit(), true) && (() => { throw new Error(); })());
+    });
+
+    it("Wilson interval and nearest-rank percentile", () => {
+        const w = wilson(0, 112);
+        assert.ok(w.low === 0 && Math.abs(w.high - 0.0332) < 0.0005, JSON.stringify(w));
+        const w2 = wilson(20, 100);
+        assert.ok(Math.abs(w2.low - 0.1333) < 0.001 && Math.abs(w2.high - 0.2888) < 0.001, JSON.stringify(w2));
+        assert.equal(percentile([5, 1, 4, 2, 3], 0.95), 5);
+        assert.equal(percentile([5, 1, 4, 2, 3], 0.5), 3);
+    });
+});
+
+describe("gates: HTTP gate against real app processes", function () {
+    this.timeout(30000);
+    let cluster: LocalCluster;
+    const live = { slot: "blue", version: "1.0.0" };
+
+    before(async () => {
+        cluster = await startCluster();
+        cluster.setVersionEnv("1.2.0", { FAULT_ERROR_RATE: "0.2" });
+        cluster.setVersionEnv("1.3.0", { FAULT_LATENCY_MS: "400" });
+        cluster.setVersionEnv("1.4.0", { APP_VERSION: "1.0.0" });
+    });
+    after(async () => cluster?.stop());
+
+    const withCandidate = async (version: string) => {
+        await cluster.apply(validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "candidate", version, replicas: 1 } } }));
+    };
+    const target = (version: string): GateTarget => ({ url: cluster.url, preview: { header: "canary", value: "always" }, candidate: { slot: "green", version }, live });
+
+    it("accepts a healthy candidate once SPRT is certain, with production untouched", async () => {
+        await withCandidate("1.1.0");
+        const r = await runHttpGate(target("1.1.0"), TEST_GATE);
+        assert.equal(r.verdict, "pass", r.reason);
+        assert.equal(r.requests, 112, "accepts at Wald's boundary, not at the cap");
+        assert.equal(r.errors, 0);
+        assert.ok(r.production.requests > 0 && r.production.failures === 0 && r.production.wrongSlot === 0);
+    });
+
+    it("rejects a 20 %-faulty candidate early and reports the numbers", async () => {
+        await withCandidate("1.2.0");
+        const r = await runHttpGate(target("1.2.0"), TEST_GATE);
+        assert.equal(r.verdict, "fail");
+        assert.match(r.reason, /error rate above 0\.05/);
+        assert.ok(r.requests < 80, `stopped after ${r.requests}`);
+        assert.ok(r.errors >= 3 && r.errorRate95.high > 0.05);
+        assert.equal(r.production.failures, 0);
+    });
+
+    it("rejects a slow candidate on p95", async () => {
+        await withCandidate("1.3.0");
+        const r = await runHttpGate(target("1.3.0"), TEST_GATE);
+        assert.equal(r.verdict, "fail");
+        assert.match(r.reason, /p95 latency above 250 ms/);
+        assert.ok(r.p95Ms >= 400);
+    });
+
+    it("fails at once when an answer comes from another version (status codes alone prove nothing)", async () => {
+        await withCandidate("1.4.0"); // the process says it is 1.0.0
+        const r = await runHttpGate(target("1.4.0"), TEST_GATE);
+        assert.equal(r.verdict, "fail");
+        assert.equal(r.errors, 0, "every answer was a 200");
+        assert.ok(r.wrongVersion >= 1);
+        assert.match(r.reason, /outside the candidate/);
+    });
+
+    it("fails when the candidate has no endpoints and previews silently fall back to production", async () => {
+        await cluster.apply(validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "absent" } } }));
+        const r = await runHttpGate(target("1.1.0"), TEST_GATE);
+        assert.equal(r.verdict, "fail");
+        assert.match(r.firstProblem ?? "", /answered by HTTP 200 from blue 1\.0\.0/);
+    });
+
+    it("repeated runs: no false accept of the faulty, no false reject of the healthy (small sample; scripts/gate-error-rates.ts measures more)", async () => {
+        await cluster.apply(validateReleaseState({ slots: { blue: { role: "candidate", version: "1.2.0", replicas: 1 }, green: { role: "live", version: "1.1.0", replicas: 1 } } }));
+        const faulty: GateTarget = { url: cluster.url, preview: { header: "canary", value: "never" }, candidate: { slot: "blue", version: "1.2.0" }, live: { slot: "green", version: "1.1.0" } };
+        const healthy: GateTarget = { url: cluster.url, preview: { header: "canary", value: "nothing-matches" }, candidate: { slot: "green", version: "1.1.0" } };
+        for (let i = 0; i < 3; i++) {
+            assert.equal((await runHttpGate(faulty, TEST_GATE)).verdict, "fail");
+            assert.equal((await runHttpGate(healthy, TEST_GATE)).verdict, "pass");
+        }
+    });
+});
+
+describe("gates: App Insights gate (real LogsQueryClient, loopback query endpoint)", () => {
+    const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 }) };
+    const config: AppInsightsGateConfig = {
+        workspaceId: "00000000-0000-0000-0000-000000000001",
+        appName: "calculator",
+        minRequests: 50,
+        maxWaitMs: 2000,
+        pollIntervalMs: 20,
+        maxFailureRateIncrease: 0.02,
+        maxP95Ratio: 1.5,
+        latencySlackMs: 20,
+    };
+    // Bearer tokens are only sent over TLS, so the stand-in is HTTPS with a throwaway self-signed certificate.
+    let server: https.Server;
+    let ca = "";
+    let seen: Array<{ url: string; auth?: string; body: { query: string; timespan?: string } }> = [];
+    let respond: (n: number) => Array<[string, string, number, number, number]> = () => [];
+
+    before(async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-tls-"));
+        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+        ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
+        const key = fs.readFileSync(path.join(dir, "key.pem"), "utf8");
+        fs.rmSync(dir, { recursive: true, force: true });
+        server = https.createServer({ cert: ca, key }, (req, res) => {
+            const chunks: Buffer[] = [];
+            req.on("data", (c: Buffer) => chunks.push(c));
+            req.on("end", () => {
+                seen.push({ url: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) });
+                res.writeHead(200, { "content-type": "application/json" });
+                res.end(
+                    JSON.stringify({
+                        tables: [
+                            {
+                                name: "PrimaryResult",
+                                columns: [
+                                    { name: "slot", type: "string" },
+                                    { name: "version", type: "string" },
+                                    { name: "requests", type: "long" },
+                                    { name: "failed", type: "long" },
+                                    { name: "p95", type: "real" },
+                                ],
+                                rows: respond(seen.length),
+                            },
+                        ],
+                    }),
+                );
+            });
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    beforeEach(() => {
+        seen = [];
+    });
+
+    const client = () =>
+        new LogsQueryClient(credential, { endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, tlsOptions: { ca }, retryOptions: { maxRetries: 0 } });
+    const who = { candidate: { slot: "green", version: "1.1.0" }, live: { slot: "blue", version: "1.0.0" }, since: new Date(Date.now() - 600_000) };
+
+    it("queries AppRequests per slot/version with sum(ItemCount) and passes a candidate no worse than live", async () => {
+        respond = () => [
+            ["green", "1.1.0", 400, 2, 31.5],
+            ["blue", "1.0.0", 5000, 20, 30.1],
+        ];
+        const r = await runAppInsightsGate(client(), config, who);
+        assert.equal(r.verdict, "pass", r.reason);
+        assert.equal(seen.length, 1);
+        assert.equal(seen[0].url, `/v1/workspaces/${config.workspaceId}/query`);
+        assert.equal(seen[0].auth, "Bearer fake-token");
+        assert.match(seen[0].body.query, /AppRoleName == "calculator"/);
+        assert.match(seen[0].body.query, /sum\(ItemCount\)/);
+        assert.match(seen[0].body.query, /Properties\["app\.slot"\]/);
+        assert.ok(seen[0].body.timespan, "a time window is sent");
+        assert.equal(r.candidate.requests, 400);
+    });
+
+    it("fails a candidate whose failure rate exceeds live's", async () => {
+        respond = () => [
+            ["green", "1.1.0", 400, 80, 31],
+            ["blue", "1.0.0", 5000, 20, 30],
+        ];
+        const r = await runAppInsightsGate(client(), config, who);
+        assert.equal(r.verdict, "fail");
+        assert.match(r.reason, /failure rate 20\.00 % exceeds live 0\.40 %/);
+    });
+
+    it("waits for ingestion until the minimum sample arrives, and fails without it", async () => {
+        respond = (n) => (n < 3 ? [["green", "1.1.0", 10, 0, 30]] : [["green", "1.1.0", 60, 0, 30], ["blue", "1.0.0", 600, 1, 30]]);
+        const r = await runAppInsightsGate(client(), config, who);
+        assert.equal(r.verdict, "pass", r.reason);
+        assert.equal(r.polls, 3);
+        respond = () => [["green", "1.1.0", 10, 0, 30]];
+        const r2 = await runAppInsightsGate(client(), { ...config, maxWaitMs: 100 }, who);
+        assert.equal(r2.verdict, "fail");
+        assert.match(r2.reason, /not enough telemetry/);
+    });
+
+    it("compares latency and refuses unsafe query inputs", () => {
+        assert.equal(evaluate(config, { requests: 100, failed: 0, p95Ms: 200 }, { requests: 100, failed: 0, p95Ms: 50 }).verdict, "fail");
+        assert.throws(() => buildQuery('calc" or 1==1', [{ slot: "green", version: "1.0.0" }]), /not a DNS label/);
+        assert.throws(() => buildQuery("calculator", [{ slot: "green", version: '1" | drop' }]), /not a version/);
+    });
+});
