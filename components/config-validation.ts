@@ -258,16 +258,19 @@ export function readServiceConnections(reader: ConfigReader, issuerKey: string, 
         pattern: ADO_ISSUER,
         patternText: "the issuer shown on the Azure DevOps service connection: https://vstoken.dev.azure.com/<organization id> or https://login.microsoftonline.com/<tenant id>/v2.0",
     });
-    const subjects = reader.stringList(subjectsKey, {
-        pattern: ADO_SUBJECT,
-        patternText: "a service connection subject identifier, sc://<organization>/<project>/<service connection> (or /eid1/c/pub/t/…/sc/<organization id>/<connection id>)",
-    });
-    reader.require(subjects.length > 0 || reader.problems.some((p) => p.key.startsWith(reader.key(subjectsKey))), subjectsKey, "at least one Azure DevOps service connection subject");
+    const list = reader.json(subjectsKey, []);
+    if (!Array.isArray(list)) {
+        reader.problem(subjectsKey, "a list of service connection subject identifiers", list);
+        return [];
+    }
+    if (list.length === 0) reader.problem(subjectsKey, "at least one Azure DevOps service connection subject");
     const out: ServiceConnection[] = [];
     const names = new Set<string>();
-    subjects.forEach((subject, i) => {
-        const name = credentialNameForSubject(subject);
-        if (!FEDERATED_CREDENTIAL_NAME.test(name)) {
+    list.forEach((subject: unknown, i) => {
+        const name = typeof subject === "string" ? credentialNameForSubject(subject) : "";
+        if (typeof subject !== "string" || !ADO_SUBJECT.test(subject)) {
+            reader.problem(`${subjectsKey}[${i}]`, "a service connection subject identifier, sc://<organization>/<project>/<service connection> (or /eid1/c/pub/t/…/sc/<organization id>/<connection id>)", subject);
+        } else if (!FEDERATED_CREDENTIAL_NAME.test(name)) {
             reader.problem(`${subjectsKey}[${i}]`, "a subject whose connection part yields a credential name of 3–120 characters", subject);
         } else if (names.has(name)) {
             reader.problem(`${subjectsKey}[${i}]`, "each service connection once", subject);
