@@ -50,7 +50,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         return 2;
     }
     const progress = args.json ? err : out;
-    const reporter = createReporter({ write: progress, tfBuild: Boolean(env.TF_BUILD) });
+    const reporter = createReporter({ write: progress, writeError: err, tfBuild: Boolean(env.TF_BUILD) });
     let backend: Backend | undefined;
     try {
         let vault: LoadedVault | undefined;

@@ -32,8 +32,9 @@ export function vsoEscape(s: string): string {
     return s.replace(/%/g, "%AZP25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 
-export function createReporter(opts: { write: (s: string) => void; tfBuild: boolean; summaryDir?: string }): Reporter {
+export function createReporter(opts: { write: (s: string) => void; writeError?: (s: string) => void; tfBuild: boolean; summaryDir?: string }): Reporter {
     const { write, tfBuild } = opts;
+    const writeError = opts.writeError ?? write;
     return {
         line: (t) => write(`${t}\n`),
         step: (r) => {
@@ -43,7 +44,7 @@ export function createReporter(opts: { write: (s: string) => void; tfBuild: bool
             if (r.status === "failed" && tfBuild) write(`##vso[task.logissue type=error]${vsoEscape(`${r.name}: ${r.details.join("; ") || r.description}`)}\n`);
         },
         error: (t) => {
-            write(`error: ${t}\n`);
+            writeError(`error: ${t}\n`);
             if (tfBuild) write(`##vso[task.logissue type=error]${vsoEscape(t)}\n`);
         },
         summary: (md) => {

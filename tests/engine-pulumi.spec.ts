@@ -1,0 +1,195 @@
+/**
+ * The Pulumi backend's mapping around the Automation API, against a fake stack object (the real
+ * `LocalWorkspace` needs the pulumi CLI, absent here). The lock error is the SDK's own
+ * ConcurrentUpdateError, built by the SDK from the CLI's real "locked" message.
+ */
+import { strict as assert } from "assert";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import {
+    KEY_LOCK,
+    KEY_OPERATION,
+    KEY_PREVIEW,
+    KEY_STATE,
+    PulumiBackend,
+    configToRecord,
+    isConcurrentUpdate,
+    recordToConfig,
+    type AutomationStack,
+    type ConfigValueLike,
+    type OutputValueLike,
+} from "../release-engine/src/backends/pulumi/pulumi-backend";
+import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
+import { createReporter } from "../release-engine/src/engine/reporter";
+import { validateReleaseState } from "../release-engine/src/model/release-state";
+import { loadConfig } from "../release-engine/src/settings/config";
+import type { EngineRecord } from "../release-engine/src/planner/types";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- createCommandError is @internal (absent from the .d.ts) but is how the SDK maps CLI failures.
+const sdkErrors = require("@pulumi/pulumi/automation/errors") as { createCommandError(result: unknown): Error };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- same module family; CommandResult's constructor is @internal.
+const sdkCmd = require("@pulumi/pulumi/automation/cmd") as { CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => unknown };
+
+const SECRET = "s3cr3t-preview-value-0123456789";
+/** The public URL the fake stack reports: a loopback server answering as production (blue 1.0.0). */
+let publicUrl = "http://127.0.0.1:9";
+
+/** A stand-in for automation.Stack: config in memory; `up` derives outputs from the state, as the release stack does. */
+class FakeStack implements AutomationStack {
+    config: Record<string, ConfigValueLike> = {};
+    calls: string[] = [];
+    upError?: Error;
+    lastUpOpts?: { policyPacks?: string[]; policyPackConfigs?: string[] };
+    private out: Record<string, OutputValueLike> = {};
+
+    async getAllConfig() {
+        return { ...this.config };
+    }
+    async setAllConfig(c: Record<string, ConfigValueLike>) {
+        this.calls.push(`set ${Object.keys(c).sort().join(",")}`);
+        Object.assign(this.config, c);
+    }
+    async removeConfig(key: string) {
+        this.calls.push(`remove ${key}`);
+        delete this.config[key];
+    }
+    async up(opts: { onOutput: (s: string) => void; policyPacks?: string[]; policyPackConfigs?: string[] }) {
+        this.calls.push("up");
+        this.lastUpOpts = opts;
+        if (this.upError) throw this.upError;
+        opts.onOutput("Updating (dev)\n\n     Type   Name\n +   helm   green-calculator\n");
+        const state = JSON.parse(this.config[KEY_STATE].value) as { slots: Record<string, { role: string; version?: string; replicas?: number }> };
+        this.out = {
+            publicUrl: { value: publicUrl, secret: false },
+            previewHeader: { value: "x-preview", secret: false },
+            appName: { value: "calculator", secret: false },
+            slots: {
+                value: Object.fromEntries(Object.entries(state.slots).map(([k, s]) => [k, { role: s.role, version: s.version ?? null, replicas: s.role === "absent" ? 0 : (s.replicas ?? 2) }])),
+                secret: false,
+            },
+        };
+        return {};
+    }
+    async destroy(opts: { onOutput: (s: string) => void }) {
+        this.calls.push("destroy");
+        opts.onOutput("Destroying (dev)\n");
+        this.out = {};
+        return {};
+    }
+    async outputs() {
+        return this.out;
+    }
+}
+
+const lockedError = () =>
+    sdkErrors.createCommandError(new sdkCmd.CommandResult("", "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file", 255));
+
+describe("engine (Pulumi backend): Automation API mapping", () => {
+    let production: http.Server;
+    before(async () => {
+        production = http.createServer((req, res) => {
+            req.resume();
+            res.writeHead(200, { "x-app-slot": "blue", "x-app-version": "1.0.0", "content-type": "application/json" });
+            res.end("{}");
+        });
+        await new Promise<void>((r) => production.listen(0, "127.0.0.1", () => r()));
+        publicUrl = `http://127.0.0.1:${(production.address() as AddressInfo).port}`;
+    });
+    after(() => new Promise<void>((r) => production.close(() => r())));
+
+    const blueLive = validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } });
+    const withCandidate = validateReleaseState({
+        slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "candidate", version: "1.1.0", replicas: 2 } },
+        previewHeaderValue: SECRET,
+    });
+
+    it("state goes to phoenix-release:state without the preview secret, which is secret config; the operation is secret too", () => {
+        const rec: EngineRecord = { state: withCandidate, operation: { kind: "release", version: "1.1.0", slot: "green", before: blueLive } };
+        const { set, remove } = recordToConfig(rec);
+        assert.equal(set[KEY_STATE].secret, false);
+        assert.ok(!set[KEY_STATE].value.includes(SECRET));
+        assert.deepEqual(set[KEY_PREVIEW], { value: SECRET, secret: true });
+        assert.equal(set[KEY_OPERATION].secret, true);
+        assert.deepEqual(remove, []);
+        assert.deepEqual(configToRecord(set), rec, "round trip");
+        const cleared = recordToConfig({ state: blueLive });
+        assert.deepEqual(cleared.remove, [KEY_PREVIEW, KEY_OPERATION]);
+        assert.deepEqual(recordToConfig({ state: null }).remove, [KEY_STATE, KEY_PREVIEW, KEY_OPERATION]);
+        assert.throws(() => configToRecord({ [KEY_STATE]: { value: '{"slots":{"blue":{"role":"absent"},"green":{"role":"live","version":"1"}}}' } }), /phoenix-release:state: invalid release state/);
+    });
+
+    it("the SDK's ConcurrentUpdateError (a locked stack) becomes \"another release is running in <env>\" and exit 3", async () => {
+        const err = lockedError();
+        assert.equal(err.name, "ConcurrentUpdateError");
+        assert.ok(isConcurrentUpdate(err));
+        assert.ok(!isConcurrentUpdate(new Error("boom")));
+        const stack = new FakeStack();
+        stack.config[KEY_STATE] = { value: JSON.stringify(blueLive) };
+        stack.upError = err;
+        let out = "";
+        const backend = new PulumiBackend({ env: "dev", workDir: "stacks/release", factory: async () => stack });
+        const deps: EngineDeps = { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
+        const r = await runIntent(deps, { kind: "deploy", version: "1.1.0" });
+        assert.equal(r.exitCode, 3, out);
+        assert.match(out, /another release is running in dev \(the stack is locked by another update\)/);
+    });
+
+    it("deploy then abort through the engine: config written, up streamed with the policy pack, outputs read, secrets never printed", async () => {
+        const stack = new FakeStack();
+        stack.config[KEY_STATE] = { value: JSON.stringify(blueLive) };
+        let out = "";
+        const backend = new PulumiBackend({
+            env: "dev",
+            workDir: "stacks/release",
+            factory: async (a) => {
+                assert.deepEqual(a, { stackName: "org/phoenix-release/dev", workDir: "stacks/release" });
+                return stack;
+            },
+            stackName: "org/phoenix-release/dev",
+            policyPacks: ["policy"],
+            policyPackConfigs: ["policy/config/dev.json"],
+            secretConfig: { appInsightsConnectionString: "InstrumentationKey=abc;IngestionEndpoint=https://x" },
+        });
+        const deps: EngineDeps = { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
+        const r = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
+        assert.equal(r.exitCode, 0, out);
+        assert.deepEqual(stack.lastUpOpts?.policyPacks, ["policy"]);
+        assert.match(out, /\|\s+\+\s+helm\s+green-calculator/, "up output is streamed line by line");
+        assert.match(out, /slot-ready: helm release green-calculator reports 1\.1\.0 ×2/);
+        assert.equal(stack.config["phoenix-release:appInsightsConnectionString"].secret, true);
+        const rec = configToRecord(stack.config);
+        assert.equal(rec.state?.slots.green.role, "candidate");
+        assert.equal(rec.operation?.kind, "release");
+        assert.equal(stack.config[KEY_LOCK], undefined, "the lock is released");
+        const a = await runIntent(deps, { kind: "abort" });
+        assert.equal(a.exitCode, 0, out);
+        assert.deepEqual(configToRecord(stack.config), { state: blueLive });
+        assert.equal(stack.calls.filter((c) => c === "up").length, 2);
+        assert.ok(!out.includes(SECRET) && !out.includes("InstrumentationKey"));
+    });
+
+    it("the engine lock: held by another run → blocked; abandoned (older than the TTL) → taken over", async () => {
+        const stack = new FakeStack();
+        let now = 1_000_000;
+        const backend = new PulumiBackend({ env: "prod", workDir: "w", factory: async () => stack, now: () => now, lockTtlMs: 1000, holder: "build 7" });
+        const release = await backend.lock();
+        assert.match(stack.config[KEY_LOCK].value, /build 7/);
+        await assert.rejects(new PulumiBackend({ env: "prod", workDir: "w", factory: async () => stack, now: () => now }).lock(), /another release is running in prod \(held by build 7/);
+        now += 5000;
+        const other = await new PulumiBackend({ env: "prod", workDir: "w", factory: async () => stack, now: () => now, lockTtlMs: 1000, holder: "build 8" }).lock();
+        await release(); // not ours any more: must not remove build 8's lock
+        assert.match(stack.config[KEY_LOCK].value, /build 8/);
+        await other();
+        assert.equal(stack.config[KEY_LOCK], undefined);
+    });
+
+    it("a failed first release is undone with destroy; only-operation changes do not run up", async () => {
+        const stack = new FakeStack();
+        const backend = new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack });
+        await backend.apply({ state: blueLive }, () => undefined);
+        await backend.apply({ state: blueLive, operation: { kind: "release", version: "1.0.0", slot: "blue", before: null } }, () => undefined);
+        await backend.apply({ state: null }, () => undefined);
+        assert.deepEqual(stack.calls.filter((c) => c === "up" || c === "destroy"), ["up", "destroy"]);
+        assert.equal(stack.config[KEY_STATE], undefined);
+    });
+});
