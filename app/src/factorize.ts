@@ -7,7 +7,9 @@
  *     is recognised in microseconds instead of ~10^8 trial divisions;
  *  3. a composite remainder has no factor below TRIAL_LIMIT, so it is split by SQUFOF (Shanks'
  *     square forms, O(n^1/4), every intermediate value below 2^34 so plain doubles are exact), with
- *     Pollard–Rho (Brent's variant, BigInt arithmetic) as the fallback when SQUFOF finds nothing.
+ *     Pollard–Rho (Brent's variant) as the fallback when SQUFOF finds nothing.
+ * Modular products use {@link mulMod} (exact in doubles), not BigInt: no allocation, so no GC pauses
+ * in the worst case.
  *
  * Worst-case target: under 5 ms for any input (measured by `npm run bench -w app`).
  */
@@ -31,8 +33,8 @@ const SMALL_PRIMES: readonly number[] = (() => {
 })();
 
 /** Witness bases that make Miller–Rabin deterministic for every n < 2^64 (Sinclair). */
-const MR_BASES: readonly bigint[] = [2n, 325n, 9375n, 28178n, 450775n, 9780504n, 1795265022n];
-/** Deterministic for n < 3,215,031,751 (Jaeschke): used when Number arithmetic is exact. */
+const MR_BASES: readonly number[] = [2, 325, 9375, 28178, 450775, 9780504, 1795265022];
+/** Deterministic for n < 3,215,031,751 (Jaeschke). */
 const MR_SMALL_BASES: readonly number[] = [2, 3, 5, 7];
 
 /** Thrown for anything that is not an integer in [2, Number.MAX_SAFE_INTEGER]. */
@@ -53,65 +55,56 @@ function gcd(a: number, b: number): number {
     return a;
 }
 
-function modPowSmall(base: number, exp: number, mod: number): number {
+const SPLIT = 134_217_729; // 2^27 + 1, Veltkamp's splitter for 53-bit doubles
+
+/**
+ * (a·b) mod m, exact for 0 ≤ a, b < m ≤ 2^53, without BigInt (no allocation, no GC pauses).
+ * Dekker's TwoProduct writes a·b exactly as hi + lo (two doubles); `%` on doubles is exact (IEEE
+ * fmod), so both halves reduce exactly, and the sum is formed without leaving [0, m).
+ */
+export function mulMod(a: number, b: number, m: number): number {
+    if (m < EXACT_MUL_LIMIT) return (a * b) % m;
+    const hi = a * b;
+    let c = SPLIT * a;
+    const ah = c - (c - a);
+    const al = a - ah;
+    c = SPLIT * b;
+    const bh = c - (c - b);
+    const bl = b - bh;
+    const lo = ah * bh - hi + ah * bl + al * bh + al * bl;
+    const x = hi % m;
+    let y = lo % m;
+    if (y < 0) y += m;
+    const r = x - (m - y);
+    return r < 0 ? r + m : r;
+}
+
+function modPow(base: number, exp: number, mod: number): number {
     let result = 1;
     base %= mod;
     while (exp > 0) {
-        if (exp % 2 === 1) result = (result * base) % mod;
-        base = (base * base) % mod;
+        if (exp % 2 === 1) result = mulMod(result, base, mod);
+        base = mulMod(base, base, mod);
         exp = Math.floor(exp / 2);
     }
     return result;
 }
 
-function modPowBig(base: bigint, exp: bigint, mod: bigint): bigint {
-    let result = 1n;
-    base %= mod;
-    while (exp > 0n) {
-        if (exp & 1n) result = (result * base) % mod;
-        base = (base * base) % mod;
-        exp >>= 1n;
-    }
-    return result;
-}
-
-function isPrimeSmall(n: number): boolean {
+function millerRabin(n: number, bases: readonly number[]): boolean {
     let d = n - 1;
     let s = 0;
     while (d % 2 === 0) {
         d /= 2;
         s++;
     }
-    outer: for (const a of MR_SMALL_BASES) {
-        if (a % n === 0) continue;
-        let x = modPowSmall(a, d, n);
+    outer: for (const base of bases) {
+        const a = base % n;
+        if (a === 0) continue;
+        let x = modPow(a, d, n);
         if (x === 1 || x === n - 1) continue;
         for (let r = 1; r < s; r++) {
-            x = (x * x) % n;
+            x = mulMod(x, x, n);
             if (x === n - 1) continue outer;
-        }
-        return false;
-    }
-    return true;
-}
-
-function isPrimeBig(n: number): boolean {
-    const N = BigInt(n);
-    const N1 = N - 1n;
-    let d = N1;
-    let s = 0;
-    while ((d & 1n) === 0n) {
-        d >>= 1n;
-        s++;
-    }
-    outer: for (const base of MR_BASES) {
-        const a = base % N;
-        if (a === 0n) continue;
-        let x = modPowBig(a, d, N);
-        if (x === 1n || x === N1) continue;
-        for (let r = 1; r < s; r++) {
-            x = (x * x) % N;
-            if (x === N1) continue outer;
         }
         return false;
     }
@@ -126,7 +119,7 @@ export function isPrime(n: number): boolean {
         if (n % p === 0) return false;
         if (p * p > n) return true;
     }
-    return n < EXACT_MUL_LIMIT ? isPrimeSmall(n) : isPrimeBig(n);
+    return millerRabin(n, n < 3_215_031_751 ? MR_SMALL_BASES : MR_BASES);
 }
 
 function isqrt(n: number): number {
@@ -204,41 +197,47 @@ export function squfof(n: number): number {
     return 0;
 }
 
-/** Pollard–Rho with Brent's cycle detection and batched gcds, in BigInt (exact for any n). */
+/**
+ * Pollard–Rho with Brent's cycle detection and batched gcds (exact for any safe n via mulMod).
+ * @throws FactorizeRangeError for a prime n (it has no proper factor to find).
+ */
 export function pollardBrent(n: number): number {
+    if (isPrime(n)) throw new FactorizeRangeError(`pollardBrent: ${n} is prime`);
     if (n % 2 === 0) return 2;
-    const N = BigInt(n);
-    for (let c = 1n; c < 64n; c++) {
-        let y = 2n;
-        let x = 2n;
-        let g = 1n;
-        let q = 1n;
-        let ys = 2n;
-        const m = 128;
+    const m = 128;
+    for (let c = 1; c < 64; c++) {
+        const f = (v: number): number => {
+            const r = mulMod(v, v, n) + c;
+            return r >= n ? r - n : r;
+        };
+        let y = 2;
+        let x = 2;
+        let g = 1;
+        let q = 1;
+        let ys = 2;
         let r = 1;
-        const gcdBig = (a: bigint, b: bigint): bigint => BigInt(gcd(Number(a), Number(b)));
-        while (g === 1n) {
+        while (g === 1) {
             x = y;
-            for (let i = 0; i < r; i++) y = (y * y + c) % N;
+            for (let i = 0; i < r; i++) y = f(y);
             let k = 0;
-            while (k < r && g === 1n) {
+            while (k < r && g === 1) {
                 ys = y;
                 for (let i = 0; i < Math.min(m, r - k); i++) {
-                    y = (y * y + c) % N;
-                    q = (q * (x > y ? x - y : y - x)) % N;
+                    y = f(y);
+                    q = mulMod(q, Math.abs(x - y), n);
                 }
-                g = gcdBig(q, N);
+                g = gcd(q, n);
                 k += m;
             }
             r *= 2;
         }
-        if (g === N) {
+        if (g === n) {
             do {
-                ys = (ys * ys + c) % N;
-                g = gcdBig(x > ys ? x - ys : ys - x, N);
-            } while (g === 1n);
+                ys = f(ys);
+                g = gcd(Math.abs(x - ys), n);
+            } while (g === 1);
         }
-        if (g !== N) return Number(g);
+        if (g !== n) return g;
     }
     throw new Error(`pollardBrent: no factor found for ${n}`);
 }
