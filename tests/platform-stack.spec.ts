@@ -6,10 +6,15 @@
  * before any resource exists.
  */
 import { strict as assert } from "assert";
-import { MOCK_DEPLOYER_OBJECT_ID, MOCK_KUBECONFIG, MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, byType, inventory, one, RegisteredResource, RunResult } from "./support/pulumi-harness";
+import { MOCK_DEPLOYER_OBJECT_ID, MOCK_KUBECONFIG, MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, byType, inventory, one, readProject, RegisteredResource, RunResult } from "./support/pulumi-harness";
 import { MOCK_CONNECTION_STRING, MOCK_SECRET_MARKERS } from "./support/azure-mocks";
-import { at, azureResources, DEFAULT_REGISTRY_STACK, expectConfigFailure, isTaggable, plainInputs, runPlatform, runRegistry, unwrapSecret } from "./support/phoenix-stacks";
+import * as path from "path";
 import { clusterGrants } from "../stacks/platform/program";
+import { readPlatformConfig } from "../stacks/platform/config";
+import {
+    at, azureResources, declarationProblems, DEFAULT_REGISTRY_STACK, documentedKeys, expectConfigFailure, isTaggable, keysRead, plainInputs, ROOT, runPlatform, runRegistry,
+    stackFileValues, unwrapSecret,
+} from "./support/phoenix-stacks";
 
 const RA = "azure-native:authorization:RoleAssignment";
 const MC = "azure-native:containerservice:ManagedCluster";
@@ -306,6 +311,16 @@ describe("platform stack (platform/dev, platform/prod)", () => {
             });
         });
     }
+
+    it("reads exactly the keys Pulumi.yaml declares (types the CLI accepts, stack values of those types), all documented", () => {
+        const declared = readProject(ROOT).config;
+        assert.equal(readProject(ROOT).name, "phoenix-platform");
+        for (const env of ["dev", "prod"] as const) {
+            assert.deepEqual(keysRead(readPlatformConfig, runs[env].config, "phoenix-platform"), Object.keys(declared).sort());
+            assert.deepEqual(declarationProblems(declared, stackFileValues(path.join(ROOT, `Pulumi.${env}.yaml`), "phoenix-platform")), []);
+        }
+        assert.deepEqual(documentedKeys("phoenix-platform"), Object.keys(declared).sort());
+    });
 
     it("makes prod bigger and stricter than dev", () => {
         const mc = (env: "dev" | "prod") => one(runs[env].resources, MC).inputs;

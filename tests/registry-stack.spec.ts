@@ -5,7 +5,9 @@
  */
 import { strict as assert } from "assert";
 import { MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, byType, inventory, one, readProject, RunResult } from "./support/pulumi-harness";
-import { azureResources, expectConfigFailure, isTaggable, REGISTRY_DIR, runRegistry } from "./support/phoenix-stacks";
+import * as path from "path";
+import { readRegistryConfig } from "../stacks/registry/config";
+import { azureResources, declarationProblems, documentedKeys, expectConfigFailure, isTaggable, keysRead, REGISTRY_DIR, runRegistry, stackFileValues } from "./support/phoenix-stacks";
 
 const RA = "azure-native:authorization:RoleAssignment";
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
@@ -134,6 +136,13 @@ describe("registry stack (registry/shared)", () => {
         }
         assert.equal(isTaggable(FIC), false);
         assert.equal(isTaggable(RA), false);
+    });
+
+    it("reads exactly the keys Pulumi.yaml declares (types the CLI accepts, stack values of those types), all documented", () => {
+        const declared = readProject(REGISTRY_DIR).config;
+        assert.deepEqual(keysRead(readRegistryConfig, run.config, "phoenix-registry"), Object.keys(declared).sort());
+        assert.deepEqual(declarationProblems(declared, stackFileValues(path.join(REGISTRY_DIR, "Pulumi.shared.yaml"), "phoenix-registry")), []);
+        assert.deepEqual(documentedKeys("phoenix-registry"), Object.keys(declared).sort());
     });
 
     describe("refuses invalid config before registering anything", () => {

@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { main as platformMain } from "../../stacks/platform/program";
 import { main as registryMain } from "../../stacks/registry/program";
 import { azureHooks } from "./azure-mocks";
@@ -114,4 +115,62 @@ export function at(inputs: Record<string, unknown>, p: string): unknown {
         cur = (cur as Record<string, unknown>)[part];
     }
     return cur;
+}
+
+/** Keys a config reader function asks for, given the stack's loaded config. */
+export function keysRead(read: (raw: (k: string) => string | undefined) => unknown, config: Record<string, string>, namespace: string): string[] {
+    const asked = new Set<string>();
+    read((k) => {
+        asked.add(k);
+        return config[`${namespace}:${k}`];
+    });
+    return [...asked].sort();
+}
+
+const CLI_TYPES = new Set(["string", "integer", "boolean", "array"]);
+
+/**
+ * Problems the Pulumi CLI would raise about a project's config declarations and a stack file's values:
+ * only string/integer/boolean/array (arrays need `items`), a description on every key, defaults and
+ * stack values of the declared type.
+ */
+export function declarationProblems(
+    declared: Record<string, { type?: string; items?: { type?: string }; description?: string; default?: unknown }>,
+    stackValues: Record<string, unknown>,
+): string[] {
+    const problems: string[] = [];
+    const typeOk = (type: string | undefined, itemType: string | undefined, v: unknown): boolean => {
+        switch (type) {
+            case "string": return typeof v === "string";
+            case "integer": return Number.isInteger(v);
+            case "boolean": return typeof v === "boolean";
+            case "array": return Array.isArray(v) && v.every((x) => typeOk(itemType, undefined, x));
+            default: return false;
+        }
+    };
+    for (const [k, d] of Object.entries(declared)) {
+        if (!d.type || !CLI_TYPES.has(d.type)) problems.push(`${k}: type ${String(d.type)} is not one the CLI accepts`);
+        if (d.type === "array" && !d.items?.type) problems.push(`${k}: an array needs items.type`);
+        if (!d.description || d.description.trim().length < 10) problems.push(`${k}: no description`);
+        if (d.default !== undefined && !typeOk(d.type, d.items?.type, d.default)) problems.push(`${k}: default is not a ${String(d.type)}`);
+    }
+    for (const [k, v] of Object.entries(stackValues)) {
+        const d = declared[k];
+        if (!d) problems.push(`${k}: set in the stack file but not declared`);
+        else if (!typeOk(d.type, d.items?.type, v)) problems.push(`${k}: stack value ${JSON.stringify(v)} is not a ${String(d.type)}`);
+    }
+    return problems;
+}
+
+/** A stack file's project-namespaced values, keys without the namespace. */
+export function stackFileValues(file: string, namespace: string): Record<string, unknown> {
+    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(doc.config ?? {}).filter(([k]) => k.startsWith(`${namespace}:`)).map(([k, v]) => [k.slice(namespace.length + 1), v]));
+}
+
+/** Keys documented in the docs/configuration.md table of a project. */
+export function documentedKeys(project: string): string[] {
+    const text = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
+    const section = text.split(/^## /m).find((s) => s.startsWith(`\`${project}\``)) ?? "";
+    return [...section.matchAll(/^\| `([A-Za-z0-9]+)` \|/gm)].map((m) => m[1]).sort();
 }
