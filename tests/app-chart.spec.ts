@@ -230,3 +230,29 @@ describe("app: chart templates", () => {
         assert.match(templates["serviceaccount.yaml"], /azure\.workload\.identity\/client-id: \{\{ \.Values\.serviceAccount\.workloadIdentityClientId \| quote \}\}/);
     });
 });
+
+describe("app: image (Dockerfile, reviewed statically: no Docker engine here)", () => {
+    const APP = path.join(__dirname, "..", "app");
+    const dockerfile = fs.readFileSync(path.join(APP, "Dockerfile"), "utf8");
+    const ignore = fs.readFileSync(path.join(__dirname, "..", ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+
+    it("is multi-stage on a pinned Node 22 base, production dependencies only, non-root, runs dist/main.js", () => {
+        const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
+        assert.match(base, /^node:22\.\d+\.\d+-[a-z]+-slim$/, "pinned Node 22 patch version");
+        assert.ok((dockerfile.match(/^FROM /gm) ?? []).length >= 3, "build, deps and runtime stages");
+        assert.match(dockerfile, /npm ci --omit=dev --workspace app --include-workspace-root=false/);
+        assert.match(dockerfile, /^USER 1000:1000$/m);
+        assert.match(dockerfile, /^CMD \["node", "dist\/main\.js"\]$/m);
+        // The runtime stage is the last FROM and copies the compiled output, not the sources.
+        const runtime = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+        assert.doesNotMatch(runtime, /app\/src/);
+        assert.match(runtime, /--from=build .*\/src\/app\/dist \.\/dist/);
+    });
+
+    it(".dockerignore allow-lists the context: no node_modules, dist or secrets-bearing files", () => {
+        assert.equal(ignore.find((l) => l && !l.startsWith("#")), "*", "deny everything first");
+        for (const needed of ["!package-lock.json", "!app/src/**", "!app/public/**", "!app/package.json"]) assert.ok(ignore.includes(needed), needed);
+        assert.ok(ignore.includes("**/node_modules"));
+        assert.ok(!ignore.some((l) => /Pulumi\..*yaml|\.env/.test(l) && l.startsWith("!")));
+    });
+});
