@@ -63,6 +63,15 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         assert.equal(other.outputs.registryLoginServer, registry.outputs.loginServer);
     });
 
+    it("derives unset names from prefix, environment and the resource group (Pulumi.yaml empty defaults)", async () => {
+        const derived = await runPlatform("dev", registry.outputs, { configOverrides: { prefix: "acme", resourceGroupName: "shop-dev" }, configRemovals: ["aksNodeResourceGroupName"] });
+        const mc = one(derived.resources, MC);
+        assert.equal(mc.inputs.resourceName, "acme-dev-aks");
+        assert.equal(mc.inputs.nodeResourceGroup, "shop-dev-nodes");
+        assert.equal(one(derived.resources, "azure-native:resources:ResourceGroup").inputs.resourceGroupName, "shop-dev");
+        assert.match(one(derived.resources, "azure-native:keyvault:Vault").inputs.vaultName as string, /^acme-dev-[a-z0-9]{5}$/);
+    });
+
     it("stops with a clear error when the registry stack has not been deployed", async () => {
         await assert.rejects(runPlatform("dev", {}), /organization\/phoenix-registry\/shared has no output "pipelineIdentityPrincipalId": deploy the registry stack first/);
     });

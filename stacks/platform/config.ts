@@ -70,7 +70,7 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
 
     const derived = environmentNames(prefix, environment);
     const resourceGroup = r.string("resourceGroupName", { default: derived.resourceGroup, check: resourceGroupNameProblem });
-    const nodeResourceGroup = r.string("aksNodeResourceGroupName", { default: `${derived.resourceGroup}-nodes`, check: resourceGroupNameProblem });
+    const nodeResourceGroup = r.string("aksNodeResourceGroupName", { default: `${resourceGroup}-nodes`, check: resourceGroupNameProblem });
     r.require(nodeResourceGroup !== resourceGroup, "aksNodeResourceGroupName", "a resource group other than resourceGroupName (AKS creates and owns it)", nodeResourceGroup);
     const cluster = r.string("aksClusterName", { default: derived.cluster, check: clusterNameProblem });
     if (environment && prefix) {
