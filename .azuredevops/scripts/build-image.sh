@@ -8,7 +8,7 @@ set -euo pipefail
 : "${IMAGE_REPOSITORY:?set IMAGE_REPOSITORY}"
 : "${RELEASE_VERSION:?set RELEASE_VERSION}"
 : "${DOCKERFILE:=app/Dockerfile}"
-: "${BUILD_CONTEXT:=app}"
+: "${BUILD_CONTEXT:=.}"
 
 if ! [[ "$RELEASE_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
   echo "RELEASE_VERSION must be a semver version, got '$RELEASE_VERSION'" >&2
