@@ -120,7 +120,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         if (r.exitCode === 0 && r.outcome !== "noop" && ["release", "promote", "rollback"].includes(args.command)) {
             progress(`${args.env}: ${describeState(r.record?.state ?? null)}\n`);
         }
-        for (const n of r.outcome === "noop" ? r.notes : []) progress(`${n}\n`);
         if (!["status", "plan"].includes(args.command)) reporter.summary(markdownSummary(args, r));
         if (args.json) {
             out(`${JSON.stringify({ command: args.command, version: args.version, env: args.env, backend: args.backend, ...r, record: r.record ? { ...r.record, state: redact(r.record.state) } : undefined }, null, 2)}\n`);
