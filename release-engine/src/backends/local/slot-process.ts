@@ -49,6 +49,7 @@ export class SlotProcess {
             PATH: process.env.PATH ?? "",
             NODE_ENV: "production",
             PORT: "0",
+            HOST: "127.0.0.1",
             APP_VERSION: this.spec.version,
             APP_SLOT: this.spec.slot,
             APP_NAME: this.spec.appName,
