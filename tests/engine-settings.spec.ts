@@ -80,6 +80,10 @@ describe("engine settings: config and CLI input", () => {
         assert.deepEqual(parseArgs(["release", "1.2.0", "--env", "prod", "--backend=pulumi", "--json"], {}), { command: "release", version: "1.2.0", env: "prod", backend: "pulumi", vault: undefined, json: true });
         assert.equal(parseArgs(["status"], { AZURE_KEYVAULT_NAME: "kv-x" }).vault, "kv-x");
         assert.equal(parseArgs(["rollback", "1.1.0"], {}).version, "1.1.0");
+        assert.equal(parseArgs(["rollback"], { RELEASE_VERSION: "1.2.0" }).version, "1.2.0", "the pipeline's on: failure undoes its own release only");
+        assert.equal(parseArgs(["rollback"], {}).version, undefined);
+        assert.equal(parseArgs(["deploy", "1.0.0"], { RELEASE_VERSION: "1.2.0" }).version, "1.0.0");
+        assert.throws(() => parseArgs(["rollback"], { RELEASE_VERSION: "build-7" }), /RELEASE_VERSION "build-7" is not a semantic version/);
         for (const bad of [[], ["ship", "1.0.0"], ["release"], ["release", "1.0"], ["promote", "1.0.0"], ["status", "--backend", "helm"], ["status", "--what"], ["deploy", "1.0.0", "extra"]]) {
             assert.throws(() => parseArgs(bad, {}), InputError, bad.join(" "));
         }

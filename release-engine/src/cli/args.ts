@@ -21,7 +21,8 @@ commands:
   deploy <version>    deploy as candidate and wait until ready   (Azure DevOps: deploy)
   verify              gate the pending candidate; rolls it back on failure (routeTraffic)
   promote             make the pending candidate live             (on: success)
-  rollback [version]  undo the pending release, or switch production back to the standby (on: failure)
+  rollback [version]  undo the pending release, or switch production back to the standby (on: failure);
+                      with a version (default $RELEASE_VERSION) only that release is undone
   abort               remove the pending candidate, restoring its slot
   status              the recorded state and the operation in progress
   plan <version>      the steps "release <version>" would take, without taking them
@@ -69,6 +70,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
     if (NEEDS_VERSION.includes(cmd) && version === undefined) throw new InputError(`${cmd} needs a version, e.g. ${cmd} 1.2.3`);
     if (version !== undefined && !NEEDS_VERSION.includes(cmd) && !OPTIONAL_VERSION.includes(cmd)) throw new InputError(`${cmd} takes no version (got "${version}")`);
     if (version !== undefined && !isSemver(version)) throw new InputError(`"${version}" is not a semantic version (expected e.g. 1.2.3)`);
+    // In the pipeline's on: failure hook, `rollback` must undo this run's release and nothing else: the
+    // pipeline's RELEASE_VERSION names it (like AZURE_KEYVAULT_NAME names the vault).
+    let rollbackVersion = version;
+    if (cmd === "rollback" && version === undefined && env.RELEASE_VERSION) {
+        if (!isSemver(env.RELEASE_VERSION)) throw new InputError(`RELEASE_VERSION "${env.RELEASE_VERSION}" is not a semantic version`);
+        rollbackVersion = env.RELEASE_VERSION;
+    }
     const vault = out.vault ?? (env.AZURE_KEYVAULT_NAME || undefined);
-    return { command: cmd, version, env: out.env as string, backend: out.backend as "local" | "pulumi", vault, json: out.json as boolean };
+    return { command: cmd, version: cmd === "rollback" ? rollbackVersion : version, env: out.env as string, backend: out.backend as "local" | "pulumi", vault, json: out.json as boolean };
 }
