@@ -33,7 +33,7 @@ const HOOKS: Record<string, RegExp> = {
     deploy: /^deploy "\$RELEASE_VERSION" /,
     routeTraffic: /^verify /,
     "on.success": /^promote /,
-    "on.failure": /^rollback /,
+    "on.failure": /^rollback "\$RELEASE_VERSION" /,
 };
 
 function expand(file: string) {
