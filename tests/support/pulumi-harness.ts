@@ -148,6 +148,25 @@ export function loadStackConfig(
     return { project: project.name, config: out, secretKeys };
 }
 
+/**
+ * What the Pulumi CLI refuses before a program even starts, which the SDK under mocks never checks:
+ * a declared key without a default that the stack file does not set is required ("Stack is missing
+ * configuration values"), and a `secret: true` key may not have a plain default ("must be encrypted").
+ */
+export function cliConfigProblems(projectDir: string, stack: string): string[] {
+    const project = readProject(projectDir);
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    const doc = fs.existsSync(stackFile) ? (YAML.parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> }) : {};
+    const set = new Set(Object.keys(doc.config ?? {}).map((k) => qualify(project.name, k)));
+    const problems: string[] = [];
+    for (const [k, decl] of Object.entries(project.config)) {
+        const key = qualify(project.name, k);
+        if (decl.default === undefined && !set.has(key)) problems.push(`${key} has no default and Pulumi.${stack}.yaml does not set it (the CLI refuses to run)`);
+        if (decl.secret && decl.default !== undefined) problems.push(`${key} is declared secret with a plain default (the CLI refuses it)`);
+    }
+    return problems;
+}
+
 async function resolve<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
     const value = await new Promise<T>((r) => o.apply((v) => { r(v); return v; }));
     const secret = await (o as unknown as { isSecret: Promise<boolean> }).isSecret;
