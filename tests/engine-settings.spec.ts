@@ -33,7 +33,37 @@ const FULL = {
     "appinsights-connection-string": CONN,
 };
 
+/** Runs `fn` with process.stdout/stderr writes (which console.* uses too) captured instead of printed. */
+async function capturingOutput<T>(fn: () => Promise<T>): Promise<{ result: T; written: string }> {
+    const streams = [process.stdout, process.stderr];
+    const originals = streams.map((s) => s.write);
+    let written = "";
+    for (const s of streams) {
+        s.write = ((chunk: string | Uint8Array) => {
+            written += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
+            return true;
+        }) as typeof s.write;
+    }
+    try {
+        return { result: await fn(), written };
+    } finally {
+        streams.forEach((s, i) => (s.write = originals[i]));
+    }
+}
+
 describe("engine settings: Key Vault", () => {
+    it("never writes a secret value to stdout, stderr or the console while loading (or failing to)", async () => {
+        const ok = await capturingOutput(() => loadVaultSettings("kv-phoenix-dev", fakeVault(FULL)));
+        assert.equal(ok.result.secrets.appInsightsConnectionString, CONN, "the value was read");
+        const { ["phoenix-fqdn"]: _gone, ...partial } = FULL;
+        const failed = await capturingOutput(() => loadVaultSettings("kv-phoenix-dev", fakeVault(partial)).catch((e: Error) => e.message));
+        assert.match(String(failed.result), /phoenix-fqdn/);
+        for (const written of [ok.written, failed.written]) {
+            // The message names the secret, never the captured text (a failure must not print the value either).
+            for (const [name, value] of Object.entries(FULL)) assert.ok(!written.includes(value), `the value of ${name} reached the output`);
+        }
+    });
+
     it("loads the contract's secret names into the config; the connection string stays out of the config", async () => {
         const client = fakeVault(FULL);
         const v = await loadVaultSettings("kv-phoenix-dev", client);
