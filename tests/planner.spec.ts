@@ -256,6 +256,21 @@ describe("planner: examples", () => {
         assert.deepEqual(p.steps[1].checks.map((c) => c.kind), ["production"]);
     });
 
+    it("promote first scales a candidate with fewer replicas than live to live's count, checked ready, then flips", () => {
+        // Live was scaled up after the candidate was deployed: blue ×3, green candidate ×1.
+        const before = blueLive.state!;
+        const pending: EngineRecord = {
+            state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 3 }, green: { role: "candidate", version: "1.1.0", replicas: 1 } } }),
+            operation: { kind: "release", version: "1.1.0", slot: "green", before },
+        };
+        const p = plan(pending, { kind: "promote" }, OPTS);
+        assert.deepEqual(p.steps.map((s) => s.name), ["scale-candidate", "promote", "complete"]);
+        assert.deepEqual(p.steps[0].record.state!.slots.green, { role: "candidate", version: "1.1.0", replicas: 3 });
+        assert.deepEqual(p.steps[0].checks, [{ kind: "slot-ready", slot: "green", version: "1.1.0", replicas: 3 }]);
+        assert.equal(findLive(p.steps[0].record.state), "blue", "production moves only after the scale-up");
+        assert.deepEqual(p.steps[1].record.state!.slots.green, { role: "live", version: "1.1.0", replicas: 3 });
+    });
+
     it("rollback switches to the standby; rollback with nothing standing by is blocked; bad versions are invalid", () => {
         const done = run(blueLive, { kind: "release", version: "1.1.0" }).record;
         const rb = run(done, { kind: "rollback" });
