@@ -16,14 +16,14 @@ import { runIntent, runVerify, type EngineDeps } from "../release-engine/src/eng
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { loadConfig } from "../release-engine/src/settings/config";
 import type { EngineRecord } from "../release-engine/src/planner/types";
-import { startCluster, TEST_GATE } from "./support/engine-fixtures";
+import { SLOW_MS, startCluster, TEST_GATE } from "./support/engine-fixtures";
 
 describe("engine (local backend): the demo path under load", function () {
     this.timeout(40000);
 
     it("releases 1.0.0, 1.1.0, rejects a 20 %-faulty 1.2.0, rolls back — zero failed production requests", async () => {
         let out = "";
-        const r = await runDemo({ write: (s) => (out += s), pauseMs: 0, port: 0, drainMs: 200, loadConcurrency: 3 });
+        const r = await runDemo({ write: (s) => (out += s), pauseMs: 0, port: 0, drainMs: 200, loadConcurrency: 3, overrides: { gate: TEST_GATE } });
         assert.deepEqual(
             r.phases.map((p) => [p.exitCode, p.state]),
             [
@@ -57,7 +57,7 @@ describe("engine (local backend): bad candidates are rejected without a failed p
         root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-engine-"));
         const versionEnv = {
             "2.0.0": { FAULT_ERROR_RATE: "7" }, // refuses to start: crashes on start
-            "2.1.0": { FAULT_LATENCY_MS: "400" }, // slow
+            "2.1.0": { FAULT_LATENCY_MS: String(SLOW_MS) }, // slow
             "2.2.0": { APP_VERSION: "1.0.0" }, // answers as another version
         };
         const backend = new LocalBackend({ env: "dev", root, cluster, versionEnv });
@@ -80,7 +80,7 @@ describe("engine (local backend): bad candidates are rejected without a failed p
         const load = startLoad(cluster.url, { concurrency: 3, timeoutMs: 5000 });
         const cases: Array<[string, RegExp]> = [
             ["2.0.0", /apply failed: green-2\.0\.0-\d+ did not become ready: process exited/],
-            ["2.1.0", /p95 latency above 250 ms/],
+            ["2.1.0", new RegExp(`p95 latency above ${TEST_GATE.maxP95Ms} ms`)],
             ["2.2.0", /answered by HTTP 200 from green 1\.0\.0, expected candidate green 2\.2\.0/],
         ];
         const before = await deps.backend.read();

@@ -17,7 +17,7 @@ import { buildQuery, evaluate, runAppInsightsGate, type AppInsightsGateConfig } 
 import { runHttpGate, type GateTarget } from "../release-engine/src/gates/http-gate";
 import { percentile, sprtBounds, sprtDecision, sprtInit, sprtMinAcceptN, sprtTruncated, sprtUpdate, wilson } from "../release-engine/src/gates/stats";
 import { validateReleaseState } from "../release-engine/src/model/release-state";
-import { startCluster, TEST_GATE } from "./support/engine-fixtures";
+import { SLOW_MS, startCluster, TEST_GATE } from "./support/engine-fixtures";
 
 describe("gates: statistics", () => {
     const p = { p0: 0.01, p1: 0.05, alpha: 0.01, beta: 0.01 };
@@ -56,7 +56,7 @@ describe("gates: HTTP gate against real app processes", function () {
     before(async () => {
         cluster = await startCluster();
         cluster.setVersionEnv("1.2.0", { FAULT_ERROR_RATE: "0.2" });
-        cluster.setVersionEnv("1.3.0", { FAULT_LATENCY_MS: "400" });
+        cluster.setVersionEnv("1.3.0", { FAULT_LATENCY_MS: String(SLOW_MS) });
         cluster.setVersionEnv("1.4.0", { APP_VERSION: "1.0.0" });
     });
     after(async () => cluster?.stop());
@@ -80,7 +80,8 @@ describe("gates: HTTP gate against real app processes", function () {
         const r = await runHttpGate(target("1.2.0"), TEST_GATE);
         assert.equal(r.verdict, "fail");
         assert.match(r.reason, /error rate above 0\.05/);
-        assert.ok(r.requests < 80, `stopped after ${r.requests}`);
+        // Stops before a healthy candidate could even be accepted (112): P(a 20 %-faulty one needs >= 112) ≈ 1.9e-6 (exact DP over the SPRT).
+        assert.ok(r.requests < 112, `stopped after ${r.requests}`);
         assert.ok(r.errors >= 3 && r.errorRate95.high > 0.05);
         assert.equal(r.production.failures, 0);
     });
@@ -89,8 +90,8 @@ describe("gates: HTTP gate against real app processes", function () {
         await withCandidate("1.3.0");
         const r = await runHttpGate(target("1.3.0"), TEST_GATE);
         assert.equal(r.verdict, "fail");
-        assert.match(r.reason, /p95 latency above 250 ms/);
-        assert.ok(r.p95Ms >= 400);
+        assert.match(r.reason, new RegExp(`p95 latency above ${TEST_GATE.maxP95Ms} ms`));
+        assert.ok(r.p95Ms >= SLOW_MS);
     });
 
     it("fails at once when an answer comes from another version (status codes alone prove nothing)", async () => {
@@ -114,8 +115,10 @@ describe("gates: HTTP gate against real app processes", function () {
         const faulty: GateTarget = { url: cluster.url, preview: { header: "canary", value: "never" }, candidate: { slot: "blue", version: "1.2.0" }, live: { slot: "green", version: "1.1.0" } };
         const healthy: GateTarget = { url: cluster.url, preview: { header: "canary", value: "nothing-matches" }, candidate: { slot: "green", version: "1.1.0" } };
         for (let i = 0; i < 3; i++) {
-            assert.equal((await runHttpGate(faulty, TEST_GATE)).verdict, "fail");
-            assert.equal((await runHttpGate(healthy, TEST_GATE)).verdict, "pass");
+            const f = await runHttpGate(faulty, TEST_GATE);
+            assert.equal(f.verdict, "fail", f.reason);
+            const h = await runHttpGate(healthy, TEST_GATE);
+            assert.equal(h.verdict, "pass", `${h.reason}; ${h.firstProblem ?? ""}`);
         }
     });
 });
