@@ -41,6 +41,16 @@ async function waitForListening(run: Run, timeoutMs = 8000): Promise<number> {
     throw new Error(`no listening line; stdout: ${run.stdout()} stderr: ${run.stderr()}`);
 }
 
+/** Resolves with the time the process's stdout first shows a log line with this event. */
+async function waitForEvent(run: Run, event: string, timeoutMs = 5000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!run.stdout().includes(`"event":"${event}"`)) {
+        if (Date.now() > deadline) throw new Error(`no ${event} line; stdout: ${run.stdout()}`);
+        await new Promise((r) => setTimeout(r, 5));
+    }
+    return Date.now();
+}
+
 function request(port: number, method: string, urlPath: string, agent: http.Agent | false, body?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
         const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, agent, headers: body ? { "content-type": "application/json" } : {} }, (res) => {
@@ -83,8 +93,11 @@ describe("app: the process (node app/dist/main.js)", function () {
     });
 
     it("on SIGTERM: readiness fails at once, it keeps serving through the drain, finishes every request in flight and exits 0", async () => {
-        const DRAIN = 400;
-        const LATENCY = 300;
+        // Timings are anchored on the process's own shutdown-start line, with hundreds of ms of slack on
+        // each side, so a loaded CI machine (a late timer, a slow connect) cannot turn them around.
+        const DRAIN = 600;
+        const LATENCY = 600;
+        const BEFORE_CLOSE = 250;
         const run = start({ PORT: "0", HOST: "127.0.0.1", APP_VERSION: "2.0.0", APP_SLOT: "blue", SHUTDOWN_DRAIN_MS: String(DRAIN), FAULT_LATENCY_MS: String(LATENCY) });
         children.push(run.child);
         const port = await waitForListening(run);
@@ -101,7 +114,7 @@ describe("app: the process (node app/dist/main.js)", function () {
         await new Promise((r) => setTimeout(r, 50));
         const signalledAt = Date.now();
         run.child.kill("SIGTERM");
-        await new Promise((r) => setTimeout(r, 30));
+        const shutdownSeenAt = await waitForEvent(run, "shutdown-start");
 
         const ready = await request(port, "GET", "/readyz", false);
         assert.equal(ready.status, 503, "readiness must fail as soon as shutdown starts");
@@ -109,7 +122,7 @@ describe("app: the process (node app/dist/main.js)", function () {
         // Still serving during the drain: new connections and new requests on kept-alive ones.
         const duringDrain = [calc(2001), request(port, "POST", "/api/calculation", false, `{"number": 2002}`)];
         // Requests that start near the end of the drain are still in flight when the server stops accepting.
-        await new Promise((r) => setTimeout(r, DRAIN - 100));
+        await new Promise((r) => setTimeout(r, Math.max(0, shutdownSeenAt + DRAIN - BEFORE_CLOSE - Date.now())));
         const acrossClose = [calc(3001), calc(3002), request(port, "POST", "/api/calculation", false, `{"number": 3003}`)];
         let acrossSettled = false;
         void Promise.allSettled(acrossClose).then(() => (acrossSettled = true));

@@ -173,15 +173,17 @@ describe("app: fault injection", () => {
     });
 
     it("adds FAULT_LATENCY_MS to every API request over HTTP, not to probes", async () => {
-        const { app, base } = await listen(cfg("0", "150"));
+        // 600 ms: a probe would need a 600 ms stall of a loaded machine to look delayed (150 ms left little room).
+        const LATENCY = 600;
+        const { app, base } = await listen(cfg("0", String(LATENCY)));
         try {
             let t = Date.now();
             const res = await post(`${base}/api/calculation`, `{"number": 12}`);
             assert.equal(res.status, 200);
-            assert.ok(Date.now() - t >= 145, `API answered after ${Date.now() - t} ms`);
+            assert.ok(Date.now() - t >= LATENCY - 5, `API answered after ${Date.now() - t} ms`);
             t = Date.now();
             assert.equal((await fetch(`${base}/readyz`)).status, 200);
-            assert.ok(Date.now() - t < 145, "probes must not be delayed");
+            assert.ok(Date.now() - t < LATENCY - 5, "probes must not be delayed");
         } finally {
             await app.close();
         }
