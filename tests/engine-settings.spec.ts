@@ -131,6 +131,30 @@ describe("engine settings: config and CLI input", () => {
         assert.deepEqual(fs.readdirSync(home), [], "no state, lock or process was created");
         fs.rmSync(home, { recursive: true, force: true });
     });
+
+    it("--help prints the usage on stdout and exits 0; with other arguments it is bad input", async () => {
+        let out = "";
+        let err = "";
+        assert.equal(await main(["--help"], {}, (s) => (out += s), (s) => (err += s)), 0);
+        assert.match(out, /^usage: npm run release -- <command>/);
+        assert.equal(err, "");
+        assert.equal(await main(["release", "1.0.0", "--help"], {}, () => undefined, (s) => (err += s)), 2);
+        assert.match(err, /unknown option "--help"/);
+    });
+
+    it("PHOENIX_CONFIG_DIR replaces release-engine/config; a missing environment file there is bad input", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-config-"));
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-cli-"));
+        fs.writeFileSync(path.join(dir, "dev.json"), JSON.stringify({ replicas: 3 }));
+        let out = "";
+        let err = "";
+        const env = { PHOENIX_HOME: home, PHOENIX_CONFIG_DIR: dir };
+        assert.equal(await main(["plan", "1.0.0", "--json"], env, (s) => (out += s), (s) => (err += s)), 0, err);
+        assert.match(out, /×3/, "the plan uses the replicas of the replaced config");
+        assert.equal(await main(["plan", "1.0.0", "--env", "prod"], env, () => undefined, (s) => (err += s)), 2);
+        assert.match(err, /prod\.json/);
+        for (const d of [dir, home]) fs.rmSync(d, { recursive: true, force: true });
+    });
 });
 
 describe("engine output under Azure DevOps", () => {

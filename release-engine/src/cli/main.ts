@@ -42,6 +42,10 @@ export function markdownSummary(args: CliArgs, r: RunResult): string {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+    if (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help")) {
+        out(`${USAGE}\n`);
+        return 0;
+    }
     let args: CliArgs;
     try {
         args = parseArgs(argv, env);
@@ -60,7 +64,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
             vault = await loadVaultSettings(args.vault, await createSecretClient(args.vault, credential));
             progress(`settings from Key Vault ${args.vault}: ${vault.read.join(", ")}\n`);
         }
-        const config: EngineConfig = loadConfig(args.env, { vault: vault?.settings });
+        const config: EngineConfig = loadConfig(args.env, { vault: vault?.settings, configDir: env.PHOENIX_CONFIG_DIR || undefined });
         const root = env.PHOENIX_HOME ?? path.join(process.cwd(), ".phoenix");
         const clusterOpts = { appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"), appName: config.appName, host: config.host, headerName: config.headerName, ...config.local };
         if (args.backend === "local") {

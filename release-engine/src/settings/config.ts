@@ -71,6 +71,7 @@ export interface VaultSettings {
     logAnalyticsWorkspaceId?: string;
 }
 
+/** Loads defaults, then `<configDir>/<env>.json` (default release-engine/config; PHOENIX_CONFIG_DIR in the CLI), then overrides and Key Vault settings. */
 export function loadConfig(env: string, opts: { configDir?: string; overrides?: unknown; vault?: VaultSettings } = {}): EngineConfig {
     if (!isEnvironment(env)) throw new InputError(`unknown environment "${env}" (expected one of: ${ENVIRONMENTS.join(", ")})`);
     const dir = opts.configDir ?? path.join(__dirname, "..", "..", "config");
@@ -82,6 +83,9 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
         } catch (e) {
             throw new InputError(`${file} is not valid JSON: ${(e as Error).message}`);
         }
+    } else if (opts.configDir !== undefined) {
+        // The built-in folder may omit an environment (defaults apply); a folder the user named must not.
+        throw new InputError(`no configuration for ${env}: ${file} does not exist`);
     }
     let cfg = merge<EngineConfig>({ ...DEFAULT_CONFIG, env }, fromFile);
     cfg = merge(cfg, opts.overrides);
