@@ -103,14 +103,26 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
 let lastResult: DemoResult;
 
+/** A whole number from `min` to `max` from the environment, or the default; anything else stops the demo (exit 2). */
+function envInt(name: string, dflt: number, min: number, max: number): number {
+    const raw = process.env[name];
+    if (raw === undefined || raw === "") return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        process.stderr.write(`${name} must be a whole number from ${min} to ${max}, got "${raw}"\n`);
+        process.exit(2);
+    }
+    return n;
+}
+
 if (require.main === module) {
     const interactive = process.stdout.isTTY === true;
     runDemo({
         write: (s) => process.stdout.write(s),
-        pauseMs: Number(process.env.PHOENIX_DEMO_PAUSE_MS ?? (interactive ? 2000 : 0)),
-        port: Number(process.env.PHOENIX_DEMO_PORT ?? 0),
+        pauseMs: envInt("PHOENIX_DEMO_PAUSE_MS", interactive ? 2000 : 0, 0, 600_000),
+        port: envInt("PHOENIX_DEMO_PORT", 0, 0, 65535),
         drainMs: 500,
-        loadConcurrency: 4,
+        loadConcurrency: envInt("PHOENIX_DEMO_CLIENTS", 4, 1, 256),
     }).then(
         (r) => process.exit(r.ok ? 0 : 1),
         (e: unknown) => {
