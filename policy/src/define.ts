@@ -25,6 +25,12 @@ interface PolicyMeta {
     configSchema?: PolicyConfigSchema;
 }
 
+/** The SDK-facing metadata of a policy, copied field by field (the spec also holds the check). */
+function metaOf(spec: PolicyMeta): PolicyMeta {
+    const { name, description, enforcementLevel, severity, remediationSteps, configSchema } = spec;
+    return { name, description, enforcementLevel, severity, remediationSteps, configSchema };
+}
+
 export interface ResourceCheckContext<C> {
     args: ResourceValidationArgs;
     config: C;
@@ -42,12 +48,7 @@ export function resourcePolicy<C extends object = Record<string, never>>(spec: R
         ? spec.resourceTypes
         : (t: string) => (spec.resourceTypes as readonly string[]).includes(t);
     return {
-        name: spec.name,
-        description: spec.description,
-        enforcementLevel: spec.enforcementLevel,
-        severity: spec.severity,
-        remediationSteps: spec.remediationSteps,
-        configSchema: spec.configSchema,
+        ...metaOf(spec),
         validateResource: (args, report) => {
             if (!matches(args.type)) return;
             const config = configOf<C>(spec.configSchema, args);
@@ -68,12 +69,7 @@ export interface StackPolicySpec<C extends object> extends PolicyMeta {
 
 export function stackPolicy<C extends object = Record<string, never>>(spec: StackPolicySpec<C>): StackValidationPolicy {
     return {
-        name: spec.name,
-        description: spec.description,
-        enforcementLevel: spec.enforcementLevel,
-        severity: spec.severity,
-        remediationSteps: spec.remediationSteps,
-        configSchema: spec.configSchema,
+        ...metaOf(spec),
         validateStack: (args, report) => {
             const config = configOf<C>(spec.configSchema, args);
             spec.check({ args, config, report });
