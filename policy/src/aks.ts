@@ -1,6 +1,6 @@
 /** AKS (ManagedCluster) policies. */
 import { resourcePolicy, TYPES } from "./define";
-import { asArray, asNumber, asString, at, isProd, isRecord, ProdDetectionConfig, prodDetectionSchema, show } from "./util";
+import { asArray, asNumber, asString, at, isRecord, ProdDetectionConfig, requireProd, prodDetectionSchema, show } from "./util";
 
 export const aksRbacEnabled = resourcePolicy({
     name: "aks-rbac-enabled",
@@ -112,9 +112,7 @@ export const aksLocalAccountsDisabledInProd = resourcePolicy<ProdDetectionConfig
     resourceTypes: [TYPES.cluster],
     configSchema: { properties: { ...prodDetectionSchema } },
     check: (props, { args, config, report }) => {
-        if (!isProd(config, { urn: args.urn, stackTags: args.stackTags, resourceTags: () => props.tags })) {
-            args.notApplicable("not a production stack");
-        }
+        requireProd(config, args, props);
         if (props.disableLocalAccounts !== true) report(`disableLocalAccounts is ${show(props.disableLocalAccounts)}; expected true in production.`);
     },
 });

@@ -1,6 +1,6 @@
 /** Key Vault policies. */
 import { resourcePolicy, TYPES } from "./define";
-import { asArray, asNumber, asString, at, isProd, ProdDetectionConfig, prodDetectionSchema, show } from "./util";
+import { asArray, asNumber, asString, at, ProdDetectionConfig, requireProd, prodDetectionSchema, show } from "./util";
 
 /** Azure's soft-delete retention when `softDeleteRetentionInDays` is not set. */
 const AZURE_DEFAULT_RETENTION_DAYS = 90;
@@ -58,9 +58,7 @@ export const keyVaultPurgeProtectionInProd = resourcePolicy<ProdDetectionConfig>
     resourceTypes: [TYPES.vault],
     configSchema: { properties: { ...prodDetectionSchema } },
     check: (props, { args, config, report }) => {
-        if (!isProd(config, { urn: args.urn, stackTags: args.stackTags, resourceTags: () => props.tags })) {
-            args.notApplicable("not a production stack");
-        }
+        requireProd(config, args, props);
         const purge = at(props.properties, "enablePurgeProtection");
         if (purge !== true) report(`properties.enablePurgeProtection is ${show(purge)}; expected true in production.`);
     },

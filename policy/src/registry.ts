@@ -1,6 +1,6 @@
 /** Container registry (ACR) policies. */
 import { resourcePolicy, TYPES } from "./define";
-import { at, asString, isProd, ProdDetectionConfig, prodDetectionSchema, show } from "./util";
+import { at, asString, ProdDetectionConfig, requireProd, prodDetectionSchema, show } from "./util";
 
 export const acrAdminUserDisabled = resourcePolicy({
     name: "acr-admin-user-disabled",
@@ -39,9 +39,7 @@ export const acrPremiumInProd = resourcePolicy<ProdDetectionConfig>({
     resourceTypes: [TYPES.registry],
     configSchema: { properties: { ...prodDetectionSchema } },
     check: (props, { args, config, report }) => {
-        if (!isProd(config, { urn: args.urn, stackTags: args.stackTags, resourceTags: () => props.tags })) {
-            args.notApplicable("not a production stack");
-        }
+        requireProd(config, args, props);
         const sku = asString(at(props.sku, "name"));
         if (sku !== "Premium") report(`sku.name is ${show(sku)}; expected "Premium" in production.`);
     },

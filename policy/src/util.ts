@@ -136,3 +136,10 @@ export function isProd(
     }
     return false;
 }
+
+/** Ends a resource policy as not applicable unless the stack (or the resource's own tags) is production. */
+export function requireProd(cfg: ProdDetectionConfig, args: ResourceValidationArgs, props: Props): void {
+    if (!isProd(cfg, { urn: args.urn, stackTags: args.stackTags, resourceTags: () => props.tags })) {
+        args.notApplicable("not a production stack");
+    }
+}
