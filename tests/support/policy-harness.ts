@@ -86,22 +86,29 @@ const notApplicable = (reason?: string): never => {
     throw new NotApplicableSignal(reason);
 };
 
-/** Full `ResourceValidationArgs`, as the analyzer builds them. */
-export function resourceArgs(
-    r: { type: string; name: string; props: Record<string, unknown>; urn?: string; opts?: Partial<PolicyResourceOptions> },
-    ctx: ArgsContext = {},
-): ResourceValidationArgs {
+/** What resource and stack policies both see of one resource: identity, props (behind the preview proxy) and the type tests. */
+function resourceView(r: { type: string; name: string; props: Record<string, unknown>; urn?: string }, ctx: ArgsContext) {
     const props = ctx.preview ? (unknownCheckingProxy(r.props) as Record<string, unknown>) : r.props;
     return {
         type: r.type,
         name: r.name,
         urn: r.urn ?? urnOf(r.type, r.name, ctx),
         props,
+        isType: (cls: unknown) => typeOf(cls) === r.type,
+        // The SDK returns the props typed as the class's args; the cast mirrors that.
+        asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as ResourceValidationArgs["asType"] & PolicyResource["asType"],
+    };
+}
+
+/** Full `ResourceValidationArgs`, as the analyzer builds them. */
+export function resourceArgs(
+    r: { type: string; name: string; props: Record<string, unknown>; urn?: string; opts?: Partial<PolicyResourceOptions> },
+    ctx: ArgsContext = {},
+): ResourceValidationArgs {
+    return {
+        ...resourceView(r, ctx),
         opts: { ...DEFAULT_OPTS, ...(r.opts ?? {}) },
         stackTags: new Map(Object.entries(ctx.stackTags ?? {})),
-        isType: (cls) => typeOf(cls) === r.type,
-        // The SDK returns the props typed as the class's args; the cast mirrors that.
-        asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => ({ ...(ctx.config ?? {}) }) as T,
         notApplicable,
     };
@@ -112,18 +119,7 @@ export function policyResource(
     r: { type: string; name: string; props: Record<string, unknown>; urn?: string },
     ctx: ArgsContext = {},
 ): PolicyResource {
-    const props = ctx.preview ? (unknownCheckingProxy(r.props) as Record<string, unknown>) : r.props;
-    return {
-        type: r.type,
-        name: r.name,
-        urn: r.urn ?? urnOf(r.type, r.name, ctx),
-        props,
-        opts: { ...DEFAULT_OPTS },
-        dependencies: [],
-        propertyDependencies: {},
-        isType: (cls) => typeOf(cls) === r.type,
-        asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
-    };
+    return { ...resourceView(r, ctx), opts: { ...DEFAULT_OPTS }, dependencies: [], propertyDependencies: {} };
 }
 
 export function stackArgs(resources: PolicyResource[], ctx: ArgsContext = {}): StackValidationArgs {
