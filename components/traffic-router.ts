@@ -13,8 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import { CANARY_SIDE_SLOT, MAIN_SIDE_SLOT, RouterIntent, SlotName, isValidHeaderName } from "../release-engine/src/model/release-state";
-import { ANNOTATIONS } from "../release-engine/src/model/routing";
+import { CANARY_SIDE_SLOT, MAIN_SIDE_SLOT, RouterIntent, SlotName, isValidHeaderName, nginxAnnotations } from "../release-engine/src/model/release-state";
 
 /** Router kinds this repo implements. */
 export const ROUTER_KINDS = ["nginx"] as const;
@@ -69,13 +68,8 @@ export function weightsFor(intent: RouterIntent): Record<SlotName, number> {
 
 /** The canary Ingress's annotations for an intent; the header value is kept secret when present. */
 export function canaryAnnotations(intent: RouterIntent): pulumi.Output<Record<string, string>> {
-    const plain: Record<string, string> = {
-        [ANNOTATIONS.canary]: "true",
-        [ANNOTATIONS.canaryByHeader]: intent.headerName,
-        [ANNOTATIONS.canaryWeight]: String(intent.canaryWeight),
-    };
-    if (intent.canaryHeaderValue === undefined) return pulumi.output(plain);
-    return pulumi.secret(intent.canaryHeaderValue).apply((v): Record<string, string> => ({ ...plain, [ANNOTATIONS.canaryByHeaderValue]: v }));
+    const { canary } = nginxAnnotations(intent);
+    return intent.canaryHeaderValue === undefined ? pulumi.output(canary) : pulumi.secret(canary);
 }
 
 /**
@@ -117,7 +111,7 @@ export class NginxTrafficRouter extends pulumi.ComponentResource implements Traf
 
         // Explicit canary "false": the admission webhook then never confuses this with a second main.
         this.mainIngress = new kubernetes.networking.v1.Ingress(`${name}-main`, {
-            metadata: { name: main.serviceName, namespace: main.namespace, labels, annotations: { [ANNOTATIONS.canary]: "false" } },
+            metadata: { name: main.serviceName, namespace: main.namespace, labels, annotations: nginxAnnotations(args.intent).main },
             spec: spec(main),
         }, childOpts);
         this.canaryIngress = new kubernetes.networking.v1.Ingress(`${name}-canary`, {

@@ -10,6 +10,8 @@
  * endpoints, whichever slot is live.
  */
 
+import { ANNOTATIONS } from "./routing";
+
 export const SLOT_NAMES = ["blue", "green"] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
 export const SLOT_ROLES = ["live", "candidate", "standby", "absent"] as const;
@@ -246,4 +248,19 @@ export function routerIntent(state: ReleaseState, headerName: string): RouterInt
         intent.preview = { header: headerName, value: "never", target: candidate, secret: false };
     }
     return intent;
+}
+
+/**
+ * The nginx router's annotations for an intent: the main Ingress (blue) carries only an explicit
+ * `canary: "false"`; the canary Ingress (green) carries the weight and the preview header. The one
+ * source for the release stack's router and the engine's model of it (planner, local proxy).
+ */
+export function nginxAnnotations(intent: RouterIntent): { main: Record<string, string>; canary: Record<string, string> } {
+    const canary: Record<string, string> = {
+        [ANNOTATIONS.canary]: "true",
+        [ANNOTATIONS.canaryByHeader]: intent.headerName,
+        [ANNOTATIONS.canaryWeight]: String(intent.canaryWeight),
+    };
+    if (intent.canaryHeaderValue !== undefined) canary[ANNOTATIONS.canaryByHeaderValue] = intent.canaryHeaderValue;
+    return { main: { [ANNOTATIONS.canary]: "false" }, canary };
 }

@@ -4,8 +4,8 @@
  * the preview header), both fixed, derived from {@link routerIntent} exactly as the release stack does.
  * Used by the planner's safety model and by the local backend's proxy.
  */
-import { routerIntent, slotResourceName, type ReleaseState, type SlotName } from "../model/release-state";
-import { ANNOTATIONS, serviceKey, type IngressRule, type ServiceRef } from "../model/routing";
+import { nginxAnnotations, routerIntent, slotResourceName, type ReleaseState, type SlotName } from "../model/release-state";
+import { serviceKey, type IngressRule, type ServiceRef } from "../model/routing";
 
 export interface RouterSettings {
     appName: string;
@@ -29,16 +29,11 @@ export function ingressRulesFor(state: ReleaseState | null, s: RouterSettings): 
     if (!state) return [];
     const intent = routerIntent(state, s.headerName);
     const base = { ingressClassName: "nginx", host: s.host, path: "/", pathType: "Prefix" as const };
-    const canaryAnnotations: Record<string, string> = {
-        [ANNOTATIONS.canary]: "true",
-        [ANNOTATIONS.canaryByHeader]: intent.headerName,
-        [ANNOTATIONS.canaryWeight]: String(intent.canaryWeight),
-    };
-    if (intent.canaryHeaderValue !== undefined) canaryAnnotations[ANNOTATIONS.canaryByHeaderValue] = intent.canaryHeaderValue;
+    const annotations = nginxAnnotations(intent);
     const main = slotService("blue", s.appName);
     const canary = slotService("green", s.appName);
     return [
-        { ...base, namespace: main.namespace, name: main.name, creationOrder: 0, annotations: { [ANNOTATIONS.canary]: "false" }, backend: main },
-        { ...base, namespace: canary.namespace, name: canary.name, creationOrder: 1, annotations: canaryAnnotations, backend: canary },
+        { ...base, namespace: main.namespace, name: main.name, creationOrder: 0, annotations: annotations.main, backend: main },
+        { ...base, namespace: canary.namespace, name: canary.name, creationOrder: 1, annotations: annotations.canary, backend: canary },
     ];
 }
