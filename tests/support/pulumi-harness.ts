@@ -66,6 +66,37 @@ export interface RunResult {
     secretOutputs: string[];
     /** The config the run saw, as strings (the CLI passes every value as a string). */
     config: Record<string, string>;
+    /**
+     * Every URN the run registered, as the engine computes it (`…::<parent type>$<type>::<name>`), sorted:
+     * a change to a name, a type or a parent shows up here as a replacement.
+     */
+    urns: string[];
+    /** URNs each resource's `aliases` option names (computed as the engine would), keyed by the resource's URN. */
+    aliases: Record<string, string[]>;
+}
+
+/** The slice of the SDK's MockMonitor the harness reads and wraps (the real URNs, parent chain included). */
+interface MockMonitorLike {
+    getRegisteredResources(): Map<string, { urn: string }>;
+    registerResource(req: RegisterRequestLike, callback: (err: unknown, res: unknown) => void): unknown;
+}
+
+/** The slice of the SDK's RegisterResourceRequest (protobuf) the harness reads. */
+interface RegisterRequestLike {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getAliasesList(): Array<{
+        getUrn(): string;
+        hasSpec(): boolean;
+        getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    }>;
+}
+
+/** The URN the engine gives a resource: the parent's type chain, `$`, its own type. */
+function urnOf(stack: string, project: string, type: string, name: string, parentUrn: string): string {
+    const chain = parentUrn ? `${parentUrn.split("::")[2]}$${type}` : type;
+    return `urn:pulumi:${stack}::${project}::${chain}::${name}`;
 }
 
 /**
@@ -226,6 +257,21 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     };
     await pulumi.runtime.setMocks(mocks, loaded.project, opts.stack, false);
     pulumi.runtime.setAllConfig(config, secretKeys);
+    // Aliases reach the monitor in the register request, not in the mock's arguments: read them there.
+    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+    const aliases: Record<string, string[]> = {};
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const own = urnOf(opts.stack, loaded.project, req.getType(), req.getName(), req.getParent());
+        const named = req.getAliasesList().map((a) => {
+            const spec = a.hasSpec() ? a.getSpec() : undefined;
+            if (!spec) return a.getUrn();
+            const parent = spec.getNoparent() ? "" : (spec.getParenturn() || req.getParent());
+            return urnOf(opts.stack, loaded.project, spec.getType() || req.getType(), spec.getName() || req.getName(), parent);
+        });
+        if (named.length > 0) aliases[own] = named;
+        return register(req, callback);
+    };
 
     const stackTraceLimit = Error.stackTraceLimit;
     if (opts.captureStackTraces === false) Error.stackTraceLimit = 0;
@@ -244,7 +290,8 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         }
         // Let every registration settle so the capture is complete.
         await new Promise((r) => setTimeout(r, 0));
-        return { resources, invokes, outputs, secretOutputs, config };
+        const urns = [...monitor.getRegisteredResources().keys()].sort();
+        return { resources, invokes, outputs, secretOutputs, config, urns, aliases };
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
     }
