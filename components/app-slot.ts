@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import { SlotName, SlotState, isSemver, slotResourceName } from "../release-engine/src/model/release-state";
+import { isSemver, slotResourceName, type SlotName, type SlotState } from "@phoenix/release-model";
 
 /** The key the chart reads the connection string from (`appInsights.secretKey`'s default). */
 export const APP_INSIGHTS_SECRET_KEY = "connection-string";

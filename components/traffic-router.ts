@@ -1,54 +1,57 @@
 /**
  * The traffic router: decides where production and preview traffic go, separately from the slots.
  *
- * One implementation per router kind. `nginx` (ingress-nginx canary annotations) is the only one
- * today; a Gateway API implementation would satisfy the same {@link TrafficRouter} interface with
- * one `HTTPRoute` (a header `matches` rule for previews + weighted `backendRefs` for production,
- * a `ReferenceGrant` for the cross-namespace Services).
- *
- * The nginx router never reloads nginx and never opens a 404 window: both Ingress objects are fixed
- * (main → blue Service, canary → green Service, same host/path/pathType, explicit `canary`
- * annotation on both) and production moves only by the canary's `canary-weight` (0 ↔ 100), which
- * ingress-nginx applies to its Lua balancer dynamically. See docs/release-stack.md.
+ * One component per router kind, both registering exactly the Kubernetes objects their model in
+ * `@phoenix/release-model` returns for the release state's intent — the same objects the planner's
+ * safety model, the local backend's proxy and the policy pack reason about:
+ * - `gateway-api` (default): a production HTTPRoute whose one rule always lists both slot Services
+ *   (only weights change), a preview HTTPRoute of its own while there is a candidate, a ReferenceGrant
+ *   in each slot namespace, and the labelled routes namespace the platform's Gateway admits;
+ * - `nginx` (legacy): the fixed main (blue) and canary (green) Ingresses, production by `canary-weight`.
+ * A per-release preview value is kept secret in every object that carries it. See docs/release-stack.md.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import { CANARY_SIDE_SLOT, MAIN_SIDE_SLOT, RouterIntent, SlotName, isValidHeaderName, nginxAnnotations } from "../release-engine/src/model/release-state";
+import {
+    GATEWAY_ACCESS_LABEL,
+    ROUTER_KINDS,
+    isRouterKind,
+    isValidHeaderName,
+    routerModel,
+    type KubeObject,
+    type RouterIntent,
+    type RouterKind,
+    type RouterSettings,
+    type SlotName,
+} from "@phoenix/release-model";
 
-/** Router kinds this repo implements. */
-export const ROUTER_KINDS = ["nginx"] as const;
-export type RouterKind = (typeof ROUTER_KINDS)[number];
+export { ROUTER_KINDS, isRouterKind, type RouterKind };
 
-export function isRouterKind(v: string): v is RouterKind {
-    return (ROUTER_KINDS as readonly string[]).includes(v);
-}
-
-/** A slot's Service as the router sees it. */
-export interface SlotBackend {
-    namespace: pulumi.Input<string>;
-    /** Service name (the chart names it after the release: `<slot>-<app>`). */
-    serviceName: pulumi.Input<string>;
-    /** Service port; the chart's Service listens on 80. */
-    port?: number;
+/** The platform's Gateway the routes attach to (Gateway API router). */
+export interface GatewayRef {
+    readonly name: string;
+    readonly namespace: string;
 }
 
 /** What every router kind is given. */
 export interface TrafficRouterArgs {
+    /** The app name: slots are `<slot>-<app>` (namespace, Helm release, Service). */
+    readonly appName: string;
     /** The public host name requests arrive for (the platform's FQDN). */
-    host: pulumi.Input<string>;
-    /** Path served; default `/` (pathType Prefix). */
-    path?: string;
-    /** Ingress class of the controller; default `nginx`. */
-    ingressClassName?: pulumi.Input<string>;
-    /** The Service of each slot. Both are referenced whether or not the slot is deployed. */
-    backends: Record<SlotName, SlotBackend>;
-    /** Weights and preview header for the current release state (from `routerIntent`). */
-    intent: RouterIntent;
+    readonly host: pulumi.Input<string>;
+    /** Path served; default `/` (prefix). */
+    readonly path?: string;
+    /** Weights and preview header for the current release state (the router model's `intent`). */
+    readonly intent: RouterIntent;
+    /** nginx: the controller's ingress class; default `nginx`. */
+    readonly ingressClassName?: pulumi.Input<string>;
+    /** gateway-api: the platform's Gateway (required for that kind). */
+    readonly gateway?: pulumi.Input<GatewayRef>;
     /** Resources the routing change must wait for (the slots' Helm releases). */
-    dependsOn?: pulumi.Input<pulumi.Resource>[];
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** What every router kind reports; a Gateway API router implements the same. */
+/** What every router kind reports. */
 export interface TrafficRouter {
     readonly kind: RouterKind;
     /** Share of production traffic (percent) per slot. */
@@ -61,78 +64,127 @@ export interface TrafficRouter {
     readonly previewTarget: pulumi.Output<SlotName | undefined>;
 }
 
-/** Production weights for an intent: everything on one slot, never a split. */
-export function weightsFor(intent: RouterIntent): Record<SlotName, number> {
-    return { [MAIN_SIDE_SLOT]: 100 - intent.canaryWeight, [CANARY_SIDE_SLOT]: intent.canaryWeight } as Record<SlotName, number>;
+function validateIntent(intent: RouterIntent, path: string, parent: pulumi.Resource): void {
+    if (!isValidHeaderName(intent.headerName)) {
+        throw new pulumi.ResourceError(`preview header name ${JSON.stringify(intent.headerName)} is not valid: expected letters, digits and dashes`, parent);
+    }
+    const w = intent.weights;
+    if (![w.blue, w.green].every((x) => Number.isInteger(x) && x >= 0 && x <= 100) || w.blue + w.green !== 100) {
+        throw new pulumi.ResourceError(`production weights must be integers from 0 to 100 adding up to 100, got blue ${w.blue}, green ${w.green}`, parent);
+    }
+    if (!path.startsWith("/")) throw new pulumi.ResourceError(`path must start with "/", got ${JSON.stringify(path)}`, parent);
 }
 
-/** The canary Ingress's annotations for an intent; the header value is kept secret when present. */
-export function canaryAnnotations(intent: RouterIntent): pulumi.Output<Record<string, string>> {
-    const { canary } = nginxAnnotations(intent);
-    return intent.canaryHeaderValue === undefined ? pulumi.output(canary) : pulumi.secret(canary);
-}
+/** Settings with placeholders for the values that are only known as outputs (they never change an object's shape). */
+const SHAPE_SETTINGS = { host: "shape.invalid", ingressClassName: "shape", gateway: { name: "shape", namespace: "shape" } };
 
 /**
- * ingress-nginx router: two fixed Ingress objects, the main one in the blue namespace and the canary
- * one in the green namespace, each pointing at its own slot's Service.
+ * Registers a router model's objects as children: names come from `childName(object)`, values
+ * (host, class, Gateway) are filled in from outputs, and an object carrying the per-release preview
+ * value is registered with its metadata and spec secret.
  */
-export class NginxTrafficRouter extends pulumi.ComponentResource implements TrafficRouter {
-    public readonly kind: RouterKind = "nginx";
-    public readonly mainIngress: kubernetes.networking.v1.Ingress;
-    public readonly canaryIngress: kubernetes.networking.v1.Ingress;
+abstract class ModelRouter extends pulumi.ComponentResource implements TrafficRouter {
+    public abstract readonly kind: RouterKind;
     public readonly weights: pulumi.Output<Record<SlotName, number>>;
     public readonly previewHeaderName: pulumi.Output<string>;
     public readonly previewHeaderValue: pulumi.Output<string | undefined>;
     public readonly previewTarget: pulumi.Output<SlotName | undefined>;
 
-    constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("phoenix:router:NginxTrafficRouter", name, {}, opts);
-        if (!isValidHeaderName(args.intent.headerName)) {
-            throw new pulumi.ResourceError(`preview header name ${JSON.stringify(args.intent.headerName)} is not valid: expected letters, digits and dashes`, this);
-        }
-        if (args.intent.canaryWeight !== 0 && args.intent.canaryWeight !== 100) {
-            throw new pulumi.ResourceError(`canaryWeight must be 0 or 100 (production is never split), got ${String(args.intent.canaryWeight)}`, this);
-        }
+    protected constructor(type: string, name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
         const path = args.path ?? "/";
-        if (!path.startsWith("/")) throw new pulumi.ResourceError(`path must start with "/", got ${JSON.stringify(path)}`, this);
-        const ingressClassName = args.ingressClassName ?? "nginx";
-
-        const spec = (b: SlotBackend): kubernetes.types.input.networking.v1.IngressSpec => ({
-            ingressClassName,
-            rules: [{
-                host: args.host,
-                http: { paths: [{ path, pathType: "Prefix", backend: { service: { name: b.serviceName, port: { number: b.port ?? 80 } } } }] },
-            }],
-        });
-        const labels = { "app.kubernetes.io/managed-by": "phoenix", "app.kubernetes.io/component": "traffic-router" };
-        const childOpts = { parent: this, dependsOn: args.dependsOn };
-        const main = args.backends[MAIN_SIDE_SLOT];
-        const canary = args.backends[CANARY_SIDE_SLOT];
-
-        // Explicit canary "false": the admission webhook then never confuses this with a second main.
-        this.mainIngress = new kubernetes.networking.v1.Ingress(`${name}-main`, {
-            metadata: { name: main.serviceName, namespace: main.namespace, labels, annotations: nginxAnnotations(args.intent).main },
-            spec: spec(main),
-        }, childOpts);
-        this.canaryIngress = new kubernetes.networking.v1.Ingress(`${name}-canary`, {
-            metadata: { name: canary.serviceName, namespace: canary.namespace, labels, annotations: canaryAnnotations(args.intent) },
-            spec: spec(canary),
-        }, childOpts);
-
+        validateIntent(args.intent, path, this);
         const preview = args.intent.preview;
-        this.weights = pulumi.output(weightsFor(args.intent));
+        this.weights = pulumi.output({ ...args.intent.weights });
         this.previewHeaderName = pulumi.output(args.intent.headerName);
         this.previewHeaderValue = preview === undefined
             ? pulumi.output<string | undefined>(undefined)
             : preview.secret ? pulumi.secret<string | undefined>(preview.value) : pulumi.output<string | undefined>(preview.value);
         this.previewTarget = pulumi.output<SlotName | undefined>(preview?.target);
+    }
+
+    protected register(kind: RouterKind, args: TrafficRouterArgs, childName: (o: KubeObject) => string, extraDependsOn: pulumi.Resource[] = []): pulumi.CustomResource[] {
+        const model = routerModel(kind);
+        const path = args.path ?? "/";
+        const base = { appName: args.appName, headerName: args.intent.headerName, path };
+        const settings: pulumi.Output<RouterSettings> = pulumi.all([args.host, args.ingressClassName, args.gateway]).apply(([host, ingressClassName, gateway]) => ({
+            ...base,
+            host,
+            ...(ingressClassName !== undefined ? { ingressClassName } : {}),
+            ...(gateway !== undefined ? { gateway: { name: gateway.name, namespace: gateway.namespace } } : {}),
+        }));
+        const shape = model.objects(args.intent, { ...base, ...SHAPE_SETTINGS });
+        const secretValue = args.intent.preview?.secret ? args.intent.preview.value : undefined;
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...(args.dependsOn ?? []), ...extraDependsOn] };
+        return shape.map((s, i) => {
+            const obj = settings.apply((st) => model.objects(args.intent, st)[i]);
+            const carries = (part: unknown) => secretValue !== undefined && JSON.stringify(part).includes(secretValue);
+            const metadataOut = obj.apply((o) => o.metadata);
+            const specOut = obj.apply((o) => o.spec as Record<string, unknown>);
+            const metadata = carries(s.metadata) ? pulumi.secret(metadataOut) : metadataOut;
+            const spec = carries(s.spec) ? pulumi.secret(specOut) : specOut;
+            if (s.kind === "Ingress") {
+                return new kubernetes.networking.v1.Ingress(childName(s), { metadata, spec }, childOpts);
+            }
+            return new kubernetes.apiextensions.CustomResource(childName(s), { apiVersion: s.apiVersion, kind: s.kind, metadata, spec }, childOpts);
+        });
+    }
+
+    protected done(extra: Record<string, unknown> = {}): void {
         this.registerOutputs({
             kind: this.kind,
             weights: this.weights,
             previewHeaderName: this.previewHeaderName,
             previewHeaderValue: this.previewHeaderValue,
             previewTarget: this.previewTarget,
+            ...extra,
         });
+    }
+}
+
+/**
+ * ingress-nginx router (legacy): two fixed Ingress objects, the main one in the blue namespace and the
+ * canary one in the green namespace, each pointing at its own slot's Service.
+ */
+export class NginxTrafficRouter extends ModelRouter {
+    public readonly kind: RouterKind = "nginx";
+    public readonly mainIngress: kubernetes.networking.v1.Ingress;
+    public readonly canaryIngress: kubernetes.networking.v1.Ingress;
+
+    constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("phoenix:router:NginxTrafficRouter", name, args, opts);
+        const [main, canary] = this.register("nginx", args, (o) => `${name}-${o.metadata.namespace?.startsWith("blue-") ? "main" : "canary"}`) as kubernetes.networking.v1.Ingress[];
+        this.mainIngress = main;
+        this.canaryIngress = canary;
+        this.done();
+    }
+}
+
+/**
+ * Gateway API router (default): the routes namespace (labelled for the platform's Gateway), a
+ * ReferenceGrant per slot namespace, the production HTTPRoute and, with a candidate, the preview HTTPRoute.
+ */
+export class GatewayApiTrafficRouter extends ModelRouter {
+    public readonly kind: RouterKind = "gateway-api";
+    public readonly routesNamespace: kubernetes.core.v1.Namespace;
+    public readonly objects: pulumi.CustomResource[];
+
+    constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("phoenix:router:GatewayApiTrafficRouter", name, args, opts);
+        if (args.gateway === undefined) throw new pulumi.ResourceError("the gateway-api router needs the platform's Gateway (gatewayName/gatewayNamespace outputs)", this);
+        const shape = routerModel("gateway-api").objects(args.intent, { appName: args.appName, headerName: args.intent.headerName, ...SHAPE_SETTINGS });
+        const routesNs = shape.find((o) => o.kind === "HTTPRoute")?.metadata.namespace as string;
+        this.routesNamespace = new kubernetes.core.v1.Namespace(`${name}-routes`, {
+            metadata: {
+                name: routesNs,
+                labels: pulumi.output(args.gateway).apply((g) => ({ "app.kubernetes.io/part-of": args.appName, "app.kubernetes.io/managed-by": "phoenix", [GATEWAY_ACCESS_LABEL]: g.name })),
+            },
+        }, { parent: this });
+        this.objects = this.register("gateway-api", args, (o) => {
+            if (o.kind === "ReferenceGrant") return `${name}-grant-${o.metadata.namespace?.startsWith("blue-") ? "blue" : "green"}`;
+            return `${name}-${o.metadata.name.endsWith("-preview") ? "preview" : "production"}`;
+        }, [this.routesNamespace]);
+        this.done({ routesNamespace: this.routesNamespace.metadata.name });
     }
 }
 
@@ -141,8 +193,6 @@ export class NginxTrafficRouter extends pulumi.ComponentResource implements Traf
  * anything; this throws for kinds without an implementation.
  */
 export function createTrafficRouter(kind: string, name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions): TrafficRouter & pulumi.ComponentResource {
-    if (!isRouterKind(kind)) {
-        throw new pulumi.RunError(`router kind ${JSON.stringify(kind)} is not supported; expected one of: ${ROUTER_KINDS.join(", ")} (a Gateway API HTTPRoute router is not implemented yet)`);
-    }
-    return new NginxTrafficRouter(name, args, opts);
+    if (!isRouterKind(kind)) throw new pulumi.RunError(`router kind ${JSON.stringify(kind)} is not supported; expected one of: ${ROUTER_KINDS.join(", ")}`);
+    return kind === "nginx" ? new NginxTrafficRouter(name, args, opts) : new GatewayApiTrafficRouter(name, args, opts);
 }

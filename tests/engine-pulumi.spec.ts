@@ -21,7 +21,7 @@ import {
 } from "../release-engine/src/backends/pulumi/pulumi-backend";
 import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
 import { createReporter } from "../release-engine/src/engine/reporter";
-import { validateReleaseState } from "../release-engine/src/model/release-state";
+import { validateReleaseState } from "@phoenix/release-model";
 import { loadConfig } from "../release-engine/src/settings/config";
 import type { EngineRecord } from "../release-engine/src/planner/types";
 
@@ -115,7 +115,11 @@ describe("engine (Pulumi backend): Automation API mapping", () => {
         const cleared = recordToConfig({ state: blueLive });
         assert.deepEqual(cleared.remove, [KEY_PREVIEW, KEY_OPERATION]);
         assert.deepEqual(recordToConfig({ state: null }).remove, [KEY_STATE, KEY_PREVIEW, KEY_OPERATION]);
-        assert.throws(() => configToRecord({ [KEY_STATE]: { value: '{"slots":{"blue":{"role":"absent"},"green":{"role":"live","version":"1"}}}' } }), /phoenix-release:state: invalid release state/);
+        assert.throws(() => configToRecord({ [KEY_STATE]: { value: '{"slots":{"blue":{"role":"absent"},"green":{"role":"live","version":"1"}}}' } }), /phoenix-release:state: .*version must be semver/);
+        // One rule with the release stack: a state carrying a different preview value than the secret config is refused, not overridden.
+        const conflicting = { ...set, [KEY_STATE]: { value: JSON.stringify({ ...withCandidate, previewHeaderValue: "another-value-0123456789" }) } };
+        assert.throws(() => configToRecord(conflicting), (e: Error) => /with different values/.test(e.message) && !e.message.includes(SECRET));
+        assert.throws(() => configToRecord({ ...set, [KEY_OPERATION]: { value: '{"kind":"teleport"}', secret: true } }), /phoenix-release:releaseOperation: operation.kind must be release or rollback/);
     });
 
     it("the SDK's ConcurrentUpdateError (a locked stack) becomes \"another release is running in <env>\" and exit 3", async () => {

@@ -16,7 +16,7 @@ import type { LocalCluster } from "../release-engine/src/backends/local/cluster"
 import { buildQuery, evaluate, runAppInsightsGate, type AppInsightsGateConfig } from "../release-engine/src/gates/appinsights-gate";
 import { runHttpGate, type GateTarget } from "../release-engine/src/gates/http-gate";
 import { percentile, sprtBounds, sprtDecision, sprtInit, sprtMinAcceptN, sprtTruncated, sprtUpdate, wilson } from "../release-engine/src/gates/stats";
-import { validateReleaseState } from "../release-engine/src/model/release-state";
+import { validateReleaseState } from "@phoenix/release-model";
 import { SLOW_MS, startCluster, TEST_GATE } from "./support/engine-fixtures";
 
 describe("gates: statistics", () => {

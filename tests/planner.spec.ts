@@ -1,24 +1,45 @@
 /**
- * Planner properties (fast-check): random states, intents, check failures at random steps and
- * crashes at random steps. Every transition is checked against the routing model in every order
- * its object changes can take effect (safety.ts).
+ * Planner properties (fast-check), for every router kind: random states, intents, check failures at
+ * random steps and crashes at random steps. Every transition is checked against the router model in
+ * every order its object changes can take effect, with any slot that may lose its endpoints losing
+ * them (release-model routers/safety.ts), and the planner never has to refuse its own plan.
  */
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { validateReleaseState, type ReleaseState, type SlotName, type SlotState } from "../release-engine/src/model/release-state";
-import { describeState, findLive, finalRecord, plan, recoverySteps, sameState } from "../release-engine/src/planner/plan";
-import { configurations, productionViolations, readyRange } from "../release-engine/src/planner/safety";
-import type { EngineRecord, Intent, Step } from "../release-engine/src/planner/types";
+import {
+    ROUTER_KINDS,
+    configurations,
+    findLiveSlot as findLive,
+    productionViolations,
+    readyClasses,
+    restViolations,
+    routerModel,
+    validateReleaseState,
+    type ReleaseState,
+    type RouterKind,
+    type SlotName,
+    type SlotState,
+} from "@phoenix/release-model";
+import { describeState, finalRecord, plan as planWith, recoverySteps as recoveryWith, sameState } from "../release-engine/src/planner/plan";
+import type { EngineRecord, Intent, Plan, PlannerOptions, Step } from "../release-engine/src/planner/types";
 
-const SETTINGS = { appName: "calculator", host: "phoenix.example.com", headerName: "canary" };
-const OPTS = { defaultReplicas: 2 };
 const VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "2.0.0-rc.1"];
 
+for (const kind of ROUTER_KINDS) describePlanner(kind);
+
+function describePlanner(kind: RouterKind): void {
+const OPTS: PlannerOptions = { defaultReplicas: 2, router: routerModel(kind) };
+const plan = (r: EngineRecord, i: Intent): Plan => planWith(r, i, OPTS);
+const recoverySteps = (r: EngineRecord): Step[] => recoveryWith(r, OPTS);
+
 /** Applies a transition, asserting the safety properties; returns the new record. */
-function transition(from: EngineRecord, to: Step, trace: string[]): EngineRecord {
+function transition(from: EngineRecord, to: Step, trace: string[], start: EngineRecord): EngineRecord {
     trace.push(`${to.name}: ${to.description} → ${describeState(to.record.state)}`);
-    if (to.record.state) validateReleaseState(to.record.state);
-    const v = productionViolations(from.state, to.record.state, SETTINGS);
+    if (to.record.state) {
+        validateReleaseState(to.record.state);
+        assert.deepEqual(OPTS.router.stateProblems(to.record.state), [], `a state the ${kind} router refuses:\n${trace.join("\n")}`);
+    }
+    const v = productionViolations(from.state, to.record.state, OPTS.router, { defaultReplicas: OPTS.defaultReplicas });
     assert.deepEqual(v.slice(0, 1), [], `production broken during "${to.name}":\n${trace.join("\n")}`);
     const a = from.state;
     const b = to.record.state;
@@ -33,8 +54,14 @@ function transition(from: EngineRecord, to: Step, trace: string[]): EngineRecord
         for (const slot of ["blue", "green"] as SlotName[]) {
             if (b.slots[slot].role === "candidate") assert.notEqual(slot, lb, "the candidate is never live");
         }
-        if (b.slots[lb] !== undefined && a.slots[lb].role === "live") {
+        // Only a recovery on nginx may roll the live (home) slot back in place: after production already
+        // returned to blue on the new version, the previous version exists nowhere else.
+        if (b.slots[lb] !== undefined && a.slots[lb].role === "live" && !(kind === "nginx" && to.name === "restore-slot")) {
             assert.equal(b.slots[lb].version, a.slots[lb].version, `the live slot's version never changes in place:\n${trace.join("\n")}`);
+        }
+        if (kind === "nginx" && b.slots.blue.role === "candidate") {
+            const s0 = start.operation?.kind === "release" ? start.operation : undefined;
+            assert.ok(start.state?.slots.blue.role === "candidate" || s0?.slot === "blue", `nginx: an untested version went behind the main Ingress:\n${trace.join("\n")}`);
         }
     }
     return to.record;
@@ -49,21 +76,23 @@ interface Run {
 
 /** Runs an intent like the engine does: apply steps; a failing check triggers recovery; a crash stops. */
 function run(start: EngineRecord, intent: Intent, failAt?: number, crashAt?: number): Run {
-    const p = plan(start, intent, OPTS);
+    const p = plan(start, intent);
     const trace: string[] = [`start: ${describeState(start.state)} op=${JSON.stringify(start.operation ?? null)}`, `intent ${JSON.stringify(intent)}`];
+    assert.ok(!(p.reason ?? "").includes("refusing a plan"), `the planner made an unsafe plan: ${p.reason}\n${trace.join("\n")}`);
     if (p.outcome === "blocked" || p.outcome === "invalid" || p.outcome === "noop") {
         return { record: start, outcome: p.outcome, notes: p.notes, trace };
     }
     let cur = start;
     for (let i = 0; i < p.steps.length; i++) {
         const s = p.steps[i];
-        cur = transition(cur, s, trace);
+        cur = transition(cur, s, trace, start);
         if (crashAt === i) return { record: cur, outcome: "crashed", notes: p.notes, trace };
         if (failAt === i && s.checks.length > 0 && s.recoverOnFailure) {
-            for (const r of recoverySteps(cur)) cur = transition(cur, r, trace);
+            for (const r of recoverySteps(cur)) cur = transition(cur, r, trace, start);
             return { record: cur, outcome: "failed", notes: p.notes, trace };
         }
     }
+    if (!cur.operation) assert.deepEqual(restViolations(cur.state, OPTS.router, { defaultReplicas: OPTS.defaultReplicas }), [], `at rest, a standby crash would fail production:\n${trace.join("\n")}`);
     return { record: cur, outcome: "done", notes: p.notes, trace };
 }
 
@@ -86,7 +115,7 @@ const anyState: fc.Arbitrary<ReleaseState> = fc
     .filter((s) => {
         try {
             validateReleaseState(s);
-            return true;
+            return OPTS.router.stateProblems(s).length === 0;
         } catch {
             return false;
         }
@@ -111,27 +140,43 @@ const reachableRecord: fc.Arbitrary<EngineRecord> = fc
 
 const anyRecord = fc.oneof(reachableRecord, anyState.map((state) => ({ state }) as EngineRecord));
 
-describe("planner: safety model", () => {
-    it("a rolling version change keeps the old pods until new ones are ready", () => {
+describe(`planner (${kind}): safety model`, () => {
+    const opts = { defaultReplicas: 2 };
+    it("routing depends only on none/some ready endpoints: a rolling version change never drops a slot to none", () => {
         const a = validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } });
-        const b = validateReleaseState({ slots: { blue: { role: "live", version: "1.1.0", replicas: 2 }, green: { role: "absent" } } });
-        assert.deepEqual(readyRange(a, b, "blue"), [2, 3, 4]);
-        assert.deepEqual(readyRange(a, b, "green"), [0]);
-        assert.equal(configurations(a, b).length, 6);
+        const b = validateReleaseState({ slots: { blue: { role: "live", version: "1.1.0", replicas: 2 }, green: { role: "candidate", version: "1.1.0", replicas: 2 } } });
+        assert.deepEqual(readyClasses(a, b, "blue", 2), [1]);
+        assert.deepEqual(readyClasses(a, b, "green", 2), [0, 1]);
+        assert.equal(configurations(a, b, 2).length, 4);
     });
 
-    it("detects the seed's unsafe orderings (the checker can fail)", () => {
-        // Switching to a green that has no pods yet: production falls back... to blue, which is being scaled to zero.
+    it("detects the original system's unsafe ordering (the checker can fail)", () => {
+        // Moving production to a green that has no pods yet while blue is scaled to zero.
         const a = validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } });
         const b: ReleaseState = { slots: { blue: { role: "standby", version: "1.0.0", replicas: 0 }, green: { role: "live", version: "1.1.0", replicas: 2 } } };
-        assert.ok(productionViolations(a, b, SETTINGS).some((v) => v.problem.startsWith("503")));
-        // Flipping the weight to a green with zero ready endpoints while blue is fine is safe (silent fallback).
-        const c: ReleaseState = { slots: { blue: { role: "standby", version: "1.0.0", replicas: 2 }, green: { role: "live", version: "1.1.0", replicas: 2 } } };
-        assert.deepEqual(productionViolations(a, c, SETTINGS), []);
+        assert.ok(productionViolations(a, b, OPTS.router, opts).some((v) => /^50[03]/.test(v.problem)), JSON.stringify(productionViolations(a, b, OPTS.router, opts)));
+    });
+
+    it("a slot losing every endpoint: harmless for a candidate and, at rest, for the standby; an outage only where the router makes it one", () => {
+        const rest = validateReleaseState({ slots: { blue: { role: "live", version: "1.1.0", replicas: 2 }, green: { role: "standby", version: "1.0.0", replicas: 2 } } });
+        assert.deepEqual(restViolations(rest, OPTS.router, opts), []);
+        const greenLive = validateReleaseState({ slots: { blue: { role: "standby", version: "1.0.0", replicas: 2 }, green: { role: "live", version: "1.1.0", replicas: 2 } } });
+        if (kind === "nginx") {
+            // Blue behind the main Ingress as a standby: its crash is a 503 for everyone, so nginx plans never rest here.
+            assert.match(restViolations(greenLive, OPTS.router, opts).join(), /if blue \(standby\) lost every endpoint: 503/);
+        } else {
+            assert.deepEqual(restViolations(greenLive, OPTS.router, opts), []);
+        }
+        // A blue candidate (green live) may crash at any moment: with the Gateway API production never notices;
+        // on nginx it would take production down, which is why nginx never places a candidate there.
+        const blueCandidate = validateReleaseState({ slots: { blue: { role: "candidate", version: "1.2.0", replicas: 2 }, green: { role: "live", version: "1.1.0", replicas: 2 } } });
+        const v = productionViolations(blueCandidate, blueCandidate, OPTS.router, opts);
+        if (kind === "nginx") assert.ok(v.some((x) => /if blue \(candidate\) lost every endpoint: 503/.test(x.problem)), JSON.stringify(v));
+        else assert.deepEqual(v, []);
     });
 });
 
-describe("planner: properties", function () {
+describe(`planner (${kind}): properties`, function () {
     this.timeout(15000);
 
     it("every step of every intent, with failures at random steps, is safe in every ordering", () => {
@@ -146,7 +191,10 @@ describe("planner: properties", function () {
     it("a rejected or aborted release leaves the environment exactly as before it began", () => {
         fc.assert(
             fc.property(anyRecord, version, fc.nat(3), (rec, v, failAt) => {
-                const before = rec.operation?.kind === "release" ? rec.operation.before : rec.state;
+                // "Before" is where the release began: on nginx, after production returned to blue (if it was not there).
+                const deploy = plan(rec, { kind: "release", version: v }).steps.find((x) => x.name === "deploy-candidate")?.record.operation;
+                const began = deploy?.kind === "release" ? deploy.before : undefined;
+                const before = rec.operation?.kind === "release" ? rec.operation.before : (began ?? rec.state);
                 const r = run(rec, { kind: "release", version: v }, failAt);
                 if (r.outcome === "failed") {
                     assert.ok(sameState(r.record.state, before), r.trace.join("\n"));
@@ -163,7 +211,7 @@ describe("planner: properties", function () {
         );
     });
 
-    it("a successful release makes the non-live slot live at the live slot's replicas and keeps the old live as standby", () => {
+    it("a successful release makes the new version live at the live slot's replicas and keeps the old live version as standby", () => {
         fc.assert(
             fc.property(anyRecord, version, (rec, v) => {
                 const r = run(rec, { kind: "release", version: v });
@@ -172,11 +220,13 @@ describe("planner: properties", function () {
                 const live = findLive(s)!;
                 assert.equal(s.slots[live].version, v);
                 assert.equal(r.record.operation, undefined);
+                if (kind === "nginx") assert.equal(live, "blue", "nginx: production rests behind the main Ingress");
                 const prev = rec.operation?.kind === "release" ? rec.operation.before : rec.state;
-                if (prev) {
+                if (prev && !rec.operation) {
                     const prevLive = findLive(prev)!;
-                    assert.notEqual(live, prevLive, "the candidate is the non-live slot");
-                    assert.deepEqual(s.slots[prevLive], { role: "standby", version: prev.slots[prevLive].version, replicas: prev.slots[prevLive].replicas });
+                    if (kind === "gateway-api") assert.notEqual(live, prevLive, "the candidate is the non-live slot");
+                    const sb = live === "blue" ? "green" : "blue";
+                    if (prev.slots[prevLive].version !== v) assert.deepEqual(s.slots[sb], { role: "standby", version: prev.slots[prevLive].version, replicas: prev.slots[prevLive].replicas }, r.trace.join("\n"));
                     assert.equal(s.slots[live].replicas, prev.slots[prevLive].replicas);
                 }
             }),
@@ -202,7 +252,7 @@ describe("planner: properties", function () {
                     `straight: ${describeState(straight.record.state)}\nresumed: ${describeState(resumed.record.state)}\n${resumed.trace.join("\n")}`,
                 );
                 // And once done, running it again changes nothing.
-                const again = plan(resumed.record, intent, OPTS);
+                const again = plan(resumed.record, intent);
                 assert.ok(
                     sameState(finalRecord(resumed.record, again).state, resumed.record.state) || again.outcome === "blocked",
                     `running ${JSON.stringify(intent)} again changed the state:\n${resumed.trace.join("\n")}`,
@@ -217,15 +267,15 @@ describe("planner: properties", function () {
             fc.property(anyRecord, (rec) => {
                 const live = findLive(rec.state);
                 if (live && !rec.operation) {
-                    const p = plan(rec, { kind: "release", version: rec.state!.slots[live].version! }, OPTS);
+                    const p = plan(rec, { kind: "release", version: rec.state!.slots[live].version! });
                     assert.equal(p.outcome, "noop");
                     assert.equal(p.steps.length, 0);
                 }
                 const op = rec.operation;
-                if (op?.kind === "release" && rec.state && findLive(rec.state) !== op.slot) {
+                if (op?.kind === "release" && rec.state && rec.state.slots[findLive(rec.state)!].version !== op.version) {
                     const liveVersion = rec.state.slots[findLive(rec.state)!].version;
                     const other = VERSIONS.find((v) => v !== op.version && v !== liveVersion)!;
-                    const p = plan(rec, { kind: "release", version: other }, OPTS);
+                    const p = plan(rec, { kind: "release", version: other });
                     assert.equal(p.outcome, "apply");
                     assert.ok(p.notes.join("\n").includes(`replacing pending candidate ${op.version} in ${op.slot} with ${other}`), p.notes.join("\n"));
                     assert.equal(p.steps[0].record.state!.slots[op.slot].version, other);
@@ -236,7 +286,8 @@ describe("planner: properties", function () {
     });
 });
 
-describe("planner: examples", () => {
+describe(`planner (${kind}): examples`, () => {
+    if (kind === "nginx") return nginxExamples();
     const blueLive: EngineRecord = { state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 3 }, green: { role: "absent" } } }) };
 
     it("the first release puts blue live; a failed first release leaves nothing", () => {
@@ -249,7 +300,7 @@ describe("planner: examples", () => {
     });
 
     it("release: deploy candidate (gated), promote, complete", () => {
-        const p = plan(blueLive, { kind: "release", version: "1.1.0" }, OPTS);
+        const p = plan(blueLive, { kind: "release", version: "1.1.0" });
         assert.deepEqual(p.steps.map((s) => s.name), ["deploy-candidate", "promote", "complete"]);
         assert.deepEqual(p.steps[0].checks.map((c) => c.kind), ["slot-ready", "gates"]);
         assert.deepEqual(p.steps[0].record.state!.slots.green, { role: "candidate", version: "1.1.0", replicas: 3 });
@@ -263,7 +314,7 @@ describe("planner: examples", () => {
             state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 3 }, green: { role: "candidate", version: "1.1.0", replicas: 1 } } }),
             operation: { kind: "release", version: "1.1.0", slot: "green", before },
         };
-        const p = plan(pending, { kind: "promote" }, OPTS);
+        const p = plan(pending, { kind: "promote" });
         assert.deepEqual(p.steps.map((s) => s.name), ["scale-candidate", "promote", "complete"]);
         assert.deepEqual(p.steps[0].record.state!.slots.green, { role: "candidate", version: "1.1.0", replicas: 3 });
         assert.deepEqual(p.steps[0].checks, [{ kind: "slot-ready", slot: "green", version: "1.1.0", replicas: 3 }]);
@@ -276,9 +327,42 @@ describe("planner: examples", () => {
         const rb = run(done, { kind: "rollback" });
         assert.equal(findLive(rb.record.state), "blue");
         assert.equal(rb.record.state!.slots.green.role, "standby");
-        assert.equal(plan(blueLive, { kind: "rollback" }, OPTS).outcome, "blocked");
-        assert.equal(plan(blueLive, { kind: "release", version: "v1" }, OPTS).outcome, "invalid");
-        assert.equal(plan(blueLive, { kind: "promote" }, OPTS).outcome, "blocked");
-        assert.equal(plan(done, { kind: "rollback", version: "1.0.0" }, OPTS).outcome, "noop");
+        assert.equal(plan(blueLive, { kind: "rollback" }).outcome, "blocked");
+        assert.equal(plan(blueLive, { kind: "release", version: "v1" }).outcome, "invalid");
+        assert.equal(plan(blueLive, { kind: "promote" }).outcome, "blocked");
+        assert.equal(plan(done, { kind: "rollback", version: "1.0.0" }).outcome, "noop");
     });
 });
+
+function nginxExamples(): void {
+    const blueLive: EngineRecord = { state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 3 }, green: { role: "standby", version: "0.9.0", replicas: 3 } } }) };
+
+    it("release: the candidate goes to green, production flips to it, blue rolls to it and production returns to blue, the old version goes back on green", () => {
+        const p = plan(blueLive, { kind: "release", version: "1.1.0" });
+        assert.deepEqual(p.steps.map((s) => s.name), ["deploy-candidate", "promote", "roll-home", "return-home", "restore-standby", "complete"]);
+        assert.deepEqual(p.steps[0].record.state!.slots.green, { role: "candidate", version: "1.1.0", replicas: 3 });
+        assert.equal(findLive(p.steps[1].record.state), "green");
+        assert.deepEqual(p.steps[2].record.state!.slots.blue, { role: "standby", version: "1.1.0", replicas: 3 });
+        assert.deepEqual(p.steps[2].checks, [{ kind: "slot-ready", slot: "blue", version: "1.1.0", replicas: 3 }]);
+        assert.deepEqual(p.steps[3].record.state!.slots.blue, { role: "live", version: "1.1.0", replicas: 3 });
+        assert.deepEqual(p.steps[3].checks, [{ kind: "production", slot: "blue", version: "1.1.0" }]);
+        assert.deepEqual(p.steps[5].record.state!.slots, { blue: { role: "live", version: "1.1.0", replicas: 3 }, green: { role: "standby", version: "1.0.0", replicas: 3 } });
+    });
+
+    it("rollback flips to the green standby at once, then blue rolls back and production returns to it", () => {
+        const done = run(blueLive, { kind: "release", version: "1.1.0" }).record;
+        const p = plan(done, { kind: "rollback" });
+        assert.deepEqual(p.steps.map((s) => s.name), ["rollback-switch", "roll-home", "return-home", "complete"]);
+        assert.equal(findLive(p.steps[0].record.state), "green", "the first step is the instant switch");
+        const rb = run(done, { kind: "rollback" });
+        assert.deepEqual(rb.record.state!.slots.blue, { role: "live", version: "1.0.0", replicas: 3 });
+    });
+
+    it("a state left with green live (an older engine) converges on blue before a candidate is placed", () => {
+        const legacy: EngineRecord = { state: validateReleaseState({ slots: { blue: { role: "standby", version: "1.0.0", replicas: 2 }, green: { role: "live", version: "1.1.0", replicas: 2 } } }) };
+        const p = plan(legacy, { kind: "release", version: "1.2.0" });
+        assert.deepEqual(p.steps.map((s) => s.name).slice(0, 3), ["roll-home", "return-home", "deploy-candidate"]);
+        assert.equal(p.steps[2].record.operation?.kind === "release" && p.steps[2].record.operation.slot, "green");
+    });
+}
+}

@@ -1,6 +1,6 @@
 /**
- * The release stack under the Pulumi mock runtime with Pulumi.dev.yaml and Pulumi.prod.yaml, for a
- * table of release states: Helm releases, namespaces, Secrets and chart values; every Kubernetes
+ * The release stack with the nginx router (a platform that exports `routerKind: nginx`) under the Pulumi
+ * mock runtime with Pulumi.dev.yaml and Pulumi.prod.yaml, for a table of release states: Helm releases, namespaces, Secrets and chart values; every Kubernetes
  * object against the Kubernetes schemas; the registered Ingress objects fed into the routing model to
  * see where production and preview requests go; bad states refused before anything is registered.
  *
@@ -18,18 +18,10 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { MOCK_KUBECONFIG, RegisteredResource, RunResult, byType, loadStackConfig, runProgram } from "./support/pulumi-harness";
 import { main } from "../stacks/release/program";
-import { ReleaseState, SlotName } from "../release-engine/src/model/release-state";
-import {
-    ANNOTATIONS,
-    KubernetesIngressLike,
-    ReadyEndpoints,
-    WeightedOutcome,
-    describeOutcomes,
-    routePreview,
-    routeProduction,
-    rulesFromKubernetesIngress,
-    soleService,
-} from "../release-engine/src/model/routing";
+import { describeOutcomes, nginx, soleService, type ReadyEndpoints, type ReleaseState, type SlotName, type WeightedOutcome } from "@phoenix/release-model";
+
+const { ANNOTATIONS, routePreview, routeProduction, rulesFromKubernetesIngress } = nginx;
+type KubernetesIngressLike = nginx.KubernetesIngressLike;
 
 const PROJECT_DIR = path.join(__dirname, "..", "stacks", "release");
 const LOGIN_SERVER = "phoenixshared.azurecr.io";
@@ -42,6 +34,7 @@ const PLATFORM_OUTPUTS = {
     publicFqdn: FQDN,
     publicUrl: `http://${FQDN}`,
     ingressClassName: "nginx",
+    routerKind: "nginx",
     appInsightsConnectionString: CONN,
 };
 
@@ -268,7 +261,7 @@ describe("release stack (phoenix-release)", function () {
         assert.equal(r.outputs.liveSlot, "green");
         const rules = byType(r.resources, T.ingress).flatMap((ing, i) => rulesFromKubernetesIngress(ing.inputs as KubernetesIngressLike, i));
         assert.equal(describeOutcomes(routeProduction(rules, { "green-calculator/green-calculator": 2 }, { host: FQDN })), "503 100%");
-        await assert.rejects(run("dev", { state: JSON.stringify({ slots: slotsOf({ role: "standby", version: V1, replicas: 0 }, { role: "live", version: V2 }) }) }), /replicas must be an integer from 1/);
+        await assert.rejects(run("dev", { state: JSON.stringify({ slots: slotsOf({ role: "standby", version: V1, replicas: 0 }, { role: "live", version: V2 }) }) }), /for the nginx router; nothing was changed[\s\S]*replicas must be at least 1/);
     });
 
     it("uses a local chart directory for development (no chart version) and the secret connection string from config", async () => {
@@ -308,12 +301,12 @@ describe("release stack (phoenix-release)", function () {
     const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
         ["two live slots", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "live", version: V2 }) }) }, /exactly one slot must be live, found blue and green/],
         ["no live slot", { state: JSON.stringify({ slots: slotsOf({ role: "candidate", version: V1 }, { role: "standby", version: V2 }) }) }, /exactly one slot must be live, found none/],
-        ["blue absent", { state: JSON.stringify({ slots: slotsOf({ role: "absent" }, { role: "live", version: V2 }) }) }, /slot blue must not be absent/],
+        ["blue absent (nginx)", { routerKind: "nginx", state: JSON.stringify({ slots: slotsOf({ role: "absent" }, { role: "live", version: V2 }) }) }, /slot blue must not be absent/],
         ["version not semver", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "latest" }, { role: "absent" }) }) }, /version must be semver/],
         ["absent slot with a version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "absent", version: V2 }) }) }, /absent but has a version/],
         ["candidate without version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate" }) }) }, /green is candidate but has no version/],
         ["state not JSON", { state: "{slots: blue" }, /not valid JSON/],
-        ["router kind gateway", { routerKind: "gateway" }, /routerKind must be one of: nginx, got "gateway" \(a Gateway API router is not implemented yet\)/],
+        ["router kind gateway", { routerKind: "gateway" }, /routerKind must be one of: gateway-api, nginx, or empty for the platform's, got "gateway"/],
         ["header with underscore", { previewHeader: "x_preview" }, /previewHeader must be letters, digits and dashes/],
         ["chart version range", { chartVersion: "^1.2.0" }, /chartVersion must be an exact semver version/],
         ["https chart", { chart: "https://charts.example.com/calculator" }, /chart must be an oci:\/\/ reference or a path/],

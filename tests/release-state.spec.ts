@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import {
+    ROUTER_KINDS,
     ReleaseState,
     ReleaseStateError,
     SLOT_NAMES,
@@ -9,15 +10,21 @@ import {
     candidateSlot,
     isSemver,
     liveSlot,
+    nginx,
     otherSlot,
     parseReleaseState,
     presentSlots,
-    routerIntent,
+    replicasOf,
+    routerModel,
     slotResourceName,
+    slotService,
+    soleService,
     standbySlot,
     validateReleaseState,
-} from "../release-engine/src/model/release-state";
-import { ANNOTATIONS, IngressRule, routePreview, routeProduction, soleService } from "../release-engine/src/model/routing";
+} from "@phoenix/release-model";
+
+const nginxRouter = routerModel("nginx");
+const gatewayRouter = routerModel("gateway-api");
 
 const SECRET = "pv-0123456789abcdef";
 
@@ -68,8 +75,6 @@ describe("release state", () => {
         ["live without version", { slots: { blue: { role: "live" }, green: { role: "absent" } } }, [/slot blue is live but has no version/]],
         ["version not semver", { slots: { blue: { role: "live", version: "v1.0" }, green: { role: "candidate", version: 2 } } }, [/blue: version must be semver.*"v1.0"/, /green: version must be semver.*2/]],
         ["absent with version and replicas", { slots: { blue: { role: "live", version: "1.0.0" }, green: { role: "absent", version: "1.1.0", replicas: 2 } } }, [/absent but has a version/, /absent but has replicas/]],
-        ["blue absent (green live)", { slots: { blue: { role: "absent" }, green: { role: "live", version: "1.0.0" } } }, [/slot blue must not be absent/]],
-        ["blue with zero replicas", { slots: { blue: { role: "standby", version: "1.0.0", replicas: 0 }, green: { role: "live", version: "1.1.0" } } }, [/slot blue \(standby\): replicas must be an integer from 1 to 100 \(blue backs the main Ingress/]],
         ["live green with zero replicas", { slots: { blue: { role: "standby", version: "1.0.0" }, green: { role: "live", version: "1.1.0", replicas: 0 } } }, [/slot green \(live\): replicas must be an integer from 1/]],
         ["fractional replicas", { slots: { blue: { role: "live", version: "1.0.0", replicas: 1.5 }, green: { role: "absent" } } }, [/replicas must be an integer/]],
         ["guessable preview value", { slots: { blue: { role: "live", version: "1.0.0" }, green: { role: "absent" } }, previewHeaderValue: "always" }, [/previewHeaderValue must be 16 to 128/]],
@@ -90,34 +95,52 @@ describe("release state", () => {
         assert.throws(() => parseReleaseState("{nope"), /not valid JSON/);
     });
 
-    it("a green standby may be scaled to zero (blue never)", () => {
+    it("a standby may be scaled to zero; the state itself is router-neutral (nginx's blue rule is the router's)", () => {
         const s = validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0" }, green: { role: "standby", version: "0.9.0", replicas: 0 } } });
         assert.equal(s.slots.green.replicas, 0);
+        const blueAbsent = validateReleaseState({ slots: { blue: { role: "absent" }, green: { role: "live", version: "1.0.0" } } });
+        const blueZero = validateReleaseState({ slots: { blue: { role: "standby", version: "1.0.0", replicas: 0 }, green: { role: "live", version: "1.1.0" } } });
+        assert.deepEqual(gatewayRouter.stateProblems(blueAbsent), []);
+        assert.deepEqual(gatewayRouter.stateProblems(blueZero), []);
+        assert.match(nginxRouter.stateProblems(blueAbsent).join(), /slot blue must not be absent/);
+        assert.match(nginxRouter.stateProblems(blueZero).join(), /slot blue \(standby\): replicas must be at least 1 \(blue backs the main Ingress/);
     });
 
-    describe("routerIntent", () => {
+    it("replicasOf resolves a missing count with the caller's configured default, and absent is 0", () => {
+        assert.equal(replicasOf({ role: "live", version: "1.0.0" }, 3), 3);
+        assert.equal(replicasOf({ role: "live", version: "1.0.0", replicas: 1 }, 3), 1);
+        assert.equal(replicasOf({ role: "absent" }, 3), 0);
+        assert.equal(replicasOf(undefined, 3), 0);
+    });
+
+    describe("the nginx router's intent and annotations", () => {
+        const routerIntent = (st: ReleaseState, header: string) => nginxRouter.intent(st, header);
+        const canaryWeight = (st: ReleaseState) => routerIntent(st, "canary").weights.green;
+        const canaryHeaderValue = (st: ReleaseState, header = "canary") => nginx.nginxAnnotations(routerIntent(st, header)).canary[nginx.ANNOTATIONS.canaryByHeaderValue];
         const st = (blue: SlotState, green: SlotState, previewHeaderValue?: string): ReleaseState =>
             validateReleaseState({ slots: { blue, green }, ...(previewHeaderValue ? { previewHeaderValue } : {}) });
 
         it("moves production by weight only: 0 when blue is live, 100 when green is", () => {
-            assert.equal(routerIntent(st({ role: "live", version: "1.0.0" }, { role: "absent" }), "canary").canaryWeight, 0);
-            assert.equal(routerIntent(st({ role: "standby", version: "1.0.0" }, { role: "live", version: "1.1.0" }), "canary").canaryWeight, 100);
+            assert.equal(canaryWeight(st({ role: "live", version: "1.0.0" }, { role: "absent" })), 0);
+            assert.equal(canaryWeight(st({ role: "standby", version: "1.0.0" }, { role: "live", version: "1.1.0" })), 100);
         });
 
         it("previews a green candidate with always, or with the secret value (then sets canary-by-header-value)", () => {
             const plain = routerIntent(st({ role: "live", version: "1.0.0" }, { role: "candidate", version: "1.1.0" }), "x-preview");
             assert.deepEqual(plain.preview, { header: "x-preview", value: "always", target: "green", secret: false });
-            assert.equal(plain.canaryHeaderValue, undefined);
-            const secret = routerIntent(st({ role: "live", version: "1.0.0" }, { role: "candidate", version: "1.1.0" }, SECRET), "canary");
-            assert.deepEqual(secret.preview, { header: "canary", value: SECRET, target: "green", secret: true });
-            assert.equal(secret.canaryHeaderValue, SECRET);
+            assert.equal(canaryHeaderValue(st({ role: "live", version: "1.0.0" }, { role: "candidate", version: "1.1.0" }), "x-preview"), undefined);
+            const withSecret = st({ role: "live", version: "1.0.0" }, { role: "candidate", version: "1.1.0" }, SECRET);
+            assert.deepEqual(routerIntent(withSecret, "canary").preview, { header: "canary", value: SECRET, target: "green", secret: true });
+            assert.equal(canaryHeaderValue(withSecret), SECRET);
         });
 
         it("previews a blue candidate with never and no header value (a value would make never meaningless)", () => {
-            const i = routerIntent(st({ role: "candidate", version: "1.2.0" }, { role: "live", version: "1.1.0" }, SECRET), "canary");
-            assert.deepEqual(i.preview, { header: "canary", value: "never", target: "blue", secret: false });
-            assert.equal(i.canaryHeaderValue, undefined);
-            assert.equal(i.canaryWeight, 100);
+            const blueCandidate = st({ role: "candidate", version: "1.2.0" }, { role: "live", version: "1.1.0" }, SECRET);
+            assert.deepEqual(routerIntent(blueCandidate, "canary").preview, { header: "canary", value: "never", target: "blue", secret: false });
+            assert.equal(canaryHeaderValue(blueCandidate), undefined);
+            assert.equal(canaryWeight(blueCandidate), 100);
+            // The Gateway API router previews a blue candidate with the secret, like a green one.
+            assert.deepEqual(gatewayRouter.intent(blueCandidate, "canary").preview, { header: "canary", value: SECRET, target: "blue", secret: true });
         });
 
         it("has no preview without a candidate and refuses a bad header name", () => {
@@ -126,54 +149,43 @@ describe("release state", () => {
             assert.throws(() => routerIntent(st({ role: "live", version: "1.0.0" }, { role: "absent" }), ""), ReleaseStateError);
         });
 
-        it("property: for every valid state, the intent routes production to the live slot and previews to the candidate", () => {
-            const version = fc.tuple(fc.nat(20), fc.nat(20), fc.nat(20)).map(([a, b, c]) => `${a}.${b}.${c}`);
-            const slot = fc.record({ role: fc.constantFrom(...SLOT_ROLES), version: fc.option(version, { nil: undefined }), replicas: fc.option(fc.integer({ min: -1, max: 5 }), { nil: undefined }) });
-            const input = fc.record({ slots: fc.record({ blue: slot, green: slot }), previewHeaderValue: fc.option(fc.constant(SECRET), { nil: undefined }) });
-            let valid = 0;
-            fc.assert(
-                fc.property(input, (raw) => {
-                    const clean = JSON.parse(JSON.stringify(raw)) as unknown;
-                    let s: ReleaseState;
-                    try {
-                        s = validateReleaseState(clean);
-                    } catch (e) {
-                        assert.ok(e instanceof ReleaseStateError);
-                        return;
-                    }
-                    valid++;
-                    const intent = routerIntent(s, "canary");
-                    const svc = (slotName: string) => ({ namespace: `${slotName}-calculator`, name: `${slotName}-calculator` });
-                    const rule = (slotName: "blue" | "green", annotations: Record<string, string>, order: number): IngressRule => ({
-                        namespace: svc(slotName).namespace, name: "calculator", creationOrder: order, ingressClassName: "nginx",
-                        host: "h", path: "/", pathType: "Prefix", annotations, backend: svc(slotName),
-                    });
-                    const rules = [
-                        rule("blue", { [ANNOTATIONS.canary]: "false" }, 1),
-                        rule("green", {
-                            [ANNOTATIONS.canary]: "true",
-                            [ANNOTATIONS.canaryByHeader]: intent.headerName,
-                            [ANNOTATIONS.canaryWeight]: String(intent.canaryWeight),
-                            ...(intent.canaryHeaderValue ? { [ANNOTATIONS.canaryByHeaderValue]: intent.canaryHeaderValue } : {}),
-                        }, 2),
-                    ];
-                    const eps: Record<string, number> = {};
-                    for (const n of SLOT_NAMES) {
-                        const r = s.slots[n].role === "absent" ? 0 : (s.slots[n].replicas ?? 2);
-                        eps[`${n}-calculator/${n}-calculator`] = r;
-                    }
-                    assert.deepEqual(soleService(routeProduction(rules, eps, { host: "h" })), svc(liveSlot(s)));
-                    if (intent.preview) {
-                        const p = routePreview(rules, eps, { host: "h", header: intent.preview.header, value: intent.preview.value });
-                        assert.deepEqual(soleService(p), svc(intent.preview.target));
-                        assert.equal(intent.preview.target, candidateSlot(s));
-                    } else {
-                        assert.equal(candidateSlot(s), undefined);
-                    }
-                }),
-                { numRuns: 400, seed: 4242 },
-            );
-            assert.ok(valid > 20, `generator produced only ${valid} valid states`);
-        });
+        for (const kind of ROUTER_KINDS) {
+            it(`property (${kind}): for every state the router accepts, its objects route production to the live slot and previews to the candidate`, () => {
+                const router = routerModel(kind);
+                const version = fc.tuple(fc.nat(20), fc.nat(20), fc.nat(20)).map(([a, b, c]) => `${a}.${b}.${c}`);
+                const slot = fc.record({ role: fc.constantFrom(...SLOT_ROLES), version: fc.option(version, { nil: undefined }), replicas: fc.option(fc.integer({ min: -1, max: 5 }), { nil: undefined }) });
+                const input = fc.record({ slots: fc.record({ blue: slot, green: slot }), previewHeaderValue: fc.option(fc.constant(SECRET), { nil: undefined }) });
+                let valid = 0;
+                const settings = { appName: "calculator", host: "h", headerName: "canary", gateway: { name: "gw", namespace: "gw" } };
+                fc.assert(
+                    fc.property(input, (raw) => {
+                        const clean = JSON.parse(JSON.stringify(raw)) as unknown;
+                        let s: ReleaseState;
+                        try {
+                            s = validateReleaseState(clean);
+                        } catch (e) {
+                            assert.ok(e instanceof ReleaseStateError);
+                            return;
+                        }
+                        if (router.stateProblems(s).length > 0) return;
+                        valid++;
+                        const intent = router.intent(s, "canary");
+                        const objects = router.objects(intent, settings);
+                        const eps: Record<string, number> = {};
+                        for (const n of SLOT_NAMES) if (s.slots[n].role !== "absent") eps[`${n}-calculator/${n}-calculator`] = replicasOf(s.slots[n], 2);
+                        assert.deepEqual(soleService(router.distribution(objects, eps, { host: "h", path: "/" })), slotService(liveSlot(s), "calculator"));
+                        if (intent.preview) {
+                            const p = router.distribution(objects, eps, { host: "h", path: "/api/calculation", headers: { [intent.preview.header]: intent.preview.value } });
+                            assert.deepEqual(soleService(p), slotService(intent.preview.target, "calculator"));
+                            assert.equal(intent.preview.target, candidateSlot(s));
+                        } else {
+                            assert.equal(candidateSlot(s), undefined);
+                        }
+                    }),
+                    { numRuns: 400, seed: 4242 },
+                );
+                assert.ok(valid > 20, `generator produced only ${valid} valid states`);
+            });
+        }
     });
 });

@@ -1,23 +1,15 @@
 /**
- * One test per ingress-nginx canary rule (traffic-routing.md), against the pure routing model.
+ * One test per ingress-nginx canary rule (traffic-routing.md), against the nginx router model
+ * (`@phoenix/release-model`, routers/nginx).
  */
 import { strict as assert } from "assert";
-import {
-    ANNOTATIONS,
-    IngressRule,
-    KubernetesIngressLike,
-    ReadyEndpoints,
-    RouteOutcome,
-    admitIngress,
-    describeOutcomes,
-    routeDistribution,
-    routePreview,
-    routeProduction,
-    routeRequest,
-    rulesFromKubernetesIngress,
-    serviceKey,
-    soleService,
-} from "../release-engine/src/model/routing";
+import { nginx } from "@phoenix/release-model";
+
+const { ANNOTATIONS, admitIngress, describeOutcomes, routeDistribution, routePreview, routeProduction, routeRequest, rulesFromKubernetesIngress, serviceKey, soleService } = nginx;
+type IngressRule = nginx.IngressRule;
+type KubernetesIngressLike = nginx.KubernetesIngressLike;
+type ReadyEndpoints = nginx.ReadyEndpoints;
+type RouteOutcome = nginx.RouteOutcome;
 
 const HOST = "calc.example.com";
 const BLUE = { namespace: "blue-calculator", name: "blue-calculator" };

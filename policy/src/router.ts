@@ -2,28 +2,21 @@
  * Traffic router policies (stack-level): the ingress-nginx canary invariants of
  * `traffic-routing.md` over every Ingress and Helm release a stack registers.
  *
- * The rules themselves come from the routing model (release-engine/src/model/routing.ts), the
- * single source of ingress-nginx's behaviour in this repo: Ingress objects are expanded with its
+ * The rules themselves come from the nginx router model (`@phoenix/release-model`, routers/nginx),
+ * the single source of ingress-nginx's behaviour in this repo: Ingress objects are expanded with its
  * `rulesFromKubernetesIngress`, canaries recognised with its `isCanary`/`carriesCanaryAnnotation`,
- * weights read with its `canaryWeights`, and "same host/path/pathType" decided by its admission
- * webhook (`admitIngress`) rather than re-encoded here.
+ * weights read with its `canaryWeights`/`parseIntStrict`, and "same host/path/pathType" decided by
+ * its `locationKey` rather than re-encoded here.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import {
-    admitIngress,
-    ANNOTATIONS,
-    canaryWeights,
-    carriesCanaryAnnotation,
-    IngressRule,
-    isCanary,
-    KubernetesIngressLike,
-    parseGoBool,
-    rulesFromKubernetesIngress,
-    unsupportedAnnotations,
-} from "../../release-engine/src/model/routing";
+import { nginx } from "@phoenix/release-model";
 import { stackPolicy, TYPES } from "./define";
 import { releaseName } from "./helm-releases";
 import { asNumber, asString, at, isRecord, isUnknownValueError, Props, show } from "./util";
+
+const { ANNOTATIONS, canaryWeights, carriesCanaryAnnotation, isCanary, locationKey, parseGoBool, parseIntStrict, rulesFromKubernetesIngress, unsupportedAnnotations } = nginx;
+type IngressRule = nginx.IngressRule;
+type KubernetesIngressLike = nginx.KubernetesIngressLike;
 
 interface RouterConfig {
     ingressClass: string;
@@ -71,12 +64,9 @@ export function stackIngresses(resources: PolicyResource[], ingressClass: string
     return out;
 }
 
-/** Same host (normalised), path and pathType, as the admission webhook compares them. */
+/** Same host (normalised), path and pathType, as the controller and its admission webhook compare them. */
 export function sameLocation(a: IngressRule, b: IngressRule): boolean {
-    // Two canaries at one location are always rejected by the webhook, so asking it about two
-    // canary-marked copies answers "same location?" with the model's own normalisation.
-    const probe = (r: IngressRule, id: string): IngressRule => ({ ...r, name: `${r.name}\u0000${id}`, annotations: { [ANNOTATIONS.canary]: "true" } });
-    return !admitIngress([probe(a, "a")], [probe(b, "b")], { ingressClass: a.ingressClassName }).allowed;
+    return a.ingressClassName === b.ingressClassName && locationKey(a) === locationKey(b);
 }
 
 function ingressId(rule: IngressRule): string {
@@ -146,8 +136,6 @@ export const routerExplicitCanaryAnnotation = stackPolicy<RouterConfig>({
     },
 });
 
-const INTEGER = /^\s*-?\d+\s*$/;
-
 export const routerCanaryWeightRange = stackPolicy<RouterConfig>({
     name: "router-canary-weight-range",
     description: "Canary weights must be integers from 0 to the weight total (100 unless canary-weight-total says otherwise).",
@@ -160,14 +148,16 @@ export const routerCanaryWeightRange = stackPolicy<RouterConfig>({
             const rule = ing.rules[0];
             if (!rule || !isCanary(rule)) continue;
             const rawTotal = rule.annotations[ANNOTATIONS.canaryWeightTotal];
-            if (rawTotal !== undefined && (!INTEGER.test(rawTotal) || Number(rawTotal) <= 0)) {
+            const total0 = parseIntStrict(rawTotal);
+            if (rawTotal !== undefined && (total0 === undefined || total0 <= 0)) {
                 report(`Ingress ${ingressId(rule)}: canary-weight-total is ${show(rawTotal)}; expected a positive integer.`, ing.resource.urn);
             }
             const raw = rule.annotations[ANNOTATIONS.canaryWeight];
             if (raw === undefined) continue;
             const { total } = canaryWeights(rule);
             const max = Math.max(total, 0);
-            if (!INTEGER.test(raw) || Number(raw) < 0 || Number(raw) > Math.min(max, 100)) {
+            const weight = parseIntStrict(raw);
+            if (weight === undefined || weight < 0 || weight > Math.min(max, 100)) {
                 report(`Ingress ${ingressId(rule)}: canary-weight is ${show(raw)}; expected an integer from 0 to ${Math.min(max, 100)}.`, ing.resource.urn);
             }
         }

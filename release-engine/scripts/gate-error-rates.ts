@@ -10,7 +10,7 @@ import { LocalCluster } from "../src/backends/local/cluster";
 import { APP_ENTRY, ensureAppBuilt } from "../src/demo/app-build";
 import { runHttpGate } from "../src/gates/http-gate";
 import { percentile } from "../src/gates/stats";
-import { validateReleaseState } from "../src/model/release-state";
+import { validateReleaseState } from "@phoenix/release-model";
 import { loadConfig } from "../src/settings/config";
 
 async function main(): Promise<void> {

@@ -5,8 +5,17 @@
 import * as path from "path";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { ReleaseState, ReleaseStateError, isSemver, isValidHeaderName, parseReleaseState } from "../../release-engine/src/model/release-state";
-import { RouterKind, ROUTER_KINDS, isRouterKind } from "../../components/traffic-router";
+import {
+    ROUTER_KINDS,
+    ReleaseStateError,
+    isRouterKind,
+    isSemver,
+    isValidHeaderName,
+    parseStateConfig,
+    routerModel,
+    type ReleaseState,
+    type RouterKind,
+} from "@phoenix/release-model";
 
 /** The repository root (local chart paths in config are relative to it). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -24,7 +33,8 @@ export interface ReleaseStackSettings {
     imageTag: string;
     helmTimeoutSeconds: number;
     previewHeader: string;
-    routerKind: RouterKind;
+    /** Undefined: the platform stack's `routerKind` output decides (see {@link resolveRouterKind}). */
+    routerKind?: RouterKind;
     /** Pods per slot when the state gives none. */
     replicas: number;
     /** Public host override; default the platform's `publicFqdn`. */
@@ -102,9 +112,10 @@ export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: stri
     const replicas = int("replicas", 2, 1, 100);
     const previewHeader = str("previewHeader", "canary");
     if (!isValidHeaderName(previewHeader)) problems.push(`previewHeader must be letters, digits and dashes (nginx ignores headers with underscores), got ${JSON.stringify(previewHeader)}`);
-    const routerKind = str("routerKind", "nginx");
-    if (!isRouterKind(routerKind)) {
-        problems.push(`routerKind must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(routerKind)} (a Gateway API router is not implemented yet)`);
+    const routerKindRaw = str("routerKind", "");
+    const routerKind = routerKindRaw === "" ? undefined : routerKindRaw;
+    if (routerKind !== undefined && !isRouterKind(routerKind)) {
+        problems.push(`routerKind must be one of: ${ROUTER_KINDS.join(", ")}, or empty for the platform's, got ${JSON.stringify(routerKind)}`);
     }
     const host = raw.host === "" ? undefined : raw.host;
     if (host !== undefined && !/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
@@ -118,20 +129,8 @@ export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: stri
         problems.push('state is required: e.g. {"slots":{"blue":{"role":"live","version":"1.0.0"},"green":{"role":"absent"}}}');
     } else {
         try {
-            let parsed: unknown;
-            try {
-                parsed = JSON.parse(stateText);
-            } catch (e) {
-                throw new ReleaseStateError([`the state is not valid JSON: ${(e as Error).message}`]);
-            }
-            if (secretValue !== undefined && typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-                const inState = (parsed as Record<string, unknown>).previewHeaderValue;
-                if (inState !== undefined && inState !== secretValue) {
-                    throw new ReleaseStateError(["previewHeaderValue is set both in state and as the secret config previewHeaderValue, with different values"]);
-                }
-                parsed = { ...(parsed as Record<string, unknown>), previewHeaderValue: secretValue };
-            }
-            state = parseReleaseState(JSON.stringify(parsed));
+            state = parseStateConfig(stateText, secretValue);
+            if (routerKind !== undefined && isRouterKind(routerKind)) problems.push(...routerModel(routerKind).stateProblems(state).map((p) => `state: ${p}`));
         } catch (e) {
             if (!(e instanceof ReleaseStateError)) throw e;
             problems.push(...e.problems.map((p) => `state: ${p}`));
@@ -149,7 +148,7 @@ export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: stri
         imageTag,
         helmTimeoutSeconds,
         previewHeader,
-        routerKind: routerKind as RouterKind,
+        ...(routerKind !== undefined ? { routerKind: routerKind as RouterKind } : {}),
         replicas,
         host,
         state,
@@ -170,4 +169,20 @@ export function readSettings(cfg: pulumi.Config = new pulumi.Config()): ReleaseS
     // with pulumi.secret before they reach any resource or output.
     for (const k of CONFIG_KEYS) raw[k] = cfg.get(k);
     return parseSettings(raw);
+}
+
+/**
+ * The router kind: the stack's `routerKind` when set, else the platform's `routerKind` output, else
+ * `nginx` (a platform that predates the output runs ingress-nginx). Refuses a state the router cannot
+ * carry, before any Kubernetes object is registered.
+ */
+export function resolveRouterKind(settings: ReleaseStackSettings, platformRouterKind: unknown): RouterKind {
+    const fromPlatform = typeof platformRouterKind === "string" && platformRouterKind !== "" ? platformRouterKind : "nginx";
+    const kind = settings.routerKind ?? fromPlatform;
+    if (!isRouterKind(kind)) throw new pulumi.RunError(`the platform stack's routerKind output is ${JSON.stringify(kind)}; expected one of: ${ROUTER_KINDS.join(", ")}`);
+    const problems = routerModel(kind).stateProblems(settings.state);
+    if (problems.length > 0) {
+        throw new pulumi.RunError(`phoenix-release configuration is invalid for the ${kind} router; nothing was changed:\n  - ${problems.map((p) => `state: ${p}`).join("\n  - ")}`);
+    }
+    return kind;
 }

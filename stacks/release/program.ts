@@ -7,23 +7,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import { AppSlot } from "../../components/app-slot";
 import { createTrafficRouter } from "../../components/traffic-router";
-import {
-    SLOT_NAMES,
-    SlotName,
-    candidateSlot,
-    liveSlot,
-    routerIntent,
-    standbySlot,
-} from "../../release-engine/src/model/release-state";
-import { fillTemplate, isOciChart, readSettings, resolveLocalChart } from "./config";
+import { SLOT_NAMES, candidateSlot, liveSlot, routerModel, standbySlot, type SlotName } from "@phoenix/release-model";
+import { fillTemplate, isOciChart, readSettings, resolveLocalChart, resolveRouterKind } from "./config";
 
 export async function main(): Promise<Record<string, unknown>> {
-    // Everything is validated before the first resource is registered.
+    // Everything is validated before the first Kubernetes object is registered.
     const settings = readSettings();
     const state = settings.state;
-    const intent = routerIntent(state, settings.previewHeader);
 
     const platform = new pulumi.StackReference("platform", { name: settings.platformStack });
+    const routerKind = resolveRouterKind(settings, settings.routerKind ?? (await platform.getOutputDetails("routerKind")).value);
+    const intent = routerModel(routerKind).intent(state, settings.previewHeader);
     const kubeconfig = platform.requireOutput("kubeconfig").apply((v) => String(v));
     const loginServer = platform.requireOutput("registryLoginServer").apply((v) => String(v));
     const provider = new kubernetes.Provider("aks", { kubeconfig: pulumi.secret(kubeconfig) });
@@ -61,13 +55,13 @@ export async function main(): Promise<Record<string, unknown>> {
     const host = settings.host !== undefined ? pulumi.output(settings.host) : platform.requireOutput("publicFqdn").apply((v) => String(v));
     const ingressClassName = platform.getOutput("ingressClassName").apply((v) => (typeof v === "string" && v !== "" ? v : "nginx"));
     const releases = SLOT_NAMES.map((s) => slots[s].release).filter((r): r is kubernetes.helm.v3.Release => r !== undefined);
-    const router = createTrafficRouter(settings.routerKind, "router", {
+    const gateway = routerKind === "gateway-api"
+        ? pulumi.all([platform.requireOutput("gatewayName"), platform.requireOutput("gatewayNamespace")]).apply(([name, namespace]) => ({ name: String(name), namespace: String(namespace) }))
+        : undefined;
+    const router = createTrafficRouter(routerKind, "router", {
+        appName: settings.appName,
         host,
-        ingressClassName,
-        backends: {
-            blue: { namespace: slots.blue.namespaceName, serviceName: slots.blue.serviceName },
-            green: { namespace: slots.green.namespaceName, serviceName: slots.green.serviceName },
-        },
+        ...(routerKind === "nginx" ? { ingressClassName } : { gateway }),
         intent,
         // The weight moves only after the slots' releases are ready (atomic Helm waits for readiness);
         // a deleted release goes after the router stopped sending traffic to it.

@@ -1,6 +1,6 @@
 /** Command-line parsing (pure). Anything unexpected is an InputError (exit 2, nothing changed). */
 import { InputError } from "../engine/backend";
-import { isSemver } from "../model/release-state";
+import { isSemver } from "@phoenix/release-model";
 
 export const COMMANDS = ["release", "deploy", "verify", "promote", "rollback", "abort", "status", "plan", "local-down"] as const;
 export type Command = (typeof COMMANDS)[number];

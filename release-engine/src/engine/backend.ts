@@ -1,5 +1,5 @@
 /** What the engine needs from an environment. Implemented by the local backend and the Pulumi backend. */
-import type { SlotName } from "../model/release-state";
+import type { SlotName } from "@phoenix/release-model";
 import type { EngineRecord } from "../planner/types";
 
 /** Raised when the environment is locked by another run (exit code 3). */

@@ -4,9 +4,9 @@
  * the decisions live in the planner (pure) and the gates.
  */
 import { randomBytes } from "crypto";
-import { routerIntent, type ReleaseState, type SlotName } from "../model/release-state";
-import { describeState, findLive, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
-import type { Check, EngineRecord, Intent, Plan, Step } from "../planner/types";
+import { findLiveSlot, replicasOf, routerModel, type ReleaseState, type RouterModel, type SlotName } from "@phoenix/release-model";
+import { describeState, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
+import type { Check, EngineRecord, Intent, Plan, PlannerOptions, Step } from "../planner/types";
 import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
 import { runHttpGate, summarizeHttpGate, type HttpGateReport } from "../gates/http-gate";
 import type { EngineConfig } from "../settings/config";
@@ -50,6 +50,15 @@ interface CheckOutcome {
     detail: string;
 }
 
+/** The planner's options for an environment: its replica default and its router's model. */
+export function plannerOptions(config: EngineConfig): PlannerOptions {
+    return { defaultReplicas: config.replicas, router: routerOf(config) };
+}
+
+function routerOf(config: EngineConfig): RouterModel {
+    return routerModel(config.router);
+}
+
 class Runner {
     readonly steps: StepReport[] = [];
     readonly gates: Array<HttpGateReport | AppInsightsReport> = [];
@@ -74,14 +83,15 @@ class Runner {
     async runGates(slot: SlotName, version: string, state: ReleaseState | null): Promise<CheckOutcome> {
         const { backend, config } = this.d;
         if (!state) return { ok: false, detail: "gates: nothing is deployed" };
-        const live = findLive(state) as SlotName;
+        const live = findLiveSlot(state) as SlotName;
         const ep = await backend.endpoint();
-        const intent = routerIntent(state, ep.headerName ?? config.headerName);
-        // A candidate is reached by its preview header; a first release (live itself) by `never` (the main side).
-        const preview = intent.preview ?? { header: config.headerName, value: "never", target: live, secret: false };
-        if (preview.target !== slot) return { ok: false, detail: `gates: the router sends previews to ${preview.target}, not ${slot}` };
+        const intent = routerOf(config).intent(state, ep.headerName ?? config.headerName);
+        // A candidate is reached by its preview header; a first release (live itself) by production's own path.
+        const target = intent.preview?.target ?? live;
+        if (target !== slot) return { ok: false, detail: `gates: the router sends previews to ${target}, not ${slot}` };
+        const preview = intent.preview ? { header: intent.preview.header, value: intent.preview.value } : undefined;
         const http = await runHttpGate(
-            { url: ep.url, hostHeader: ep.hostHeader, preview: { header: preview.header, value: preview.value }, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
+            { url: ep.url, hostHeader: ep.hostHeader, preview, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
             config.gate,
         );
         this.gates.push(http);
@@ -136,7 +146,7 @@ class Runner {
     /** Undoes the pending operation after a failure. */
     async recover(record: EngineRecord): Promise<{ ok: boolean; record: EngineRecord }> {
         let cur = record;
-        for (const s of recoverySteps(cur)) {
+        for (const s of recoverySteps(cur, plannerOptions(this.d.config))) {
             const r = await this.exec(s, cur);
             cur = r.record;
             if (!r.ok) return { ok: false, record: cur };
@@ -182,7 +192,7 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
             if ((intent.kind === "release" || intent.kind === "deploy") && config.secretPreview && intent.previewHeaderValue === undefined) {
                 intent = { ...intent, previewHeaderValue: newPreviewValue() };
             }
-            const p: Plan = makePlan(record, intent, { defaultReplicas: config.replicas });
+            const p: Plan = makePlan(record, intent, plannerOptions(config));
             for (const n of p.notes) reporter.line(`note: ${n}`);
             if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid input"), t0, runner);
             if (p.outcome === "blocked") return fail(deps, new BlockedError(p.reason ?? "blocked"), t0, runner);
@@ -229,7 +239,7 @@ export async function runVerify(deps: EngineDeps): Promise<RunResult> {
                 description: `gate candidate ${op.version} in ${op.slot}`,
                 record,
                 checks: [
-                    { kind: "slot-ready", slot: op.slot, version: op.version, replicas: record.state.slots[op.slot].replicas ?? 1 },
+                    { kind: "slot-ready", slot: op.slot, version: op.version, replicas: replicasOf(record.state.slots[op.slot], deps.config.replicas) },
                     { kind: "gates", slot: op.slot, version: op.version },
                 ],
                 recoverOnFailure: true,
@@ -251,7 +261,7 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
     const t0 = Date.now();
     try {
         const record = await deps.backend.read();
-        const p = makePlan(record, intent, { defaultReplicas: deps.config.replicas });
+        const p = makePlan(record, intent, plannerOptions(deps.config));
         deps.reporter.line(`current: ${describeState(record.state)}${record.operation ? ` (pending: ${record.operation.kind})` : ""}`);
         for (const n of p.notes) deps.reporter.line(`note: ${n}`);
         if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid"), t0);

@@ -49,7 +49,8 @@ export interface GateTarget {
     url: string;
     /** Host header to send (the Ingress host) when `url` is an IP. */
     hostHeader?: string;
-    preview: { header: string; value: string };
+    /** The preview header that reaches the candidate; undefined when the candidate is what production reaches (a first release). */
+    preview?: { header: string; value: string };
     candidate: { slot: string; version: string };
     live?: { slot: string; version: string };
 }
@@ -171,7 +172,7 @@ export async function runHttpGate(target: GateTarget, config: HttpGateConfig): P
             issued++;
             const r = await httpRequest(url, {
                 method: "POST",
-                headers: { ...hostHeaders, [target.preview.header]: target.preview.value },
+                headers: target.preview ? { ...hostHeaders, [target.preview.header]: target.preview.value } : { ...hostHeaders },
                 body: randomCalculationBody(),
                 timeoutMs: config.timeoutMs,
             });

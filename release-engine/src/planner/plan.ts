@@ -2,29 +2,36 @@
  * The planner (pure): current record + intent → ordered steps, each a desired release-stack state
  * plus the checks to run after it. No I/O; the engine applies steps through a backend.
  *
- * Routing invariant this encodes (docs/contracts.md): the main Ingress always points at blue, the canary
- * Ingress at green, production moves only by canary-weight 0 ↔ 100. So blue is never absent once
- * created, a candidate is scaled to the live slot's replicas before it takes production, and the
- * previous live slot stays up as standby (instant rollback).
+ * Where candidates go and where production rests come from the environment's router model
+ * (`@phoenix/release-model`): on the Gateway API a candidate takes the non-live slot and production
+ * moves by weights between either slot; on ingress-nginx a candidate always takes the canary side
+ * (green) and, after a promotion, blue (the main side, whose drained backend would be a 503 for
+ * everyone) is rolled to the promoted version and production returns to it. A candidate is scaled to
+ * the live slot's replicas before it takes production, and the previous live version stays up as
+ * standby (instant rollback).
+ *
+ * Every plan is checked against the router's safety model before it is returned
+ * (`productionViolations` between consecutive states, `restViolations` where it ends at rest): a
+ * plan that could fail a production request in any ordering of its changes is refused.
  */
-import { isSemver, otherSlot as other, type ReleaseState, type SlotName, type SlotState } from "../model/release-state";
+import {
+    findLiveSlot,
+    isSemver,
+    otherSlot as other,
+    productionViolations,
+    replicasOf,
+    restViolations,
+    versionOf,
+    type ReleaseState,
+    type SlotName,
+    type SlotState,
+} from "@phoenix/release-model";
 import type { Check, EngineRecord, Intent, Operation, Plan, PlannerOptions, Step } from "./types";
 
 export { isSemver, other };
 
-export function findLive(state: ReleaseState | null): SlotName | undefined {
-    if (!state) return undefined;
-    if (state.slots.blue.role === "live") return "blue";
-    if (state.slots.green.role === "live") return "green";
-    return undefined;
-}
-
 function clone<T>(x: T): T {
     return x === undefined ? x : (JSON.parse(JSON.stringify(x)) as T);
-}
-
-function replicasOf(s: SlotState | undefined): number {
-    return s && s.role !== "absent" ? (s.replicas ?? 0) : 0;
 }
 
 function withSlot(state: ReleaseState, slot: SlotName, value: SlotState): ReleaseState {
@@ -47,11 +54,11 @@ export function sameRecord(a: EngineRecord, b: EngineRecord): boolean {
     return sameState(a.state, b.state) && JSON.stringify(a.operation ?? null) === JSON.stringify(b.operation ?? null);
 }
 
-/** Canonical key order so that equal states compare equal. */
+/** Canonical key order so that equal states compare equal (an unset replica count stays unset). */
 function normalize(s: ReleaseState | null): unknown {
     if (!s) return null;
     const slot = (x: SlotState) =>
-        x.role === "absent" ? { role: "absent" } : { role: x.role, version: x.version, replicas: x.replicas ?? 0 };
+        x.role === "absent" ? { role: "absent" } : { role: x.role, version: x.version, replicas: x.replicas ?? null };
     return { blue: slot(s.slots.blue), green: slot(s.slots.green), preview: s.previewHeaderValue ?? null };
 }
 
@@ -59,28 +66,33 @@ const ABSENT: SlotState = { role: "absent" };
 
 function describeSlot(slot: SlotName, s: SlotState | undefined): string {
     if (!s || s.role === "absent") return `${slot} absent`;
-    return `${slot} ${s.role} ${s.version ?? "?"} ×${s.replicas ?? 0}`;
+    return `${slot} ${s.role} ${s.version ?? "?"}${s.replicas !== undefined ? ` ×${s.replicas}` : ""}`;
 }
 
-function step(
-    name: Step["name"],
-    description: string,
-    record: EngineRecord,
-    checks: Check[],
-    recoverOnFailure: boolean,
-): Step {
+function step(name: Step["name"], description: string, record: EngineRecord, checks: Check[], recoverOnFailure: boolean): Step {
     return { name, description, record: clone(record), checks, recoverOnFailure };
+}
+
+/** The planner's context: options plus the replica resolution every step uses. */
+class Ctx {
+    constructor(readonly opts: PlannerOptions) {}
+    replicas(s: SlotState | undefined): number {
+        return replicasOf(s, this.opts.defaultReplicas);
+    }
+    get home(): SlotName | undefined {
+        return this.opts.router.homeSlot;
+    }
 }
 
 /**
  * Steps that move production from the live slot to `to` (which must hold a version): scale `to` to
- * the live slot's replicas first, then flip roles (one canary-weight change). The old live slot stays
- * as standby with its replicas.
+ * the live slot's replicas first, then flip roles (one weight change). The old live slot keeps its
+ * version and replicas as `fromRole`.
  */
 function switchSteps(
+    c: Ctx,
     state: ReleaseState,
     to: SlotName,
-    toRole: "live",
     fromRole: "standby" | "candidate",
     operation: Operation | undefined,
     names: { scale: Step["name"]; flip: Step["name"] },
@@ -89,39 +101,52 @@ function switchSteps(
     const from = other(to);
     const steps: Step[] = [];
     let cur = clone(state);
-    const need = Math.max(replicasOf(cur.slots[from]), 1);
+    const need = Math.max(c.replicas(cur.slots[from]), 1);
     const target = cur.slots[to];
     const version = target.version as string;
-    if (replicasOf(target) < need) {
+    if (c.replicas(target) < need) {
         cur = withSlot(cur, to, { ...target, replicas: need });
-        steps.push(
-            step(
-                names.scale,
-                `scale ${to} (${version}) to ${need} replicas before it takes production`,
-                { state: cur, operation },
-                [{ kind: "slot-ready", slot: to, version, replicas: need }],
-                recoverOnFailure,
-            ),
-        );
+        steps.push(step(names.scale, `scale ${to} (${version}) to ${need} replicas before it takes production`, { state: cur, operation },
+            [{ kind: "slot-ready", slot: to, version, replicas: need }], recoverOnFailure));
     }
     const fromState = cur.slots[from];
-    cur = withSlot(cur, to, { role: toRole, version, replicas: replicasOf(cur.slots[to]) });
-    cur = withSlot(cur, from, { role: fromRole, version: fromState.version, replicas: replicasOf(fromState) });
+    cur = withSlot(cur, to, { role: "live", version, replicas: c.replicas(cur.slots[to]) });
+    cur = withSlot(cur, from, { role: fromRole, version: fromState.version, replicas: c.replicas(fromState) });
     if (fromRole === "standby") cur = withoutPreview(cur);
-    steps.push(
-        step(
-            names.flip,
-            `switch production ${from} (${fromState.version}) → ${to} (${version}); ${from} stays up as ${fromRole}`,
-            { state: cur, operation },
-            [{ kind: "production", slot: to, version }],
-            recoverOnFailure,
-        ),
-    );
+    steps.push(step(names.flip, `switch production ${from} (${fromState.version}) → ${to} (${version}); ${from} stays up as ${fromRole}`,
+        { state: cur, operation }, [{ kind: "production", slot: to, version }], recoverOnFailure));
+    return { steps, state: cur };
+}
+
+/**
+ * Router with a home slot (nginx): when production is live on the other slot, roll the home slot to the
+ * live version (it serves nothing meanwhile) and return production to it. No steps otherwise.
+ */
+function convergeSteps(c: Ctx, state: ReleaseState, operation: Operation | undefined, recoverOnFailure: boolean): { steps: Step[]; state: ReleaseState } {
+    const home = c.home;
+    const live = findLiveSlot(state);
+    if (home === undefined || live === undefined || live === home) return { steps: [], state };
+    const V = state.slots[live].version as string;
+    const R = Math.max(c.replicas(state.slots[live]), 1);
+    const steps: Step[] = [];
+    let cur = state;
+    const h = cur.slots[home];
+    if (versionOf(h) !== V || c.replicas(h) < R) {
+        cur = withSlot(cur, home, { role: "standby", version: V, replicas: R });
+        steps.push(step("roll-home", `roll ${home} to ${V} ×${R} while ${live} serves production (${home} backs the main Ingress)`, { state: cur, operation },
+            [{ kind: "slot-ready", slot: home, version: V, replicas: R }], recoverOnFailure));
+    }
+    cur = withSlot(cur, home, { role: "live", version: V, replicas: R });
+    cur = withSlot(cur, live, { role: "standby", version: V, replicas: c.replicas(state.slots[live]) });
+    cur = withoutPreview(cur);
+    steps.push(step("return-home", `return production to ${home} (${V}); ${live} stays up as standby`, { state: cur, operation },
+        [{ kind: "production", slot: home, version: V }], recoverOnFailure));
     return { steps, state: cur };
 }
 
 /** Steps that undo a pending release: switch production back if it was promoted, then restore the candidate slot. */
-export function recoverySteps(record: EngineRecord): Step[] {
+export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[] {
+    const c = new Ctx(opts);
     const op = record.operation;
     if (!op || op.kind !== "release") return [];
     const before = op.before;
@@ -131,52 +156,57 @@ export function recoverySteps(record: EngineRecord): Step[] {
         steps.push(step("restore-slot", `remove ${op.slot} (${op.version}): nothing was deployed before`, { state: null }, [], false));
         return steps;
     }
-    const liveBefore = findLive(before) as SlotName;
+    const liveBefore = findLiveSlot(before) as SlotName;
     const liveBeforeState = before.slots[liveBefore];
     let cur = clone(record.state);
-    if (findLive(cur) !== liveBefore) {
+    if (findLiveSlot(cur) !== liveBefore) {
         // Promoted already: make sure the previous live slot is back on its version and capacity, then flip back.
         const prev = cur.slots[liveBefore];
-        if (prev.version !== liveBeforeState.version || replicasOf(prev) < replicasOf(liveBeforeState)) {
-            cur = withSlot(cur, liveBefore, {
-                role: "standby",
-                version: liveBeforeState.version,
-                replicas: Math.max(replicasOf(liveBeforeState), replicasOf(cur.slots[op.slot])),
-            });
-            steps.push(
-                step(
-                    "scale-standby",
-                    `bring ${liveBefore} back to ${liveBeforeState.version} ×${replicasOf(cur.slots[liveBefore])} before switching back`,
-                    { state: cur, operation: op },
-                    [{ kind: "slot-ready", slot: liveBefore, version: liveBeforeState.version as string, replicas: replicasOf(cur.slots[liveBefore]) }],
-                    false,
-                ),
-            );
+        if (prev.version !== liveBeforeState.version || c.replicas(prev) < c.replicas(liveBeforeState)) {
+            const replicas = Math.max(c.replicas(liveBeforeState), c.replicas(cur.slots[op.slot]));
+            cur = withSlot(cur, liveBefore, { role: "standby", version: liveBeforeState.version, replicas });
+            steps.push(step("scale-standby", `bring ${liveBefore} back to ${liveBeforeState.version} ×${replicas} before switching back`, { state: cur, operation: op },
+                [{ kind: "slot-ready", slot: liveBefore, version: liveBeforeState.version as string, replicas }], false));
         }
-        const sw = switchSteps(cur, liveBefore, "live", "candidate", op, { scale: "scale-standby", flip: "switch-back" }, false);
+        const sw = switchSteps(c, cur, liveBefore, "candidate", op, { scale: "scale-standby", flip: "switch-back" }, false);
         steps.push(...sw.steps);
         cur = sw.state;
     }
-    const restored = clone(before);
-    steps.push(
-        step(
-            "restore-slot",
-            `restore ${describeSlot(op.slot, before.slots[op.slot])} (removing candidate ${op.version})`,
-            { state: restored },
-            [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }],
-            false,
-        ),
-    );
+    steps.push(step("restore-slot", `restore ${describeSlot(op.slot, before.slots[op.slot])}; ${describeSlot(liveBefore, before.slots[liveBefore])} (removing candidate ${op.version})`,
+        { state: clone(before) }, [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }], false));
     return steps;
 }
 
-/** For an operation whose candidate already took production: check production (recoverable), then complete. */
-function promotedTail(record: EngineRecord, op: Extract<Operation, { kind: "release" }>): Step[] {
-    const state = record.state as ReleaseState;
-    return [
-        step("promote", `${op.version} is live in ${op.slot}; checking production`, { state, operation: op }, [{ kind: "production", slot: op.slot, version: op.version }], true),
-        step("complete", `release ${op.version} complete`, { state }, [], false),
-    ];
+/** True when the pending release's version is what production runs. */
+function promoted(state: ReleaseState, op: Extract<Operation, { kind: "release" }>): boolean {
+    const live = findLiveSlot(state);
+    return live !== undefined && state.slots[live].version === op.version;
+}
+
+/**
+ * What follows a promotion: converge on the router's home slot (nginx), put the previous live version
+ * back on the other slot as standby when convergence took it away, check production, complete.
+ */
+function promotedTail(c: Ctx, state: ReleaseState, op: Extract<Operation, { kind: "release" }>): Step[] {
+    const steps: Step[] = [];
+    const conv = convergeSteps(c, state, op, true);
+    steps.push(...conv.steps);
+    let cur = conv.state;
+    const live = findLiveSlot(cur) as SlotName;
+    const prevLive = op.before ? findLiveSlot(op.before) : undefined;
+    const prevVersion = prevLive ? versionOf(op.before?.slots[prevLive]) : undefined;
+    const sb = other(live);
+    if (c.home !== undefined && prevLive !== undefined && prevVersion !== undefined && prevVersion !== op.version && versionOf(cur.slots[sb]) !== prevVersion) {
+        const replicas = Math.max(c.replicas(op.before?.slots[prevLive]), 1);
+        cur = withSlot(cur, sb, { role: "standby", version: prevVersion, replicas });
+        steps.push(step("restore-standby", `put the previous version ${prevVersion} back on ${sb} as standby ×${replicas} (instant rollback)`, { state: cur, operation: op },
+            [{ kind: "slot-ready", slot: sb, version: prevVersion, replicas }], false));
+    }
+    if (conv.steps.length === 0) {
+        steps.push(step("promote", `${op.version} is live in ${live}; checking production`, { state: cur, operation: op }, [{ kind: "production", slot: live, version: op.version }], true));
+    }
+    steps.push(step("complete", `release ${op.version} complete`, { state: cur }, [], false));
+    return steps;
 }
 
 function invalid(intent: Intent, reason: string): Plan {
@@ -191,14 +221,34 @@ function noop(intent: Intent, note: string): Plan {
     return { intent, outcome: "noop", steps: [], notes: [note] };
 }
 
-function finish(intent: Intent, steps: Step[], notes: string[], from: EngineRecord): Plan {
-    // Drop leading steps that are already in effect (resume after a crash), but keep their checks:
-    // a step's checks are re-run by the engine when its record equals the current one.
+/** The first safety problem of a sequence of steps from `from`, or undefined. */
+export function planSafetyProblem(from: EngineRecord, steps: Step[], opts: PlannerOptions): string | undefined {
+    let prev = from.state;
+    for (const s of steps) {
+        const v = productionViolations(prev, s.record.state, opts.router, { defaultReplicas: opts.defaultReplicas });
+        if (v.length > 0) return `step ${s.name} (${s.description}): ${v[0].problem}`;
+        prev = s.record.state;
+    }
+    const last = steps.length ? steps[steps.length - 1].record : from;
+    if (!last.operation) {
+        const rest = restViolations(last.state, opts.router, { defaultReplicas: opts.defaultReplicas });
+        if (rest.length > 0) return `the plan ends in ${describeState(last.state)}: ${rest[0]}`;
+    }
+    return undefined;
+}
+
+function finish(intent: Intent, steps: Step[], notes: string[], from: EngineRecord, opts: PlannerOptions): Plan {
+    // Drop nothing: a step whose record equals the current one is skipped by the engine, which still
+    // re-runs its checks (resume after a crash).
     const outcome = steps.length === 0 || steps.every((s) => sameRecord(s.record, from) && s.checks.length === 0) ? "noop" : "apply";
+    if (outcome === "apply") {
+        const problem = planSafetyProblem(from, steps, opts);
+        if (problem) return blocked(intent, `refusing a plan that could fail production requests with the ${opts.router.kind} router: ${problem}`);
+    }
     return { intent, outcome, steps, notes };
 }
 
-function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "release" | "deploy" }>, opts: PlannerOptions): Plan {
+function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "release" | "deploy" }>, c: Ctx): Plan {
     const V = intent.version;
     if (!isSemver(V)) return invalid(intent, `"${V}" is not a semantic version (expected e.g. 1.2.3)`);
     const state = record.state;
@@ -209,119 +259,127 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
     if (op?.kind === "rollback") {
         return blocked(intent, `a rollback to ${op.to.version} is in progress; run "rollback" again to finish it first`);
     }
-    const live = findLive(state);
+    const live = findLiveSlot(state);
     if (!state || !live) {
-        // First release: blue becomes live directly (there is no production to protect yet).
+        // First release: the home slot (blue) becomes live directly (there is no production to protect yet).
         const before = op?.kind === "release" ? op.before : state;
-        const operation: Operation = { kind: "release", version: V, slot: "blue", before };
-        const replicas = Math.max(1, opts.defaultReplicas);
-        const s1: ReleaseState = {
-            slots: { blue: { role: "live", version: V, replicas }, green: clone(ABSENT) },
-        };
+        const slot: SlotName = c.home ?? "blue";
+        const operation: Operation = { kind: "release", version: V, slot, before };
+        const replicas = Math.max(1, c.opts.defaultReplicas);
+        const s1: ReleaseState = { slots: { blue: clone(ABSENT), green: clone(ABSENT) } };
+        s1.slots[slot] = { role: "live", version: V, replicas };
         const steps: Step[] = [
-            step(
-                "first-release",
-                `first release: ${V} goes live in blue ×${replicas}`,
-                { state: s1, operation },
-                [
-                    { kind: "slot-ready", slot: "blue", version: V, replicas },
-                    { kind: "gates", slot: "blue", version: V },
-                    { kind: "production", slot: "blue", version: V },
-                ],
-                true,
-            ),
+            step("first-release", `first release: ${V} goes live in ${slot} ×${replicas}`, { state: s1, operation }, [
+                { kind: "slot-ready", slot, version: V, replicas },
+                { kind: "gates", slot, version: V },
+                { kind: "production", slot, version: V },
+            ], true),
         ];
         if (full) steps.push(step("complete", `release ${V} complete`, { state: s1 }, [], false));
-        return finish(intent, steps, notes, record);
+        return finish(intent, steps, notes, record, c.opts);
     }
 
     const liveState = state.slots[live];
-    if (op?.kind === "release" && findLive(state) === op.slot) {
+    if (op?.kind === "release" && promoted(state, op)) {
         if (op.version !== V) {
-            return blocked(intent, `release ${op.version} is live in ${op.slot} but not completed; finish it with "promote" or undo it with "rollback" first`);
+            return blocked(intent, `release ${op.version} is live but not completed; finish it with "promote" or undo it with "rollback" first`);
         }
-        if (!full) return noop(intent, `${V} is already deployed to ${op.slot} (live); run "verify" and "promote" to complete it`);
-        // Crashed after promotion, before completion: check production again, then finish.
-        notes.push(`resuming release ${V}: already promoted to ${op.slot}`);
-        return finish(intent, promotedTail(record, op), notes, record);
+        if (!full) return noop(intent, `${V} is already deployed and live; run "promote" to complete it`);
+        // Crashed after promotion, before completion: converge, check production again, then finish.
+        notes.push(`resuming release ${V}: already promoted`);
+        return finish(intent, promotedTail(c, state, op), notes, record, c.opts);
     }
     if (liveState.version === V) {
         return noop(intent, `${V} is already live in ${live}; nothing to do`);
     }
-    const C = other(live);
+    const steps: Step[] = [];
+    let start = state;
     let before: ReleaseState;
+    let C: SlotName;
     if (op?.kind === "release") {
+        // A pending candidate keeps its slot (even one placed by an older engine).
+        C = op.slot;
         before = op.before ?? state;
         if (op.version === V) notes.push(`resuming release ${V} in ${C}`);
         else notes.push(`replacing pending candidate ${op.version} in ${C} with ${V}`);
-    } else if (state.slots[C].role === "candidate") {
-        // A candidate without a pending record (state edited by hand): replaced; a rejection puts it back as it was.
-        notes.push(`replacing candidate ${state.slots[C].version} in ${C} (no pending release recorded) with ${V}`);
-        before = clone(state);
     } else {
-        before = clone(state);
+        // Production rests on the router's home slot before a candidate is placed.
+        const conv = convergeSteps(c, state, undefined, false);
+        if (conv.steps.length) notes.push(`production first returns to ${c.home} (the ${c.opts.router.kind} router keeps live there)`);
+        steps.push(...conv.steps);
+        start = conv.state;
+        C = c.opts.router.candidateSlot(start);
+        if (start.slots[C].role === "candidate") {
+            // A candidate without a pending record (state edited by hand): replaced; a rejection puts it back as it was.
+            notes.push(`replacing candidate ${start.slots[C].version} in ${C} (no pending release recorded) with ${V}`);
+        }
+        before = clone(start);
     }
     const operation: Operation = { kind: "release", version: V, slot: C, before };
-    const R = Math.max(1, replicasOf(liveState));
-    let s1 = withSlot(state, C, { role: "candidate", version: V, replicas: R });
+    const startLive = findLiveSlot(start) as SlotName;
+    const R = Math.max(1, c.replicas(start.slots[startLive]));
+    let s1 = withSlot(start, C, { role: "candidate", version: V, replicas: R });
     if (intent.previewHeaderValue !== undefined) s1 = { ...s1, previewHeaderValue: intent.previewHeaderValue };
-    const steps: Step[] = [
-        step(
-            "deploy-candidate",
-            `deploy ${V} to ${C} as candidate ×${R} (preview only; production stays on ${live} ${liveState.version})`,
-            { state: s1, operation },
-            full
-                ? [
-                      { kind: "slot-ready", slot: C, version: V, replicas: R },
-                      { kind: "gates", slot: C, version: V },
-                  ]
-                : [{ kind: "slot-ready", slot: C, version: V, replicas: R }],
-            true,
-        ),
-    ];
+    steps.push(step("deploy-candidate", `deploy ${V} to ${C} as candidate ×${R} (preview only; production stays on ${startLive} ${start.slots[startLive].version})`, { state: s1, operation },
+        full
+            ? [{ kind: "slot-ready", slot: C, version: V, replicas: R }, { kind: "gates", slot: C, version: V }]
+            : [{ kind: "slot-ready", slot: C, version: V, replicas: R }],
+        true));
     if (full) {
-        const sw = switchSteps(s1, C, "live", "standby", operation, { scale: "scale-candidate", flip: "promote" }, true);
+        const sw = switchSteps(c, s1, C, "standby", operation, { scale: "scale-candidate", flip: "promote" }, true);
         steps.push(...sw.steps);
-        steps.push(step("complete", `release ${V} complete`, { state: sw.state }, [], false));
+        steps.push(...promotedTail(c, sw.state, operation).filter((s) => s.name !== "promote"));
     }
-    return finish(intent, steps, notes, record);
+    return finish(intent, steps, notes, record, c.opts);
 }
 
-function planPromote(record: EngineRecord, intent: Intent): Plan {
+function planPromote(record: EngineRecord, intent: Intent, c: Ctx): Plan {
     const op = record.operation;
     const state = record.state;
     if (!op || op.kind !== "release" || !state) return blocked(intent, "nothing to promote: no candidate is pending");
-    if (findLive(state) === op.slot) {
-        return finish(intent, promotedTail(record, op), [`${op.version} is already live in ${op.slot}; completing`], record);
+    if (promoted(state, op)) {
+        return finish(intent, promotedTail(c, state, op), [`${op.version} is already live; completing`], record, c.opts);
     }
     const cand = state.slots[op.slot];
     if (cand.role !== "candidate" || cand.version !== op.version) {
         return blocked(intent, `nothing to promote: ${op.slot} does not hold candidate ${op.version}`);
     }
-    const sw = switchSteps(state, op.slot, "live", "standby", op, { scale: "scale-candidate", flip: "promote" }, true);
-    return finish(intent, [...sw.steps, step("complete", `release ${op.version} complete`, { state: sw.state }, [], false)], [], record);
+    const sw = switchSteps(c, state, op.slot, "standby", op, { scale: "scale-candidate", flip: "promote" }, true);
+    return finish(intent, [...sw.steps, ...promotedTail(c, sw.state, op).filter((s) => s.name !== "promote")], [], record, c.opts);
 }
 
-function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rollback" }>): Plan {
+/** Switch production to the slot holding `to`, then converge (nginx), then complete. */
+function rollbackSteps(c: Ctx, state: ReleaseState, rb: Extract<Operation, { kind: "rollback" }>): Step[] {
+    const steps: Step[] = [];
+    let cur = state;
+    const live = findLiveSlot(cur) as SlotName;
+    if (cur.slots[live].version !== rb.to.version) {
+        const target = versionOf(cur.slots[other(live)]) === rb.to.version ? other(live) : rb.to.slot;
+        const sw = switchSteps(c, cur, target, "standby", rb, { scale: "scale-standby", flip: "rollback-switch" }, false);
+        steps.push(...sw.steps);
+        cur = sw.state;
+    }
+    const conv = convergeSteps(c, cur, rb, false);
+    steps.push(...conv.steps);
+    cur = conv.state;
+    const nowLive = findLiveSlot(cur) as SlotName;
+    steps.push(step("complete", `rollback ${rb.from.version} → ${rb.to.version} complete`, { state: cur }, [{ kind: "production", slot: nowLive, version: rb.to.version }], false));
+    return steps;
+}
+
+function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rollback" }>, c: Ctx): Plan {
     if (intent.version !== undefined && !isSemver(intent.version)) {
         return invalid(intent, `"${intent.version}" is not a semantic version (expected e.g. 1.2.3)`);
     }
     const op = record.operation;
     const state = record.state;
     if (op?.kind === "release" && (intent.version === undefined || intent.version === op.version)) {
-        return finish(intent, recoverySteps(record), [`rolling back pending release ${op.version}`], record);
+        return finish(intent, recoverySteps(record, c.opts), [`rolling back pending release ${op.version}`], record, c.opts);
     }
     if (op?.kind === "rollback" && state) {
-        const sw = switchSteps(state, op.to.slot, "live", "standby", op, { scale: "scale-standby", flip: "rollback-switch" }, false);
-        const steps = findLive(state) === op.to.slot ? [] : sw.steps;
-        return finish(
-            intent,
-            [...steps, step("complete", `rollback to ${op.to.version} complete`, { state: steps.length ? sw.state : state }, [{ kind: "production", slot: op.to.slot, version: op.to.version }], false)],
-            [`resuming rollback ${op.from.version} → ${op.to.version}`],
-            record,
-        );
+        return finish(intent, rollbackSteps(c, state, op), [`resuming rollback ${op.from.version} → ${op.to.version}`], record, c.opts);
     }
-    const live = findLive(state);
+    const live = findLiveSlot(state);
     if (!state || !live) return blocked(intent, "nothing to roll back: nothing is live");
     const liveVersion = state.slots[live].version as string;
     if (intent.version !== undefined && intent.version !== liveVersion) {
@@ -334,24 +392,24 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
     }
     if (standby.version === liveVersion) return blocked(intent, `nothing to roll back to: standby ${sb} runs the live version ${liveVersion}`);
     const rb: Operation = { kind: "rollback", to: { slot: sb, version: standby.version }, from: { slot: live, version: liveVersion } };
-    const sw = switchSteps(state, sb, "live", "standby", rb, { scale: "scale-standby", flip: "rollback-switch" }, false);
-    return finish(intent, [...sw.steps, step("complete", `rollback ${liveVersion} → ${standby.version} complete`, { state: sw.state }, [], false)], [], record);
+    return finish(intent, rollbackSteps(c, state, rb), [], record, c.opts);
 }
 
 /** Plan an intent from the current record. Never throws for bad input: returns an `invalid` plan. */
 export function plan(record: EngineRecord, intent: Intent, opts: PlannerOptions): Plan {
+    const c = new Ctx(opts);
     switch (intent.kind) {
         case "release":
         case "deploy":
-            return planRelease(record, intent, opts);
+            return planRelease(record, intent, c);
         case "promote":
-            return planPromote(record, intent);
+            return planPromote(record, intent, c);
         case "rollback":
-            return planRollback(record, intent);
+            return planRollback(record, intent, c);
         case "abort": {
             const op = record.operation;
             if (!op || op.kind !== "release") return noop(intent, "nothing to abort: no candidate is pending");
-            return finish(intent, recoverySteps(record), [`aborting release ${op.version}`], record);
+            return finish(intent, recoverySteps(record, opts), [`aborting release ${op.version}`], record, opts);
         }
     }
 }

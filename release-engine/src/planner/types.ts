@@ -1,5 +1,7 @@
-/** The planner's vocabulary: intents, the engine's record, steps, checks and plans. */
-import type { ReleaseState, SlotName } from "../model/release-state";
+/** The planner's vocabulary: intents, steps, checks and plans. The record itself is the release model's. */
+import type { EngineRecord, Operation, RouterModel, SlotName } from "@phoenix/release-model";
+
+export type { EngineRecord, Operation };
 
 export type IntentKind = "release" | "deploy" | "promote" | "rollback" | "abort";
 
@@ -15,30 +17,6 @@ export type Intent =
     /** Remove the pending candidate, restoring its slot. */
     | { kind: "abort" };
 
-/** An operation in progress, persisted with the state so that a crash at any step can be resumed or cleaned up. */
-export type Operation =
-    | {
-          kind: "release";
-          version: string;
-          /** The slot the candidate occupies (the non-live slot when the release began). */
-          slot: SlotName;
-          /** The state before the release began; a rejected or aborted release returns to exactly this. */
-          before: ReleaseState | null;
-      }
-    | {
-          kind: "rollback";
-          /** Slot and version production is moving back to. */
-          to: { slot: SlotName; version: string };
-          from: { slot: SlotName; version: string };
-      };
-
-/** What the engine persists: the release stack's desired state plus the operation in progress. */
-export interface EngineRecord {
-    /** Null: nothing has ever been released to this environment. */
-    state: ReleaseState | null;
-    operation?: Operation;
-}
-
 export type Check =
     /** The slot runs `replicas` ready endpoints of `version`. */
     | { kind: "slot-ready"; slot: SlotName; version: string; replicas: number }
@@ -49,9 +27,13 @@ export type Check =
 
 export type StepName =
     | "first-release"
+    | "converge"
     | "deploy-candidate"
     | "scale-candidate"
     | "promote"
+    | "roll-home"
+    | "return-home"
+    | "restore-standby"
     | "switch-back"
     | "restore-slot"
     | "scale-standby"
@@ -84,6 +66,8 @@ export interface Plan {
 }
 
 export interface PlannerOptions {
-    /** Replicas for the first release (later releases copy the live slot's replicas). */
+    /** Replicas for the first release and for slots whose state gives none (later releases copy the live slot's replicas). */
     defaultReplicas: number;
+    /** The environment's traffic router: where candidates go, where production rests, which changes are safe. */
+    router: RouterModel;
 }

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { isValidHeaderName } from "../model/release-state";
+import { ROUTER_KINDS, isRouterKind, isValidHeaderName, type RouterKind } from "@phoenix/release-model";
 import { DEFAULT_APPINSIGHTS_GATE, type AppInsightsGateConfig } from "../gates/appinsights-gate";
 import { DEFAULT_HTTP_GATE, validateHttpGateConfig, type HttpGateConfig } from "../gates/http-gate";
 import { InputError } from "../engine/backend";
@@ -27,7 +27,13 @@ export interface EngineConfig {
     /** Public URL; from the platform/release outputs or Key Vault (`phoenix-fqdn`). */
     publicUrl?: string;
     headerName: string;
-    /** Replicas of the first release. */
+    /**
+     * The environment's traffic router, whose rules the planner keeps and the local backend's proxy
+     * applies: `gateway-api` (default) or `nginx` (legacy). The Pulumi backend refuses a release stack
+     * whose `routerKind` output says otherwise.
+     */
+    router: RouterKind;
+    /** Replicas of the first release and of slots whose state gives none. */
     replicas: number;
     /** Generate a per-release secret preview header value (green candidates). */
     secretPreview: boolean;
@@ -43,6 +49,7 @@ export const DEFAULT_CONFIG: Omit<EngineConfig, "env"> = {
     appName: "calculator",
     host: "phoenix.local",
     headerName: "canary",
+    router: "gateway-api",
     replicas: 2,
     secretPreview: true,
     gate: DEFAULT_HTTP_GATE,
@@ -109,6 +116,7 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
     const problems = validateHttpGateConfig(cfg.gate);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cfg.appName)) problems.push(`appName must be a DNS label, got "${cfg.appName}"`);
     if (!isValidHeaderName(cfg.headerName)) problems.push(`headerName must be letters, digits and dashes, got "${cfg.headerName}"`);
+    if (typeof cfg.router !== "string" || !isRouterKind(cfg.router)) problems.push(`router must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(cfg.router)}`);
     if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100) problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
     if (!(cfg.production.requests >= 1)) problems.push(`production.requests must be >= 1`);
     if (problems.length) throw new InputError(`invalid configuration for ${env}:\n  - ${problems.join("\n  - ")}`);

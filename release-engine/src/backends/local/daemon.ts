@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
-import type { ReleaseState } from "../../model/release-state";
+import type { ReleaseState } from "@phoenix/release-model";
 import { httpRequest } from "../../util/http";
 import { LocalCluster, type ClusterStatus, type LocalClusterOptions } from "./cluster";
 import type { ClusterHandle } from "./local-backend";

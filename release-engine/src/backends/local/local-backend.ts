@@ -4,7 +4,7 @@
  * slots outlive one command as they would on a cluster).
  */
 import * as path from "path";
-import type { ReleaseState, SlotName } from "../../model/release-state";
+import type { ReleaseState, SlotName } from "@phoenix/release-model";
 import { sameState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
 import type { Backend, PublicEndpoint } from "../../engine/backend";

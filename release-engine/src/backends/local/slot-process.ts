@@ -29,10 +29,18 @@ export class SlotProcess {
     private resolveExit!: (code: number | null) => void;
     private exitCode: number | null | undefined;
     private lastLines: string[] = [];
+    private ready = false;
+    private stopRequested = false;
+    /**
+     * Resolves when the process exits: true when it had become ready and exited without being told to
+     * (a crash, an OOM kill, `kill -9`), false when it was stopped or never became ready.
+     */
+    readonly exitedOnItsOwn: Promise<boolean>;
 
     constructor(readonly spec: SlotProcessSpec) {
         this.id = `${spec.slot}-${spec.version}-${nextId++}`;
         this.exited = new Promise((r) => (this.resolveExit = r));
+        this.exitedOnItsOwn = this.exited.then(() => this.ready && !this.stopRequested);
     }
 
     get alive(): boolean {
@@ -93,7 +101,10 @@ export class SlotProcess {
             this.port = await Promise.race([listening, exitedEarly, timeout(deadline - Date.now())]);
             for (;;) {
                 const r = await Promise.race([httpRequest(`${this.url}/readyz`, { timeoutMs: 1000 }), exitedEarly, timeout(deadline - Date.now())]);
-                if (r.status === 200) return;
+                if (r.status === 200) {
+                    this.ready = true;
+                    return;
+                }
                 await new Promise((res) => setTimeout(res, 20));
             }
         } catch (e) {
@@ -106,6 +117,7 @@ export class SlotProcess {
 
     /** SIGTERM: the app fails readiness, drains for SHUTDOWN_DRAIN_MS, then exits. Resolves on exit. */
     async stop(graceMs: number): Promise<void> {
+        this.stopRequested = true;
         if (!this.alive) return;
         this.child!.kill("SIGTERM");
         const t = setTimeout(() => this.child?.kill("SIGKILL"), graceMs);
@@ -114,9 +126,15 @@ export class SlotProcess {
     }
 
     async kill(): Promise<void> {
+        this.stopRequested = true;
         if (!this.alive) return;
         this.child!.kill("SIGKILL");
         await this.exited;
+    }
+
+    /** Simulates a crash (SIGKILL without the stop bookkeeping): the supervisor sees it as one. */
+    crash(): void {
+        if (this.alive) this.child!.kill("SIGKILL");
     }
 
     /** For logs: the last lines the process printed. */

@@ -1,7 +1,7 @@
 /** The local backend's record file (`.phoenix/<env>/state.json`) and lock file (`.phoenix/<env>/lock`). */
 import * as fs from "fs";
 import * as path from "path";
-import { validateReleaseState } from "../../model/release-state";
+import { validateReleaseState } from "@phoenix/release-model";
 import type { EngineRecord } from "../../planner/types";
 import { BlockedError } from "../../engine/backend";
 

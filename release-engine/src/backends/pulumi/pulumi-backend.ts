@@ -2,31 +2,33 @@
  * The Pulumi backend: the release stack (`stacks/release`, project `phoenix-release`) holds the
  * desired state in its config and applies it with `up` through the Automation API.
  *
- * Mapping (docs/release-engine.md):
- * - `phoenix-release:state`              the state as JSON, without the preview secret (plain config);
- * - `phoenix-release:previewHeaderValue` the per-release preview value (secret config), removed when unset;
- * - `phoenix-release:releaseOperation`   the operation in progress (secret config: its `before` may hold a preview value);
- * - `phoenix-release:releaseLock`        advisory lock between engine runs (the stack lock only covers one `up`).
- * A null state (a failed first release) is `destroy` plus removing the state.
+ * The config contract (keys, record ↔ config, the preview-secret rule) is the release model's
+ * (`@phoenix/release-model` stack-config.ts), shared with `stacks/release`. A null state (a failed
+ * first release) is `destroy` plus removing the state.
  *
  * The adapter over `LocalWorkspace` is {@link automationStackFactory}; it needs the `pulumi` CLI,
  * which is why everything else here works against the {@link AutomationStack} interface.
  */
 import * as path from "path";
-import { validateReleaseState, type ReleaseState, type SlotName } from "../../model/release-state";
-import type { EngineRecord, Operation } from "../../planner/types";
+import {
+    KEY_LOCK,
+    KEY_OPERATION,
+    KEY_PREVIEW,
+    KEY_STATE,
+    RELEASE_PROJECT,
+    StackConfigError,
+    configToRecord as modelConfigToRecord,
+    recordToConfig,
+    type ConfigEntry,
+    type EngineRecord,
+    type SlotName,
+} from "@phoenix/release-model";
 import { BlockedError, InputError, type Backend, type PublicEndpoint } from "../../engine/backend";
 
-export const PROJECT = "phoenix-release";
-export const KEY_STATE = `${PROJECT}:state`;
-export const KEY_PREVIEW = `${PROJECT}:previewHeaderValue`;
-export const KEY_OPERATION = `${PROJECT}:releaseOperation`;
-export const KEY_LOCK = `${PROJECT}:releaseLock`;
+export const PROJECT = RELEASE_PROJECT;
+export { KEY_LOCK, KEY_OPERATION, KEY_PREVIEW, KEY_STATE, recordToConfig };
 
-export interface ConfigValueLike {
-    value: string;
-    secret?: boolean;
-}
+export type ConfigValueLike = ConfigEntry;
 export interface OutputValueLike {
     value: unknown;
     secret: boolean;
@@ -56,45 +58,14 @@ export function isConcurrentUpdate(e: unknown): boolean {
     return e instanceof Error && (e.name === "ConcurrentUpdateError" || e.constructor?.name === "ConcurrentUpdateError" || /\bconflict: Another update is currently in progress/i.test(e.message));
 }
 
-/** Pure: the config entries for a record (what `setAllConfig` receives) and the keys to remove. */
-export function recordToConfig(record: EngineRecord): { set: Record<string, ConfigValueLike>; remove: string[] } {
-    const set: Record<string, ConfigValueLike> = {};
-    const remove: string[] = [];
-    if (record.state) {
-        const { previewHeaderValue, ...plain } = record.state;
-        set[KEY_STATE] = { value: JSON.stringify(plain), secret: false };
-        if (previewHeaderValue !== undefined) set[KEY_PREVIEW] = { value: previewHeaderValue, secret: true };
-        else remove.push(KEY_PREVIEW);
-    } else {
-        remove.push(KEY_STATE, KEY_PREVIEW);
-    }
-    if (record.operation) set[KEY_OPERATION] = { value: JSON.stringify(record.operation), secret: true };
-    else remove.push(KEY_OPERATION);
-    return { set, remove };
-}
-
-/** Pure: the record from the stack's config. A bad state is an input error naming the key. */
+/** The record from the stack's config; a value that breaks the contract is an input error naming its key. */
 export function configToRecord(config: Record<string, ConfigValueLike>): EngineRecord {
-    const stateText = config[KEY_STATE]?.value;
-    let state: ReleaseState | null = null;
-    if (stateText !== undefined && stateText !== "") {
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(stateText);
-        } catch (e) {
-            throw new InputError(`${KEY_STATE} is not valid JSON: ${(e as Error).message}`);
-        }
-        const preview = config[KEY_PREVIEW]?.value;
-        if (preview !== undefined && preview !== "" && typeof parsed === "object" && parsed !== null) parsed = { ...(parsed as object), previewHeaderValue: preview };
-        try {
-            state = validateReleaseState(parsed);
-        } catch (e) {
-            throw new InputError(`${KEY_STATE}: ${(e as Error).message}`);
-        }
+    try {
+        return modelConfigToRecord(config);
+    } catch (e) {
+        if (e instanceof StackConfigError) throw new InputError(e.message);
+        throw e;
     }
-    const opText = config[KEY_OPERATION]?.value;
-    const operation = opText ? (JSON.parse(opText) as Operation) : undefined;
-    return { state, ...(operation ? { operation } : {}) };
 }
 
 export interface PulumiBackendOptions {

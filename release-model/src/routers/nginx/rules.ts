@@ -2,8 +2,9 @@
  * The routing model: ingress-nginx's canary rules as a pure function.
  *
  * The single source of the rules in `traffic-routing.md` (controller v1.15.1). The release stack
- * tests, the planner, the local backend's proxy and the policy pack all ask this module where a
- * request goes; none of them re-implements a rule.
+ * tests, the planner, the local backend's proxy and the policy pack all ask this module (through
+ * the nginx `RouterModel`, or directly for Ingress-level checks) where a request goes; none of them
+ * re-implements a rule.
  *
  * What it models, rule by rule (names match the tests in tests/routing-model.spec.ts):
  * - no main Ingress for the host/path → 404 for everyone, even with `canary: always`;
@@ -23,6 +24,23 @@
  * Not modelled: `canary-by-header-pattern` (regex), `use-regex` paths, TLS. Routers in this repo
  * never set them; {@link unsupportedAnnotations} lets callers refuse objects that do.
  */
+
+import {
+    describeOutcomes,
+    headerValue,
+    normaliseHost,
+    serviceKey,
+    soleService,
+    type ReadyEndpoints,
+    type RouteRequest,
+    type SampledRequest,
+    type ServiceRef,
+    type WeightedOutcome,
+} from "../router-model";
+
+export { describeOutcomes, serviceKey, soleService };
+export type { ReadyEndpoints, RouteRequest, SampledRequest, ServiceRef, WeightedOutcome };
+
 
 /** The annotation prefix ingress-nginx reads. */
 export const NGINX_ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
@@ -48,12 +66,6 @@ export const DEFAULT_INGRESS_CLASS = "nginx";
 
 export type PathType = "Exact" | "Prefix" | "ImplementationSpecific";
 
-/** A Service a path routes to. */
-export interface ServiceRef {
-    namespace: string;
-    name: string;
-}
-
 /**
  * One host/path rule of one Ingress object (an Ingress with several paths is several rules
  * sharing `namespace`/`name`). {@link rulesFromKubernetesIngress} builds these from objects.
@@ -73,24 +85,6 @@ export interface IngressRule {
     backend: ServiceRef;
 }
 
-/** Ready endpoints per Service, keyed by {@link serviceKey}. A missing key means zero. */
-export type ReadyEndpoints = Record<string, number>;
-
-export interface RouteRequest {
-    host: string;
-    /** Request path; a query string is ignored. */
-    path: string;
-    /** Header names in any case. */
-    headers?: Record<string, string | undefined>;
-    /** Cookie name → value (names are case-sensitive). */
-    cookies?: Record<string, string | undefined>;
-}
-
-export interface SampledRequest extends RouteRequest {
-    /** A number in [0, 1) standing in for the controller's per-request random draw. */
-    random: number;
-}
-
 /** Why a request reached the Service it reached. */
 export type RouteReason =
     | "no-canary"
@@ -101,6 +95,7 @@ export type RouteReason =
     | "weight"
     | "canary-has-no-endpoints";
 
+/** ingress-nginx's outcome: the general `RouteOutcome` plus which Ingress served and why. */
 export type RouteOutcome =
     | { kind: "served"; service: ServiceRef; via: "main" | "canary"; ingress: string; reason: RouteReason }
     | { kind: "error"; status: 404 | 503; reason: string };
@@ -108,11 +103,6 @@ export type RouteOutcome =
 export interface RoutingOptions {
     /** The ingress class the controller serves; default `nginx`. */
     ingressClass?: string;
-}
-
-/** `namespace/name`: the key of {@link ReadyEndpoints}. */
-export function serviceKey(s: ServiceRef): string {
-    return `${s.namespace}/${s.name}`;
 }
 
 /** Go's `strconv.ParseBool`, which the controller uses for boolean annotations. */
@@ -138,11 +128,8 @@ export function unsupportedAnnotations(rule: Pick<IngressRule, "annotations">): 
     return [ANNOTATIONS.canaryByHeaderPattern, ANNOTATIONS.useRegex].filter((k) => k in rule.annotations);
 }
 
-function normaliseHost(h: string): string {
-    return h.trim().toLowerCase().replace(/:\d+$/, "").replace(/\.$/, "");
-}
-
-function locationKey(r: Pick<IngressRule, "host" | "path" | "pathType">): string {
+/** The key ingress-nginx groups Ingress rules by (host, path, pathType): one main and one canary per key. */
+export function locationKey(r: Pick<IngressRule, "host" | "path" | "pathType">): string {
     return `${normaliseHost(r.host)}\u0000${r.path}\u0000${r.pathType}`;
 }
 
@@ -224,14 +211,8 @@ function findLocation(locations: Map<string, Location>, req: RouteRequest): Loca
     return best?.loc;
 }
 
-function headerValue(headers: RouteRequest["headers"], name: string): string | undefined {
-    if (!headers) return undefined;
-    const want = name.toLowerCase();
-    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === want && v !== undefined) return v;
-    return undefined;
-}
-
-function parseIntStrict(v: string | undefined): number | undefined {
+/** An integer annotation as the controller parses it (Go's `strconv.Atoi` after trimming), else undefined. */
+export function parseIntStrict(v: string | undefined): number | undefined {
     if (v === undefined || !/^\s*-?\d+\s*$/.test(v)) return undefined;
     return Number.parseInt(v, 10);
 }
@@ -245,7 +226,8 @@ export function canaryWeights(canary: Pick<IngressRule, "annotations">): { weigh
 }
 
 /** Every possible outcome for a request, with its probability over the weight draw. */
-export interface WeightedOutcome {
+/** A {@link WeightedOutcome} whose outcome says which Ingress served. */
+export interface NginxWeightedOutcome {
     outcome: RouteOutcome;
     probability: number;
 }
@@ -321,7 +303,7 @@ export function routeRequest(rules: IngressRule[], endpoints: ReadyEndpoints, re
 }
 
 /** Every outcome a request can have over all weight draws, with probabilities (zero-probability ones left out). */
-export function routeDistribution(rules: IngressRule[], endpoints: ReadyEndpoints, req: RouteRequest, opts: RoutingOptions = {}): WeightedOutcome[] {
+export function routeDistribution(rules: IngressRule[], endpoints: ReadyEndpoints, req: RouteRequest, opts: RoutingOptions = {}): NginxWeightedOutcome[] {
     const d = decide(rules, endpoints, req, opts);
     if (d.final) return [{ outcome: d.final, probability: 1 }];
     const w = d.weighted!;
@@ -338,7 +320,7 @@ export function routeProduction(
     endpoints: ReadyEndpoints,
     target: { host: string; path?: string },
     opts: RoutingOptions = {},
-): WeightedOutcome[] {
+): NginxWeightedOutcome[] {
     return routeDistribution(rules, endpoints, { host: target.host, path: target.path ?? "/" }, opts);
 }
 
@@ -348,25 +330,8 @@ export function routePreview(
     endpoints: ReadyEndpoints,
     target: { host: string; path?: string; header: string; value: string },
     opts: RoutingOptions = {},
-): WeightedOutcome[] {
+): NginxWeightedOutcome[] {
     return routeDistribution(rules, endpoints, { host: target.host, path: target.path ?? "/", headers: { [target.header]: target.value } }, opts);
-}
-
-/** A one-line summary of a distribution, e.g. `green-calculator/green-calculator 100%` or `503`. */
-export function describeOutcomes(outcomes: WeightedOutcome[]): string {
-    return outcomes
-        .map(({ outcome, probability }) => {
-            const what = outcome.kind === "served" ? serviceKey(outcome.service) : String(outcome.status);
-            return `${what} ${Math.round(probability * 1000) / 10}%`;
-        })
-        .join(", ");
-}
-
-/** The single Service every draw reaches, or undefined when the outcome is split or an error. */
-export function soleService(outcomes: WeightedOutcome[]): ServiceRef | undefined {
-    if (outcomes.length !== 1) return undefined;
-    const o = outcomes[0].outcome;
-    return o.kind === "served" ? o.service : undefined;
 }
 
 export type AdmissionResult = { allowed: true } | { allowed: false; reason: string };

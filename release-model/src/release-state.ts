@@ -1,38 +1,29 @@
 /**
  * The release state (`phoenix-release:state`): which slot is live, which holds a candidate, and
- * what each slot runs. Pure: parsing, validation and the router intent derived from a state.
- * Shared by the release stack (which turns it into Helm releases and Ingresses) and the release
- * engine (which plans transitions between states). See docs/contracts.md and docs/release-stack.md.
+ * what each slot runs. Pure and router-neutral: parsing and validation. What a particular router
+ * additionally requires of a state (nginx: blue, behind the main Ingress, is never absent) lives
+ * with that router (`routers/<kind>/`, `RouterModel.stateProblems`).
  *
- * The routing design (nginx) fixes the main Ingress on blue and the canary Ingress on green and
- * moves production only by `canary-weight`, so blue, the main-side slot, is always present with
- * at least one replica: ingress-nginx answers 503 to everyone when the main backend has no ready
- * endpoints, whichever slot is live.
+ * Shared by the release stack (which turns it into Helm releases and routes) and the release
+ * engine (which plans transitions between states). See docs/contracts.md and docs/release-stack.md.
  */
-
-import { ANNOTATIONS } from "./routing";
 
 export const SLOT_NAMES = ["blue", "green"] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
 export const SLOT_ROLES = ["live", "candidate", "standby", "absent"] as const;
 export type SlotRole = (typeof SLOT_ROLES)[number];
 
-/** The slot behind the main Ingress (never absent, never below one replica). */
-export const MAIN_SIDE_SLOT: SlotName = "blue";
-/** The slot behind the canary Ingress. */
-export const CANARY_SIDE_SLOT: SlotName = "green";
-
 export interface SlotState {
     role: SlotRole;
     /** Semver of the app in this slot; required unless the slot is absent. */
     version?: string;
-    /** Pods; when omitted the release stack uses its `replicas` config. */
+    /** Pods; when omitted the environment's configured default applies (see {@link replicasOf}). */
     replicas?: number;
 }
 
 export interface ReleaseState {
     slots: Record<SlotName, SlotState>;
-    /** Optional per-release secret header value that reaches the candidate (nginx `canary-by-header-value`). */
+    /** Optional per-release secret header value that reaches the candidate (the preview route's header match). */
     previewHeaderValue?: string;
 }
 
@@ -117,10 +108,9 @@ export function validateReleaseState(input: unknown): ReleaseState {
                 else if (typeof s.version !== "string" || !isSemver(s.version)) problems.push(`slot ${name}: version must be semver (e.g. 1.4.2), got ${describe(s.version)}`);
                 else slot.version = s.version;
                 if (s.replicas !== undefined) {
-                    const min = role === "standby" && name !== MAIN_SIDE_SLOT ? 0 : 1;
+                    const min = role === "standby" ? 0 : 1;
                     if (typeof s.replicas !== "number" || !Number.isInteger(s.replicas) || s.replicas < min || s.replicas > 100) {
-                        const why = name === MAIN_SIDE_SLOT ? " (blue backs the main Ingress: zero ready endpoints there is a 503 for everyone)" : "";
-                        problems.push(`slot ${name} (${role}): replicas must be an integer from ${min} to 100${why}, got ${describe(s.replicas)}`);
+                        problems.push(`slot ${name} (${role}): replicas must be an integer from ${min} to 100, got ${describe(s.replicas)}`);
                     } else {
                         slot.replicas = s.replicas;
                     }
@@ -134,12 +124,6 @@ export function validateReleaseState(input: unknown): ReleaseState {
             if (lives.length !== 1) problems.push(`exactly one slot must be live, found ${lives.length === 0 ? "none" : lives.join(" and ")}`);
             const candidates = SLOT_NAMES.filter((n) => slots[n]!.role === "candidate");
             if (candidates.length > 1) problems.push(`at most one slot may hold a candidate, found ${candidates.join(" and ")}`);
-            if (slots[MAIN_SIDE_SLOT]!.role === "absent") {
-                problems.push(
-                    `slot ${MAIN_SIDE_SLOT} must not be absent: the main Ingress always points at ${MAIN_SIDE_SLOT}, and ingress-nginx ` +
-                        `answers 404 without a main backend and 503 when it has no ready endpoints (make it live, standby or candidate)`,
-                );
-            }
         }
     }
     const phv = input.previewHeaderValue;
@@ -174,6 +158,13 @@ function slotsWithRole(s: ReleaseState, role: SlotRole): SlotName[] {
     return SLOT_NAMES.filter((n) => s.slots[n].role === role);
 }
 
+/** The live slot of a state, or undefined when there is no state (nothing released) or no live slot. */
+export function findLiveSlot(s: ReleaseState | null): SlotName | undefined {
+    if (!s) return undefined;
+    const live = slotsWithRole(s, "live");
+    return live.length === 1 ? live[0] : undefined;
+}
+
 /** The live slot (a validated state has exactly one). */
 export function liveSlot(s: ReleaseState): SlotName {
     const live = slotsWithRole(s, "live");
@@ -203,64 +194,20 @@ export function slotResourceName(slot: SlotName, appName: string): string {
     return `${slot}-${appName}`;
 }
 
-/** What the traffic router must express for a state. */
-export interface RouterIntent {
-    /** `canary-weight` of the canary (green) Ingress: 0 = blue serves production, 100 = green does. */
-    canaryWeight: 0 | 100;
-    /** `canary-by-header` of the canary Ingress. */
-    headerName: string;
-    /**
-     * `canary-by-header-value` to set, or undefined for `always`/`never` semantics. Only set when the
-     * candidate is on the canary side (green); with it, `never` would lose its meaning.
-     */
-    canaryHeaderValue?: string;
-    /** How a request reaches the candidate, when there is one. */
-    preview?: {
-        header: string;
-        value: string;
-        target: SlotName;
-        /** True when `value` is the per-release secret (`previewHeaderValue`), false for `always`/`never`. */
-        secret: boolean;
-    };
+/**
+ * A slot's pods: 0 when absent, else its `replicas`, else `defaultReplicas` — the environment's
+ * configured default (the engine's `replicas` setting, the release stack's `replicas` config). The
+ * one place a missing replica count is resolved.
+ */
+export function replicasOf(s: SlotState | undefined, defaultReplicas: number): number {
+    if (!s || s.role === "absent") return 0;
+    return s.replicas ?? defaultReplicas;
 }
 
-/**
- * The router settings for a state: production by weight (never by repointing the main Ingress),
- * the candidate by header. A blue candidate (green live, weight 100) is reached with `never`;
- * ingress-nginx offers no secret value for the main side, so such previews are guessable.
- */
-export function routerIntent(state: ReleaseState, headerName: string): RouterIntent {
-    if (!isValidHeaderName(headerName)) {
-        throw new ReleaseStateError([`preview header name must be letters, digits and dashes (max 64), got ${describe(headerName)}`]);
-    }
-    const live = liveSlot(state);
-    const canaryWeight = live === CANARY_SIDE_SLOT ? 100 : 0;
-    const intent: RouterIntent = { canaryWeight, headerName };
-    const candidate = candidateSlot(state);
-    if (candidate === CANARY_SIDE_SLOT) {
-        if (state.previewHeaderValue !== undefined) {
-            intent.canaryHeaderValue = state.previewHeaderValue;
-            intent.preview = { header: headerName, value: state.previewHeaderValue, target: candidate, secret: true };
-        } else {
-            intent.preview = { header: headerName, value: "always", target: candidate, secret: false };
-        }
-    } else if (candidate === MAIN_SIDE_SLOT) {
-        intent.preview = { header: headerName, value: "never", target: candidate, secret: false };
-    }
-    return intent;
+/** The version a slot runs, or undefined when it is absent. */
+export function versionOf(s: SlotState | undefined): string | undefined {
+    return s && s.role !== "absent" ? s.version : undefined;
 }
 
-/**
- * The nginx router's annotations for an intent: the main Ingress (blue) carries only an explicit
- * `canary: "false"`; the canary Ingress (green) carries the weight and the preview header. The one
- * source for the release stack's router and the engine's model of it (planner, local proxy).
- */
-export function nginxAnnotations(intent: RouterIntent): { main: Record<string, string>; canary: Record<string, string> } {
-    const canary: Record<string, string> = {
-        [ANNOTATIONS.canary]: "true",
-        [ANNOTATIONS.canaryByHeader]: intent.headerName,
-        [ANNOTATIONS.canaryWeight]: String(intent.canaryWeight),
-    };
-    if (intent.canaryHeaderValue !== undefined) canary[ANNOTATIONS.canaryByHeaderValue] = intent.canaryHeaderValue;
-    return { main: { [ANNOTATIONS.canary]: "false" }, canary };
-}
+/** Exported for messages elsewhere in the model: a value as it should appear in an error. */
+export { describe as describeValue };

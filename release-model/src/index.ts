@@ -1,0 +1,16 @@
+/**
+ * @phoenix/release-model: the release contract at the bottom of Phoenix — the release state, the
+ * engine's record, the router intent, the release stack's config contract and one model per traffic
+ * router. Pure: no Pulumi, no Azure SDK, no I/O, so the planner, the local backend, the release
+ * stack's components, the policy pack and the tests all run the same rules.
+ */
+export * from "./release-state";
+export * from "./record";
+export * from "./intent";
+export * from "./stack-config";
+export * from "./routers";
+export * as nginx from "./routers/nginx";
+export * as gatewayApi from "./routers/gateway-api";
+export { productionViolations, restViolations, configurations, readyClasses, SAFETY_SETTINGS, type Configuration, type Violation } from "./routers/safety";
+export { GATEWAY_ACCESS_LABEL, routesNamespace, productionRouteName, previewRouteName } from "./routers/gateway-api";
+export { MAIN_SIDE_SLOT, CANARY_SIDE_SLOT } from "./routers/nginx";
