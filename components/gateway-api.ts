@@ -137,7 +137,6 @@ export function envoyGatewayClassManifest(): KubernetesObject {
         metadata: { name: ENVOY_GATEWAY_CLASS },
         spec: {
             controllerName: ENVOY_CONTROLLER_NAME,
-            description: "Phoenix front door: Envoy Gateway, installed by the platform stack.",
             // The namespace is required for Envoy Gateway to apply a class-level EnvoyProxy.
             parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: ENVOY_PROXY_NAME, namespace: ENVOY_GATEWAY_NAMESPACE },
         },
