@@ -66,7 +66,26 @@ export interface AksClusterArgs {
     clusterGrants: ClusterGrant[];
     /** How the exported kubeconfig logs in (kubelogin); see kubeconfig.ts. */
     kubeloginMode: KubeloginMode;
+    /**
+     * Leave `ingressProfile` to another writer: set when `az aks update --enable-gateway-api
+     * --enable-app-routing-istio` manages it (ARM API 2026-02-01 fields the pinned SDK cannot set).
+     */
+    readonly ingressProfileManagedOutside?: boolean;
     tags: Record<string, string>;
+}
+
+/** What the autoscaler changes; without it every `up` would scale the pool back. */
+export const IGNORE_AUTOSCALED_COUNT = "agentPoolProfiles[0].count";
+/**
+ * The input path under which ARM keeps `properties.ingressProfile.gatewayAPI.installation` and
+ * `properties.ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode` (the SDK
+ * flattens `properties`). The first has no field in azure-native 3.28, so the whole profile is ignored.
+ */
+export const IGNORE_INGRESS_PROFILE = "ingressProfile";
+
+/** The ManagedCluster's ignoreChanges. Pure. */
+export function clusterIgnoreChanges(ingressProfileManagedOutside: boolean): string[] {
+    return ingressProfileManagedOutside ? [IGNORE_AUTOSCALED_COUNT, IGNORE_INGRESS_PROFILE] : [IGNORE_AUTOSCALED_COUNT];
 }
 
 export class AksCluster extends pulumi.ComponentResource {
@@ -143,8 +162,7 @@ export class AksCluster extends pulumi.ComponentResource {
                 ],
                 tags: args.tags,
             },
-            // The autoscaler changes the count; without this every `up` would scale the pool back.
-            { parent: this, ignoreChanges: ["agentPoolProfiles[0].count"] },
+            { parent: this, ignoreChanges: clusterIgnoreChanges(args.ingressProfileManagedOutside === true) },
         );
 
         this.clusterName = this.cluster.name;

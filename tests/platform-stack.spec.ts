@@ -1,5 +1,6 @@
 /**
- * platform/dev and platform/prod under the mock runtime with ./Pulumi.<stack>.yaml and the
+ * platform/dev and platform/prod (default front door: Envoy Gateway; the nginx-only checks run the
+ * same stacks with `gateway: nginx`) under the mock runtime with ./Pulumi.<stack>.yaml and the
  * Pulumi.yaml defaults, the registry stack's real outputs fed to the StackReference as a first
  * deployment would: every requirement of the platform stack asserted on the registered inputs, the
  * contract outputs, secrets kept out of plain outputs, tags everywhere, and bad config refused
@@ -28,10 +29,14 @@ const ROLE = {
 const roleId = (guid: string) => `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 export const PLATFORM_CONTRACT_OUTPUTS = [
-    "environment", "appName", "resourceGroupName", "location", "clusterName", "kubeconfig", "publicFqdn", "publicIp", "publicUrl",
-    "ingressClassName", "appInsightsConnectionString", "appInsightsAppId", "logAnalyticsWorkspaceId", "logAnalyticsWorkspaceResourceId",
+    "environment", "appName", "resourceGroupName", "location", "clusterName", "kubeconfig", "publicFqdn", "publicIp", "publicUrl", "host", "routerKind",
+    "appInsightsConnectionString", "appInsightsAppId", "logAnalyticsWorkspaceId", "logAnalyticsWorkspaceResourceId",
     "keyVaultName", "keyVaultUri", "registryLoginServer",
 ];
+/** Exported while ingress-nginx runs (gateway nginx, or legacyNginx beside a Gateway). */
+export const NGINX_OUTPUTS = ["ingressClassName", "ingressNamespace"];
+/** Exported wherever the platform runs a Gateway. */
+export const GATEWAY_OUTPUTS = ["gatewayName", "gatewayNamespace", "gatewayClass", "gatewayFqdn", "gatewayIp"];
 const SECRET_OUTPUTS = ["kubeconfig", "appInsightsConnectionString"];
 
 const KEY_VAULT_SECRETS = [
@@ -45,10 +50,13 @@ function assignments(run: RunResult, guid: string): RegisteredResource[] {
 describe("platform stack (platform/dev, platform/prod)", () => {
     let registry: RunResult;
     const runs: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
+    const nginxRuns: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
     before(async () => {
         registry = await runRegistry();
         runs.dev = await runPlatform("dev", registry.outputs);
         runs.prod = await runPlatform("prod", registry.outputs);
+        nginxRuns.dev = await runPlatform("dev", registry.outputs, { configOverrides: { gateway: "nginx" } });
+        nginxRuns.prod = await runPlatform("prod", registry.outputs, { configOverrides: { gateway: "nginx" } });
     });
 
     it("reads the registry stack named in config through a StackReference", () => {
@@ -79,6 +87,7 @@ describe("platform stack (platform/dev, platform/prod)", () => {
     for (const env of ["dev", "prod"] as const) {
         describe(`platform/${env}`, () => {
             const r = () => runs[env];
+            const n = () => nginxRuns[env];
 
             it("has one resource group per environment, named from config, in the configured region", () => {
                 const rg = one(r().resources, "azure-native:resources:ResourceGroup");
@@ -239,7 +248,7 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 for (const a of admins) assert.equal(a.inputs.scope, mc.id);
             });
 
-            it("builds a Kubernetes provider from the cluster's user credentials, kubeconfig secret, and installs ingress-nginx through it", () => {
+            it("builds a Kubernetes provider from the cluster's user credentials, kubeconfig secret, and installs every Kubernetes object through it", () => {
                 const provider = one(r().resources, "pulumi:providers:kubernetes");
                 const kc = unwrapSecret(provider.inputs.kubeconfig);
                 assert.ok(kc.secret, "the provider's kubeconfig is secret");
@@ -248,26 +257,31 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.ok(call);
                 assert.equal(call.args.resourceName, `phoenix-${env}-aks`);
                 assert.equal(call.args.resourceGroupName, `phoenix-${env}-rg`);
-                const release = one(r().resources, "kubernetes:helm.sh/v3:Release");
-                assert.ok(release.provider?.includes("pulumi:providers:kubernetes::aks-k8s::"), `release uses the cluster provider: ${release.provider}`);
+                for (const run of [r(), n()]) {
+                    const objects = run.resources.filter((x) => x.type.startsWith("kubernetes:"));
+                    assert.ok(objects.length >= 1);
+                    for (const o of objects) assert.ok(o.provider?.includes("pulumi:providers:kubernetes::aks-k8s::"), `${o.type} ${o.name} uses the cluster provider: ${o.provider}`);
+                }
             });
 
-            it("reserves a Standard static public IP with a DNS label, where the cluster may use it (Network Contributor on its group)", () => {
-                const ip = one(r().resources, "azure-native:network:PublicIPAddress");
-                assert.deepEqual(ip.inputs.sku, { name: "Standard", tier: "Regional" });
-                assert.equal(ip.inputs.publicIPAllocationMethod, "Static");
-                assert.match(at(ip.inputs, "dnsSettings.domainNameLabel") as string, new RegExp(`^phoenix-${env}-[a-z0-9]{5}$`));
+            it("reserves a Standard static public IP with a DNS label, where the cluster may use it (Network Contributor on the Gateway's IP; on the group for nginx)", () => {
                 const rg = one(r().resources, "azure-native:resources:ResourceGroup");
-                const mc = one(r().resources, MC);
-                const [nc] = assignments(r(), ROLE.NetworkContributor);
-                assert.equal(assignments(r(), ROLE.NetworkContributor).length, 1);
-                assert.equal(nc.inputs.scope, rg.id);
-                assert.equal(nc.inputs.principalId, (mc.state.identity as Record<string, string>).principalId);
+                for (const run of [r(), n()]) {
+                    const ip = one(run.resources, "azure-native:network:PublicIPAddress");
+                    assert.deepEqual(ip.inputs.sku, { name: "Standard", tier: "Regional" });
+                    assert.equal(ip.inputs.publicIPAllocationMethod, "Static");
+                    assert.match(at(ip.inputs, "dnsSettings.domainNameLabel") as string, new RegExp(`^phoenix-${env}-[a-z0-9]{5}$`));
+                    const mc = one(run.resources, MC);
+                    const [nc] = assignments(run, ROLE.NetworkContributor);
+                    assert.equal(assignments(run, ROLE.NetworkContributor).length, 1);
+                    assert.equal(nc.inputs.scope, run === n() ? rg.id : ip.id);
+                    assert.equal(nc.inputs.principalId, (mc.state.identity as Record<string, string>).principalId);
+                }
             });
 
-            it("installs ingress-nginx with a pinned chart: replicas, PDB, Local traffic policy, the IP and its group, health probe, metrics, webhook", () => {
-                const release = one(r().resources, "kubernetes:helm.sh/v3:Release");
-                const ip = one(r().resources, "azure-native:network:PublicIPAddress");
+            it("with gateway nginx: installs ingress-nginx with a pinned chart: replicas, PDB, Local traffic policy, the IP and its group, health probe, metrics, webhook", () => {
+                const release = one(n().resources, "kubernetes:helm.sh/v3:Release");
+                const ip = one(n().resources, "azure-native:network:PublicIPAddress");
                 assert.equal(release.inputs.chart, "ingress-nginx");
                 assert.equal(release.inputs.version, "4.15.1");
                 assert.deepEqual(release.inputs.repositoryOpts, { repo: "https://kubernetes.github.io/ingress-nginx" });
@@ -288,17 +302,27 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(at(c, "ingressClassResource.name"), "nginx");
             });
 
-            it("exports the contract outputs with the right values", () => {
+            it("exports the contract outputs with the right values (Gateway outputs by default, nginx ones with gateway nginx)", () => {
                 const o = r().outputs;
-                for (const k of PLATFORM_CONTRACT_OUTPUTS) assert.ok(typeof o[k] === "string" && o[k] !== "", `${k} = ${String(o[k])}`);
+                for (const k of [...PLATFORM_CONTRACT_OUTPUTS, ...GATEWAY_OUTPUTS]) assert.ok(typeof o[k] === "string" && o[k] !== "", `${k} = ${String(o[k])}`);
+                for (const k of NGINX_OUTPUTS) assert.equal(o[k], undefined, `${k} only while ingress-nginx runs`);
                 const ip = one(r().resources, "azure-native:network:PublicIPAddress");
                 const fqdn = `${at(ip.inputs, "dnsSettings.domainNameLabel") as string}.westeurope.cloudapp.azure.com`;
                 assert.equal(o.environment, env);
                 assert.equal(o.appName, "calculator");
                 assert.equal(o.publicFqdn, fqdn);
+                assert.equal(o.host, fqdn);
                 assert.equal(o.publicUrl, `http://${fqdn}`);
                 assert.equal(o.publicIp, ip.state.ipAddress);
-                assert.equal(o.ingressClassName, "nginx");
+                assert.equal(o.routerKind, "gateway-api");
+                assert.equal(o.legacyNginx, false);
+                assert.deepEqual(o.gatewayRouteNamespaceLabel, { key: "phoenix.dev/gateway", value: "phoenix-gateway" });
+                const legacy = n().outputs;
+                for (const k of [...PLATFORM_CONTRACT_OUTPUTS, ...NGINX_OUTPUTS]) assert.ok(typeof legacy[k] === "string" && legacy[k] !== "", `nginx ${k} = ${String(legacy[k])}`);
+                for (const k of [...GATEWAY_OUTPUTS, "gatewayRouteNamespaceLabel"]) assert.equal(legacy[k], undefined, `nginx mode exports no ${k}`);
+                assert.equal(legacy.ingressClassName, "nginx");
+                assert.equal(legacy.routerKind, "nginx");
+                assert.equal(legacy.publicUrl, `http://${legacy.publicFqdn as string}`);
                 assert.equal(o.clusterName, `phoenix-${env}-aks`);
                 assert.equal(o.resourceGroupName, `phoenix-${env}-rg`);
                 assert.equal(o.location, "westeurope");
@@ -335,7 +359,9 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         const mc = (env: "dev" | "prod") => one(runs[env].resources, MC).inputs;
         const kv = (env: "dev" | "prod") => plainInputs(one(runs[env].resources, "azure-native:keyvault:Vault").inputs.properties) as Record<string, unknown>;
         const ws = (env: "dev" | "prod") => one(runs[env].resources, "azure-native:operationalinsights:Workspace").inputs;
-        const helm = (env: "dev" | "prod") => at(one(runs[env].resources, "kubernetes:helm.sh/v3:Release").inputs, "values.controller.replicaCount") as number;
+        const helm = (env: "dev" | "prod") => at(one(nginxRuns[env].resources, "kubernetes:helm.sh/v3:Release").inputs, "values.controller.replicaCount") as number;
+        const proxies = (env: "dev" | "prod") => at(one(runs[env].resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy").inputs, "spec.provider.kubernetes.envoyDeployment.replicas") as number;
+        assert.ok(proxies("prod") > proxies("dev"));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].minCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].minCount") as number));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].maxCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].maxCount") as number));
         assert.ok(helm("prod") > helm("dev"));
@@ -347,12 +373,20 @@ describe("platform stack (platform/dev, platform/prod)", () => {
     });
 
     it("inventories: registry/shared, platform/dev, platform/prod (type → count)", () => {
-        const inv = { "registry/shared": inventory(registry.resources), "platform/dev": inventory(runs.dev.resources), "platform/prod": inventory(runs.prod.resources) };
+        const inv = {
+            "registry/shared": inventory(registry.resources),
+            "platform/dev": inventory(runs.dev.resources),
+            "platform/prod": inventory(runs.prod.resources),
+            "platform/dev (gateway nginx)": inventory(nginxRuns.dev.resources),
+        };
         if (process.env.PHOENIX_PRINT_INVENTORY) console.log(JSON.stringify(inv, null, 2));
         assert.deepEqual(inv["platform/dev"], inv["platform/prod"], "the same shape in every environment; only sizes differ");
         assert.equal(inv["platform/dev"]["azure-native:keyvault:Secret"], 8);
         assert.equal(inv["platform/dev"]["azure-native:authorization:RoleAssignment"], 6);
-        assert.equal(inv["platform/dev"]["kubernetes:helm.sh/v3:Release"], 1);
+        assert.equal(inv["platform/dev"]["kubernetes:helm.sh/v3:Release"], 1, "Envoy Gateway");
+        assert.equal(inv["platform/dev"]["kubernetes:gateway.networking.k8s.io/v1:Gateway"], 1);
+        assert.equal(inv["platform/dev (gateway nginx)"]["kubernetes:helm.sh/v3:Release"], 1, "ingress-nginx");
+        assert.equal(inv["platform/dev (gateway nginx)"]["kubernetes:gateway.networking.k8s.io/v1:Gateway"], undefined);
     });
 
     describe("cluster grants", () => {

@@ -71,6 +71,7 @@ describe("policy pack: layout and metadata", () => {
             "acr-admin-user-disabled", "acr-anonymous-pull-disabled",
             "aks-container-insights", "aks-entra-azure-rbac", "aks-managed-identity", "aks-rbac-enabled", "aks-system-pool-autoscaling",
             "appinsights-workspace-based",
+            "gateway-chart-pinned", "gateway-listeners-restrict-routes",
             "helm-app-release-atomic", "helm-chart-version-pinned", "helm-image-tag-pinned",
             "keyvault-purge-protection-in-prod", "keyvault-rbac-authorization", "keyvault-soft-delete-retention",
             "required-tags",

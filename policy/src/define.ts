@@ -86,4 +86,5 @@ export const TYPES = {
     roleAssignment: "azure-native:authorization:RoleAssignment",
     helmRelease: "kubernetes:helm.sh/v3:Release",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
 } as const;

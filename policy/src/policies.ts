@@ -5,6 +5,7 @@
 import type { Policies } from "@pulumi/policy";
 import { aksPolicies } from "./aks";
 import { appInsightsPolicies } from "./app-insights";
+import { gatewayPolicies } from "./gateway";
 import { helmReleasePolicies } from "./helm-releases";
 import { keyVaultPolicies } from "./key-vault";
 import { registryPolicies } from "./registry";
@@ -21,6 +22,7 @@ export const policies: Policies = [
     ...tagPolicies,
     ...helmReleasePolicies,
     ...routerPolicies,
+    ...gatewayPolicies,
 ];
 
 export const PACK_NAME = "phoenix";

@@ -3,6 +3,7 @@ import { AZURE_REGION, ConfigReader, GUID, NAME_PREFIX, RawConfig } from "../../
 import { AKS_SKU_TIERS, AksSkuTier, KUBERNETES_VERSION, NODE_OS_UPGRADE_CHANNELS, NodeOsUpgradeChannel, UPGRADE_CHANNELS, UpgradeChannel } from "../../components/aks-cluster";
 import { KEY_VAULT_SKUS, KeyVaultSku } from "../../components/key-vault";
 import { CHART_VERSION } from "../../components/ingress-controller";
+import { DEFAULT_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART_VERSION, ENVOY_GATEWAY_NAMESPACE, ENVOY_GATEWAY_VERSION, GATEWAY_MODES, GatewayMode } from "../../components/gateway-api";
 import { KUBELOGIN_MODES, KubeloginMode } from "../../components/kubeconfig";
 import { clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, vaultPrefixProblem } from "../../components/naming";
 import { AksRbacRoleName, AksRbacRoles, PRINCIPAL_TYPES, PrincipalType } from "../../components/role-assignment";
@@ -47,9 +48,25 @@ export interface PlatformConfig {
     pipelineClusterRole: AksRbacRoleName;
     deployerPrincipalType: PrincipalType;
     ingress: { namespace: string; chartVersion: string; replicas: number };
+    /** The front door: a Gateway (envoy, app-routing-istio) or ingress-nginx alone (nginx). */
+    gateway: {
+        mode: GatewayMode;
+        /** Keep ingress-nginx running beside the Gateway (migration; docs/gateway-migration.md). */
+        legacyNginx: boolean;
+        namespace: string;
+        chartVersion: string;
+        replicas: number;
+        /** Unset: no HTTPS listener. */
+        tlsSecretName?: string;
+        /** Unset: the front door's own cloudapp.azure.com name. */
+        publicHostname?: string;
+    };
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A fully qualified host name: lower-case labels, at least one dot, no wildcard, not an IP address. */
+const PUBLIC_HOSTNAME = /^(?=.{4,253}$)(?![\d.]+$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 
 export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     const r = new ConfigReader(PLATFORM_PROJECT, raw);
@@ -123,6 +140,25 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         replicas: r.integer("ingressReplicas", { default: 2, min: 2, max: 20 }),
     };
 
+    const gatewayMode = r.oneOf("gateway", GATEWAY_MODES, "envoy");
+    const gateway = {
+        mode: gatewayMode,
+        legacyNginx: r.boolean("legacyNginx", false),
+        namespace: r.string("gatewayNamespace", { default: DEFAULT_GATEWAY_NAMESPACE, pattern: DNS1123_LABEL, patternText: "a Kubernetes namespace name" }),
+        chartVersion: r.string("gatewayChartVersion", {
+            default: ENVOY_GATEWAY_CHART_VERSION,
+            pattern: ENVOY_GATEWAY_VERSION,
+            patternText: "an exact Envoy Gateway release such as v1.9.2 (pinned: no ranges, no -rc, no v0.0.0-latest)",
+        }),
+        replicas: r.integer("gatewayReplicas", { default: 2, min: 2, max: 20 }),
+        tlsSecretName: r.optionalString("gatewayTlsSecretName", { pattern: DNS1123_SUBDOMAIN, patternText: "a Kubernetes Secret name (kubernetes.io/tls, in gatewayNamespace), or empty for none" }),
+        publicHostname: r.optionalString("publicHostname", { pattern: PUBLIC_HOSTNAME, patternText: "a fully qualified lower-case host name such as shop.example.com (no wildcard, no IP), or empty" }),
+    };
+    r.require(!(gateway.legacyNginx && gatewayMode === "nginx"), "legacyNginx", "false when gateway is nginx (legacyNginx keeps ingress-nginx beside a Gateway; with gateway nginx it is the only front door)", true);
+    r.require(!(gatewayMode === "nginx" && gateway.tlsSecretName !== undefined), "gatewayTlsSecretName", "empty when gateway is nginx (there is no Gateway to hold the certificate)", gateway.tlsSecretName);
+    r.require(gateway.namespace !== ingress.namespace, "gatewayNamespace", `a namespace other than ingressNamespace ("${ingress.namespace}")`, gateway.namespace);
+    r.require(gateway.namespace !== ENVOY_GATEWAY_NAMESPACE, "gatewayNamespace", `a namespace other than Envoy Gateway's own "${ENVOY_GATEWAY_NAMESPACE}"`, gateway.namespace);
+
     r.done();
     return {
         environment,
@@ -140,5 +176,6 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         pipelineClusterRole,
         deployerPrincipalType,
         ingress,
+        gateway,
     };
 }

@@ -1,13 +1,17 @@
 /**
- * platform/<env>: one environment — resource group, Log Analytics + App Insights, AKS, ingress-nginx
- * behind a static public IP, and a Key Vault holding the settings the pipeline and the release engine
- * read. The shared registry and the pipeline identity come from the registry stack by StackReference.
+ * platform/<env>: one environment — resource group, Log Analytics + App Insights, AKS, a front door
+ * behind a static public IP (a Gateway API `Gateway` on Envoy Gateway or AKS app-routing Istio, or
+ * legacy ingress-nginx; both side by side while an environment migrates), and a Key Vault holding the
+ * settings the pipeline and the release engine read. The shared registry and the pipeline identity
+ * come from the registry stack by StackReference.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { AksCluster, ClusterGrant } from "../../components/aks-cluster";
 import { IngressController } from "../../components/ingress-controller";
+import { GatewayFrontDoor } from "../../components/gateway-front-door";
+import { routerKindOf } from "../../components/gateway-api";
 import { KeyVault } from "../../components/key-vault";
 import { Monitoring } from "../../components/monitoring";
 import { AksRbacRoleName, PrincipalType } from "../../components/role-assignment";
@@ -101,10 +105,29 @@ export async function main(): Promise<Record<string, unknown>> {
             deployerPrincipalType: config.deployerPrincipalType,
         }),
         kubeloginMode: config.kubeloginMode,
+        // `az aks update --enable-gateway-api --enable-app-routing-istio` writes the ingress profile.
+        ingressProfileManagedOutside: config.gateway.mode === "app-routing-istio",
         tags,
     });
 
-    const ingress = new IngressController("ingress", {
+    const gw = config.gateway;
+    const gateway = gw.mode === "nginx" ? undefined : new GatewayFrontDoor("gateway", {
+        mode: gw.mode,
+        resourceGroupName: group.name,
+        location: config.location,
+        dnsLabelPrefix: config.names.dnsLabelPrefix,
+        clusterPrincipalId: aks.principalId,
+        provider: aks.provider,
+        namespace: gw.namespace,
+        hostname: gw.publicHostname,
+        tlsSecretName: gw.tlsSecretName,
+        chartVersion: gw.chartVersion,
+        proxyReplicas: gw.replicas,
+        tags,
+    });
+
+    // ingress-nginx: the only front door in `nginx` mode, the old one beside the Gateway while migrating.
+    const ingress = gw.mode !== "nginx" && !gw.legacyNginx ? undefined : new IngressController("ingress", {
         resourceGroupName: group.name,
         resourceGroupId: group.id,
         location: config.location,
@@ -116,6 +139,14 @@ export async function main(): Promise<Record<string, unknown>> {
         replicas: config.ingress.replicas,
         tags,
     });
+
+    // Where clients reach the environment today: ingress-nginx while it runs (DNS still points there
+    // during a migration), else the Gateway.
+    const door = (ingress ?? gateway) as IngressController | GatewayFrontDoor;
+    const routerKind = routerKindOf(gw.mode);
+    // The host the primary router's routes serve: the Gateway's listener host, or nginx's.
+    const host = gateway ? gateway.hostname : gw.publicHostname !== undefined ? pulumi.output(gw.publicHostname) : door.fqdn;
+    const scheme = gateway?.https ? "https" : "http";
 
     const vault = new KeyVault("vault", {
         resourceGroupName: group.name,
@@ -132,7 +163,7 @@ export async function main(): Promise<Record<string, unknown>> {
             "aks-name": aks.clusterName,
             "aks-group": group.name,
             "acr-name": registryName,
-            "phoenix-fqdn": ingress.fqdn,
+            "phoenix-fqdn": door.fqdn,
             "phoenix-namespace": config.appName,
             "appinsights-connection-string": monitoring.connectionString,
             "appinsights-app-id": monitoring.appId,
@@ -150,11 +181,23 @@ export async function main(): Promise<Record<string, unknown>> {
         nodeResourceGroupName: aks.nodeResourceGroup,
         oidcIssuerUrl: aks.oidcIssuerUrl,
         kubeconfig: aks.kubeconfig,
-        publicFqdn: ingress.fqdn,
-        publicIp: ingress.ipAddress,
-        publicUrl: pulumi.interpolate`http://${ingress.fqdn}`,
-        ingressClassName: ingress.ingressClassName,
-        ingressNamespace: ingress.namespace,
+        publicFqdn: door.fqdn,
+        publicIp: door.ipAddress,
+        host,
+        publicUrl: pulumi.interpolate`${scheme}://${host}`,
+        routerKind,
+        legacyNginx: gw.mode !== "nginx" && gw.legacyNginx,
+        ...(ingress ? { ingressClassName: ingress.ingressClassName, ingressNamespace: ingress.namespace } : {}),
+        ...(gateway
+            ? {
+                gatewayName: gateway.gatewayName,
+                gatewayNamespace: gateway.gatewayNamespace,
+                gatewayClass: gateway.gatewayClass,
+                gatewayRouteNamespaceLabel: gateway.routeNamespaceLabel,
+                gatewayFqdn: gateway.fqdn,
+                gatewayIp: gateway.ipAddress,
+            }
+            : {}),
         appInsightsConnectionString: monitoring.connectionString,
         appInsightsAppId: monitoring.appId,
         logAnalyticsWorkspaceId: monitoring.workspaceCustomerId,

@@ -20,6 +20,25 @@ export interface RegisteredResource {
     urn: string;
     id: string;
     state: Record<string, unknown>;
+    /** Resource options the mock monitor saw (the SDK's mocks do not pass them to newResource). */
+    options?: RegisteredOptions;
+}
+
+export interface RegisteredOptions {
+    ignoreChanges: string[];
+    /** URNs of explicit and implicit dependencies. */
+    dependencies: string[];
+    /** URN of the parent (`pulumi:pulumi:Stack` for top-level resources). */
+    parent: string;
+}
+
+/** The slice of the SDK's RegisterResourceRequest the harness reads. */
+interface RegisterRequestLike {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getIgnorechangesList(): string[];
+    getDependenciesList(): string[];
 }
 
 export interface InvokeCall {
@@ -233,6 +252,7 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
                 id,
                 state,
                 provider: args.provider,
+                options: seenOptions.get(`${args.type}::${args.name}`),
             });
             return { id, state };
         },
@@ -256,6 +276,14 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         },
     };
     await pulumi.runtime.setMocks(mocks, loaded.project, opts.stack, false);
+    // Record each registration's options before the mock monitor hands it to newResource.
+    const seenOptions = new Map<string, RegisteredOptions>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequestLike, cb: unknown): unknown };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        seenOptions.set(`${req.getType()}::${req.getName()}`, { ignoreChanges: req.getIgnorechangesList(), dependencies: req.getDependenciesList(), parent: req.getParent() });
+        return register(req, cb);
+    };
     pulumi.runtime.setAllConfig(config, secretKeys);
     // Aliases reach the monitor in the register request, not in the mock's arguments: read them there.
     const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;

@@ -1,0 +1,187 @@
+/**
+ * The Gateway API front door of an environment: a Standard static public IP with a DNS label, the
+ * environment's one `Gateway` in its own namespace, and — in `envoy` mode — Envoy Gateway itself
+ * (pinned OCI Helm chart), Phoenix's GatewayClass and the EnvoyProxy settings behind it. In
+ * `app-routing-istio` mode AKS provides the controller, the CRDs and the `approuting-istio` class
+ * (`az aks update --enable-gateway-api --enable-app-routing-istio`, docs/gateway-migration.md), so
+ * only the IP, the namespace and the Gateway are registered.
+ *
+ * The IP reaches the load balancer Service the implementation generates through the Gateway's
+ * `spec.infrastructure.annotations` (by name, in the environment's group); the cluster's control-plane
+ * identity gets Network Contributor on that one IP. Routes attach from namespaces labelled
+ * `phoenix.dev/gateway: phoenix-gateway` only.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as network from "@pulumi/azure-native/network";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    ENVOY_GATEWAY_CHART,
+    ENVOY_GATEWAY_NAMESPACE,
+    ENVOY_GATEWAY_RELEASE,
+    ENVOY_GATEWAY_VERSION,
+    envoyGatewayClassManifest,
+    envoyProxyManifest,
+    GATEWAY_NAME,
+    gatewayClassFor,
+    gatewayManifest,
+    GatewayMode,
+    KubernetesObject,
+    routeNamespaceLabel,
+} from "./gateway-api";
+import { dnsLabel, dnsLabelPrefixProblem } from "./naming";
+import { randomSuffix } from "./random-suffix";
+import { assignRole } from "./role-assignment";
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export interface GatewayFrontDoorArgs {
+    /** `envoy` installs Envoy Gateway; `app-routing-istio` uses the AKS-managed implementation. */
+    readonly mode: Exclude<GatewayMode, "nginx">;
+    /** Resource group of the public IP (the environment's group). */
+    readonly resourceGroupName: pulumi.Input<string>;
+    readonly location: pulumi.Input<string>;
+    /** DNS label prefix of the IP; `-<5 random characters>` is appended. */
+    readonly dnsLabelPrefix: string;
+    /** Principal id of the cluster's control-plane identity (gets Network Contributor on the IP). */
+    readonly clusterPrincipalId: pulumi.Input<string>;
+    /** Provider for the target cluster. */
+    readonly provider: k8s.Provider;
+    /** Namespace of the Gateway (created here; not the controller's). */
+    readonly namespace: string;
+    /** The host the listeners serve; unset means the IP's own `<label>.<region>.cloudapp.azure.com`. */
+    readonly hostname?: string;
+    /** A `kubernetes.io/tls` Secret in `namespace`; unset means no HTTPS listener. */
+    readonly tlsSecretName?: string;
+    /** Exact Envoy Gateway chart version (`envoy` mode). */
+    readonly chartVersion: string;
+    /** Envoy proxy replicas (`envoy` mode), at least 2 so the PodDisruptionBudget can keep one. */
+    readonly proxyReplicas: number;
+    readonly tags: Record<string, string>;
+}
+
+/** Argument problems, as `{ propertyPath, reason }`; empty when the arguments are usable. Pure. */
+export function gatewayFrontDoorProblems(args: Omit<GatewayFrontDoorArgs, "provider" | "resourceGroupName" | "location" | "clusterPrincipalId" | "tags">): { propertyPath: string; reason: string }[] {
+    const errors: { propertyPath: string; reason: string }[] = [];
+    if (args.mode !== "envoy" && args.mode !== "app-routing-istio") errors.push({ propertyPath: "mode", reason: `expected envoy or app-routing-istio, got "${String(args.mode)}"` });
+    const labelProblem = dnsLabelPrefixProblem(args.dnsLabelPrefix);
+    if (labelProblem) errors.push({ propertyPath: "dnsLabelPrefix", reason: labelProblem });
+    if (!DNS1123_LABEL.test(args.namespace)) errors.push({ propertyPath: "namespace", reason: `expected a Kubernetes namespace name, got "${args.namespace}"` });
+    else if (args.namespace === ENVOY_GATEWAY_NAMESPACE) errors.push({ propertyPath: "namespace", reason: `expected a namespace of its own, not the controller's "${ENVOY_GATEWAY_NAMESPACE}"` });
+    if (args.hostname !== undefined && (args.hostname.length > 253 || !DNS1123_SUBDOMAIN.test(args.hostname) || !args.hostname.includes("."))) {
+        errors.push({ propertyPath: "hostname", reason: `expected a fully qualified lower-case host name, got "${args.hostname}"` });
+    }
+    if (args.tlsSecretName !== undefined && (args.tlsSecretName.length > 253 || !DNS1123_SUBDOMAIN.test(args.tlsSecretName))) {
+        errors.push({ propertyPath: "tlsSecretName", reason: `expected a Kubernetes Secret name, got "${args.tlsSecretName}"` });
+    }
+    if (args.mode === "envoy") {
+        if (!ENVOY_GATEWAY_VERSION.test(args.chartVersion)) errors.push({ propertyPath: "chartVersion", reason: `expected an exact Envoy Gateway release like v1.9.2, got "${args.chartVersion}"` });
+        if (!Number.isInteger(args.proxyReplicas) || args.proxyReplicas < 2) errors.push({ propertyPath: "proxyReplicas", reason: `expected an integer ≥ 2, got ${args.proxyReplicas}` });
+    }
+    return errors;
+}
+
+export class GatewayFrontDoor extends pulumi.ComponentResource {
+    public readonly publicIp: network.PublicIPAddress;
+    public readonly ipAddress: pulumi.Output<string>;
+    /** The IP's `<label>.<region>.cloudapp.azure.com`. */
+    public readonly fqdn: pulumi.Output<string>;
+    /** The host the listeners serve (the configured one, else `fqdn`). */
+    public readonly hostname: pulumi.Output<string>;
+    public readonly gateway: k8s.apiextensions.CustomResource;
+    public readonly gatewayName: string = GATEWAY_NAME;
+    public readonly gatewayNamespace: string;
+    public readonly gatewayClass: string;
+    /** Whether an HTTPS listener exists. */
+    public readonly https: boolean;
+    public readonly routeNamespaceLabel: { key: string; value: string } = routeNamespaceLabel();
+    /** Envoy Gateway's Helm release (`envoy` mode only): it installs the Gateway API CRDs. */
+    public readonly controller?: k8s.helm.v3.Release;
+
+    constructor(name: string, args: GatewayFrontDoorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("phoenix:gateway:GatewayFrontDoor", name, {}, opts);
+        const errors = gatewayFrontDoorProblems(args);
+        if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid GatewayFrontDoor "${name}"`, errors });
+        this.gatewayNamespace = args.namespace;
+        this.gatewayClass = gatewayClassFor(args.mode);
+        this.https = args.tlsSecretName !== undefined;
+        const k8sOpts = { parent: this, provider: args.provider };
+
+        const suffix = randomSuffix(`${name}-suffix`, { parent: this });
+        this.publicIp = new network.PublicIPAddress(
+            `${name}-ip`,
+            {
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                sku: { name: "Standard", tier: "Regional" },
+                publicIPAllocationMethod: "Static",
+                publicIPAddressVersion: "IPv4",
+                dnsSettings: { domainNameLabel: suffix.result.apply((s) => dnsLabel(args.dnsLabelPrefix, s)) },
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        this.ipAddress = this.publicIp.ipAddress.apply((ip) => ip ?? "");
+        this.fqdn = this.publicIp.dnsSettings.apply((d) => d?.fqdn ?? "");
+        this.hostname = args.hostname !== undefined ? pulumi.output(args.hostname) : this.fqdn;
+
+        // Scoped to this IP (not the group): the Service names the IP, so reading and joining it is all
+        // the cloud provider needs, and it never duplicates ingress-nginx's group-wide grant while both
+        // front doors run side by side.
+        const networkContributor = assignRole(
+            `${name}-lb-network-contributor`,
+            { scope: this.publicIp.id, principalId: args.clusterPrincipalId, principalType: "ServicePrincipal", role: "NetworkContributor" },
+            { parent: this },
+        );
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: args.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "phoenix" } } },
+            k8sOpts,
+        );
+
+        const gatewayDeps: pulumi.Resource[] = [namespace, networkContributor];
+        if (args.mode === "envoy") {
+            this.controller = new k8s.helm.v3.Release(
+                `${name}-controller`,
+                {
+                    name: ENVOY_GATEWAY_RELEASE,
+                    namespace: ENVOY_GATEWAY_NAMESPACE,
+                    createNamespace: true,
+                    chart: ENVOY_GATEWAY_CHART,
+                    version: args.chartVersion,
+                    atomic: true,
+                    cleanupOnFail: true,
+                    timeout: 600,
+                },
+                k8sOpts,
+            );
+            const proxy = this.customResource(`${name}-proxy`, envoyProxyManifest(args.proxyReplicas), { ...k8sOpts, dependsOn: [this.controller] });
+            const cls = this.customResource(`${name}-class`, envoyGatewayClassManifest(), { ...k8sOpts, dependsOn: [this.controller, proxy] });
+            gatewayDeps.push(this.controller, cls);
+        }
+
+        const spec = pulumi.all([this.hostname, this.publicIp.name, pulumi.output(args.resourceGroupName)]).apply(([hostname, publicIpName, ipResourceGroup]) =>
+            gatewayManifest({ namespace: args.namespace, className: this.gatewayClass, hostname, tlsSecretName: args.tlsSecretName, publicIpName, ipResourceGroup }),
+        );
+        const shape = gatewayManifest({ namespace: args.namespace, className: this.gatewayClass, hostname: "placeholder.invalid", publicIpName: "", ipResourceGroup: "" });
+        this.gateway = new k8s.apiextensions.CustomResource(
+            `${name}-gateway`,
+            { apiVersion: shape.apiVersion, kind: shape.kind, metadata: shape.metadata, spec: spec.apply((g) => g.spec) },
+            { ...k8sOpts, dependsOn: gatewayDeps },
+        );
+
+        this.registerOutputs({
+            ipAddress: this.ipAddress,
+            fqdn: this.fqdn,
+            hostname: this.hostname,
+            gatewayName: this.gatewayName,
+            gatewayNamespace: this.gatewayNamespace,
+            gatewayClass: this.gatewayClass,
+        });
+    }
+
+    private customResource(resourceName: string, obj: KubernetesObject, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
+        return new k8s.apiextensions.CustomResource(resourceName, { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec }, opts);
+    }
+}

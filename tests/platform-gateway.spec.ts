@@ -1,0 +1,304 @@
+/**
+ * The platform stack's front door in each mode, under the mock runtime with platform/dev's real
+ * config: envoy (default), app-routing-istio, nginx, and both side by side (legacyNginx) — what each
+ * registers, the cluster's ignoreChanges, the outputs the release stack reads, bad config refused
+ * before anything is registered, and every Gateway API object valid against
+ * `@kubernetes-models/gateway-api` plus the CEL rules of the CRDs (components/gateway-api.ts), each
+ * rule shown failing on a broken object.
+ */
+import { strict as assert } from "assert";
+import { byType, one, RegisteredResource, RunResult } from "./support/pulumi-harness";
+import { at, expectConfigFailure, plainInputs, runPlatform, runRegistry } from "./support/phoenix-stacks";
+import { gatewayApiProblems, isGatewayApiType } from "./support/gateway-models";
+import {
+    celProblems,
+    envoyGatewayClassManifest,
+    GATEWAY_CEL_RULES,
+    GATEWAY_CLASS_CEL_RULES,
+    gatewayManifest,
+    KubernetesObject,
+} from "../components/gateway-api";
+import { clusterIgnoreChanges } from "../components/aks-cluster";
+
+const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+const CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass";
+const PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy";
+const HELM = "kubernetes:helm.sh/v3:Release";
+const PIP = "azure-native:network:PublicIPAddress";
+const RA = "azure-native:authorization:RoleAssignment";
+const MC = "azure-native:containerservice:ManagedCluster";
+const NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+function asObject(r: RegisteredResource): KubernetesObject {
+    return plainInputs(r.inputs) as unknown as KubernetesObject;
+}
+
+function gatewayApiObjects(run: RunResult): RegisteredResource[] {
+    return run.resources.filter((r) => typeof r.inputs.apiVersion === "string" && isGatewayApiType(r.inputs.apiVersion, String(r.inputs.kind)));
+}
+
+describe("platform front door modes (platform/dev)", () => {
+    let registryOutputs: Record<string, unknown>;
+    const runs: Record<string, RunResult> = {};
+    const modes: Record<string, Record<string, unknown>> = {
+        envoy: {},
+        "envoy+tls+host": { gatewayTlsSecretName: "phoenix-tls", publicHostname: "shop.example.com" },
+        "app-routing-istio": { gateway: "app-routing-istio" },
+        nginx: { gateway: "nginx" },
+        "envoy+legacyNginx": { legacyNginx: true },
+        "app-routing-istio+legacyNginx": { gateway: "app-routing-istio", legacyNginx: true },
+    };
+    before(async () => {
+        registryOutputs = (await runRegistry()).outputs;
+        for (const [mode, overrides] of Object.entries(modes)) runs[mode] = await runPlatform("dev", registryOutputs, { configOverrides: overrides });
+    });
+
+    describe("envoy (default)", () => {
+        const r = () => runs.envoy;
+
+        it("installs Envoy Gateway from its OCI chart, pinned, atomic, in its own namespace", () => {
+            const release = one(r().resources, HELM);
+            assert.equal(release.inputs.chart, "oci://docker.io/envoyproxy/gateway-helm");
+            assert.equal(release.inputs.version, "v1.9.2");
+            assert.equal(release.inputs.repositoryOpts, undefined, "an OCI chart needs no repository");
+            assert.equal(release.inputs.name, "envoy-gateway");
+            assert.equal(release.inputs.namespace, "envoy-gateway-system");
+            assert.equal(release.inputs.createNamespace, true);
+            assert.equal(release.inputs.atomic, true);
+        });
+
+        it("registers its own GatewayClass claimed by Envoy Gateway's controller, with the EnvoyProxy (replicas, PDB, Local) attached", () => {
+            const cls = asObject(one(r().resources, CLASS));
+            assert.equal(cls.metadata.name, "phoenix-envoy");
+            assert.equal(cls.spec.controllerName, "gateway.envoyproxy.io/gatewayclass-controller");
+            assert.deepEqual(cls.spec.parametersRef, { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: "phoenix-proxy", namespace: "envoy-gateway-system" });
+            const proxy = asObject(one(r().resources, PROXY));
+            assert.deepEqual([proxy.metadata.name, proxy.metadata.namespace], ["phoenix-proxy", "envoy-gateway-system"]);
+            assert.equal(at(proxy.spec, "provider.kubernetes.envoyDeployment.replicas"), 2);
+            assert.equal(at(proxy.spec, "provider.kubernetes.envoyPDB.minAvailable"), 1);
+            assert.equal(at(proxy.spec, "provider.kubernetes.envoyService.externalTrafficPolicy"), "Local");
+        });
+
+        it("registers one Gateway phoenix-gateway in its own namespace: HTTP on the environment's host, routes only from labelled namespaces", () => {
+            const gw = asObject(one(r().resources, GATEWAY));
+            assert.deepEqual([gw.metadata.name, gw.metadata.namespace], ["phoenix-gateway", "phoenix-gateway"], "a fixed name: never autonamed");
+            assert.equal(one(r().resources, "kubernetes:core/v1:Namespace").inputs.metadata && at(one(r().resources, "kubernetes:core/v1:Namespace").inputs, "metadata.name"), "phoenix-gateway");
+            assert.equal(gw.spec.gatewayClassName, "phoenix-envoy");
+            const listeners = gw.spec.listeners as Record<string, unknown>[];
+            assert.equal(listeners.length, 1, "no HTTPS listener without a certificate");
+            assert.deepEqual(listeners[0], {
+                name: "http", hostname: r().outputs.host, port: 80, protocol: "HTTP",
+                allowedRoutes: { namespaces: { from: "Selector", selector: { matchLabels: { "phoenix.dev/gateway": "phoenix-gateway" } } }, kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }] },
+            });
+            assert.equal(r().outputs.host, r().outputs.gatewayFqdn);
+        });
+
+        it("hands the Pulumi-owned static IP (by name, in the environment's group) to the load balancer Service through spec.infrastructure.annotations", () => {
+            const gw = asObject(one(r().resources, GATEWAY));
+            const ip = one(r().resources, PIP);
+            assert.deepEqual(at(gw.spec, "infrastructure.annotations"), {
+                "service.beta.kubernetes.io/azure-pip-name": ip.state.name,
+                "service.beta.kubernetes.io/azure-load-balancer-resource-group": "phoenix-dev-rg",
+            });
+            assert.equal(ip.inputs.resourceGroupName, "phoenix-dev-rg");
+            assert.match(at(ip.inputs, "dnsSettings.domainNameLabel") as string, /^phoenix-dev-[a-z0-9]{5}$/);
+        });
+
+        it("orders the install: EnvoyProxy and GatewayClass after the chart (CRDs), the Gateway after chart, class, namespace and the IP grant", () => {
+            const urn = (type: string) => one(r().resources, type).urn.replace("urn:pulumi:dev::phoenix-platform::", "");
+            const deps = (type: string) => (one(r().resources, type).options?.dependencies ?? []).map((d) => d.replace("urn:pulumi:dev::phoenix-platform::", ""));
+            const has = (type: string, dep: string) => deps(type).some((d) => d.endsWith(`::${dep}`));
+            assert.ok(has(PROXY, "gateway-controller"), urn(PROXY));
+            assert.ok(has(CLASS, "gateway-controller") && has(CLASS, "gateway-proxy"));
+            for (const d of ["gateway-controller", "gateway-class", "gateway-namespace", "gateway-lb-network-contributor"]) assert.ok(has(GATEWAY, d), `Gateway depends on ${d}: ${deps(GATEWAY).join(", ")}`);
+        });
+
+        it("parents every child to the GatewayFrontDoor component, named from it", () => {
+            const component = one(r().resources, "phoenix:gateway:GatewayFrontDoor");
+            const children = r().resources.filter((x) => x.options?.parent === `urn:pulumi:dev::phoenix-platform::phoenix:gateway:GatewayFrontDoor::${component.name}`);
+            assert.deepEqual(children.map((c) => c.name).sort(), [
+                "gateway-class", "gateway-controller", "gateway-gateway", "gateway-ip", "gateway-lb-network-contributor", "gateway-namespace", "gateway-proxy", "gateway-suffix",
+            ]);
+        });
+
+        it("grants Network Contributor to the cluster identity on the Gateway's IP only", () => {
+            const grants = byType(r().resources, RA).filter((x) => String(x.inputs.roleDefinitionId).endsWith(NETWORK_CONTRIBUTOR));
+            assert.equal(grants.length, 1);
+            assert.equal(grants[0].inputs.scope, one(r().resources, PIP).id);
+        });
+
+        it("leaves the cluster's ingressProfile to Pulumi (only the autoscaled count is ignored)", () => {
+            assert.deepEqual(one(r().resources, MC).options?.ignoreChanges, ["agentPoolProfiles[0].count"]);
+        });
+    });
+
+    describe("app-routing-istio", () => {
+        const r = () => runs["app-routing-istio"];
+
+        it("installs nothing: no Helm release, no GatewayClass, no EnvoyProxy; the Gateway uses class approuting-istio", () => {
+            assert.equal(byType(r().resources, HELM).length, 0);
+            assert.equal(byType(r().resources, CLASS).length, 0);
+            assert.equal(byType(r().resources, PROXY).length, 0);
+            const gw = asObject(one(r().resources, GATEWAY));
+            assert.equal(gw.spec.gatewayClassName, "approuting-istio");
+            assert.equal(r().outputs.gatewayClass, "approuting-istio");
+            assert.equal(r().outputs.routerKind, "gateway-api");
+            const deps = one(r().resources, GATEWAY).options?.dependencies ?? [];
+            assert.ok(deps.some((d) => d.endsWith("::gateway-namespace")) && deps.some((d) => d.endsWith("::gateway-lb-network-contributor")));
+        });
+
+        it("makes the ManagedCluster ignore ingressProfile, which `az aks update --enable-gateway-api --enable-app-routing-istio` writes", () => {
+            const mc = one(r().resources, MC);
+            assert.deepEqual(mc.options?.ignoreChanges, ["agentPoolProfiles[0].count", "ingressProfile"]);
+            assert.equal(mc.inputs.ingressProfile, undefined, "the pinned SDK sets nothing there");
+            assert.deepEqual(clusterIgnoreChanges(false), ["agentPoolProfiles[0].count"]);
+        });
+    });
+
+    describe("nginx (legacy)", () => {
+        it("registers today's ingress-nginx and no Gateway API object; the cluster keeps its ingressProfile", () => {
+            const r = runs.nginx;
+            assert.equal(gatewayApiObjects(r).length, 0);
+            assert.equal(byType(r.resources, PROXY).length, 0);
+            assert.equal(one(r.resources, HELM).inputs.chart, "ingress-nginx");
+            assert.equal(one(r.resources, "phoenix:ingress:IngressController").name, "ingress");
+            assert.deepEqual(one(r.resources, MC).options?.ignoreChanges, ["agentPoolProfiles[0].count"]);
+            assert.equal(r.outputs.routerKind, "nginx");
+            assert.equal(r.outputs.legacyNginx, false);
+        });
+    });
+
+    describe("HTTPS and a host of your own", () => {
+        it("adds an HTTPS listener (443, Terminate, the Secret in the Gateway's namespace) on the configured host; publicUrl is https", () => {
+            const r = runs["envoy+tls+host"];
+            const listeners = asObject(one(r.resources, GATEWAY)).spec.listeners as Record<string, unknown>[];
+            assert.deepEqual(listeners.map((l) => [l.name, l.port, l.protocol, l.hostname]), [["http", 80, "HTTP", "shop.example.com"], ["https", 443, "HTTPS", "shop.example.com"]]);
+            assert.deepEqual(listeners[1].tls, { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "phoenix-tls" }] });
+            assert.deepEqual(listeners[1].allowedRoutes, listeners[0].allowedRoutes);
+            assert.equal(r.outputs.host, "shop.example.com");
+            assert.equal(r.outputs.publicUrl, "https://shop.example.com");
+            assert.notEqual(r.outputs.publicFqdn, "shop.example.com", "publicFqdn stays the IP's DNS name (the CNAME target)");
+        });
+    });
+
+    describe("both front doors side by side (legacyNginx)", () => {
+        const urns = (run: RunResult, component: string) => run.resources.filter((x) => x.urn.includes(`::${component}`) || x.options?.parent?.includes(`::${component}`)).map((x) => `${x.type}::${x.name}`).sort();
+
+        for (const mode of ["envoy", "app-routing-istio"]) {
+            it(`${mode}: runs ingress-nginx unchanged (same resources as gateway nginx) and the Gateway unchanged (same as without nginx), each with its own IP`, () => {
+                const both = runs[`${mode}+legacyNginx`];
+                assert.deepEqual(urns(both, "ingress"), urns(runs.nginx, "ingress"), "step 1 of the migration replaces nothing of ingress-nginx");
+                assert.deepEqual(urns(both, "gateway"), urns(runs[mode], "gateway"), "the last step only deletes ingress-nginx");
+                assert.equal(byType(both.resources, PIP).length, 2);
+                const grants = byType(both.resources, RA).filter((x) => String(x.inputs.roleDefinitionId).endsWith(NETWORK_CONTRIBUTOR));
+                assert.equal(new Set(grants.map((g) => `${String(g.inputs.scope)}|${String(g.inputs.principalId)}`)).size, grants.length, "no duplicate role assignment (Azure rejects one)");
+            });
+        }
+
+        it("keeps clients on ingress-nginx (publicFqdn, publicIp, the vault's phoenix-fqdn) and exports the Gateway beside it", () => {
+            const both = runs["envoy+legacyNginx"];
+            const o = both.outputs;
+            const nginxIp = one(both.resources, PIP, "ingress-ip");
+            const gatewayIp = one(both.resources, PIP, "gateway-ip");
+            assert.equal(o.publicIp, nginxIp.state.ipAddress);
+            assert.equal(o.gatewayIp, gatewayIp.state.ipAddress);
+            assert.notEqual(o.publicFqdn, o.gatewayFqdn);
+            assert.equal(o.host, o.gatewayFqdn, "routes serve the Gateway's host");
+            assert.equal(o.routerKind, "gateway-api");
+            assert.equal(o.legacyNginx, true);
+            assert.equal(o.ingressClassName, "nginx");
+            const fqdnSecret = byType(both.resources, "azure-native:keyvault:Secret").find((s) => s.inputs.secretName === "phoenix-fqdn") as RegisteredResource;
+            assert.equal(at(fqdnSecret.inputs, "properties.value"), o.publicFqdn);
+        });
+    });
+
+    describe("Gateway API objects are valid", () => {
+        it("every Gateway API object of every mode validates with @kubernetes-models/gateway-api (no unknown fields) and passes the CRDs' CEL rules", () => {
+            let checked = 0;
+            for (const [mode, run] of Object.entries(runs)) {
+                for (const r of gatewayApiObjects(run)) {
+                    const obj = asObject(r);
+                    assert.deepEqual(gatewayApiProblems(obj as unknown as KubernetesObject & Record<string, unknown>), [], `${mode} ${obj.kind} ${obj.metadata.name}`);
+                    assert.deepEqual(celProblems(obj), [], `${mode} ${obj.kind} ${obj.metadata.name}`);
+                    checked++;
+                }
+            }
+            assert.equal(checked, 2 + 2 + 1 + 0 + 2 + 1, "Gateway + GatewayClass (envoy modes), Gateway (istio modes)");
+        });
+
+        it("the model validation fails on a broken object (pattern, enum, unknown field)", () => {
+            const good = gatewayManifest({ namespace: "ns", className: "c", hostname: "a.example.com", publicIpName: "ip", ipResourceGroup: "rg" });
+            const broken = (mutate: (g: KubernetesObject) => void) => {
+                const g = JSON.parse(JSON.stringify(good)) as KubernetesObject;
+                mutate(g);
+                return gatewayApiProblems(g as KubernetesObject & Record<string, unknown>);
+            };
+            assert.deepEqual(broken(() => undefined), []);
+            assert.match(broken((g) => { (g.spec.listeners as Record<string, unknown>[])[0].hostname = "Shop.Example.com"; }).join(), /hostname must match pattern/);
+            assert.match(broken((g) => { (g.spec.listeners as Record<string, unknown>[])[0].port = 0; }).join(), /port must be >= 1/);
+            assert.match(broken((g) => { ((g.spec.listeners as Record<string, Record<string, Record<string, unknown>>>[])[0].allowedRoutes.namespaces).from = "Everyone"; }).join(), /must be equal to one of the allowed values/);
+            assert.deepEqual(broken((g) => { g.spec.infrastucture = g.spec.infrastructure; }), ["spec.infrastucture: not a field of Gateway"]);
+            assert.match(broken((g) => { delete g.spec.gatewayClassName; }).join(), /gatewayClassName/);
+        });
+
+        describe("CEL rules (each shown failing on an object that breaks only it)", () => {
+            const base = (): KubernetesObject => gatewayManifest({ namespace: "ns", className: "c", hostname: "a.example.com", tlsSecretName: "tls", publicIpName: "ip", ipResourceGroup: "rg" });
+            const L = (g: KubernetesObject) => g.spec.listeners as Record<string, unknown>[];
+            const breakers: Record<string, (g: KubernetesObject) => void> = {
+                "Listener name must be unique": (g) => { L(g)[1].name = "http"; },
+                "Combination of port, protocol and hostname": (g) => { L(g).push({ ...L(g)[0], name: "http2" }); },
+                "tls must be specified for protocols": (g) => { delete L(g)[1].tls; },
+                "certificateRefs or options must be specified": (g) => { (L(g)[1].tls as Record<string, unknown>).certificateRefs = []; },
+                "tls must not be specified for protocols": (g) => { L(g)[0].tls = L(g)[1].tls; },
+                "hostname must not be specified for protocols": (g) => { L(g)[0].hostname = "10.0.0.1"; },
+                "Port: 1–65535": (g) => { L(g)[0].port = 70000; },
+                "selector must be specified when from is Selector": (g) => { delete ((L(g)[0].allowedRoutes as Record<string, Record<string, unknown>>).namespaces).selector; },
+                "MinItems=1": (g) => { g.spec.listeners = []; },
+            };
+            for (const rule of GATEWAY_CEL_RULES) {
+                it(`Gateway: ${rule.crdText}`, () => {
+                    const key = Object.keys(breakers).find((k) => rule.crdText.includes(k));
+                    assert.ok(key, `a breaking case for "${rule.crdText}"`);
+                    assert.deepEqual(rule.check(base()), [], "the compliant Gateway passes");
+                    const g = base();
+                    breakers[key](g);
+                    assert.equal(rule.check(g).length >= 1, true, `${rule.crdText} flags the broken Gateway`);
+                });
+            }
+            it(`GatewayClass: ${GATEWAY_CLASS_CEL_RULES.map((r) => r.crdText.split(" (")[0]).join("; ")}`, () => {
+                const cls = envoyGatewayClassManifest();
+                assert.deepEqual(celProblems(cls), []);
+                assert.deepEqual(celProblems(cls, cls), []);
+                assert.match(celProblems({ ...cls, spec: { ...cls.spec, controllerName: "envoy" } }).join(), /not a domain-prefixed path/);
+                assert.match(celProblems(cls, { ...cls, spec: { ...cls.spec, controllerName: "example.com/other" } }).join(), /controllerName changes/);
+            });
+        });
+    });
+
+    describe("refuses invalid front-door config before registering anything", () => {
+        const cases: { what: string; overrides: Record<string, unknown>; key: string; expect: RegExp }[] = [
+            { what: "an unknown gateway", overrides: { gateway: "traefik" }, key: "phoenix-platform:gateway", expect: /one of envoy, app-routing-istio, nginx, got "traefik"/ },
+            { what: "legacyNginx with gateway nginx", overrides: { gateway: "nginx", legacyNginx: true }, key: "phoenix-platform:legacyNginx", expect: /false when gateway is nginx/ },
+            { what: "a chart version without the v", overrides: { gatewayChartVersion: "1.9.2" }, key: "phoenix-platform:gatewayChartVersion", expect: /exact Envoy Gateway release such as v1\.9\.2 .*got "1\.9\.2"/ },
+            { what: "the floating v0.0.0-latest chart", overrides: { gatewayChartVersion: "v0.0.0-latest" }, key: "phoenix-platform:gatewayChartVersion", expect: /got "v0\.0\.0-latest"/ },
+            { what: "a release candidate chart", overrides: { gatewayChartVersion: "v1.9.0-rc.1" }, key: "phoenix-platform:gatewayChartVersion", expect: /no -rc/ },
+            { what: "a single proxy replica", overrides: { gatewayReplicas: 1 }, key: "phoenix-platform:gatewayReplicas", expect: /≥ 2/ },
+            { what: "the controller's namespace for the Gateway", overrides: { gatewayNamespace: "envoy-gateway-system" }, key: "phoenix-platform:gatewayNamespace", expect: /other than Envoy Gateway's own/ },
+            { what: "ingress-nginx's namespace for the Gateway", overrides: { gatewayNamespace: "ingress-nginx" }, key: "phoenix-platform:gatewayNamespace", expect: /other than ingressNamespace/ },
+            { what: "a TLS secret name that is not a Kubernetes name", overrides: { gatewayTlsSecretName: "My_Cert" }, key: "phoenix-platform:gatewayTlsSecretName", expect: /Kubernetes Secret name/ },
+            { what: "a TLS secret with gateway nginx", overrides: { gateway: "nginx", gatewayTlsSecretName: "tls" }, key: "phoenix-platform:gatewayTlsSecretName", expect: /empty when gateway is nginx/ },
+            { what: "a wildcard public host name", overrides: { publicHostname: "*.example.com" }, key: "phoenix-platform:publicHostname", expect: /no wildcard/ },
+            { what: "an IP address as public host name", overrides: { publicHostname: "10.0.0.1" }, key: "phoenix-platform:publicHostname", expect: /fully qualified/ },
+            { what: "an upper-case public host name", overrides: { publicHostname: "Shop.Example.com" }, key: "phoenix-platform:publicHostname", expect: /lower-case/ },
+        ];
+        for (const c of cases) {
+            it(c.what, async () => {
+                const { message, registered } = await expectConfigFailure((hooks) => runPlatform("dev", registryOutputs, { configOverrides: c.overrides, hooks }), registryOutputs);
+                assert.equal(registered, 0, "nothing registered");
+                const line = message.split("\n").find((l) => l.includes(`${c.key}:`));
+                assert.ok(line, `the error names ${c.key}: ${message}`);
+                assert.match(line, c.expect);
+            });
+        }
+    });
+});
