@@ -32,14 +32,6 @@ export interface RegisteredOptions {
     parent: string;
 }
 
-/** The slice of the SDK's RegisterResourceRequest the harness reads. */
-interface RegisterRequestLike {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-    getIgnorechangesList(): string[];
-    getDependenciesList(): string[];
-}
 
 export interface InvokeCall {
     token: string;
@@ -105,6 +97,8 @@ interface RegisterRequestLike {
     getType(): string;
     getName(): string;
     getParent(): string;
+    getIgnorechangesList(): string[];
+    getDependenciesList(): string[];
     getAliasesList(): Array<{
         getUrn(): string;
         hasSpec(): boolean;
@@ -276,20 +270,15 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
         },
     };
     await pulumi.runtime.setMocks(mocks, loaded.project, opts.stack, false);
-    // Record each registration's options before the mock monitor hands it to newResource.
-    const seenOptions = new Map<string, RegisteredOptions>();
-    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequestLike, cb: unknown): unknown };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, cb) => {
-        seenOptions.set(`${req.getType()}::${req.getName()}`, { ignoreChanges: req.getIgnorechangesList(), dependencies: req.getDependenciesList(), parent: req.getParent() });
-        return register(req, cb);
-    };
     pulumi.runtime.setAllConfig(config, secretKeys);
-    // Aliases reach the monitor in the register request, not in the mock's arguments: read them there.
+    // Options (ignoreChanges, dependencies, parent, aliases) reach the monitor in the register request,
+    // not in the mock's arguments: record them there, before the mock monitor hands it to newResource.
+    const seenOptions = new Map<string, RegisteredOptions>();
     const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
     const aliases: Record<string, string[]> = {};
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
+        seenOptions.set(`${req.getType()}::${req.getName()}`, { ignoreChanges: req.getIgnorechangesList(), dependencies: req.getDependenciesList(), parent: req.getParent() });
         const own = urnOf(opts.stack, loaded.project, req.getType(), req.getName(), req.getParent());
         const named = req.getAliasesList().map((a) => {
             const spec = a.hasSpec() ? a.getSpec() : undefined;
