@@ -6,17 +6,19 @@
  * component (gateway-front-door.ts), the specs and the policy pack all build on these functions.
  */
 
+import { GATEWAY_ACCESS_LABEL, gatewayApi, type RouterKind } from "@phoenix/release-model";
+
+export type { RouterKind };
+
 /** Which front door an environment runs. */
 export const GATEWAY_MODES = ["envoy", "app-routing-istio", "nginx"] as const;
 export type GatewayMode = (typeof GATEWAY_MODES)[number];
-/** What the release stack routes with. */
-export type RouterKind = "gateway-api" | "nginx";
 
 export function routerKindOf(mode: GatewayMode): RouterKind {
     return mode === "nginx" ? "nginx" : "gateway-api";
 }
 
-export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+export const GATEWAY_API_GROUP = gatewayApi.GATEWAY_API_GROUP;
 export const GATEWAY_API_VERSION = `${GATEWAY_API_GROUP}/v1`;
 
 /** Envoy Gateway, installed by the platform from its OCI chart. */
@@ -47,7 +49,7 @@ export const APP_ROUTING_ISTIO_CLASS = "approuting-istio";
 export const GATEWAY_NAME = "phoenix-gateway";
 export const DEFAULT_GATEWAY_NAMESPACE = "phoenix-gateway";
 /** Namespaces carrying this label (value: the Gateway's name) may attach routes to it. */
-export const ROUTE_NAMESPACE_LABEL = "phoenix.dev/gateway";
+export const ROUTE_NAMESPACE_LABEL = GATEWAY_ACCESS_LABEL;
 
 /** Azure cloud-provider Service annotations the Gateway hands to its load balancer Service. */
 export const AZURE_PIP_NAME_ANNOTATION = "service.beta.kubernetes.io/azure-pip-name";

@@ -173,16 +173,17 @@ export function readSettings(cfg: pulumi.Config = new pulumi.Config()): ReleaseS
 
 /**
  * The router kind: the stack's `routerKind` when set, else the platform's `routerKind` output, else
- * `nginx` (a platform that predates the output runs ingress-nginx). Refuses a state the router cannot
- * carry, before any Kubernetes object is registered.
+ * `nginx` (a platform that predates the output runs ingress-nginx). Refuses a state the router (and
+ * `alsoRouters`, registered beside it during a migration) cannot carry, before any Kubernetes object
+ * is registered.
  */
-export function resolveRouterKind(settings: ReleaseStackSettings, platformRouterKind: unknown): RouterKind {
+export function resolveRouterKind(settings: ReleaseStackSettings, platformRouterKind: unknown, alsoRouters: RouterKind[] = []): RouterKind {
     const fromPlatform = typeof platformRouterKind === "string" && platformRouterKind !== "" ? platformRouterKind : "nginx";
     const kind = settings.routerKind ?? fromPlatform;
     if (!isRouterKind(kind)) throw new pulumi.RunError(`the platform stack's routerKind output is ${JSON.stringify(kind)}; expected one of: ${ROUTER_KINDS.join(", ")}`);
-    const problems = routerModel(kind).stateProblems(settings.state);
+    const problems = [kind, ...alsoRouters].flatMap((k) => routerModel(k).stateProblems(settings.state));
     if (problems.length > 0) {
-        throw new pulumi.RunError(`phoenix-release configuration is invalid for the ${kind} router; nothing was changed:\n  - ${problems.map((p) => `state: ${p}`).join("\n  - ")}`);
+        throw new pulumi.RunError(`phoenix-release configuration is invalid for the ${[kind, ...alsoRouters].join(" and ")} router; nothing was changed:\n  - ${problems.map((p) => `state: ${p}`).join("\n  - ")}`);
     }
     return kind;
 }

@@ -16,7 +16,11 @@ export async function main(): Promise<Record<string, unknown>> {
     const state = settings.state;
 
     const platform = new pulumi.StackReference("platform", { name: settings.platformStack });
-    const routerKind = resolveRouterKind(settings, settings.routerKind ?? (await platform.getOutputDetails("routerKind")).value);
+    // While an environment moves off ingress-nginx (platform `legacyNginx`), both front doors carry the
+    // service: the Gateway's routes and the Ingresses, both from the same state (docs/gateway-migration.md).
+    const platformKind = settings.routerKind ?? (await platform.getOutputDetails("routerKind")).value;
+    const legacyNginx = settings.routerKind === undefined && platformKind === "gateway-api" && (await platform.getOutputDetails("legacyNginx")).value === true;
+    const routerKind = resolveRouterKind(settings, platformKind, legacyNginx ? ["nginx"] : []);
     const intent = routerModel(routerKind).intent(state, settings.previewHeader);
     const kubeconfig = platform.requireOutput("kubeconfig").apply((v) => String(v));
     const loginServer = platform.requireOutput("registryLoginServer").apply((v) => String(v));
@@ -52,7 +56,10 @@ export async function main(): Promise<Record<string, unknown>> {
         }, { providers: { kubernetes: provider } });
     }
 
-    const host = settings.host !== undefined ? pulumi.output(settings.host) : platform.requireOutput("publicFqdn").apply((v) => String(v));
+    // The platform's `host` output (the Gateway's listener host), or `publicFqdn` from a platform that predates it.
+    const host = settings.host !== undefined
+        ? pulumi.output(settings.host)
+        : pulumi.all([platform.getOutput("host"), platform.getOutput("publicFqdn")]).apply(([h, fqdn]) => String(h ?? fqdn));
     const ingressClassName = platform.getOutput("ingressClassName").apply((v) => (typeof v === "string" && v !== "" ? v : "nginx"));
     const releases = SLOT_NAMES.map((s) => slots[s].release).filter((r): r is kubernetes.helm.v3.Release => r !== undefined);
     const gateway = routerKind === "gateway-api"
@@ -67,6 +74,15 @@ export async function main(): Promise<Record<string, unknown>> {
         // a deleted release goes after the router stopped sending traffic to it.
         dependsOn: releases,
     }, { providers: { kubernetes: provider } });
+    if (legacyNginx) {
+        createTrafficRouter("nginx", "router", {
+            appName: settings.appName,
+            host,
+            ingressClassName,
+            intent: routerModel("nginx").intent(state, settings.previewHeader),
+            dependsOn: releases,
+        }, { providers: { kubernetes: provider } });
+    }
 
     const live = liveSlot(state);
     const candidate = candidateSlot(state);
@@ -93,6 +109,7 @@ export async function main(): Promise<Record<string, unknown>> {
         previewTarget: router.previewTarget.apply((v) => v ?? null),
         publicUrl,
         routerKind: router.kind,
+        legacyNginxRoutes: legacyNginx,
         routerWeights: router.weights,
         chartReference: chartRef,
         chartVersions: Object.fromEntries(SLOT_NAMES.map((s) => [s, state.slots[s].role === "absent" ? null : (chartVersionFor(s) ?? null)])),

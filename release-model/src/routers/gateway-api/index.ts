@@ -13,6 +13,7 @@ import { gatewayDistribution, gatewayRoute, parseHTTPRoute, parseReferenceGrant,
 
 export * from "./objects";
 export * from "./rules";
+export * from "./validation";
 
 /** Routes and grants of an object list; objects earlier in the list are older unless they carry a creationTimestamp. */
 export function gatewayModelOf(objects: KubeObject[]): { routes: HTTPRoute[]; grants: ReferenceGrant[] } {
