@@ -83,6 +83,8 @@ const NAME_INPUTS = [
     "workspaceName",
     "publicIpAddressName",
     "identityName",
+    "actionGroupName",
+    "ruleName",
     "resourceName",
     "resourceGroupName",
 ];
