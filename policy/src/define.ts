@@ -86,4 +86,6 @@ export const TYPES = {
     roleAssignment: "azure-native:authorization:RoleAssignment",
     helmRelease: "kubernetes:helm.sh/v3:Release",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+    scheduledQueryRule: "azure-native:monitor:ScheduledQueryRule",
+    actionGroup: "azure-native:monitor:ActionGroup",
 } as const;

@@ -4,6 +4,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { aksPolicies } from "./aks";
+import { alertPolicies } from "./alerts";
 import { appInsightsPolicies } from "./app-insights";
 import { helmReleasePolicies } from "./helm-releases";
 import { keyVaultPolicies } from "./key-vault";
@@ -21,6 +22,7 @@ export const policies: Policies = [
     ...tagPolicies,
     ...helmReleasePolicies,
     ...routerPolicies,
+    ...alertPolicies,
 ];
 
 export const PACK_NAME = "phoenix";
