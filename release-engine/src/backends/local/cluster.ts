@@ -14,6 +14,8 @@ import type { ReleaseState, SlotName } from "../../model/release-state";
 import { routeRequest, type IngressRule, type ReadyEndpoints } from "../../model/routing";
 import { ingressRulesFor, slotServiceKey, type RouterSettings } from "../../planner/ingress";
 import { SlotProcess } from "./slot-process";
+import { serveTraffic, trafficRecorder } from "../../observe/router-traffic";
+import { Timeline } from "../../observe/timeline";
 
 export interface LocalClusterOptions extends RouterSettings {
     /** Path of app/dist/main.js. */
@@ -66,6 +68,8 @@ export class LocalCluster {
     private rr = 0;
     private stopping = new Set<Promise<void>>();
     private versionEnv = new Map<string, Record<string, string>>();
+    /** Production answers the router served (the live page's split, local release reports). */
+    readonly traffic = new Timeline(900);
 
     constructor(readonly opts: LocalClusterOptions) {}
 
@@ -97,6 +101,8 @@ export class LocalCluster {
     }
 
     private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+        if (serveTraffic(req, res, this.traffic)) return;
+        const answeredBy = trafficRecorder(req, res, this.opts.headerName, this.traffic);
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
         const outcome = routeRequest(this.rules, this.endpoints(), {
@@ -118,6 +124,7 @@ export class LocalCluster {
         const upstream = http.request(
             { agent: upstreamAgent, host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: { ...req.headers, connection: "close", "x-forwarded-for": req.socket.remoteAddress ?? "" } },
             (up) => {
+                answeredBy(up.headers);
                 res.writeHead(up.statusCode ?? 502, up.headers);
                 up.pipe(res);
             },
