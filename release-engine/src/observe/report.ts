@@ -59,13 +59,14 @@ export function chartConfig(d: TimelineData): { config: unknown; series: string[
     const datasets: unknown[] = series.map((s) => ({
         type: "bar",
         label: s,
-        data: d.buckets.filter((b) => b.series[s]?.ok).map((b) => ({ x: sec(b.t), y: b.series[s].ok })),
+        // Each bar covers its second: drawn at the second's middle.
+        data: d.buckets.filter((b) => b.series[s]?.ok).map((b) => ({ x: sec(b.t + 500), y: b.series[s].ok })),
         backgroundColor: colours[s],
         stack: "answers",
         barPercentage: 1,
         categoryPercentage: 1,
     }));
-    const failures = d.buckets.map((b) => ({ x: sec(b.t), y: Object.values(b.series).reduce((n, c) => n + c.failed, 0) })).filter((p) => p.y > 0);
+    const failures = d.buckets.map((b) => ({ x: sec(b.t + 500), y: Object.values(b.series).reduce((n, c) => n + c.failed, 0) })).filter((p) => p.y > 0);
     datasets.push({ type: "scatter", label: "failed", data: failures, backgroundColor: "#d62728", borderColor: "#d62728", pointRadius: 6, pointStyle: "crossRot" });
     const annotations: Record<string, unknown> = {};
     d.switches.forEach((s, i) => {
