@@ -39,6 +39,9 @@ describe("engine CLI (local backend, daemon)", function () {
         assert.match(out, /^✔ first-release +first release: 1\.0\.0 goes live in blue ×2 \(\d/m);
         const summary = /##vso\[task\.uploadsummary\](.+)$/m.exec(out)?.[1];
         assert.ok(summary && fs.readFileSync(summary, "utf8").includes("| first-release | ok |"));
+        // Every local release writes its HTML report under the environment's state folder.
+        const report = /^report: (.+-1\.0\.0\.html)$/m.exec(out)?.[1];
+        assert.ok(report && report.startsWith(path.join(home, "dev", "reports")) && fs.readFileSync(report, "utf8").includes('<canvas id="timeline"'), out);
         out = "";
         assert.equal(await run(["status", "--json"]), 0, err);
         const status = JSON.parse(out) as { record: { state: { slots: { blue: { role: string; version: string } } } } };

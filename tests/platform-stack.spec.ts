@@ -102,9 +102,12 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 const taggable = azureResources(r().resources).filter((x) => isTaggable(x.type));
                 assert.deepEqual([...new Set(taggable.map((x) => x.type))].sort(), [
                     "azure-native:applicationinsights:Component",
+                    "azure-native:applicationinsights:Workbook",
                     "azure-native:containerservice:ManagedCluster",
                     "azure-native:keyvault:Secret",
                     "azure-native:keyvault:Vault",
+                    "azure-native:monitor:ActionGroup",
+                    "azure-native:monitor:ScheduledQueryRule",
                     "azure-native:network:PublicIPAddress",
                     "azure-native:operationalinsights:Workspace",
                     "azure-native:resources:ResourceGroup",

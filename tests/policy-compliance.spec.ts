@@ -90,10 +90,16 @@ const RELEASE_CASES: ReleaseCase[] = [
     { env: "dev", label: "green live + blue candidate", config: { state: state({ role: "candidate", version: "1.2.0", replicas: 2 }, { role: "live", version: "1.1.0", replicas: 2 }) } },
     {
         env: "prod",
-        label: "blue live + green candidate behind a secret header value",
-        config: { state: state({ role: "live", version: "1.1.0", replicas: 4 }, { role: "candidate", version: "1.2.0", replicas: 2 }), previewHeaderValue: "s3cr3t-preview-value-0001" },
+        label: "gateway-api: green live + blue candidate behind a secret header value",
+        config: { state: state({ role: "candidate", version: "1.2.0", replicas: 2 }, { role: "live", version: "1.1.0", replicas: 4 }), previewHeaderValue: "s3cr3t-preview-value-0002" },
     },
-    { env: "prod", label: "green live + blue standby (stack file)" },
+    { env: "dev", label: "nginx: blue live + green candidate", config: { routerKind: "nginx", state: state({ role: "live", version: "1.0.0", replicas: 2 }, { role: "candidate", version: "1.1.0", replicas: 1 }) } },
+    {
+        env: "prod",
+        label: "nginx: blue live + green candidate behind a secret header value",
+        config: { routerKind: "nginx", state: state({ role: "live", version: "1.1.0", replicas: 4 }, { role: "candidate", version: "1.2.0", replicas: 2 }), previewHeaderValue: "s3cr3t-preview-value-0001" },
+    },
+    { env: "prod", label: "nginx: green live + blue standby (stack file)", config: { routerKind: "nginx" } },
 ];
 
 describe("policy pack: compliance run over the real stacks", function () {
@@ -152,7 +158,7 @@ describe("policy pack: compliance run over the real stacks", function () {
             assert.equal(r.review.notApplicable["required-tags"] ?? 0, untaggable, r.label);
         }
         // The secret preview header value reaches the router policies unwrapped, as the analyzer hands it over.
-        const secretCase = releases.find((r) => r.label.includes("secret header value"));
+        const secretCase = releases.find((r) => r.label.startsWith("release/prod: nginx") && r.label.includes("secret header value"));
         const canary = secretCase?.run.resources.find((x) => x.name === "router-canary");
         const annotations = (plain(canary?.state) as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
         assert.equal(annotations["nginx.ingress.kubernetes.io/canary-by-header-value"], "s3cr3t-preview-value-0001");

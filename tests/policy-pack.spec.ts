@@ -70,6 +70,7 @@ describe("policy pack: layout and metadata", () => {
         assert.deepEqual(mandatory, [
             "acr-admin-user-disabled", "acr-anonymous-pull-disabled",
             "aks-container-insights", "aks-entra-azure-rbac", "aks-managed-identity", "aks-rbac-enabled", "aks-system-pool-autoscaling",
+            "alerts-enabled-in-prod",
             "appinsights-workspace-based",
             "gateway-chart-pinned", "gateway-listeners-restrict-routes",
             "helm-app-release-atomic", "helm-chart-version-pinned", "helm-image-tag-pinned",

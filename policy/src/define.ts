@@ -87,4 +87,6 @@ export const TYPES = {
     helmRelease: "kubernetes:helm.sh/v3:Release",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
     gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+    scheduledQueryRule: "azure-native:monitor:ScheduledQueryRule",
+    actionGroup: "azure-native:monitor:ActionGroup",
 } as const;

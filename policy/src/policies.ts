@@ -4,6 +4,7 @@
  */
 import type { Policies } from "@pulumi/policy";
 import { aksPolicies } from "./aks";
+import { alertPolicies } from "./alerts";
 import { appInsightsPolicies } from "./app-insights";
 import { gatewayPolicies } from "./gateway";
 import { helmReleasePolicies } from "./helm-releases";
@@ -23,6 +24,7 @@ export const policies: Policies = [
     ...helmReleasePolicies,
     ...routerPolicies,
     ...gatewayPolicies,
+    ...alertPolicies,
 ];
 
 export const PACK_NAME = "phoenix";

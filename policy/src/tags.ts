@@ -14,6 +14,7 @@ export const TAGGABLE_TYPES: readonly string[] = [
     "azure-native:managedidentity:UserAssignedIdentity",
     "azure-native:operationalinsights:Workspace",
     "azure-native:applicationinsights:Component",
+    "azure-native:applicationinsights:Workbook",
     "azure-native:keyvault:Vault",
     "azure-native:keyvault:Secret",
     "azure-native:containerservice:ManagedCluster",

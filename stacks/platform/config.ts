@@ -6,6 +6,7 @@ import { CHART_VERSION } from "../../components/ingress-controller";
 import { DEFAULT_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART_VERSION, ENVOY_GATEWAY_NAMESPACE, ENVOY_GATEWAY_VERSION, GATEWAY_MODES, GatewayMode } from "../../components/gateway-api";
 import { KUBELOGIN_MODES, KubeloginMode } from "../../components/kubeconfig";
 import { clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, vaultPrefixProblem } from "../../components/naming";
+import type { LiveSlotAlerts } from "../../components/blue-green-monitoring";
 import { AksRbacRoleName, AksRbacRoles, PRINCIPAL_TYPES, PrincipalType } from "../../components/role-assignment";
 
 export const PLATFORM_PROJECT = "phoenix-platform";
@@ -61,6 +62,8 @@ export interface PlatformConfig {
         /** Unset: the front door's own cloudapp.azure.com name. */
         publicHostname?: string;
     };
+    /** The live-slot alerts of the blue/green monitoring (components/blue-green-monitoring.ts). */
+    alerts: LiveSlotAlerts;
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -158,6 +161,7 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     r.require(!(gatewayMode === "nginx" && gateway.tlsSecretName !== undefined), "gatewayTlsSecretName", "empty when gateway is nginx (there is no Gateway to hold the certificate)", gateway.tlsSecretName);
     r.require(gateway.namespace !== ingress.namespace, "gatewayNamespace", `a namespace other than ingressNamespace ("${ingress.namespace}")`, gateway.namespace);
     r.require(gateway.namespace !== ENVOY_GATEWAY_NAMESPACE, "gatewayNamespace", `a namespace other than Envoy Gateway's own "${ENVOY_GATEWAY_NAMESPACE}"`, gateway.namespace);
+    const alerts = readAlerts(r, raw);
 
     r.done();
     return {
@@ -177,5 +181,42 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         deployerPrincipalType,
         ingress,
         gateway,
+        alerts,
+    };
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * The alert keys. Webhook URLs are treated as secrets (set them with `pulumi config set --secret
+ * --path`): a problem names the entry but never shows its value.
+ */
+function readAlerts(r: ConfigReader, raw: RawConfig): LiveSlotAlerts {
+    const enabled = r.boolean("alertsEnabled", true);
+    const emails = r.stringList("alertEmails", { pattern: EMAIL, patternText: "an email address" });
+    // Parsed here rather than with r.json, whose error would echo the text.
+    const text = raw("alertWebhookUrls");
+    let rawHooks: unknown = [];
+    try {
+        rawHooks = text === undefined || text === "" ? [] : (JSON.parse(text) as unknown);
+    } catch {
+        rawHooks = undefined;
+    }
+    const webhookUrls: string[] = [];
+    if (!Array.isArray(rawHooks)) r.problem("alertWebhookUrls", "a list of https:// URLs (value not shown: it may hold a token)");
+    else {
+        rawHooks.forEach((u: unknown, i) => {
+            if (typeof u === "string" && /^https:\/\/[^\s]+$/.test(u)) webhookUrls.push(u);
+            else r.problem(`alertWebhookUrls[${i}]`, "an https:// URL (value not shown: it may hold a token)");
+        });
+    }
+    r.require(!enabled || emails.length + webhookUrls.length > 0, "alertsEnabled", "alertEmails or alertWebhookUrls to name at least one receiver when alerts are enabled (or alertsEnabled: false, which the policy pack refuses in prod)", enabled);
+    return {
+        enabled,
+        emails,
+        webhookUrls,
+        failureRatePercent: r.integer("alertFailureRatePercent", { default: 5, min: 1, max: 100 }),
+        p95LatencyMs: r.integer("alertP95LatencyMs", { default: 1000, min: 1, max: 60000 }),
+        minRequests: r.integer("alertMinRequests", { default: 20, min: 1, max: 1000000 }),
     };
 }

@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { BlueGreenMonitoring } from "../../components/blue-green-monitoring";
 import { AksCluster, ClusterGrant } from "../../components/aks-cluster";
 import { IngressController } from "../../components/ingress-controller";
 import { GatewayFrontDoor } from "../../components/gateway-front-door";
@@ -72,6 +73,18 @@ export async function main(): Promise<Record<string, unknown>> {
         appInsightsName: config.names.appInsights,
         retentionInDays: config.logRetentionDays,
         dailyQuotaGb: config.logDailyQuotaGb,
+        tags,
+    });
+
+    const observability = new BlueGreenMonitoring("observability", {
+        resourceGroupName: group.name,
+        location: config.location,
+        environment: config.environment,
+        appName: config.appName,
+        workspaceResourceId: monitoring.workspaceResourceId,
+        tenantId: client.tenantId,
+        namePrefix: `${config.prefix}-${config.environment}`.toLowerCase(),
+        alerts: config.alerts,
         tags,
     });
 
@@ -206,5 +219,6 @@ export async function main(): Promise<Record<string, unknown>> {
         keyVaultUri: vault.vaultUri,
         registryName,
         registryLoginServer,
+        workbookUrl: observability.workbookUrl,
     };
 }

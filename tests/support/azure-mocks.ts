@@ -36,6 +36,9 @@ const PROVIDER_PATHS: Record<string, string> = {
     "azure-native:keyvault:Vault": "Microsoft.KeyVault/vaults",
     "azure-native:containerservice:ManagedCluster": "Microsoft.ContainerService/managedClusters",
     "azure-native:network:PublicIPAddress": "Microsoft.Network/publicIPAddresses",
+    "azure-native:applicationinsights:Workbook": "Microsoft.Insights/workbooks",
+    "azure-native:monitor:ActionGroup": "Microsoft.Insights/actionGroups",
+    "azure-native:monitor:ScheduledQueryRule": "Microsoft.Insights/scheduledQueryRules",
 };
 
 /** Extra state per resource type; undefined for types the harness defaults handle. */
@@ -63,7 +66,7 @@ export function azureResourceState(args: pulumi.runtime.MockResourceArgs): Recor
     }
     const path = PROVIDER_PATHS[args.type];
     if (!path) return undefined;
-    const nameInput = ["registryName", "resourceName", "workspaceName", "vaultName", "publicIpAddressName"].map((k) => inputs[k]).find((v) => typeof v === "string");
+    const nameInput = ["registryName", "resourceName", "workspaceName", "vaultName", "publicIpAddressName", "actionGroupName", "ruleName"].map((k) => inputs[k]).find((v) => typeof v === "string");
     const name = str(nameInput, args.name);
     const id = `${sub}/resourceGroups/${rg}/providers/${path}/${name}`;
     switch (args.type) {

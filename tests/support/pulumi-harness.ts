@@ -127,6 +127,8 @@ const NAME_INPUTS = [
     "workspaceName",
     "publicIpAddressName",
     "identityName",
+    "actionGroupName",
+    "ruleName",
     "resourceName",
     "resourceGroupName",
 ];

@@ -15,6 +15,8 @@ import { describeState } from "../planner/plan";
 import { loadConfig, type EngineConfig } from "../settings/config";
 import { createCredential, createSecretClient, loadVaultSettings, type LoadedVault } from "../settings/keyvault";
 import { parseArgs, USAGE, type CliArgs } from "./args";
+import { writeLocalReleaseReport } from "../observe/local-report";
+import { engineObserver, Timeline } from "../observe/timeline";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -56,6 +58,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
     const progress = args.json ? err : out;
     const reporter = createReporter({ write: progress, writeError: err, tfBuild: Boolean(env.TF_BUILD) });
     let backend: Backend | undefined;
+    let daemon: DaemonCluster | undefined;
     try {
         let vault: LoadedVault | undefined;
         let credential: Awaited<ReturnType<typeof createCredential>> | undefined;
@@ -68,7 +71,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         const root = env.PHOENIX_HOME ?? path.join(process.cwd(), ".phoenix");
         const clusterOpts = { appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"), appName: config.appName, host: config.host, headerName: config.headerName, ...config.local };
         if (args.backend === "local") {
-            const daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
+            daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
             if (args.command === "local-down") {
                 progress((await daemon.shutdown()) ? `local environment ${args.env} stopped\n` : `local environment ${args.env} was not running\n`);
                 return 0;
@@ -95,7 +98,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
             const { LogsQueryClient } = await import("@azure/monitor-query-logs");
             logsClient = new LogsQueryClient(credential ?? (await createCredential(env)));
         }
-        const deps: EngineDeps = { backend, config, reporter, logsClient };
+        // Local releases get an HTML report of production during the release (observe/).
+        const events = daemon ? new Timeline() : undefined;
+        const startedAt = Date.now();
+        const deps: EngineDeps = { backend, config, reporter, logsClient, observer: events && engineObserver(events) };
         let r: RunResult;
         switch (args.command) {
             case "release":
@@ -120,6 +126,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 break;
             default:
                 throw new InputError(`unhandled command ${args.command}`);
+        }
+        if (daemon && events && args.command === "release" && r.outcome !== "invalid" && r.outcome !== "blocked") {
+            const d = daemon;
+            const report = await writeLocalReleaseReport({ traffic: (since) => d.traffic(since), stateDir: path.join(root, args.env), env: args.env, version: args.version as string, since: startedAt, events, outcome: r.outcome });
+            progress(`${report.path ? `report: ${report.path}` : report.problem}\n`);
         }
         if (r.exitCode === 0 && r.outcome !== "noop" && ["release", "promote", "rollback"].includes(args.command)) {
             progress(`${args.env}: ${describeState(r.record?.state ?? null)}\n`);

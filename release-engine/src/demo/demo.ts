@@ -18,6 +18,8 @@ import { describeState } from "../planner/plan";
 import { loadConfig, type EngineConfig } from "../settings/config";
 import { APP_ENTRY, ensureAppBuilt } from "./app-build";
 import { startLoad, type LoadStats } from "./load";
+import { engineObserver, Timeline } from "../observe/timeline";
+import { writeReport } from "../observe/report-file";
 
 export interface DemoOptions {
     write: (s: string) => void;
@@ -29,6 +31,8 @@ export interface DemoOptions {
     loadConcurrency: number;
     /** Config overrides (tests use a smaller gate). */
     overrides?: unknown;
+    /** The demo's state folder; its report goes to `<reportDir>/reports/` (default `.phoenix/demo`). */
+    reportDir?: string;
 }
 
 export interface DemoPhase {
@@ -46,6 +50,8 @@ export interface DemoResult {
     load: LoadStats;
     durationMs: number;
     url: string;
+    /** The HTML report of the run. */
+    reportPath?: string;
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -66,7 +72,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const versionEnv: Record<string, Record<string, string>> = { "1.2.0": { FAULT_ERROR_RATE: "0.2" } };
     const backend = new LocalBackend({ env: "dev", root, cluster, versionEnv });
     const reporter = createReporter({ write, tfBuild: false });
-    const deps: EngineDeps = { backend, config, reporter };
+    const timeline = new Timeline();
+    const deps: EngineDeps = { backend, config, reporter, observer: engineObserver(timeline) };
     const phases: DemoPhase[] = [];
     let load: ReturnType<typeof startLoad> | undefined;
     const pause = () => new Promise((r) => setTimeout(r, o.pauseMs));
@@ -81,7 +88,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
             await pause();
         };
         await phase("release 1.0.0 (first release: goes live)", { kind: "release", version: "1.0.0" }, 0);
-        load = startLoad(cluster.url, { concurrency: o.loadConcurrency, timeoutMs: 5000 });
+        load = startLoad(cluster.url, { concurrency: o.loadConcurrency, timeoutMs: 5000, onAnswer: (slot, version, ok, t) => timeline.response(slot, version, ok, t) });
         write(`production load started: ${o.loadConcurrency} concurrent clients\n`);
         await phase("release 1.1.0 (preview, gate, promote)", { kind: "release", version: "1.1.0" }, 0);
         await phase("release 1.2.0 with FAULT_ERROR_RATE=0.2 (must be rejected)", { kind: "release", version: "1.2.0" }, 1);
@@ -95,8 +102,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         write(`production switches: ${stats.switches.map((s) => `${(s.atMs / 1000).toFixed(1)} s → ${s.to}`).join("; ")}\n`);
         for (const f of stats.failures) write(`failed: ${f}\n`);
         write(`demo ${ok ? "passed" : "FAILED"} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+        const reportPath = writeReport(o.reportDir ?? path.join(process.cwd(), ".phoenix", "demo"), "demo", timeline.data(), {
+            title: "Phoenix demo: production during four releases",
+            env: "dev (demo)",
+            what: phases.map((p) => p.name.split(" (")[0]).join(", "),
+            outcome: ok ? "passed" : "FAILED",
+            generatedAt: Date.now(),
+            source: "the demo's production load (client side)",
+        });
+        o.write(`report: ${reportPath}\n`);
         o.write(`failed production requests: ${stats.failed} of ${stats.total}\n`);
-        lastResult = { ok, phases, load: stats, durationMs: Date.now() - t0, url: cluster.url };
+        lastResult = { ok, phases, load: stats, durationMs: Date.now() - t0, url: cluster.url, reportPath };
     }
     return lastResult;
 }

@@ -20,7 +20,10 @@ export interface LoadGenerator {
     stop(): Promise<LoadStats>;
 }
 
-export function startLoad(url: string, opts: { concurrency: number; timeoutMs: number; maxRequests?: number; pauseMs?: number }): LoadGenerator {
+export function startLoad(
+    url: string,
+    opts: { concurrency: number; timeoutMs: number; maxRequests?: number; pauseMs?: number; onAnswer?: (slot: string, version: string, ok: boolean, t: number) => void },
+): LoadGenerator {
     const t0 = Date.now();
     const s: LoadStats = { total: 0, failed: 0, answeredBy: {}, failures: [], switches: [] };
     let running = true;
@@ -31,10 +34,12 @@ export function startLoad(url: string, opts: { concurrency: number; timeoutMs: n
             const r = await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs });
             s.total++;
             if (!r.ok) {
+                opts.onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", false, Date.now());
                 s.failed++;
                 if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
             } else {
                 const who = `${header(r.headers, "x-app-slot")} ${header(r.headers, "x-app-version")}`;
+                opts.onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", true, Date.now());
                 s.answeredBy[who] = (s.answeredBy[who] ?? 0) + 1;
                 if (who !== last) {
                     last = who;

@@ -13,6 +13,7 @@ import type { EngineConfig } from "../settings/config";
 import { BlockedError, InputError, type Backend } from "./backend";
 import { checkProduction } from "./checks";
 import { formatDuration, type Reporter, type StepReport } from "./reporter";
+import type { EngineObserver } from "../observe/timeline";
 
 export type ExitCode = 0 | 1 | 2 | 3;
 
@@ -22,6 +23,8 @@ export interface EngineDeps {
     reporter: Reporter;
     /** The App Insights query client, when that gate is configured. */
     logsClient?: LogsQuerier;
+    /** Told of every applied record and gate verdict (the local release report, observe/timeline.ts). */
+    observer?: EngineObserver;
 }
 
 export interface RunResult {
@@ -95,6 +98,7 @@ class Runner {
             config.gate,
         );
         this.gates.push(http);
+        this.d.observer?.gate(http, Date.now());
         const details = [summarizeHttpGate(http)];
         if (http.verdict === "fail") return { ok: false, detail: details.join("\n    ") };
         if (config.appInsights && this.d.logsClient) {
@@ -104,6 +108,7 @@ class Runner {
                 since: new Date(Date.now() - config.appInsights.windowMs),
             });
             this.gates.push(ai);
+            this.d.observer?.gate(ai, Date.now());
             details.push(`appinsights gate ${ai.verdict.toUpperCase()}: ${ai.reason} (${ai.candidate.requests} candidate requests, ${ai.polls} polls, ${formatDuration(ai.durationMs)})`);
             if (ai.verdict === "fail") return { ok: false, detail: details.join("\n    ") };
         }
@@ -119,6 +124,7 @@ class Runner {
         try {
             if (!sameRecord(step.record, current)) {
                 await this.d.backend.apply(step.record, (line) => this.d.reporter.line(`    | ${line}`));
+                this.d.observer?.applied(current, step.record, Date.now());
             } else if (step.checks.length === 0 && step.name !== "complete") {
                 details.push("already in effect");
             }

@@ -33,6 +33,8 @@ import {
     type SlotName,
 } from "@phoenix/release-model";
 import { SlotProcess } from "./slot-process";
+import { serveTraffic, trafficRecorder } from "../../observe/router-traffic";
+import { Timeline } from "../../observe/timeline";
 
 /** The Gateway the local router stands in for (Gateway API objects name their parent). */
 export const LOCAL_GATEWAY = { name: "phoenix-local", namespace: "phoenix-gateway" } as const;
@@ -116,8 +118,11 @@ export class LocalCluster {
     private restarts: Record<SlotName, number> = { blue: 0, green: 0 };
     private crashStreak: Record<SlotName, number> = { blue: 0, green: 0 };
     private restartTimers = new Set<NodeJS.Timeout>();
-    private traffic = new Map<string, TrafficCount>();
+    /** Production responses per slot/version since start (what the engine reads). */
+    private counts = new Map<string, TrafficCount>();
     private closed = false;
+    /** Production answers the router served (the live page's split, local release reports). */
+    readonly traffic = new Timeline(900);
 
     constructor(readonly opts: LocalClusterOptions) {
         this.router = routerModel(opts.router ?? "gateway-api");
@@ -156,14 +161,16 @@ export class LocalCluster {
 
     private count(slot: SlotName | "none", version: string, failed: boolean, ms: number): void {
         const key = `${slot}\u0000${version}`;
-        const c = this.traffic.get(key) ?? { slot, version, requests: 0, failed: 0, totalMs: 0 };
+        const c = this.counts.get(key) ?? { slot, version, requests: 0, failed: 0, totalMs: 0 };
         c.requests++;
         if (failed) c.failed++;
         c.totalMs += ms;
-        this.traffic.set(key, c);
+        this.counts.set(key, c);
     }
 
     private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+        if (serveTraffic(req, res, this.traffic)) return;
+        const answeredBy = trafficRecorder(req, res, this.opts.headerName, this.traffic);
         const t0 = Date.now();
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
@@ -196,6 +203,7 @@ export class LocalCluster {
         const upstream = http.request(
             { agent: upstreamAgent, host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: { ...req.headers, connection: "close", "x-forwarded-for": req.socket.remoteAddress ?? "" } },
             (up) => {
+                answeredBy(up.headers);
                 res.writeHead(up.statusCode ?? 502, up.headers);
                 up.pipe(res);
                 up.on("end", () => done((up.statusCode ?? 502) >= 500));
@@ -318,7 +326,7 @@ export class LocalCluster {
                 restarts: this.restarts[slot],
             };
         }
-        return { url: this.url, router: this.router.kind, state: this.state, slots, production: [...this.traffic.values()].map((c) => ({ ...c })) };
+        return { url: this.url, router: this.router.kind, state: this.state, slots, production: [...this.counts.values()].map((c) => ({ ...c })) };
     }
 
     /** The processes of a slot that are in its pool and alive (tests kill them to simulate a crash). */

@@ -16,6 +16,7 @@ import type { ReleaseState } from "@phoenix/release-model";
 import { httpRequest } from "../../util/http";
 import { LocalCluster, type ClusterStatus, type LocalClusterOptions } from "./cluster";
 import type { ClusterHandle } from "./local-backend";
+import type { TimelineData } from "../../observe/timeline";
 
 interface DaemonInfo {
     pid: number;
@@ -47,6 +48,7 @@ export async function runDaemon(dir: string, opts: LocalClusterOptions): Promise
             res.end(body === undefined ? "" : JSON.stringify(body));
         };
         if (req.method === "GET" && req.url === "/status") return send(200, cluster.status());
+        if (req.method === "GET" && req.url?.startsWith("/traffic")) return send(200, cluster.traffic.data(Number(new URL(req.url, "http://d").searchParams.get("since") ?? 0) || 0));
         if (req.method === "POST" && req.url === "/apply") {
             // One apply at a time, in arrival order.
             queue = queue.then(async () => {
@@ -134,6 +136,14 @@ export class DaemonCluster implements ClusterHandle {
         const info = await this.ensure();
         const r = await httpRequest(`${info.control}/apply`, { method: "POST", body: JSON.stringify({ state, versionEnv }), timeoutMs: 120_000 });
         if (r.status !== 200) throw new Error((JSON.parse(r.body || "{}") as { error?: string }).error ?? `HTTP ${r.status}`);
+    }
+
+    /** The router's production answers since `since` (ms), for the release report. */
+    async traffic(since: number): Promise<TimelineData> {
+        const info = await this.ensure();
+        const r = await httpRequest(`${info.control}/traffic?since=${since}`, { timeoutMs: 5000 });
+        if (r.status !== 200) throw new Error(`local environment traffic failed: HTTP ${r.status}`);
+        return JSON.parse(r.body) as TimelineData;
     }
 
     /** Stops the daemon if it runs. */
