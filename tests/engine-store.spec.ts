@@ -129,6 +129,11 @@ describe("local store: reading and writing the record", () => {
         });
     }
 
+    it("a state file that cannot be read (here: a directory) is a StateFileError too", () => {
+        fs.mkdirSync(file(), { recursive: true });
+        assert.throws(() => readRecord(dir), (e: Error) => e instanceof StateFileError && /unusable: it cannot be read \(EISDIR\)/.test(e.message));
+    });
+
     it("says so when there is no usable previous copy, and suggests abort when one was pending", () => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(file(), "");

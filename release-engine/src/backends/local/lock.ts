@@ -45,7 +45,7 @@ function generations(lockDir: string): number[] {
 }
 
 /** The live holder's PID named by a generation's content, if any (released, dead or unreadable: none). */
-export function liveHolder(content: string | undefined): number | undefined {
+function liveHolder(content: string | undefined): number | undefined {
     if (content === undefined || content === RELEASED) return undefined;
     const pid = Number(content.split(" ")[0]);
     return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;

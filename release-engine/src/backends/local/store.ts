@@ -39,6 +39,15 @@ function readIfExists(file: string): string | undefined {
     }
 }
 
+/** The text of the previous copy, if it can be read. */
+function previousCopy(file: string): string | undefined {
+    try {
+        return readIfExists(`${file}${PREVIOUS_SUFFIX}`);
+    } catch {
+        return undefined;
+    }
+}
+
 /** The refusal for a corrupt record file: what is wrong, the last good copy (if usable), the ways out. */
 export function corruptStateMessage(file: string, problem: string, previous: string | undefined): string {
     const prev = `${file}${PREVIOUS_SUFFIX}`;
@@ -67,11 +76,17 @@ export function corruptStateMessage(file: string, problem: string, previous: str
  */
 export function readRecord(dir: string): EngineRecord {
     const file = path.join(dir, STATE_FILE);
-    const text = readIfExists(file);
+    let text: string | undefined;
+    try {
+        text = readIfExists(file);
+    } catch (e) {
+        const problem = `it cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+        throw new StateFileError(file, problem, corruptStateMessage(file, problem, previousCopy(file)));
+    }
     if (text === undefined) return { state: null };
     const parsed = parseRecord(text);
     if (parsed.ok) return parsed.record;
-    throw new StateFileError(file, parsed.problem, corruptStateMessage(file, parsed.problem, readIfExists(`${file}${PREVIOUS_SUFFIX}`)));
+    throw new StateFileError(file, parsed.problem, corruptStateMessage(file, parsed.problem, previousCopy(file)));
 }
 
 /** Writes `data` to `file` atomically: a private temp file, fsynced, renamed over `file`, directory fsynced. */
