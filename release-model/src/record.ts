@@ -32,39 +32,53 @@ function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function slotVersion(v: unknown, where: string, problems: string[]): { slot: SlotName; version: string } | undefined {
-    if (!isRecord(v) || !(SLOT_NAMES as readonly unknown[]).includes(v.slot) || typeof v.version !== "string" || !isSemver(v.version)) {
-        problems.push(`${where} must be { slot: blue|green, version: <semver> }`);
-        return undefined;
+function kindOf(v: unknown): string {
+    return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+}
+
+function slotAndVersion(v: unknown, where: string, problems: string[]): void {
+    if (!isRecord(v)) {
+        problems.push(`${where} must be an object { slot, version }, got ${kindOf(v)}`);
+        return;
     }
-    return { slot: v.slot as SlotName, version: v.version };
+    if (!(SLOT_NAMES as readonly unknown[]).includes(v.slot)) problems.push(`${where}.slot must be blue or green`);
+    if (typeof v.version !== "string" || !isSemver(v.version)) problems.push(`${where}.version must be a semver version`);
+}
+
+/** Problems with a recorded operation (empty when it is well formed). Never echoes a preview value. */
+export function operationProblems(op: unknown): string[] {
+    if (!isRecord(op)) return [`"operation" must be an object, got ${kindOf(op)}`];
+    const problems: string[] = [];
+    if (op.kind === "release") {
+        for (const k of Object.keys(op)) if (!["kind", "version", "slot", "before"].includes(k)) problems.push(`operation: unknown key "${k}"`);
+        if (typeof op.version !== "string" || !isSemver(op.version)) problems.push("operation.version must be a semver version");
+        if (!(SLOT_NAMES as readonly unknown[]).includes(op.slot as SlotName)) problems.push("operation.slot must be blue or green");
+        if (!("before" in op)) problems.push("operation.before is missing (the state to restore, or null)");
+        else if (op.before !== null) {
+            try {
+                validateReleaseState(op.before);
+            } catch (e) {
+                problems.push(...(e instanceof ReleaseStateError ? e.problems : [(e as Error).message]).map((p) => `operation.before: ${p}`));
+            }
+        }
+    } else if (op.kind === "rollback") {
+        for (const k of Object.keys(op)) if (!["kind", "to", "from"].includes(k)) problems.push(`operation: unknown key "${k}"`);
+        slotAndVersion(op.to, "operation.to", problems);
+        slotAndVersion(op.from, "operation.from", problems);
+    } else {
+        problems.push("operation.kind must be release or rollback");
+    }
+    return problems;
 }
 
 /** Validates an operation read back from storage; throws a {@link ReleaseStateError} listing the problems. */
 export function validateOperation(input: unknown): Operation {
-    const problems: string[] = [];
-    if (!isRecord(input)) throw new ReleaseStateError(["the operation must be an object"]);
-    if (input.kind === "release") {
-        if (typeof input.version !== "string" || !isSemver(input.version)) problems.push("operation.version must be semver");
-        if (!(SLOT_NAMES as readonly unknown[]).includes(input.slot)) problems.push("operation.slot must be blue or green");
-        let before: ReleaseState | null = null;
-        if (input.before !== null) {
-            try {
-                before = validateReleaseState(input.before);
-            } catch (e) {
-                problems.push(...(e instanceof ReleaseStateError ? e.problems.map((p) => `operation.before: ${p}`) : [String(e)]));
-            }
-        }
-        if (problems.length) throw new ReleaseStateError(problems);
-        return { kind: "release", version: input.version as string, slot: input.slot as SlotName, before };
-    }
-    if (input.kind === "rollback") {
-        const to = slotVersion(input.to, "operation.to", problems);
-        const from = slotVersion(input.from, "operation.from", problems);
-        if (problems.length || !to || !from) throw new ReleaseStateError(problems);
-        return { kind: "rollback", to, from };
-    }
-    throw new ReleaseStateError([`operation.kind must be release or rollback, got ${JSON.stringify(input.kind)}`]);
+    const problems = operationProblems(input);
+    if (problems.length > 0) throw new ReleaseStateError(problems);
+    const op = input as Operation;
+    return op.kind === "release"
+        ? { kind: "release", version: op.version, slot: op.slot, before: op.before === null ? null : validateReleaseState(op.before) }
+        : { kind: "rollback", to: { slot: op.to.slot, version: op.to.version }, from: { slot: op.from.slot, version: op.from.version } };
 }
 
 /** Validates a whole record (`{ state, operation? }`) read back from storage. */

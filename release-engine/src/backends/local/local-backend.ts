@@ -40,6 +40,7 @@ export class LocalBackend implements Backend {
 
     /** Takes the lock, then brings a fresh cluster (e.g. a restarted daemon) to the recorded state. */
     async lock(): Promise<() => Promise<void>> {
+        readRecord(this.dir); // a corrupt record is refused (StateFileError) before the lock or the cluster is touched
         const release = acquireLock(this.dir, this.env);
         try {
             await this.reconcile();

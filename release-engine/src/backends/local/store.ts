@@ -1,61 +1,132 @@
-/** The local backend's record file (`.phoenix/<env>/state.json`) and lock file (`.phoenix/<env>/lock`). */
+/**
+ * The local backend's record file (`.phoenix/<env>/state.json`), its previous version beside it
+ * (`state.json.prev`, the last good copy), and the environment lock (see ./lock).
+ */
 import * as fs from "fs";
 import * as path from "path";
-import { validateReleaseState } from "@phoenix/release-model";
+import { InputError } from "../../engine/backend";
+import { describeState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
-import { BlockedError } from "../../engine/backend";
+import { parseRecord } from "./record-format";
 
-export function readRecord(dir: string): EngineRecord {
-    const file = path.join(dir, "state.json");
-    if (!fs.existsSync(file)) return { state: null };
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { state: unknown; operation?: EngineRecord["operation"] };
-    return { state: raw.state === null ? null : validateReleaseState(raw.state), ...(raw.operation ? { operation: raw.operation } : {}) };
+// The lock lives in its own module; it is re-exported here, where the backend and specs find the store.
+export { acquireLock } from "./lock";
+
+export const STATE_FILE = "state.json";
+export const PREVIOUS_SUFFIX = ".prev";
+
+/**
+ * The record file cannot be used (exit 2, nothing changed): names the file, what is wrong with it
+ * and how to recover. An {@link InputError}, so every command maps it to exit code 2.
+ */
+export class StateFileError extends InputError {
+    constructor(
+        readonly file: string,
+        readonly problem: string,
+        message: string,
+    ) {
+        super(message);
+        this.name = "StateFileError";
+    }
 }
 
-/** Atomic write (temp file + rename): a crash never leaves half a record. */
-export function writeRecord(dir: string, record: EngineRecord): void {
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, "state.json");
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, file);
-}
-
-function alive(pid: number): boolean {
+function readIfExists(file: string): string | undefined {
     try {
-        process.kill(pid, 0);
-        return true;
+        return fs.readFileSync(file, "utf8");
     } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw e;
+    }
+}
+
+/** The text of the previous copy, if it can be read. */
+function previousCopy(file: string): string | undefined {
+    try {
+        return readIfExists(`${file}${PREVIOUS_SUFFIX}`);
+    } catch {
+        return undefined;
+    }
+}
+
+/** The refusal for a corrupt record file: what is wrong, the last good copy (if usable), the ways out. */
+export function corruptStateMessage(file: string, problem: string, previous: string | undefined): string {
+    const prev = `${file}${PREVIOUS_SUFFIX}`;
+    const cmd = (c: string) => `"npm run release -- ${c} --env ${path.basename(path.dirname(file))}"`;
+    const parsedPrev = previous === undefined ? undefined : parseRecord(previous);
+    const ways: string[] = [];
+    let note = "";
+    if (parsedPrev?.ok) {
+        const op = parsedPrev.record.operation;
+        ways.push(
+            `restore the last good copy (the record one write before the last: ${describeState(parsedPrev.record.state)}${op ? `, ${op.kind} pending` : ""}):\n` +
+                `      cp ${prev} ${file}\n` +
+                `    commands that change the environment first bring it back to that state${op ? `; ${cmd(op.kind === "release" ? "abort" : "rollback")} settles the pending ${op.kind}` : ""}`,
+        );
+    } else {
+        note = ` (there is no usable previous copy: ${prev} ${parsedPrev ? `is unusable too: ${parsedPrev.problem.split("\n")[0]}` : "does not exist"})`;
+    }
+    ways.push(`re-create the environment: ${cmd("local-down")}, move ${file} away, and release again`);
+    ways.push(`repair ${file} by hand (docs/release-engine.md, "State files")`);
+    return [`the state file ${file} is unusable: ${problem}`, `Nothing was changed. To recover${note}:`, ...ways.map((w, i) => `  - ${i > 0 ? "or " : ""}${w}`)].join("\n");
+}
+
+/**
+ * The recorded state and operation; `{ state: null }` when nothing was ever recorded. A file that is
+ * empty, not JSON, truncated or not a valid record is a {@link StateFileError}; nothing is written.
+ */
+export function readRecord(dir: string): EngineRecord {
+    const file = path.join(dir, STATE_FILE);
+    let text: string | undefined;
+    try {
+        text = readIfExists(file);
+    } catch (e) {
+        const problem = `it cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+        throw new StateFileError(file, problem, corruptStateMessage(file, problem, previousCopy(file)));
+    }
+    if (text === undefined) return { state: null };
+    const parsed = parseRecord(text);
+    if (parsed.ok) return parsed.record;
+    throw new StateFileError(file, parsed.problem, corruptStateMessage(file, parsed.problem, previousCopy(file)));
+}
+
+/** Writes `data` to `file` atomically: a private temp file, fsynced, renamed over `file`, directory fsynced. */
+export function writeFileAtomic(file: string, data: string): void {
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+        const fd = fs.openSync(tmp, "wx", 0o600);
+        try {
+            fs.writeFileSync(fd, data);
+            fs.fsyncSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, file);
+    } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+    }
+    try {
+        // Makes the rename itself durable; not possible on every platform (e.g. Windows), where it is skipped.
+        const dirFd = fs.openSync(path.dirname(file), "r");
+        try {
+            fs.fsyncSync(dirFd);
+        } finally {
+            fs.closeSync(dirFd);
+        }
+    } catch {
+        /* best effort */
     }
 }
 
 /**
- * Exclusive lock by `open(O_CREAT|O_EXCL)`. A lock left by a dead process is taken over; one held by
- * a live process (or by this process, e.g. a second engine in the same test) is a BlockedError.
+ * Persists the record atomically (a crash leaves the old or the new record, never a mix), first
+ * keeping the current one, when it is valid and differs, as `state.json.prev`.
  */
-export function acquireLock(dir: string, env: string): () => void {
+export function writeRecord(dir: string, record: EngineRecord): void {
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, "lock");
-    const token = `${process.pid} ${Date.now()} ${Math.random()}`;
-    for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-            fs.writeFileSync(file, token, { flag: "wx" });
-            return () => {
-                try {
-                    if (fs.readFileSync(file, "utf8") === token) fs.unlinkSync(file);
-                } catch {
-                    /* already gone */
-                }
-            };
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-            const holder = Number.parseInt(fs.readFileSync(file, "utf8").split(" ")[0], 10);
-            if (Number.isInteger(holder) && alive(holder)) {
-                throw new BlockedError(`another release is running in ${env} (pid ${holder}, lock ${file})`);
-            }
-            fs.rmSync(file, { force: true });
-        }
-    }
-    throw new BlockedError(`another release is running in ${env} (lock ${file})`);
+    const file = path.join(dir, STATE_FILE);
+    const text = `${JSON.stringify(record, null, 2)}\n`;
+    const current = readIfExists(file);
+    if (current !== undefined && current !== text && parseRecord(current).ok) writeFileAtomic(`${file}${PREVIOUS_SUFFIX}`, current);
+    writeFileAtomic(file, text);
 }
