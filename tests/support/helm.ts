@@ -5,7 +5,7 @@
  * version checked before first use. Every run gets its own HOME and HELM_* directories, so no user's
  * repositories, registry logins or kubeconfig are read or written.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -118,4 +118,33 @@ export function helmOk(args: string[], opts: HelmOptions = {}): string {
     const r = helm(args, opts);
     if (r.code !== 0) throw new Error(`helm ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
     return r.stdout;
+}
+
+/** Runs helm without blocking, so independent renders overlap; never rejects on a non-zero exit. */
+export function helmAsync(args: string[], opts: HelmOptions = {}): Promise<HelmResult> {
+    const bin = helmBinary();
+    return new Promise((resolve, reject) => {
+        const child = spawn(bin, args, { cwd: opts.cwd, env: helmEnv(opts.env), stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (b: Buffer) => out.push(b));
+        child.stderr.on("data", (b: Buffer) => err.push(b));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+        child.stdin.end(opts.input ?? "");
+    });
+}
+
+/** Runs async jobs with at most `limit` at once, results in input order. */
+export async function inPool<T>(jobs: (() => Promise<T>)[], limit = 3): Promise<T[]> {
+    const results = new Array<T>(jobs.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < jobs.length) {
+            const i = next++;
+            results[i] = await jobs[i]();
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+    return results;
 }
