@@ -14,17 +14,18 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../app/src/config";
 import { buildServer } from "../app/src/server";
 import { APP_INSIGHTS_SECRET_KEY, appInsightsSecretName } from "../components/app-slot";
 import { ReleaseState, SLOT_NAMES, SLOT_ROLES } from "../release-engine/src/model/release-state";
 import { expandPipeline } from "./support/azure-pipeline-template";
-import { tarGzFiles } from "./support/archives";
+import { bufferReader, readZipEntry, tarGzFiles, zipEntries } from "./support/archives";
 import {
     K8sObject, appContainer, containerEnv, imageProblem, objectNames, only, parseRendered, probeProblems, wiringProblems,
 } from "./support/chart-checks";
-import { HELM_PACKAGE, HELM_VERSION, HelmResult, helmAsync, helmBinary, inPool } from "./support/helm";
+import { HELM_PACKAGE, HELM_VERSION, HelmResult, helmAsync, helmBinary, helmVersionProblem, inPool } from "./support/helm";
 import { strictSchemaProblems } from "./support/k8s-strict";
 import { Doc, isRecord, stepSites } from "./support/pipeline-checks";
 import { RouterBackend, SlotRelease, releaseStackView } from "./support/release-slots";
@@ -242,6 +243,57 @@ export function pipelineHelmProblems(doc: Doc, suiteVersion: string): string[] {
     }
     return problems;
 }
+
+/** A one-entry zip, deflated (method 8, as the layer's) or stored (0), to test the reader on. */
+function oneEntryZip(name: string, data: Buffer, method: 0 | 8): Buffer {
+    const deflated = method === 8 ? zlib.deflateRawSync(data) : data;
+    const n = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(method, 8);
+    local.writeUInt32LE(zlib.crc32(data), 14); local.writeUInt32LE(deflated.length, 18); local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6); central.writeUInt16LE(method, 10);
+    central.writeUInt32LE(zlib.crc32(data), 16); central.writeUInt32LE(deflated.length, 20); central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(n.length, 28); central.writeUInt32LE(0, 42);
+    const cdOffset = 30 + n.length + deflated.length;
+    const eocd = Buffer.alloc(22);
+    eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(1, 8); eocd.writeUInt16LE(1, 10);
+    eocd.writeUInt32LE(46 + n.length, 12); eocd.writeUInt32LE(cdOffset, 16);
+    return Buffer.concat([local, n, deflated, central, n, eocd]);
+}
+
+describe("the Helm helper: zip reader and version check", () => {
+    const payload = Buffer.from("#!/bin/sh\necho helm\n".repeat(50));
+
+    for (const method of [8, 0] as const) {
+        it(`reads a ${method === 8 ? "deflated" : "stored"} zip entry and checks its CRC-32 — a corrupted byte is refused`, () => {
+            const zip = oneEntryZip("helm/helm", payload, method);
+            const [entry] = zipEntries(bufferReader(zip), zip.length);
+            assert.equal(entry.name, "helm/helm");
+            assert.deepEqual(readZipEntry(bufferReader(zip), entry), payload);
+            const corrupt = Buffer.from(zip);
+            corrupt[30 + "helm/helm".length + 3] ^= 0xff;
+            // A stored entry only the CRC can catch; a deflated one may already fail to inflate.
+            assert.throws(() => readZipEntry(bufferReader(corrupt), entry), method === 0 ? /CRC-32/ : /CRC-32|invalid|incorrect/i);
+        });
+    }
+    it("refuses what is not a zip", () => {
+        assert.throws(() => zipEntries(bufferReader(payload), payload.length), /not a zip archive/);
+    });
+
+    it(`the version check accepts ${HELM_VERSION} and refuses any other Helm`, () => {
+        assert.equal(helmVersionProblem(helmBinary()), undefined);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-fake-helm-"));
+        try {
+            const fake = path.join(dir, "helm");
+            fs.writeFileSync(fake, "#!/bin/sh\necho v4.1.0\n", { mode: 0o755 });
+            assert.match(helmVersionProblem(fake) ?? "", /reports "v4\.1\.0"; the suite expects helm v3\.18\.0/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
 
 // ---- the suite ----
 

@@ -64,6 +64,13 @@ export function helmEnv(extra: Record<string, string> = {}): Record<string, stri
     };
 }
 
+/** Why the binary at `file` is not the Helm the suite expects, or undefined when it is. */
+export function helmVersionProblem(file: string, expected = HELM_VERSION): string | undefined {
+    const r = spawnSync(file, ["version", "--template", "{{.Version}}"], { encoding: "utf8", env: helmEnv() });
+    const got = r.status === 0 ? r.stdout.trim() : `exit ${String(r.status)} ${r.error?.message ?? r.stderr.trim()}`;
+    return got === expected ? undefined : `${file} reports ${JSON.stringify(got)}; the suite expects helm ${expected}`;
+}
+
 /**
  * The path of the helm binary, extracted on first call (atomically: a parallel run sees either no file
  * or the whole one) and checked to be HELM_VERSION.
@@ -92,10 +99,8 @@ export function helmBinary(): string {
     } finally {
         fs.closeSync(fd);
     }
-    const version = spawnSync(target, ["version", "--template", "{{.Version}}"], { encoding: "utf8", env: helmEnv() });
-    if (version.status !== 0 || version.stdout.trim() !== HELM_VERSION) {
-        throw new Error(`${target} (from ${HELM_PACKAGE}@${pkg.version}) reports ${JSON.stringify(version.stdout.trim() || version.stderr)}; the suite expects helm ${HELM_VERSION}`);
-    }
+    const problem = helmVersionProblem(target);
+    if (problem) throw new Error(`${problem} (from ${HELM_PACKAGE}@${pkg.version})`);
     binary = target;
     return binary;
 }
