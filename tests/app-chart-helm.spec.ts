@@ -91,8 +91,9 @@ function expectedObjects(release: string, values: Json): string[] {
 }
 
 let helmFiles: string;
+let valuesFiles = 0;
 function valuesFile(values: Json): string {
-    const file = path.join(helmFiles, `values-${fs.readdirSync(helmFiles).length}.json`);
+    const file = path.join(helmFiles, `values-${valuesFiles++}.json`);
     fs.writeFileSync(file, JSON.stringify(values));
     return file;
 }
@@ -392,7 +393,8 @@ describe(`app/chart rendered by real Helm (${HELM_VERSION})`, function () {
         });
         it("helm lint --strict passes with every slot's values", () => {
             const linted = renders.filter((r) => r.lint);
-            assert.ok(linted.length >= 6, `linted ${linted.length}`);
+            const key = (r: Render): string => JSON.stringify([r.values, r.kubeVersion]);
+            for (const r of renders.filter((x) => !x.label.startsWith("variant:"))) assert.ok(linted.some((l) => key(l) === key(r)), `${r.label} linted`);
             for (const r of linted) assert.equal(r.lint?.code, 0, `${r.label}: ${r.lint?.stdout}${r.lint?.stderr}`);
         });
         it("each render produces exactly its objects (HPA, and the PDB only when more than one pod)", () => {
