@@ -441,8 +441,10 @@ describe(`app/chart rendered by real Helm (${HELM_VERSION})`, function () {
         assert.deepEqual(await packageProblems(CHART, version), []);
     });
 
-    it(`the pipeline's chart step installs the same Helm major version as the suite (${HELM_VERSION})`, () => {
+    it(`the pipelines' chart step installs the same Helm major version as the suite (${HELM_VERSION})`, () => {
         assert.deepEqual(pipelineHelmProblems(expandedPipeline(), HELM_VERSION), []);
+        const example = path.join(ROOT, ".azuredevops", "examples", "second-service.yaml");
+        assert.deepEqual(pipelineHelmProblems(expandPipeline(example, loadYaml, { phoenix: ROOT }).pipeline, HELM_VERSION), [], example);
     });
 
     // ---- every check on a deliberately broken copy ----
