@@ -8,9 +8,17 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/*
+The version as a label value: label values allow no '+', so semver build metadata's '+' becomes '_'
+(as in helm.sh/chart), cut to 63 characters ending in a letter or digit.
+*/}}
+{{- define "calculator.versionLabel" -}}
+{{- regexReplaceAll "[^A-Za-z0-9]+$" (.Values.version | replace "+" "_" | trunc 63) "" -}}
+{{- end -}}
+
 {{- define "calculator.labels" -}}
 {{ include "calculator.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.version | quote }}
+app.kubernetes.io/version: {{ include "calculator.versionLabel" . | quote }}
 app.kubernetes.io/part-of: {{ .Values.appName }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
