@@ -69,7 +69,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         }
         const config: EngineConfig = loadConfig(args.env, { vault: vault?.settings, configDir: env.PHOENIX_CONFIG_DIR || undefined });
         const root = env.PHOENIX_HOME ?? path.join(process.cwd(), ".phoenix");
-        const clusterOpts = { appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"), appName: config.appName, host: config.host, headerName: config.headerName, ...config.local };
+        const clusterOpts = { appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"), appName: config.appName, host: config.host, headerName: config.headerName, router: config.router, defaultReplicas: config.replicas, ...config.local };
         if (args.backend === "local") {
             daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
             if (args.command === "local-down") {

@@ -31,6 +31,8 @@ export interface DemoOptions {
     loadConcurrency: number;
     /** Config overrides (tests use a smaller gate). */
     overrides?: unknown;
+    /** The router model the local proxy applies (default: the config's, gateway-api). */
+    router?: "gateway-api" | "nginx";
     /** The demo's state folder; its report goes to `<reportDir>/reports/` (default `.phoenix/demo`). */
     reportDir?: string;
 }
@@ -63,10 +65,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         overrides: {
             production: { requests: 10, timeoutMs: 10_000 },
             local: { drainMs: o.drainMs, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: o.port },
+            ...(o.router ? { router: o.router } : {}),
             ...((o.overrides as object) ?? {}),
         },
     });
-    const cluster = new LocalCluster({ appEntry: APP_ENTRY, appName: config.appName, host: config.host, headerName: config.headerName, ...config.local });
+    const cluster = new LocalCluster({ appEntry: APP_ENTRY, appName: config.appName, host: config.host, headerName: config.headerName, router: config.router, defaultReplicas: config.replicas, ...config.local });
     await cluster.start();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-demo-"));
     const versionEnv: Record<string, Record<string, string>> = { "1.2.0": { FAULT_ERROR_RATE: "0.2" } };
@@ -78,7 +81,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let load: ReturnType<typeof startLoad> | undefined;
     const pause = () => new Promise((r) => setTimeout(r, o.pauseMs));
     try {
-        write(`live page: ${cluster.url}/  (production: ${cluster.url}/api/calculation; preview with header "${config.headerName}")\n`);
+        write(`live page: ${cluster.url}/  (production: ${cluster.url}/api/calculation; router: ${config.router}; preview with header "${config.headerName}")\n`);
         const phase = async (name: string, intent: Intent, expectedExit: number) => {
             write(`── ${name}\n`);
             const r: RunResult = await runIntent(deps, intent);
@@ -131,9 +134,19 @@ function envInt(name: string, dflt: number, min: number, max: number): number {
     return n;
 }
 
+/** PHOENIX_DEMO_ROUTER: the router model the demo's proxy applies; anything else stops the demo (exit 2). */
+function envRouter(): "gateway-api" | "nginx" | undefined {
+    const raw = process.env.PHOENIX_DEMO_ROUTER;
+    if (raw === undefined || raw === "") return undefined;
+    if (raw === "gateway-api" || raw === "nginx") return raw;
+    process.stderr.write(`PHOENIX_DEMO_ROUTER must be gateway-api or nginx, got "${raw}"\n`);
+    process.exit(2);
+}
+
 if (require.main === module) {
     const interactive = process.stdout.isTTY === true;
     runDemo({
+        router: envRouter(),
         write: (s) => process.stdout.write(s),
         pauseMs: envInt("PHOENIX_DEMO_PAUSE_MS", interactive ? 2000 : 0, 0, 600_000),
         port: envInt("PHOENIX_DEMO_PORT", 0, 0, 65535),

@@ -38,6 +38,14 @@ export interface Backend {
     apply(record: EngineRecord, onOutput: (line: string) => void): Promise<void>;
     /** Where production and preview requests go. */
     endpoint(): Promise<PublicEndpoint>;
+    /**
+     * Production responses the environment's router has counted so far (cumulative), when the backend
+     * can see them (local: the proxy counts every answer; on a cluster the proxies' metrics or App
+     * Insights do). The engine reports the difference over a whole run, restores included.
+     */
+    productionCounts?(): Promise<{ requests: number; failed: number }>;
+    /** What each slot actually runs next to what the state asks for, when the backend can see it. */
+    slotHealth?(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>>;
     /** Whether a slot runs `replicas` ready endpoints of `version` (Helm's atomic wait, or the local processes). */
     slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }>;
     close(): Promise<void>;

@@ -36,6 +36,8 @@ export interface RunResult {
     gates: Array<HttpGateReport | AppInsightsReport>;
     record?: EngineRecord;
     durationMs: number;
+    /** Production responses the environment's router counted during the whole run (restores included), when the backend sees them. */
+    production?: { requests: number; failed: number };
 }
 
 /** The state with the preview secret replaced, for output. */
@@ -186,8 +188,19 @@ function fail(deps: EngineDeps, e: unknown, t0: number, runner?: Runner): RunRes
     throw e;
 }
 
-/** Runs an intent: release, deploy, promote, rollback, abort. */
+/** Runs an intent: release, deploy, promote, rollback, abort — and reports production over the whole run. */
 export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<RunResult> {
+    const before = await deps.backend.productionCounts?.().catch(() => undefined);
+    const r = await runIntentSteps(deps, intentIn);
+    const after = before ? await deps.backend.productionCounts?.().catch(() => undefined) : undefined;
+    if (before && after && r.outcome !== "noop" && r.outcome !== "invalid" && r.outcome !== "blocked") {
+        r.production = { requests: after.requests - before.requests, failed: after.failed - before.failed };
+        deps.reporter.line(`production during this run (counted at the router, restores included): ${r.production.requests} requests, ${r.production.failed} failed`);
+    }
+    return r;
+}
+
+async function runIntentSteps(deps: EngineDeps, intentIn: Intent): Promise<RunResult> {
     const t0 = Date.now();
     const runner = new Runner(deps);
     const { reporter, backend, config } = deps;
@@ -289,7 +302,15 @@ export async function runStatus(deps: EngineDeps): Promise<RunResult> {
     const t0 = Date.now();
     try {
         const record = await deps.backend.read();
-        deps.reporter.line(`environment ${deps.config.env} (${deps.backend.kind}): ${describeState(record.state)}`);
+        deps.reporter.line(`environment ${deps.config.env} (${deps.backend.kind}, router ${deps.config.router}): ${describeState(record.state)}`);
+        const health = await deps.backend.slotHealth?.().catch(() => undefined);
+        if (health && record.state) {
+            for (const slot of ["blue", "green"] as const) {
+                const h = health[slot];
+                const warn = h.ready < h.desired ? "  ← not all ready" : "";
+                deps.reporter.line(`  ${slot}: ${h.ready}/${h.desired} ready${h.versions.length ? ` (${h.versions.join(", ")})` : ""}, restarts ${h.restarts}${warn}`);
+            }
+        }
         if (record.operation?.kind === "release") deps.reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
         if (record.operation?.kind === "rollback") deps.reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
         if (record.state) {

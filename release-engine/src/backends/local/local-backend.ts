@@ -75,6 +75,17 @@ export class LocalBackend implements Backend {
         return { url: (await this.opts.cluster.status()).url };
     }
 
+    async productionCounts(): Promise<{ requests: number; failed: number }> {
+        const counts = (await this.opts.cluster.status()).production ?? [];
+        return { requests: counts.reduce((n, c) => n + c.requests, 0), failed: counts.reduce((n, c) => n + c.failed, 0) };
+    }
+
+    async slotHealth(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>> {
+        const st = await this.opts.cluster.status();
+        const one = (slot: SlotName) => ({ ready: st.slots[slot].ready, desired: st.slots[slot].desired?.replicas ?? 0, versions: st.slots[slot].versions, restarts: st.slots[slot].restarts ?? 0 });
+        return { blue: one("blue"), green: one("green") };
+    }
+
     async slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }> {
         const s = (await this.opts.cluster.status()).slots[slot];
         const ok = s.ready >= replicas && s.versions.length === 1 && s.versions[0] === version;
