@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "../release-engine/src/cli/args";
 import { main } from "../release-engine/src/cli/main";
-import { InputError } from "../release-engine/src/engine/backend";
+import { InputError } from "../release-engine/src/errors";
 import { createReporter, vsoEscape } from "../release-engine/src/engine/reporter";
 import { loadConfig } from "../release-engine/src/settings/config";
 import { credentialKind, loadVaultSettings, VAULT_SECRETS, type SecretReader } from "../release-engine/src/settings/keyvault";

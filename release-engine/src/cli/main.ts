@@ -8,7 +8,8 @@ import type { LogsQuerier } from "../gates/appinsights-gate";
 import { DaemonCluster } from "../backends/local/daemon";
 import { LocalBackend } from "../backends/local/local-backend";
 import { PulumiBackend, defaultWorkDir } from "../backends/pulumi/pulumi-backend";
-import { BlockedError, InputError, type Backend } from "../engine/backend";
+import type { Backend } from "../engine/backend";
+import { exitCodeOf, InputError } from "../errors";
 import { redact, runIntent, runPlan, runStatus, runVerify, type EngineDeps, type RunResult } from "../engine/engine";
 import { createReporter, formatDuration } from "../engine/reporter";
 import { describeState } from "../planner/plan";
@@ -130,16 +131,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         }
         return r.exitCode;
     } catch (e) {
-        if (e instanceof InputError) {
-            reporter.error(e.message);
-            return 2;
-        }
-        if (e instanceof BlockedError) {
-            reporter.error(e.message);
-            return 3;
-        }
         reporter.error((e as Error).message);
-        return 1;
+        return exitCodeOf(e);
     } finally {
         await backend?.close();
     }

@@ -2,21 +2,8 @@
 import type { SlotName } from "../model/release-state";
 import type { EngineRecord } from "../planner/types";
 
-/** Raised when the environment is locked by another run (exit code 3). */
-export class BlockedError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "BlockedError";
-    }
-}
-
-/** Bad input or a missing setting (exit code 2, nothing changed). */
-export class InputError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InputError";
-    }
-}
+// Re-exported for existing importers; the errors live in ../errors (below engine/ and settings/).
+export { BlockedError, InputError } from "../errors";
 
 export interface PublicEndpoint {
     /** Base URL requests go to. */

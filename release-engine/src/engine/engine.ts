@@ -10,11 +10,12 @@ import type { Check, EngineRecord, Intent, Plan, Step } from "../planner/types";
 import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
 import { runHttpGate, summarizeHttpGate, type HttpGateReport } from "../gates/http-gate";
 import type { EngineConfig } from "../settings/config";
-import { BlockedError, InputError, type Backend } from "./backend";
+import { BlockedError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
+import type { Backend } from "./backend";
 import { checkProduction } from "./checks";
 import { formatDuration, type Reporter, type StepReport } from "./reporter";
 
-export type ExitCode = 0 | 1 | 2 | 3;
+export type { ExitCode };
 
 export interface EngineDeps {
     backend: Backend;
@@ -26,7 +27,7 @@ export interface EngineDeps {
 
 export interface RunResult {
     exitCode: ExitCode;
-    outcome: "done" | "noop" | "rolled-back" | "failed" | "blocked" | "invalid";
+    outcome: Outcome;
     message?: string;
     notes: string[];
     steps: StepReport[];
@@ -145,8 +146,9 @@ class Runner {
     }
 }
 
-function result(r: Partial<RunResult> & Pick<RunResult, "exitCode" | "outcome">, runner: Runner | undefined, t0: number): RunResult {
-    return { notes: [], steps: runner?.steps ?? [], gates: runner?.gates ?? [], durationMs: Date.now() - t0, ...r };
+/** A run's result; its exit code is the outcome's (errors.ts holds the one mapping). */
+function result(r: Partial<Omit<RunResult, "exitCode">> & Pick<RunResult, "outcome">, runner: Runner | undefined, t0: number): RunResult {
+    return { notes: [], steps: runner?.steps ?? [], gates: runner?.gates ?? [], durationMs: Date.now() - t0, ...r, exitCode: OUTCOME_EXIT[r.outcome] };
 }
 
 async function withLock<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
@@ -158,16 +160,12 @@ async function withLock<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
     }
 }
 
+/** Input and blocked errors become a result (nothing changed); anything else propagates to the caller. */
 function fail(deps: EngineDeps, e: unknown, t0: number, runner?: Runner): RunResult {
-    if (e instanceof BlockedError) {
-        deps.reporter.error(e.message);
-        return result({ exitCode: 3, outcome: "blocked", message: e.message }, runner, t0);
-    }
-    if (e instanceof InputError) {
-        deps.reporter.error(e.message);
-        return result({ exitCode: 2, outcome: "invalid", message: e.message }, runner, t0);
-    }
-    throw e;
+    const outcome = outcomeOf(e);
+    if (outcome === "failed") throw e;
+    deps.reporter.error((e as Error).message);
+    return result({ outcome, message: (e as Error).message }, runner, t0);
 }
 
 /** Runs an intent: release, deploy, promote, rollback, abort. */
@@ -186,7 +184,7 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
             for (const n of p.notes) reporter.line(`note: ${n}`);
             if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid input"), t0, runner);
             if (p.outcome === "blocked") return fail(deps, new BlockedError(p.reason ?? "blocked"), t0, runner);
-            if (p.outcome === "noop") return result({ exitCode: 0, outcome: "noop", notes: p.notes, record }, runner, t0);
+            if (p.outcome === "noop") return result({ outcome: "noop", notes: p.notes, record }, runner, t0);
             let cur = record;
             for (const step of p.steps) {
                 const r = await runner.exec(step, cur);
@@ -195,20 +193,20 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
                 if (!step.recoverOnFailure) {
                     const message = `step ${step.name} failed; the environment is ${describeState(cur.state)}; re-run to retry`;
                     reporter.error(message);
-                    return result({ exitCode: 1, outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
+                    return result({ outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
                 }
                 reporter.line(`rolling back: ${step.name} failed`);
                 const rec = await runner.recover(cur);
                 if (!rec.ok) {
                     const message = `recovery did not finish; the environment is ${describeState(rec.record.state)}; run "rollback" to finish it`;
                     reporter.error(message);
-                    return result({ exitCode: 1, outcome: "failed", message, notes: p.notes, record: rec.record }, runner, t0);
+                    return result({ outcome: "failed", message, notes: p.notes, record: rec.record }, runner, t0);
                 }
                 const message = `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
                 reporter.error(message);
-                return result({ exitCode: 1, outcome: "rolled-back", message, notes: p.notes, record: rec.record }, runner, t0);
+                return result({ outcome: "rolled-back", message, notes: p.notes, record: rec.record }, runner, t0);
             }
-            return result({ exitCode: 0, outcome: "done", notes: p.notes, record: cur }, runner, t0);
+            return result({ outcome: "done", notes: p.notes, record: cur }, runner, t0);
         });
     } catch (e) {
         return fail(deps, e, t0, runner);
@@ -235,11 +233,11 @@ export async function runVerify(deps: EngineDeps): Promise<RunResult> {
                 recoverOnFailure: true,
             };
             const r = await runner.exec(verifyStep, record);
-            if (r.ok) return result({ exitCode: 0, outcome: "done", record }, runner, t0);
+            if (r.ok) return result({ outcome: "done", record }, runner, t0);
             const rec = await runner.recover(r.record);
             const message = rec.ok ? `verify failed; rolled back to ${describeState(rec.record.state)}` : `verify failed and recovery did not finish; run "rollback"`;
             deps.reporter.error(message);
-            return result({ exitCode: 1, outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);
+            return result({ outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);
         });
     } catch (e) {
         return fail(deps, e, t0, runner);
@@ -262,7 +260,7 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
             if (s.checks.length) deps.reporter.line(`   checks: ${s.checks.map((c) => c.kind).join(", ")}`);
         });
         if (p.outcome === "noop") deps.reporter.line("nothing to do");
-        return { ...result({ exitCode: 0, outcome: p.outcome === "noop" ? "noop" : "done", notes: p.notes, record }, undefined, t0), plan: p };
+        return { ...result({ outcome: p.outcome === "noop" ? "noop" : "done", notes: p.notes, record }, undefined, t0), plan: p };
     } catch (e) {
         return fail(deps, e, t0);
     }
@@ -280,7 +278,7 @@ export async function runStatus(deps: EngineDeps): Promise<RunResult> {
             const ep = await deps.backend.endpoint().catch((e: Error) => ({ url: `unavailable (${e.message})` }));
             deps.reporter.line(`url: ${ep.url}`);
         }
-        return result({ exitCode: 0, outcome: "done", record }, undefined, t0);
+        return result({ outcome: "done", record }, undefined, t0);
     } catch (e) {
         return fail(deps, e, t0);
     }

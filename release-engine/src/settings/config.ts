@@ -7,7 +7,7 @@ import * as path from "path";
 import { isValidHeaderName } from "../model/release-state";
 import { DEFAULT_APPINSIGHTS_GATE, type AppInsightsGateConfig } from "../gates/appinsights-gate";
 import { DEFAULT_HTTP_GATE, validateHttpGateConfig, type HttpGateConfig } from "../gates/http-gate";
-import { InputError } from "../engine/backend";
+import { InputError } from "../errors";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];

@@ -6,7 +6,7 @@
  * Secret values are never logged; a missing secret is an input error that names it.
  */
 import type { TokenCredential } from "@azure/identity";
-import { InputError } from "../engine/backend";
+import { InputError } from "../errors";
 import type { VaultSettings } from "./config";
 
 /** The secret names the platform stack writes (docs/contracts.md) that the engine reads. */

@@ -15,7 +15,8 @@
 import * as path from "path";
 import { validateReleaseState, type ReleaseState, type SlotName } from "../../model/release-state";
 import type { EngineRecord, Operation } from "../../planner/types";
-import { BlockedError, InputError, type Backend, type PublicEndpoint } from "../../engine/backend";
+import { BlockedError, InputError } from "../../errors";
+import type { Backend, PublicEndpoint } from "../../engine/backend";
 
 export const PROJECT = "phoenix-release";
 export const KEY_STATE = `${PROJECT}:state`;
