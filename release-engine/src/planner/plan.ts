@@ -44,7 +44,7 @@ export function sameState(a: ReleaseState | null, b: ReleaseState | null): boole
 }
 
 export function sameRecord(a: EngineRecord, b: EngineRecord): boolean {
-    return sameState(a.state, b.state) && JSON.stringify(a.operation ?? null) === JSON.stringify(b.operation ?? null);
+    return sameState(a.state, b.state) && JSON.stringify(a.operation ?? null) === JSON.stringify(b.operation ?? null) && (a.rejected ?? []).join(" ") === (b.rejected ?? []).join(" ");
 }
 
 /** Canonical key order so that equal states compare equal. */
@@ -128,8 +128,8 @@ export function recoverySteps(record: EngineRecord): Step[] {
     const steps: Step[] = [];
     if (!record.state || !before) {
         // The first release failed: there was nothing before it.
-        steps.push(step("restore-slot", `remove ${op.slot} (${op.version}): nothing was deployed before`, { state: null }, [], false));
-        return steps;
+        steps.push(step("restore-slot", `remove ${op.slot} (${op.version}): nothing was deployed before`, { state: null, rejected: rejectedList(record.rejected, { add: op.version }) }, [], false));
+        return carryRejected(steps, record);
     }
     const liveBefore = findLive(before) as SlotName;
     const liveBeforeState = before.slots[liveBefore];
@@ -162,12 +162,12 @@ export function recoverySteps(record: EngineRecord): Step[] {
         step(
             "restore-slot",
             `restore ${describeSlot(op.slot, before.slots[op.slot])} (removing candidate ${op.version})`,
-            { state: restored },
+            { state: restored, rejected: rejectedList(record.rejected, { add: op.version }) },
             [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }],
             false,
         ),
     );
-    return steps;
+    return carryRejected(steps, record);
 }
 
 /** For an operation whose candidate already took production: check production (recoverable), then complete. */
@@ -175,8 +175,25 @@ function promotedTail(record: EngineRecord, op: Extract<Operation, { kind: "rele
     const state = record.state as ReleaseState;
     return [
         step("promote", `${op.version} is live in ${op.slot}; checking production`, { state, operation: op }, [{ kind: "production", slot: op.slot, version: op.version }], true),
-        step("complete", `release ${op.version} complete`, { state }, [], false),
+        step("complete", `release ${op.version} complete`, { state, rejected: rejectedList(record.rejected, { remove: op.version }) }, [], false),
     ];
+}
+
+/** `rejected` with `add` appended (once, newest last) and `remove` taken off; at most the last 20 kept. */
+function rejectedList(prev: string[] | undefined, change: { add?: string; remove?: string }): string[] {
+    const out = (prev ?? []).filter((v) => v !== change.add && v !== change.remove);
+    if (change.add) out.push(change.add);
+    return out.slice(-20);
+}
+
+/** Steps that do not change `rejected` carry the list of the step before them (or of `from`). */
+function carryRejected(steps: Step[], from: EngineRecord): Step[] {
+    let prev = from.rejected;
+    for (const s of steps) {
+        if (s.record.rejected === undefined && prev !== undefined) s.record.rejected = [...prev];
+        prev = s.record.rejected;
+    }
+    return steps;
 }
 
 function invalid(intent: Intent, reason: string): Plan {
@@ -195,7 +212,7 @@ function finish(intent: Intent, steps: Step[], notes: string[], from: EngineReco
     // Drop leading steps that are already in effect (resume after a crash), but keep their checks:
     // a step's checks are re-run by the engine when its record equals the current one.
     const outcome = steps.length === 0 || steps.every((s) => sameRecord(s.record, from) && s.checks.length === 0) ? "noop" : "apply";
-    return { intent, outcome, steps, notes };
+    return { intent, outcome, steps: carryRejected(steps, from), notes };
 }
 
 function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "release" | "deploy" }>, opts: PlannerOptions): Plan {
@@ -231,7 +248,7 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
                 true,
             ),
         ];
-        if (full) steps.push(step("complete", `release ${V} complete`, { state: s1 }, [], false));
+        if (full) steps.push(step("complete", `release ${V} complete`, { state: s1, rejected: rejectedList(record.rejected, { remove: V }) }, [], false));
         return finish(intent, steps, notes, record);
     }
 
@@ -282,7 +299,7 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
     if (full) {
         const sw = switchSteps(s1, C, "live", "standby", operation, { scale: "scale-candidate", flip: "promote" }, true);
         steps.push(...sw.steps);
-        steps.push(step("complete", `release ${V} complete`, { state: sw.state }, [], false));
+        steps.push(step("complete", `release ${V} complete`, { state: sw.state, rejected: rejectedList(record.rejected, { remove: V }) }, [], false));
     }
     return finish(intent, steps, notes, record);
 }
@@ -299,7 +316,7 @@ function planPromote(record: EngineRecord, intent: Intent): Plan {
         return blocked(intent, `nothing to promote: ${op.slot} does not hold candidate ${op.version}`);
     }
     const sw = switchSteps(state, op.slot, "live", "standby", op, { scale: "scale-candidate", flip: "promote" }, true);
-    return finish(intent, [...sw.steps, step("complete", `release ${op.version} complete`, { state: sw.state }, [], false)], [], record);
+    return finish(intent, [...sw.steps, step("complete", `release ${op.version} complete`, { state: sw.state, rejected: rejectedList(record.rejected, { remove: op.version }) }, [], false)], [], record);
 }
 
 function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rollback" }>): Plan {
@@ -316,7 +333,16 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
         const steps = findLive(state) === op.to.slot ? [] : sw.steps;
         return finish(
             intent,
-            [...steps, step("complete", `rollback to ${op.to.version} complete`, { state: steps.length ? sw.state : state }, [{ kind: "production", slot: op.to.slot, version: op.to.version }], false)],
+            [
+                ...steps,
+                step(
+                    "complete",
+                    `rollback to ${op.to.version} complete`,
+                    { state: steps.length ? sw.state : state, rejected: rejectedList(record.rejected, { add: op.from.version }) },
+                    [{ kind: "production", slot: op.to.slot, version: op.to.version }],
+                    false,
+                ),
+            ],
             [`resuming rollback ${op.from.version} → ${op.to.version}`],
             record,
         );
@@ -333,9 +359,14 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
         return blocked(intent, `nothing to roll back to: ${sb} holds no standby version`);
     }
     if (standby.version === liveVersion) return blocked(intent, `nothing to roll back to: standby ${sb} runs the live version ${liveVersion}`);
+    if (record.rejected?.includes(standby.version)) {
+        // Rolling back to it would put an ungated, already rejected version in front of production.
+        return blocked(intent, `nothing to roll back to: standby ${sb} holds ${standby.version}, which was itself rolled back or rejected; to make it live again, release it through the gate: release ${standby.version}`);
+    }
     const rb: Operation = { kind: "rollback", to: { slot: sb, version: standby.version }, from: { slot: live, version: liveVersion } };
     const sw = switchSteps(state, sb, "live", "standby", rb, { scale: "scale-standby", flip: "rollback-switch" }, false);
-    return finish(intent, [...sw.steps, step("complete", `rollback ${liveVersion} → ${standby.version} complete`, { state: sw.state }, [], false)], [], record);
+    const done = step("complete", `rollback ${liveVersion} → ${standby.version} complete`, { state: sw.state, rejected: rejectedList(record.rejected, { add: liveVersion }) }, [], false);
+    return finish(intent, [...sw.steps, done], [], record);
 }
 
 /** Plan an intent from the current record. Never throws for bad input: returns an `invalid` plan. */

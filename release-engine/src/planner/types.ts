@@ -37,6 +37,12 @@ export interface EngineRecord {
     /** Null: nothing has ever been released to this environment. */
     state: ReleaseState | null;
     operation?: Operation;
+    /**
+     * Versions that were rolled back or rejected here, newest last: `rollback` never moves production to
+     * one of them (only `release <v>`, gated, brings one back, and takes it off this list). Optional:
+     * records written before it existed read as "none".
+     */
+    rejected?: string[];
 }
 
 export type Check =

@@ -8,8 +8,9 @@ import { BlockedError } from "../../engine/backend";
 export function readRecord(dir: string): EngineRecord {
     const file = path.join(dir, "state.json");
     if (!fs.existsSync(file)) return { state: null };
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { state: unknown; operation?: EngineRecord["operation"] };
-    return { state: raw.state === null ? null : validateReleaseState(raw.state), ...(raw.operation ? { operation: raw.operation } : {}) };
+    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { state: unknown; operation?: EngineRecord["operation"]; rejected?: unknown };
+    const rejected = Array.isArray(raw.rejected) ? raw.rejected.filter((v): v is string => typeof v === "string") : undefined;
+    return { state: raw.state === null ? null : validateReleaseState(raw.state), ...(raw.operation ? { operation: raw.operation } : {}), ...(rejected ? { rejected } : {}) };
 }
 
 /** Atomic write (temp file + rename): a crash never leaves half a record. */
