@@ -1,6 +1,7 @@
 /** What the engine needs from an environment. Implemented by the local backend and the Pulumi backend. */
 import type { SlotName } from "../model/release-state";
 import type { EngineRecord } from "../planner/types";
+import type { HistoryEntry } from "./history";
 
 // Re-exported for existing importers; the errors live in ../errors (below engine/ and settings/).
 export { BlockedError, InputError } from "../errors";
@@ -14,6 +15,14 @@ export interface PublicEndpoint {
     headerName?: string;
 }
 
+export interface Observation {
+    /** False: the environment is stopped (nothing serves; its recorded state is restored by the next command that changes it). */
+    running: boolean;
+    endpoint?: PublicEndpoint;
+    /** One line on what was observed (e.g. where the stopped environment's router will listen). */
+    detail?: string;
+}
+
 export interface Backend {
     readonly kind: "local" | "pulumi";
     readonly env: string;
@@ -21,10 +30,19 @@ export interface Backend {
     lock(): Promise<() => Promise<void>>;
     /** The persisted record (state + operation in progress). */
     read(): Promise<EngineRecord>;
-    /** Persists the record, then converges the environment to its state (no-op when only the operation changed). */
-    apply(record: EngineRecord, onOutput: (line: string) => void): Promise<void>;
-    /** Where production and preview requests go. */
+    /**
+     * Persists the record, then converges the environment to its state (no-op when only the operation changed).
+     * `context.message` names the run and step (the Pulumi backend's update message; the history reads it back).
+     */
+    apply(record: EngineRecord, onOutput: (line: string) => void, context?: { message: string }): Promise<void>;
+    /** Where production and preview requests go (may start the environment, e.g. the local daemon). */
     endpoint(): Promise<PublicEndpoint>;
+    /** Read-only: whether the environment is serving and where, without starting anything. */
+    observe(): Promise<Observation>;
+    /** The release history, oldest first. */
+    history(): Promise<HistoryEntry[]>;
+    /** Records a finished run (the Pulumi backend keeps its history in the stack's updates and ignores this). */
+    recordHistory(entry: HistoryEntry): Promise<void>;
     /** Whether a slot runs `replicas` ready endpoints of `version` (Helm's atomic wait, or the local processes). */
     slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }>;
     close(): Promise<void>;

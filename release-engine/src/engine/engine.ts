@@ -8,11 +8,12 @@ import { routerIntent, type ReleaseState, type SlotName } from "../model/release
 import { describeState, findLive, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
 import type { Check, EngineRecord, Intent, Plan, Step } from "../planner/types";
 import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
-import { runHttpGate, summarizeHttpGate, type HttpGateReport } from "../gates/http-gate";
+import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport } from "../gates/http-gate";
 import type { EngineConfig } from "../settings/config";
 import { BlockedError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
 import type { Backend } from "./backend";
 import { checkProduction } from "./checks";
+import { gateSummary, historyAction, type HistoryAction } from "./history";
 import { formatDuration, type Reporter, type StepReport } from "./reporter";
 
 export type { ExitCode };
@@ -23,6 +24,16 @@ export interface EngineDeps {
     reporter: Reporter;
     /** The App Insights query client, when that gate is configured. */
     logsClient?: LogsQuerier;
+    /** Shown the gate's running statistics while it runs (cli/progress.ts). */
+    progress?: { update(p: GateProgress): void; done(): void };
+    /** Who runs this (user@host, or the pipeline run): written to the history. */
+    actor?: string;
+}
+
+/** A gate that rejected the candidate: headlined as the run's verdict. */
+export interface GateRejection {
+    gate: "http" | "appinsights";
+    reason: string;
 }
 
 export interface RunResult {
@@ -54,7 +65,13 @@ interface CheckOutcome {
 class Runner {
     readonly steps: StepReport[] = [];
     readonly gates: Array<HttpGateReport | AppInsightsReport> = [];
-    constructor(private readonly d: EngineDeps) {}
+    /** Set when a gate rejected the candidate (the reason the run was rolled back). */
+    rejection?: GateRejection;
+    constructor(
+        private readonly d: EngineDeps,
+        /** Names the run in each apply (the Pulumi backend writes it as the update's message). */
+        private readonly label: string,
+    ) {}
 
     private async runCheck(check: Check, state: ReleaseState | null): Promise<CheckOutcome> {
         const { backend, config } = this.d;
@@ -81,13 +98,22 @@ class Runner {
         // A candidate is reached by its preview header; a first release (live itself) by `never` (the main side).
         const preview = intent.preview ?? { header: config.headerName, value: "never", target: live, secret: false };
         if (preview.target !== slot) return { ok: false, detail: `gates: the router sends previews to ${preview.target}, not ${slot}` };
-        const http = await runHttpGate(
-            { url: ep.url, hostHeader: ep.hostHeader, preview: { header: preview.header, value: preview.value }, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
-            config.gate,
-        );
+        let http: HttpGateReport;
+        try {
+            http = await runHttpGate(
+                { url: ep.url, hostHeader: ep.hostHeader, preview: { header: preview.header, value: preview.value }, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
+                config.gate,
+                this.d.progress ? (p) => this.d.progress?.update(p) : undefined,
+            );
+        } finally {
+            this.d.progress?.done();
+        }
         this.gates.push(http);
         const details = [summarizeHttpGate(http)];
-        if (http.verdict === "fail") return { ok: false, detail: details.join("\n    ") };
+        if (http.verdict === "fail") {
+            this.rejection = { gate: "http", reason: http.reason };
+            return { ok: false, detail: details.join("\n    ") };
+        }
         if (config.appInsights && this.d.logsClient) {
             const ai = await runAppInsightsGate(this.d.logsClient, config.appInsights, {
                 candidate: { slot, version },
@@ -96,7 +122,10 @@ class Runner {
             });
             this.gates.push(ai);
             details.push(`appinsights gate ${ai.verdict.toUpperCase()}: ${ai.reason} (${ai.candidate.requests} candidate requests, ${ai.polls} polls, ${formatDuration(ai.durationMs)})`);
-            if (ai.verdict === "fail") return { ok: false, detail: details.join("\n    ") };
+            if (ai.verdict === "fail") {
+                this.rejection = { gate: "appinsights", reason: ai.reason };
+                return { ok: false, detail: details.join("\n    ") };
+            }
         }
         return { ok: true, detail: details.join("\n    ") };
     }
@@ -109,7 +138,7 @@ class Runner {
         let ok = true;
         try {
             if (!sameRecord(step.record, current)) {
-                await this.d.backend.apply(step.record, (line) => this.d.reporter.line(`    | ${line}`));
+                await this.d.backend.apply(step.record, (line) => this.d.reporter.line(`    | ${line}`), { message: this.message(step) });
             } else if (step.checks.length === 0 && step.name !== "complete") {
                 details.push("already in effect");
             }
@@ -132,6 +161,12 @@ class Runner {
         this.steps.push(report);
         this.d.reporter.step(report);
         return { ok, record };
+    }
+
+    /** The update's message: run, step, the gate's verdict once known, and who ran it. */
+    private message(step: Step): string {
+        const gate = this.gates.length ? `; gate ${this.gates.map((g) => `${g.gate} ${g.verdict}: ${g.reason}`).join(", ")}` : "";
+        return `phoenix ${this.label}: ${step.name}${gate}${this.d.actor ? ` (by ${this.d.actor})` : ""}`;
     }
 
     /** Undoes the pending operation after a failure. */
@@ -171,11 +206,52 @@ function fail(deps: EngineDeps, e: unknown, t0: number, runner?: Runner): RunRes
 /** Runs an intent: release, deploy, promote, rollback, abort. */
 export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<RunResult> {
     const t0 = Date.now();
-    const runner = new Runner(deps);
+    const seen: { before?: EngineRecord } = {};
+    const r = await runIntentLocked(deps, intentIn, t0, seen);
+    const version = "version" in intentIn && intentIn.version ? intentIn.version : seen.before?.operation?.kind === "release" ? seen.before.operation.version : undefined;
+    const rolledBackFrom = intentIn.kind === "rollback" && !version && seen.before?.state ? liveVersion(seen.before.state) : undefined;
+    await writeHistory(deps, intentIn.kind, version ?? rolledBackFrom, seen.before, r, t0);
+    return r;
+}
+
+function liveVersion(state: ReleaseState | null): string | undefined {
+    const live = findLive(state);
+    return live && state ? state.slots[live].version : undefined;
+}
+
+function liveText(state: ReleaseState | null | undefined): string | undefined {
+    const live = findLive(state ?? null);
+    return live && state ? `${live} ${state.slots[live].version}` : undefined;
+}
+
+/** Appends a finished run (anything that changed or tried to change the environment) to the backend's history. */
+async function writeHistory(deps: EngineDeps, kind: HistoryAction, version: string | undefined, before: EngineRecord | undefined, r: RunResult, t0: number): Promise<void> {
+    if (!before || !["done", "rolled-back", "failed", "interrupted"].includes(r.outcome)) return;
+    const gates = r.gates.map(gateSummary);
+    try {
+        await deps.backend.recordHistory({
+            at: new Date(t0).toISOString(),
+            action: historyAction(kind, r.outcome, gates),
+            ...(version ? { version } : {}),
+            outcome: r.outcome,
+            liveBefore: liveText(before.state),
+            liveAfter: liveText(r.record?.state),
+            gates,
+            ...(deps.actor ? { by: deps.actor } : {}),
+            durationMs: r.durationMs,
+        });
+    } catch (e) {
+        deps.reporter.line(`note: the history was not written: ${(e as Error).message}`);
+    }
+}
+
+async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, seen: { before?: EngineRecord }): Promise<RunResult> {
+    const runner = new Runner(deps, `${intentIn.kind}${"version" in intentIn && intentIn.version ? ` ${intentIn.version}` : ""}`);
     const { reporter, backend, config } = deps;
     try {
         return await withLock(backend, async () => {
             const record = await backend.read();
+            seen.before = record;
             let intent = intentIn;
             if ((intent.kind === "release" || intent.kind === "deploy") && config.secretPreview && intent.previewHeaderValue === undefined) {
                 intent = { ...intent, previewHeaderValue: newPreviewValue() };
@@ -202,7 +278,9 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
                     reporter.error(message);
                     return result({ outcome: "failed", message, notes: p.notes, record: rec.record }, runner, t0);
                 }
-                const message = `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
+                const message = runner.rejection
+                    ? `${"version" in intentIn && intentIn.version ? `release ${intentIn.version}` : "the candidate"} rejected by the ${runner.rejection.gate} gate: ${runner.rejection.reason}; rolled back to ${describeState(rec.record.state)}`
+                    : `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
                 reporter.error(message);
                 return result({ outcome: "rolled-back", message, notes: p.notes, record: rec.record }, runner, t0);
             }
@@ -216,10 +294,19 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
 /** `verify` (ADO routeTraffic): gate the pending candidate; on failure undo it (exit 1). */
 export async function runVerify(deps: EngineDeps): Promise<RunResult> {
     const t0 = Date.now();
-    const runner = new Runner(deps);
+    const seen: { before?: EngineRecord } = {};
+    const r = await runVerifyLocked(deps, t0, seen);
+    const op = seen.before?.operation;
+    await writeHistory(deps, "verify", op?.kind === "release" ? op.version : undefined, seen.before, r, t0);
+    return r;
+}
+
+async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: EngineRecord }): Promise<RunResult> {
+    const runner = new Runner(deps, "verify");
     try {
         return await withLock(deps.backend, async () => {
             const record = await deps.backend.read();
+            seen.before = record;
             const op = record.operation;
             if (!op || op.kind !== "release" || !record.state) throw new BlockedError("nothing to verify: no candidate is pending");
             const verifyStep: Step = {
@@ -235,7 +322,8 @@ export async function runVerify(deps: EngineDeps): Promise<RunResult> {
             const r = await runner.exec(verifyStep, record);
             if (r.ok) return result({ outcome: "done", record }, runner, t0);
             const rec = await runner.recover(r.record);
-            const message = rec.ok ? `verify failed; rolled back to ${describeState(rec.record.state)}` : `verify failed and recovery did not finish; run "rollback"`;
+            const why = runner.rejection ? `candidate ${op.version} rejected by the ${runner.rejection.gate} gate: ${runner.rejection.reason}` : "verify failed";
+            const message = rec.ok ? `${why}; rolled back to ${describeState(rec.record.state)}` : `${why}, and recovery did not finish; run "rollback"`;
             deps.reporter.error(message);
             return result({ outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);
         });
@@ -266,19 +354,61 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
     }
 }
 
-/** `status`: the recorded state and the operation in progress. */
-export async function runStatus(deps: EngineDeps): Promise<RunResult> {
+/** What `status` saw besides the record: whether the environment serves, where, and what reaches the candidate. */
+export interface StatusView {
+    running: boolean;
+    url?: string;
+    /** For a stopped environment: what restarting it will do. */
+    detail?: string;
+    preview?: {
+        header: string;
+        /** The value, or "(secret)" unless shown. */
+        value: string;
+        secret: boolean;
+        slot: SlotName;
+        version: string;
+        /** A ready request to the candidate (only when the value is shown or not secret). */
+        curl?: string;
+    };
+}
+
+function curlLine(url: string, header: string, value: string, path: string): string {
+    const q = (x: string) => `'${x.replace(/'/g, "'\\''")}'`;
+    return `curl -sS -H ${q(`${header}: ${value}`)} -H 'content-type: application/json' -d '{"number":12}' ${q(new URL(path, url).toString())}`;
+}
+
+/**
+ * `status` (read-only: never starts anything): the recorded state, the operation in progress, whether
+ * the environment is serving and at which URL, and what reaches the candidate. The per-release
+ * secret preview value is shown only with `showSecrets`.
+ */
+export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean } = {}): Promise<RunResult & { status?: StatusView }> {
     const t0 = Date.now();
     try {
-        const record = await deps.backend.read();
-        deps.reporter.line(`environment ${deps.config.env} (${deps.backend.kind}): ${describeState(record.state)}`);
-        if (record.operation?.kind === "release") deps.reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
-        if (record.operation?.kind === "rollback") deps.reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
-        if (record.state) {
-            const ep = await deps.backend.endpoint().catch((e: Error) => ({ url: `unavailable (${e.message})` }));
-            deps.reporter.line(`url: ${ep.url}`);
+        const { reporter, backend, config } = deps;
+        const record = await backend.read();
+        reporter.line(`environment ${config.env} (${backend.kind}): ${describeState(record.state)}`);
+        if (record.operation?.kind === "release") reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
+        if (record.operation?.kind === "rollback") reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false } };
+        const seen = await backend.observe();
+        const view: StatusView = { running: seen.running, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };
+        if (!seen.running) {
+            reporter.line(`stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`);
+        } else {
+            reporter.line(`url: ${view.url}  (production: POST ${config.gate.path})`);
         }
-        return result({ outcome: "done", record }, undefined, t0);
+        const intent = routerIntent(record.state, seen.endpoint?.headerName ?? config.headerName);
+        const p = intent.preview;
+        if (p && (record.state.slots[p.target].role === "candidate" || record.operation?.kind === "release")) {
+            const version = record.state.slots[p.target].version as string;
+            const shown = !p.secret || opts.showSecrets === true;
+            view.preview = { header: p.header, value: shown ? p.value : "(secret)", secret: p.secret, slot: p.target, version, ...(shown && view.url ? { curl: curlLine(view.url, p.header, p.value, config.gate.path) } : {}) };
+            if (view.preview.curl) reporter.line(`preview (reaches ${p.target} candidate ${version}): ${view.preview.curl}`);
+            else if (shown) reporter.line(`preview: header "${p.header}: ${p.value}" reaches ${p.target} candidate ${version}`);
+            else reporter.line(`preview: header "${p.header}" with this release's secret value reaches ${p.target} candidate ${version}; "status --show-secrets" prints it and a ready curl line`);
+        }
+        return { ...result({ outcome: "done", record }, undefined, t0), status: view };
     } catch (e) {
         return fail(deps, e, t0);
     }
