@@ -10,7 +10,7 @@ import type { Check, EngineRecord, Intent, Plan, Step } from "../planner/types";
 import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
 import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport } from "../gates/http-gate";
 import type { EngineConfig } from "../settings/config";
-import { BlockedError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
+import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
 import type { Backend } from "./backend";
 import { checkProduction } from "./checks";
 import { gateSummary, historyAction, type HistoryAction } from "./history";
@@ -152,7 +152,8 @@ class Runner {
                 }
             }
         } catch (e) {
-            if (e instanceof BlockedError) throw e;
+            // Locked, or a missing tool/plugin/login: nothing was applied; the run stops with that error (exit 3 / 2).
+            if (e instanceof BlockedError || e instanceof EnvironmentError) throw e;
             ok = false;
             record = await this.d.backend.read().catch(() => step.record);
             details.push(`apply failed: ${(e as Error).message}`);
