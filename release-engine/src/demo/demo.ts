@@ -71,7 +71,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let load: ReturnType<typeof startLoad> | undefined;
     const pause = () => new Promise((r) => setTimeout(r, o.pauseMs));
     try {
-        write(`live page: ${cluster.url}/  (production: ${cluster.url}/api/calculation; preview with header "${config.headerName}")\n`);
+        const previews = config.secretPreview
+            ? `a green candidate is reached by header "${config.headerName}" with its release's secret value (npm run release -- status --show-secrets prints it on a long-lived environment), a blue candidate by "${config.headerName}: never"`
+            : `a green candidate is reached by header "${config.headerName}: always", a blue candidate by "${config.headerName}: never"`;
+        write(`live page: ${cluster.url}/  (production: ${cluster.url}/api/calculation; ${previews})\n`);
         const phase = async (name: string, intent: Intent, expectedExit: number) => {
             write(`── ${name}\n`);
             const r: RunResult = await runIntent(deps, intent);

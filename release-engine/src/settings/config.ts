@@ -111,6 +111,7 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
     if (!isValidHeaderName(cfg.headerName)) problems.push(`headerName must be letters, digits and dashes, got "${cfg.headerName}"`);
     if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100) problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
     if (!(cfg.production.requests >= 1)) problems.push(`production.requests must be >= 1`);
+    if (!Number.isInteger(cfg.local.port) || cfg.local.port < 0 || cfg.local.port > 65535) problems.push(`local.port must be an integer from 0 (a free port, then kept) to 65535, got ${cfg.local.port}`);
     if (problems.length) throw new InputError(`invalid configuration for ${env}:\n  - ${problems.join("\n  - ")}`);
     return cfg;
 }

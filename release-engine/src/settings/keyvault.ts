@@ -1,5 +1,5 @@
 /**
- * Settings from the environment's Key Vault (the seed's rule: pipelines read their variables from a
+ * Settings from the environment's Key Vault (the original system's rule: pipelines read their variables from a
  * per-environment vault). `--vault NAME` or `AZURE_KEYVAULT_NAME` selects the vault; secrets are read
  * with `@azure/keyvault-secrets` using `DefaultAzureCredential`, or `AzurePipelinesCredential` when
  * running in Azure DevOps with a workload-identity service connection's variables present.
