@@ -105,7 +105,8 @@ describe("engine CLI session (local backend): what an operator sees", function (
         assert.equal(r.code, 1, r.out);
         assert.match(r.out, /^ {4}http gate: \d+\/200 preview requests, \d+ errors, \d+ slow; production \d+ requests, 0 failed — \w+/m, "progress while the gate runs");
         assert.match(r.err, /^error: release 1\.3\.0 rejected by the http gate: error rate above 0\.05 \(SPRT, \d+\/\d+ failed\); rolled back to blue live 1\.0\.0/m);
-        assert.doesNotMatch(r.err, /deploy-candidate failed/);
+        assert.doesNotMatch(r.err + r.out, /deploy-candidate failed/);
+        assert.match(r.out, /^rolling back: the http gate rejected the candidate \(error rate above/m);
     });
 
     it("history: every run with time, versions, gate verdict and statistics, and who ran it", async () => {

@@ -220,6 +220,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                     void (async () => {
                         const record = await b.read().catch(() => undefined);
                         const released = await b.releaseAll();
+                        const action = args.command === "release" || args.command === "deploy" || args.command === "verify" || args.command === "promote" || args.command === "rollback" || args.command === "abort" ? args.command : "release";
+                        await b
+                            .recordHistory({ at: new Date().toISOString(), action, ...(args.version ? { version: args.version } : {}), outcome: "interrupted", gates: [], by: actorOf(env), detail: `interrupted by ${signal}` })
+                            .catch(() => undefined);
                         const message = `interrupted by ${signal} during ${args.command}: ${interruptAdvice(args.command, record, args.env)}${released ? "; the lock was released" : ""}`;
                         reporter.error(message);
                         if (args.json) json({ ...head, outcome: "interrupted", exitCode: OUTCOME_EXIT.interrupted, message, record: record ? { ...record, state: redact(record.state) } : undefined });

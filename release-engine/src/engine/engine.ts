@@ -272,7 +272,7 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
                     reporter.error(message);
                     return result({ outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
                 }
-                reporter.line(`rolling back: ${step.name} failed`);
+                reporter.line(runner.rejection ? `rolling back: the ${runner.rejection.gate} gate rejected the candidate (${runner.rejection.reason})` : `rolling back: ${step.name} failed`);
                 const rec = await runner.recover(cur);
                 if (!rec.ok) {
                     const message = `recovery did not finish; the environment is ${describeState(rec.record.state)}; run "rollback" to finish it`;
