@@ -157,7 +157,10 @@ describe("app: chart values against values.schema.json", () => {
         assert.deepEqual(unbounded, []);
         const p = schema.properties as Record<string, Schema>;
         assert.deepEqual(p.slot.enum, [...SLOTS]);
-        assert.equal(p.version.pattern, SEMVER_RE.source);
+        // The app's semver rule without build metadata: the version is also the image tag, which cannot hold "+" (tests/release-version.spec.ts).
+        const buildMetadata = "(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?";
+        assert.ok(SEMVER_RE.source.includes(buildMetadata));
+        assert.equal(p.version.pattern, SEMVER_RE.source.replace(buildMetadata, ""));
         const nested = (a: string, b: string) => (p[a].properties as Record<string, Schema>)[b];
         assert.equal(nested("fault", "latencyMs").maximum, LIMITS.faultLatencyMsMax);
         assert.equal(nested("shutdown", "drainMs").maximum, LIMITS.shutdownDrainMsMax);

@@ -91,7 +91,13 @@ describe("engine (local backend): bad candidates are rejected without a failed p
             assert.equal(r.outcome, "rolled-back");
             assert.match(out, why);
             assert.match(out, /##vso\[task\.logissue type=error\]/);
-            assert.deepEqual(await deps.backend.read(), before, "the environment is as it was");
+            const now = await deps.backend.read();
+            assert.deepEqual({ state: now.state, operation: now.operation }, { state: before.state, operation: before.operation }, "the environment is as it was");
+            assert.ok(now.rejected?.includes(version), "the rejected version is remembered (rollback never returns to it)");
+            if (r.steps.some((s) => s.details.some((d) => d.startsWith("http gate FAIL")))) {
+                // Issue 14 item 9: a gate rejection is headlined as such, with its reason, not as a failed deploy.
+                assert.match(r.message ?? "", new RegExp(`^release ${version.replace(/\./g, "\\.")} rejected by the http gate: .+; rolled back to`));
+            }
         }
         const stats = await load.stop();
         assert.equal(stats.failed, 0, stats.failures.join("\n"));

@@ -10,6 +10,7 @@ import {
     KEY_LOCK,
     KEY_OPERATION,
     KEY_PREVIEW,
+    KEY_REJECTED,
     KEY_STATE,
     PulumiBackend,
     configToRecord,
@@ -48,6 +49,13 @@ class FakeStack implements AutomationStack {
     async setAllConfig(c: Record<string, ConfigValueLike>) {
         this.calls.push(`set ${Object.keys(c).sort().join(",")}`);
         Object.assign(this.config, c);
+    }
+    async setSecretConfig(key: string, value: string) {
+        this.calls.push(`set-secret ${key}`);
+        this.config[key] = { value, secret: true };
+    }
+    async history() {
+        return [];
     }
     async removeConfig(key: string) {
         this.calls.push(`remove ${key}`);
@@ -110,11 +118,15 @@ describe("engine (Pulumi backend): Automation API mapping", () => {
         assert.ok(!set[KEY_STATE].value.includes(SECRET));
         assert.deepEqual(set[KEY_PREVIEW], { value: SECRET, secret: true });
         assert.equal(set[KEY_OPERATION].secret, true);
-        assert.deepEqual(remove, []);
+        assert.deepEqual(remove, [KEY_REJECTED]);
         assert.deepEqual(configToRecord(set), rec, "round trip");
         const cleared = recordToConfig({ state: blueLive });
-        assert.deepEqual(cleared.remove, [KEY_PREVIEW, KEY_OPERATION]);
-        assert.deepEqual(recordToConfig({ state: null }).remove, [KEY_STATE, KEY_PREVIEW, KEY_OPERATION]);
+        assert.deepEqual(cleared.remove, [KEY_PREVIEW, KEY_OPERATION, KEY_REJECTED]);
+        assert.deepEqual(recordToConfig({ state: null }).remove, [KEY_STATE, KEY_PREVIEW, KEY_OPERATION, KEY_REJECTED]);
+        const remembered = recordToConfig({ state: blueLive, rejected: ["1.1.0"] });
+        assert.deepEqual(remembered.set[KEY_REJECTED], { value: '["1.1.0"]', secret: false });
+        assert.deepEqual(configToRecord(remembered.set).rejected, ["1.1.0"], "rolled-back versions survive the round trip");
+        assert.throws(() => configToRecord({ ...remembered.set, [KEY_REJECTED]: { value: '["latest"]' } }), /phoenix-release:rejectedVersions: "rejected" must be a list of semver versions/);
         assert.throws(() => configToRecord({ [KEY_STATE]: { value: '{"slots":{"blue":{"role":"absent"},"green":{"role":"live","version":"1"}}}' } }), /phoenix-release:state: .*version must be semver/);
         // One rule with the release stack: a state carrying a different preview value than the secret config is refused, not overridden.
         const conflicting = { ...set, [KEY_STATE]: { value: JSON.stringify({ ...withCandidate, previewHeaderValue: "another-value-0123456789" }) } };
@@ -135,7 +147,7 @@ describe("engine (Pulumi backend): Automation API mapping", () => {
         const deps: EngineDeps = { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
         const r = await runIntent(deps, { kind: "deploy", version: "1.1.0" });
         assert.equal(r.exitCode, 3, out);
-        assert.match(out, /another release is running in dev \(the stack is locked by another update\)/);
+        assert.match(out, /another release is running in dev \(the stack is locked by another update/);
     });
 
     it("deploy then abort through the engine: config written, up streamed with the policy pack, outputs read, secrets never printed", async () => {
@@ -167,7 +179,7 @@ describe("engine (Pulumi backend): Automation API mapping", () => {
         assert.equal(stack.config[KEY_LOCK], undefined, "the lock is released");
         const a = await runIntent(deps, { kind: "abort" });
         assert.equal(a.exitCode, 0, out);
-        assert.deepEqual(configToRecord(stack.config), { state: blueLive });
+        assert.deepEqual(configToRecord(stack.config), { state: blueLive, rejected: ["1.1.0"] }, "the aborted version is remembered: rollback never returns to it");
         assert.equal(stack.calls.filter((c) => c === "up").length, 2);
         assert.ok(!out.includes(SECRET) && !out.includes("InstrumentationKey"));
     });

@@ -302,6 +302,7 @@ describe("release stack (phoenix-release)", function () {
         ["two live slots", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "live", version: V2 }) }) }, /exactly one slot must be live, found blue and green/],
         ["no live slot", { state: JSON.stringify({ slots: slotsOf({ role: "candidate", version: V1 }, { role: "standby", version: V2 }) }) }, /exactly one slot must be live, found none/],
         ["blue absent (nginx)", { routerKind: "nginx", state: JSON.stringify({ slots: slotsOf({ role: "absent" }, { role: "live", version: V2 }) }) }, /slot blue must not be absent/],
+        ["build metadata (cannot be an image tag; same rule as the CLI, the pipeline and the chart)", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "1.6.0+build.7" }, { role: "absent" }) }) }, /slot blue version "1\.6\.0\+build\.7": build metadata .* use a pre-release such as 1\.6\.0-build\.7/],
         ["version not semver", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "latest" }, { role: "absent" }) }) }, /version must be semver/],
         ["absent slot with a version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "absent", version: V2 }) }) }, /absent but has a version/],
         ["candidate without version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate" }) }) }, /green is candidate but has no version/],

@@ -10,8 +10,10 @@ set -euo pipefail
 : "${DOCKERFILE:=app/Dockerfile}"
 : "${BUILD_CONTEXT:=.}"
 
-if ! [[ "$RELEASE_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]]; then
-  echo "RELEASE_VERSION must be a semver version, got '$RELEASE_VERSION'" >&2
+# Semver without build metadata: the version is also the image tag, and a tag cannot hold "+"
+# (the release CLI and the chart's values schema refuse it the same way; tests/release-version.spec.ts).
+if ! [[ "$RELEASE_VERSION" =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?$ ]]; then
+  echo "RELEASE_VERSION must be a semver version without build metadata (e.g. 1.2.3 or 1.2.3-rc.1; '+' cannot be in an image tag), got '$RELEASE_VERSION'" >&2
   exit 2
 fi
 

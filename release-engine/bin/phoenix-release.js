@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-// The release engine's CLI (TypeScript run through ts-node's transpile-only mode: no build step, fast start).
+// The release engine's CLI: runs the compiled JavaScript in release-engine/dist (built by the root
+// `prepare` script on npm ci, or here on first use / when the sources are newer than the build).
 "use strict";
-require("ts-node").register({ transpileOnly: true, project: require("path").join(__dirname, "..", "..", "tsconfig.json") });
-require("../src/cli/main.ts").cli();
+try {
+    require("./build.js").ensureBuilt();
+} catch (e) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(2);
+}
+require("../dist/cli/main.js").cli();

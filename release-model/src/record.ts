@@ -26,6 +26,19 @@ export interface EngineRecord {
     /** Null: nothing has ever been released to this environment. */
     state: ReleaseState | null;
     operation?: Operation;
+    /**
+     * Versions that were rolled back or rejected here, newest last: `rollback` never moves production to
+     * one of them (only `release <v>`, gated, brings one back, and takes it off this list). Optional:
+     * records written before it existed read as "none".
+     */
+    rejected?: string[];
+}
+
+/** Problems with a record's `rejected` list (empty when it is absent or well formed). */
+export function rejectedProblems(v: unknown): string[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && isSemver(x))) return ['"rejected" must be a list of semver versions'];
+    return [];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -86,5 +99,7 @@ export function validateEngineRecord(input: unknown): EngineRecord {
     if (!isRecord(input) || !("state" in input)) throw new ReleaseStateError(['the record must be an object with "state" (null or a release state)']);
     const state = input.state === null ? null : validateReleaseState(input.state);
     const operation = input.operation === undefined || input.operation === null ? undefined : validateOperation(input.operation);
-    return { state, ...(operation ? { operation } : {}) };
+    const problems = rejectedProblems(input.rejected);
+    if (problems.length) throw new ReleaseStateError(problems);
+    return { state, ...(operation ? { operation } : {}), ...(input.rejected !== undefined ? { rejected: [...(input.rejected as string[])] } : {}) };
 }

@@ -6,11 +6,12 @@
  * - `phoenix-release:state`              the state as JSON, without the preview secret (plain config);
  * - `phoenix-release:previewHeaderValue` the per-release preview value (secret config), removed when unset;
  * - `phoenix-release:releaseOperation`   the operation in progress (secret: its `before` may hold a preview value);
- * - `phoenix-release:releaseLock`        the engine's advisory lock between runs.
+ * - `phoenix-release:releaseLock`        the engine's advisory lock between runs;
+ * - `phoenix-release:rejectedVersions`   versions rolled back or rejected (JSON list; `rollback` never returns to one).
  * The preview rule: the state JSON may carry `previewHeaderValue` only when it equals the secret
  * config value; two different values are refused by both sides (never silently overridden).
  */
-import { validateOperation, type EngineRecord } from "./record";
+import { rejectedProblems, validateOperation, type EngineRecord } from "./record";
 import { ReleaseStateError, validateReleaseState, type ReleaseState } from "./release-state";
 
 export const RELEASE_PROJECT = "phoenix-release";
@@ -21,6 +22,7 @@ export const RELEASE_STATE_KEYS = {
     previewHeaderValue: "previewHeaderValue",
     operation: "releaseOperation",
     lock: "releaseLock",
+    rejected: "rejectedVersions",
 } as const;
 
 /** `phoenix-release:<key>`, as the Automation API and `pulumi config` name it. */
@@ -32,6 +34,7 @@ export const KEY_STATE = qualifiedKey(RELEASE_STATE_KEYS.state);
 export const KEY_PREVIEW = qualifiedKey(RELEASE_STATE_KEYS.previewHeaderValue);
 export const KEY_OPERATION = qualifiedKey(RELEASE_STATE_KEYS.operation);
 export const KEY_LOCK = qualifiedKey(RELEASE_STATE_KEYS.lock);
+export const KEY_REJECTED = qualifiedKey(RELEASE_STATE_KEYS.rejected);
 
 export interface ConfigEntry {
     value: string;
@@ -85,6 +88,8 @@ export function recordToConfig(record: EngineRecord): { set: Record<string, Conf
     }
     if (record.operation) set[KEY_OPERATION] = { value: JSON.stringify(record.operation), secret: true };
     else remove.push(KEY_OPERATION);
+    if (record.rejected?.length) set[KEY_REJECTED] = { value: JSON.stringify(record.rejected), secret: false };
+    else remove.push(KEY_REJECTED);
     return { set, remove };
 }
 
@@ -100,8 +105,21 @@ export function configToRecord(config: Record<string, ConfigEntry | undefined>):
             throw e;
         }
     }
+    const record: EngineRecord = { state };
+    const rejectedText = config[KEY_REJECTED]?.value;
+    if (rejectedText) {
+        let rejected: unknown;
+        try {
+            rejected = JSON.parse(rejectedText);
+        } catch {
+            throw new StackConfigError(KEY_REJECTED, ["not a JSON list of versions"]);
+        }
+        const problems = rejectedProblems(rejected);
+        if (problems.length) throw new StackConfigError(KEY_REJECTED, problems);
+        record.rejected = [...(rejected as string[])];
+    }
     const opText = config[KEY_OPERATION]?.value;
-    if (!opText) return { state };
+    if (!opText) return record;
     let op: unknown;
     try {
         op = JSON.parse(opText);
@@ -109,7 +127,7 @@ export function configToRecord(config: Record<string, ConfigEntry | undefined>):
         throw new StackConfigError(KEY_OPERATION, [`not valid JSON: ${(e as Error).message}`]);
     }
     try {
-        return { state, operation: validateOperation(op) };
+        return { ...record, operation: validateOperation(op) };
     } catch (e) {
         if (e instanceof ReleaseStateError) throw new StackConfigError(KEY_OPERATION, e.problems);
         throw e;

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     ROUTER_KINDS,
     ReleaseStateError,
+    imageTagVersionProblem,
     isRouterKind,
     isSemver,
     isValidHeaderName,
@@ -130,6 +131,11 @@ export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: stri
     } else {
         try {
             state = parseStateConfig(stateText, secretValue);
+            for (const slot of ["blue", "green"] as const) {
+                const v = state.slots[slot].version;
+                const problem = v === undefined ? undefined : imageTagVersionProblem(v);
+                if (problem) problems.push(`state: slot ${slot} version ${JSON.stringify(v)}: ${problem}`);
+            }
             if (routerKind !== undefined && isRouterKind(routerKind)) problems.push(...routerModel(routerKind).stateProblems(state).map((p) => `state: ${p}`));
         } catch (e) {
             if (!(e instanceof ReleaseStateError)) throw e;

@@ -1,9 +1,74 @@
-/** Command-line parsing (pure). Anything unexpected is an InputError (exit 2, nothing changed). */
-import { InputError } from "../engine/backend";
+/**
+ * Command-line parsing (pure), on Node's `util.parseArgs`. Each command is defined once below: its
+ * version argument, its options and its help; the usage texts and the validation are derived from
+ * those definitions. Anything unexpected is a {@link UsageError} (exit 2, nothing changed) that
+ * carries the command whose usage to print.
+ */
+import { parseArgs as nodeParseArgs } from "util";
+import { InputError } from "../errors";
 import { isSemver } from "@phoenix/release-model";
+import { ENVIRONMENTS } from "../settings/config";
+import { imageTagVersionProblem } from "@phoenix/release-model";
 
-export const COMMANDS = ["release", "deploy", "verify", "promote", "rollback", "abort", "status", "plan", "local-down"] as const;
-export type Command = (typeof COMMANDS)[number];
+export const BACKENDS = ["local", "pulumi"] as const;
+
+type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "help";
+
+interface OptionSpec {
+    type: "string" | "boolean";
+    short?: string;
+    /** Shown after the flag in the usage, e.g. `dev|prod`. */
+    value?: string;
+    help: string;
+}
+
+const OPTIONS: Record<OptionName, OptionSpec> = {
+    env: { type: "string", value: ENVIRONMENTS.join("|"), help: "environment (default dev)" },
+    backend: { type: "string", value: BACKENDS.join("|"), help: "local processes (default) or the release stack through the Automation API" },
+    vault: { type: "string", value: "NAME", help: "read settings from this Key Vault (default: $AZURE_KEYVAULT_NAME)" },
+    json: { type: "boolean", help: "print one JSON object on stdout, errors included (progress goes to stderr)" },
+    "show-secrets": { type: "boolean", help: "print the preview header's secret value and a ready curl line" },
+    help: { type: "boolean", short: "h", help: "print this command's usage" },
+};
+
+const COMMON: OptionName[] = ["env", "backend", "vault", "json", "help"];
+
+interface CommandSpec {
+    version: "required" | "optional" | "none";
+    summary: string;
+    /** Extra help lines for `<command> --help`. */
+    detail?: string[];
+    options: OptionName[];
+}
+
+const SPECS = {
+    release: { version: "required", summary: "the whole cycle: deploy as candidate, gate, promote, check production", options: COMMON },
+    deploy: { version: "required", summary: "deploy as candidate and wait until ready   (Azure DevOps: deploy)", options: COMMON },
+    verify: { version: "none", summary: "gate the pending candidate; rolls it back on failure (routeTraffic)", options: COMMON },
+    promote: { version: "none", summary: "make the pending candidate live             (on: success)", options: COMMON },
+    rollback: {
+        version: "optional",
+        summary: "undo the pending release, or switch production back to the standby (on: failure)",
+        detail: [
+            "with a version (default $RELEASE_VERSION) only that release is undone;",
+            "never moves production to a version that was itself rolled back or rejected (exit 3)",
+        ],
+        options: COMMON,
+    },
+    abort: { version: "none", summary: "remove the pending candidate, restoring its slot", options: COMMON },
+    status: {
+        version: "none",
+        summary: "the recorded state, the URL, and whether the environment is running",
+        detail: ["read-only: never starts anything"],
+        options: [...COMMON, "show-secrets"],
+    },
+    history: { version: "none", summary: "every release, promotion, rejection, rollback and abort", options: COMMON },
+    plan: { version: "required", summary: 'the steps "release <version>" would take, without taking them', options: COMMON },
+    "local-down": { version: "none", summary: "stop the local environment's processes (local backend)", options: COMMON },
+} as const satisfies Record<string, CommandSpec>;
+
+export type Command = keyof typeof SPECS;
+export const COMMANDS = Object.keys(SPECS) as Command[];
 
 export interface CliArgs {
     command: Command;
@@ -12,71 +77,124 @@ export interface CliArgs {
     backend: "local" | "pulumi";
     vault?: string;
     json: boolean;
+    showSecrets: boolean;
 }
 
-export const USAGE = `usage: npm run release -- <command> [version] [options]
+export type Parsed = { kind: "help"; command?: Command } | ({ kind: "run" } & CliArgs);
 
-commands:
-  release <version>   the whole cycle: deploy as candidate, gate, promote, check production
-  deploy <version>    deploy as candidate and wait until ready   (Azure DevOps: deploy)
-  verify              gate the pending candidate; rolls it back on failure (routeTraffic)
-  promote             make the pending candidate live             (on: success)
-  rollback [version]  undo the pending release, or switch production back to the standby (on: failure);
-                      with a version (default $RELEASE_VERSION) only that release is undone
-  abort               remove the pending candidate, restoring its slot
-  status              the recorded state and the operation in progress
-  plan <version>      the steps "release <version>" would take, without taking them
-  local-down          stop the local environment's processes (local backend)
-
-options:
-  --env dev|prod            environment (default dev)
-  --backend local|pulumi    local processes (default) or the release stack through the Automation API
-  --vault NAME              read settings from this Key Vault (default: $AZURE_KEYVAULT_NAME)
-  --json                    print a JSON result on stdout (progress goes to stderr)
-
-exit codes: 0 done, 1 gate failed and rolled back, 2 bad input (nothing changed), 3 blocked`;
-
-const NEEDS_VERSION: Command[] = ["release", "deploy", "plan"];
-const OPTIONAL_VERSION: Command[] = ["rollback"];
-
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
-    const positional: string[] = [];
-    const out: Partial<CliArgs> = { env: "dev", backend: "local", json: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = (name: string) => {
-            const eq = a.indexOf("=");
-            if (eq > 0) return a.slice(eq + 1);
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new InputError(`${name} needs a value`);
-            return v;
-        };
-        const flag = a.split("=")[0];
-        if (flag === "--env") out.env = value("--env");
-        else if (flag === "--backend") {
-            const b = value("--backend");
-            if (b !== "local" && b !== "pulumi") throw new InputError(`--backend must be local or pulumi, got "${b}"`);
-            out.backend = b;
-        } else if (flag === "--vault") out.vault = value("--vault");
-        else if (a === "--json") out.json = true;
-        else if (a.startsWith("-")) throw new InputError(`unknown option "${a}"`);
-        else positional.push(a);
+/** A bad command line: exit 2 with the usage of `command` (or the general usage). */
+export class UsageError extends InputError {
+    constructor(
+        message: string,
+        readonly command?: Command,
+    ) {
+        super(message);
     }
-    const [command, version, ...rest] = positional;
-    if (command === undefined) throw new InputError("no command given");
-    if (!(COMMANDS as readonly string[]).includes(command)) throw new InputError(`unknown command "${command}" (commands: ${COMMANDS.join(", ")})`);
-    const cmd = command as Command;
-    if (rest.length) throw new InputError(`unexpected argument "${rest[0]}"`);
-    if (NEEDS_VERSION.includes(cmd) && version === undefined) throw new InputError(`${cmd} needs a version, e.g. ${cmd} 1.2.3`);
-    if (version !== undefined && !NEEDS_VERSION.includes(cmd) && !OPTIONAL_VERSION.includes(cmd)) throw new InputError(`${cmd} takes no version (got "${version}")`);
-    if (version !== undefined && !isSemver(version)) throw new InputError(`"${version}" is not a semantic version (expected e.g. 1.2.3)`);
+}
+
+const PROG = "phoenix-release";
+const EXIT_CODES = "exit codes: 0 done, 1 release rejected (gate failed, rolled back) or a step failed, 2 bad input or a missing tool (nothing changed), 3 blocked, 130 interrupted";
+
+function synopsis(name: Command): string {
+    const v = (SPECS[name] as CommandSpec).version;
+    return `${name}${v === "required" ? " <version>" : v === "optional" ? " [version]" : ""}`;
+}
+
+function optionLines(names: readonly OptionName[]): string[] {
+    return names.map((n) => {
+        const o = OPTIONS[n];
+        const flag = `${o.short ? `-${o.short}, ` : ""}--${n}${o.value ? ` ${o.value}` : ""}`;
+        return `  ${flag.padEnd(26)}${o.help}`;
+    });
+}
+
+/** The general usage (`--help`), also quoted in the README's command reference. */
+export const USAGE = [
+    `usage: ${PROG} <command> [version] [options]      (from a clone: npm run release -- <command> ...)`,
+    "",
+    "commands:",
+    ...COMMANDS.flatMap((c) => {
+        const s = SPECS[c] as CommandSpec;
+        return [`  ${synopsis(c).padEnd(20)}${s.summary}`];
+    }),
+    "",
+    "options:",
+    ...optionLines(COMMON),
+    ...optionLines(["show-secrets"]).map((l) => `${l} (status)`),
+    "",
+    `"<command> --help" describes one command. ${EXIT_CODES}`,
+].join("\n");
+
+/** One command's usage (`<command> --help`, and after a bad argument to it). */
+export function commandUsage(name: Command): string {
+    const s = SPECS[name] as CommandSpec;
+    return [`usage: ${PROG} ${synopsis(name)} [options]`, "", `${s.summary}${s.detail ? `;\n${s.detail.join("\n")}` : ""}`, "", "options:", ...optionLines(s.options), "", EXIT_CODES].join("\n");
+}
+
+function isCommand(s: string | undefined): s is Command {
+    return s !== undefined && Object.prototype.hasOwnProperty.call(SPECS, s);
+}
+
+/** The version argument's rules: semver, and usable as an image tag (no build metadata). */
+function checkVersion(v: string, what: string, command: Command): string {
+    if (!isSemver(v)) throw new UsageError(`${what} "${v}" is not a semantic version (expected e.g. 1.2.3)`, command);
+    const problem = imageTagVersionProblem(v);
+    if (problem) throw new UsageError(`${what} "${v}": ${problem}`, command);
+    return v;
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed {
+    // The command is the first word that is not an option; it decides which options are allowed.
+    const first = argv.find((a) => !a.startsWith("-"));
+    const command = isCommand(first) ? first : undefined;
+    const allowed = command ? (SPECS[command] as CommandSpec).options : [...COMMON, "show-secrets" as const];
+    const options = Object.fromEntries(allowed.map((n) => [n, { type: OPTIONS[n].type, ...(OPTIONS[n].short ? { short: OPTIONS[n].short } : {}) }]));
+    let parsed: ReturnType<typeof nodeParseArgs>;
+    try {
+        parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    } catch (e) {
+        // util.parseArgs's messages name the option ("Unknown option '--what'"); for an option another command takes, say so.
+        const unknown = /Unknown option '--?([^']+)'/.exec((e as Error).message)?.[1];
+        if (unknown && unknown in OPTIONS && command) throw new UsageError(`${command} takes no --${unknown}`, command);
+        throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""), command);
+    }
+    const values = parsed.values as Partial<Record<OptionName, string | boolean>>;
+    const positionals = parsed.positionals;
+    if (values.help || positionals[0] === "help") return { kind: "help", command: isCommand(positionals[0]) ? positionals[0] : isCommand(positionals[1]) ? positionals[1] : undefined };
+    const [name, version, ...rest] = positionals;
+    if (name === undefined) throw new UsageError("no command given");
+    if (!isCommand(name)) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.join(", ")})`);
+    const spec = SPECS[name] as CommandSpec;
+    if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`, name);
+    if (spec.version === "required" && version === undefined) throw new UsageError(`${name} needs a version, e.g. ${name} 1.2.3`, name);
+    if (spec.version === "none" && version !== undefined) throw new UsageError(`${name} takes no version (got "${version}")`, name);
+    if (version !== undefined) checkVersion(version, "version", name);
+    const envName = (values.env as string | undefined) ?? "dev";
+    if (!(ENVIRONMENTS as readonly string[]).includes(envName)) throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${envName}"`, name);
+    const backend = (values.backend as string | undefined) ?? "local";
+    if (backend !== "local" && backend !== "pulumi") throw new UsageError(`--backend must be local or pulumi, got "${backend}"`, name);
+    if (values.vault === "") throw new UsageError("--vault needs a name", name);
     // In the pipeline's on: failure hook, `rollback` must undo this run's release and nothing else: the
     // pipeline's RELEASE_VERSION names it (like AZURE_KEYVAULT_NAME names the vault).
-    let rollbackVersion = version;
-    if (cmd === "rollback" && version === undefined && env.RELEASE_VERSION) {
-        if (!isSemver(env.RELEASE_VERSION)) throw new InputError(`RELEASE_VERSION "${env.RELEASE_VERSION}" is not a semantic version`);
-        rollbackVersion = env.RELEASE_VERSION;
-    }
-    const vault = out.vault ?? (env.AZURE_KEYVAULT_NAME || undefined);
-    return { command: cmd, version: cmd === "rollback" ? rollbackVersion : version, env: out.env as string, backend: out.backend as "local" | "pulumi", vault, json: out.json as boolean };
+    let effectiveVersion = version;
+    if (name === "rollback" && version === undefined && env.RELEASE_VERSION) effectiveVersion = checkVersion(env.RELEASE_VERSION, "RELEASE_VERSION", name);
+    return {
+        kind: "run",
+        command: name,
+        version: effectiveVersion,
+        env: envName,
+        backend,
+        vault: (values.vault as string | undefined) ?? (env.AZURE_KEYVAULT_NAME || undefined),
+        json: values.json === true,
+        showSecrets: values["show-secrets"] === true,
+    };
+}
+
+/** The arguments of a command to run; a help request is a UsageError here (callers that print help use parseCommandLine). */
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): CliArgs {
+    const p = parseCommandLine(argv, env);
+    if (p.kind === "help") throw new UsageError("help requested", p.command);
+    const { kind: _kind, ...args } = p;
+    void _kind;
+    return args;
 }

@@ -1,30 +1,53 @@
 /**
- * `npm run release -- <command>` (bin: phoenix-release). Wires arguments, settings (Key Vault),
- * a backend and the reporter to the engine, prints one line per step and exits with the engine's code.
+ * `phoenix-release <command>` (from a clone: `npm run release -- <command>`). Wires arguments,
+ * settings (Key Vault), a backend, the reporter and the gate's progress display to the engine, prints
+ * one line per step and exits with the engine's code. With `--json` every outcome, errors included,
+ * is one JSON object on stdout. SIGINT/SIGTERM during a command that changes the environment say what
+ * was left and what to run next, release the lock, and exit 130.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { LogsQuerier } from "../gates/appinsights-gate";
 import { DaemonCluster } from "../backends/local/daemon";
 import { LocalBackend } from "../backends/local/local-backend";
 import { PulumiBackend, defaultWorkDir } from "../backends/pulumi/pulumi-backend";
-import { BlockedError, InputError, type Backend } from "../engine/backend";
+import type { Backend } from "../engine/backend";
 import { redact, runIntent, runPlan, runStatus, runVerify, type EngineDeps, type RunResult } from "../engine/engine";
+import { formatHistoryEntry } from "../engine/history";
 import { createReporter, formatDuration } from "../engine/reporter";
+import { EnvironmentError, exitCodeOf, InputError, OUTCOME_EXIT, outcomeOf } from "../errors";
 import { describeState } from "../planner/plan";
+import type { EngineRecord } from "../planner/types";
 import { loadConfig, type EngineConfig } from "../settings/config";
 import { createCredential, createSecretClient, loadVaultSettings, type LoadedVault } from "../settings/keyvault";
-import { parseArgs, USAGE, type CliArgs } from "./args";
+import { commandUsage, parseCommandLine, USAGE, UsageError, type CliArgs, type Command } from "./args";
+import { createProgressRenderer } from "./progress";
 import { writeLocalReleaseReport } from "../observe/local-report";
 import { engineObserver, Timeline } from "../observe/timeline";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+/** Commands that change the environment (they take the lock; an interrupt must release it). */
+const MUTATING: Command[] = ["release", "deploy", "verify", "promote", "rollback", "abort"];
 
 /** FAULT_* variables given to the CLI reach the processes of the version being released (local backend only). */
 function faultEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     const out: Record<string, string> = {};
     for (const k of ["FAULT_ERROR_RATE", "FAULT_LATENCY_MS"]) if (env[k] !== undefined) out[k] = env[k] as string;
     return out;
+}
+
+/** Who runs this, for the history: the pipeline run, or user@host. */
+export function actorOf(env: NodeJS.ProcessEnv): string {
+    if (env.BUILD_BUILDID) return `Azure DevOps ${env.BUILD_DEFINITIONNAME ? `${env.BUILD_DEFINITIONNAME} ` : ""}run ${env.BUILD_BUILDNUMBER ?? env.BUILD_BUILDID}`;
+    let user = env.USER ?? env.USERNAME;
+    try {
+        user ??= os.userInfo().username;
+    } catch {
+        /* no passwd entry */
+    }
+    return `${user ?? "unknown"}@${os.hostname()}`;
 }
 
 export function markdownSummary(args: CliArgs, r: RunResult): string {
@@ -43,22 +66,104 @@ export function markdownSummary(args: CliArgs, r: RunResult): string {
     return `${lines.join("\n")}\n`;
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-    if (argv.length === 1 && (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help")) {
-        out(`${USAGE}\n`);
+/** The backend decorated to remember the locks it holds, so an interrupt can release them. */
+class LockTracking implements Backend {
+    readonly kind: Backend["kind"];
+    readonly env: string;
+    private held = new Set<() => Promise<void>>();
+    constructor(private readonly b: Backend) {
+        this.kind = b.kind;
+        this.env = b.env;
+    }
+    async lock(): Promise<() => Promise<void>> {
+        const release = await this.b.lock();
+        this.held.add(release);
+        return async () => {
+            this.held.delete(release);
+            await release();
+        };
+    }
+    /** Releases every lock still held; true when there was one. */
+    async releaseAll(): Promise<boolean> {
+        const all = [...this.held];
+        this.held.clear();
+        for (const r of all) await r().catch(() => undefined);
+        return all.length > 0;
+    }
+    read = () => this.b.read();
+    apply: Backend["apply"] = (r, o, c) => this.b.apply(r, o, c);
+    endpoint = () => this.b.endpoint();
+    observe = () => this.b.observe();
+    history = () => this.b.history();
+    recordHistory: Backend["recordHistory"] = (e) => this.b.recordHistory(e);
+    slotReady: Backend["slotReady"] = (s, v, n) => this.b.slotReady(s, v, n);
+    async productionCounts(): Promise<{ requests: number; failed: number }> {
+        if (!this.b.productionCounts) throw new Error(`the ${this.b.kind} backend does not count production responses`);
+        return this.b.productionCounts();
+    }
+    async slotHealth(): ReturnType<NonNullable<Backend["slotHealth"]>> {
+        if (!this.b.slotHealth) throw new Error(`the ${this.b.kind} backend does not report slot health`);
+        return this.b.slotHealth();
+    }
+    close = () => this.b.close();
+}
+
+/** What an interrupted command left, and what to run next. */
+export function interruptAdvice(command: Command, record: EngineRecord | undefined, env: string): string {
+    const flags = env === "dev" ? "" : ` --env ${env}`;
+    const state = record ? describeState(record.state) : "unknown (the record could not be read)";
+    const op = record?.operation;
+    if (op?.kind === "release") {
+        const live = record?.state && (record.state.slots[op.slot].role === "live" ? "live" : "not live");
+        return `the environment is ${state}; release ${op.version} is pending in ${op.slot} (${live}). Next: re-run "release ${op.version}${flags}" to resume, or "abort${flags}" to remove the candidate`;
+    }
+    if (op?.kind === "rollback") return `the environment is ${state}; rollback ${op.from.version} → ${op.to.version} is pending. Next: re-run "rollback${flags}" to finish it`;
+    return `the environment is ${state}; nothing is pending${command === "release" || command === "deploy" ? ` (re-run "${command}" to start again)` : ""}`;
+}
+
+export interface MainOptions {
+    /** The progress stream is a terminal (live progress line); default: its isTTY. */
+    tty?: boolean;
+    /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe function. Default: the process's signals. */
+    onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
+}
+
+const processSignals: NonNullable<MainOptions["onSignal"]> = (handler) => {
+    process.on("SIGINT", handler);
+    process.on("SIGTERM", handler);
+    return () => {
+        process.off("SIGINT", handler);
+        process.off("SIGTERM", handler);
+    };
+};
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void, opts: MainOptions = {}): Promise<number> {
+    // Before parsing: a bad command line with --json still answers in JSON.
+    const jsonWanted = argv.includes("--json");
+    const json = (o: Record<string, unknown>) => out(`${JSON.stringify(o, null, 2)}\n`);
+    const word = argv.find((a) => !a.startsWith("-"));
+    let parsed: ReturnType<typeof parseCommandLine>;
+    try {
+        parsed = parseCommandLine(argv, env);
+    } catch (e) {
+        const usage = e instanceof UsageError && e.command ? commandUsage(e.command) : USAGE;
+        err(`error: ${(e as Error).message}\n\n${usage}\n`);
+        if (jsonWanted) json({ command: word ?? null, outcome: "invalid", exitCode: OUTCOME_EXIT.invalid, message: (e as Error).message });
+        return OUTCOME_EXIT.invalid;
+    }
+    if (parsed.kind === "help") {
+        out(`${parsed.command ? commandUsage(parsed.command) : USAGE}\n`);
         return 0;
     }
-    let args: CliArgs;
-    try {
-        args = parseArgs(argv, env);
-    } catch (e) {
-        err(`error: ${(e as Error).message}\n\n${USAGE}\n`);
-        return 2;
-    }
+    const { kind: _kind, ...args } = parsed;
+    void _kind;
     const progress = args.json ? err : out;
     const reporter = createReporter({ write: progress, writeError: err, tfBuild: Boolean(env.TF_BUILD) });
-    let backend: Backend | undefined;
     let daemon: DaemonCluster | undefined;
+    const head = { command: args.command, version: args.version, env: args.env, backend: args.backend };
+    let backend: LockTracking | undefined;
+    let interrupted: Promise<number> | undefined;
+    let unsubscribe: (() => void) | undefined;
     try {
         let vault: LoadedVault | undefined;
         let credential: Awaited<ReturnType<typeof createCredential>> | undefined;
@@ -73,60 +178,101 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         if (args.backend === "local") {
             daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
             if (args.command === "local-down") {
-                progress((await daemon.shutdown()) ? `local environment ${args.env} stopped\n` : `local environment ${args.env} was not running\n`);
+                const stopped = await daemon.shutdown();
+                progress(stopped ? `local environment ${args.env} stopped\n` : `local environment ${args.env} was not running\n`);
+                if (args.json) json({ ...head, outcome: "done", exitCode: 0, stopped });
                 return 0;
             }
-            if (!fs.existsSync(clusterOpts.appEntry)) throw new InputError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
+            if (MUTATING.includes(args.command) && !fs.existsSync(clusterOpts.appEntry)) throw new EnvironmentError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
             const versionEnv = args.version && Object.keys(faultEnv(env)).length ? { [args.version]: faultEnv(env) } : undefined;
-            const local = new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv });
-            backend = local;
+            backend = new LockTracking(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
         } else {
             if (args.command === "local-down") throw new InputError("local-down applies to the local backend only");
             const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
-            backend = new PulumiBackend({
-                env: args.env,
-                workDir: defaultWorkDir(REPO_ROOT),
-                stackName: env.PHOENIX_RELEASE_STACK || args.env,
-                policyPacks: [path.join(REPO_ROOT, "policy")],
-                policyPackConfigs: fs.existsSync(policyConfig) ? [policyConfig] : undefined,
-                holder: env.BUILD_BUILDID ? `Azure DevOps build ${env.BUILD_BUILDID}` : `pid ${process.pid}`,
-                secretConfig: vault ? { appInsightsConnectionString: vault.secrets.appInsightsConnectionString } : undefined,
-            });
+            backend = new LockTracking(
+                new PulumiBackend({
+                    env: args.env,
+                    workDir: defaultWorkDir(REPO_ROOT),
+                    stackName: env.PHOENIX_RELEASE_STACK || args.env,
+                    policyPacks: [path.join(REPO_ROOT, "policy")],
+                    policyPackConfigs: fs.existsSync(policyConfig) ? [policyConfig] : undefined,
+                    holder: env.BUILD_BUILDID ? `Azure DevOps build ${env.BUILD_BUILDID}` : `${actorOf(env)} pid ${process.pid}`,
+                    secretConfig: vault ? { appInsightsConnectionString: vault.secrets.appInsightsConnectionString } : undefined,
+                }),
+            );
+        }
+        if (args.command === "history") {
+            const entries = await backend.history();
+            if (args.json) json({ ...head, outcome: "done", exitCode: 0, history: entries });
+            else if (entries.length === 0) out(`no releases recorded in ${args.env} yet\n`);
+            else for (const e of entries) out(`${formatHistoryEntry(e)}\n`);
+            return 0;
         }
         let logsClient: LogsQuerier | undefined;
-        if (config.appInsights) {
+        if (config.appInsights && MUTATING.includes(args.command)) {
             const { LogsQueryClient } = await import("@azure/monitor-query-logs");
             logsClient = new LogsQueryClient(credential ?? (await createCredential(env)));
         }
+        // The live line goes where the step lines go: stdout, or stderr with --json.
+        const tty = opts.tty ?? (args.json ? process.stderr : process.stdout).isTTY === true;
         // Local releases get an HTML report of production during the release (observe/).
         const events = daemon ? new Timeline() : undefined;
         const startedAt = Date.now();
-        const deps: EngineDeps = { backend, config, reporter, logsClient, observer: events && engineObserver(events) };
-        let r: RunResult;
-        switch (args.command) {
-            case "release":
-            case "deploy":
-                r = await runIntent(deps, { kind: args.command, version: args.version as string });
-                break;
-            case "promote":
-            case "abort":
-                r = await runIntent(deps, { kind: args.command });
-                break;
-            case "rollback":
-                r = await runIntent(deps, { kind: "rollback", version: args.version });
-                break;
-            case "verify":
-                r = await runVerify(deps);
-                break;
-            case "status":
-                r = await runStatus(deps);
-                break;
-            case "plan":
-                r = await runPlan(deps, { kind: "release", version: args.version as string });
-                break;
-            default:
-                throw new InputError(`unhandled command ${args.command}`);
+        const deps: EngineDeps = {
+            backend,
+            config,
+            reporter,
+            logsClient,
+            observer: events && engineObserver(events),
+            actor: actorOf(env),
+            progress: createProgressRenderer({ write: progress, tty, tfBuild: Boolean(env.TF_BUILD) }),
+        };
+        if (MUTATING.includes(args.command)) {
+            const b = backend;
+            interrupted = new Promise<number>((resolve) => {
+                unsubscribe = (opts.onSignal ?? processSignals)((signal) => {
+                    unsubscribe?.();
+                    void (async () => {
+                        const record = await b.read().catch(() => undefined);
+                        const released = await b.releaseAll();
+                        const action = args.command === "release" || args.command === "deploy" || args.command === "verify" || args.command === "promote" || args.command === "rollback" || args.command === "abort" ? args.command : "release";
+                        await b
+                            .recordHistory({ at: new Date().toISOString(), action, ...(args.version ? { version: args.version } : {}), outcome: "interrupted", gates: [], by: actorOf(env), detail: `interrupted by ${signal}` })
+                            .catch(() => undefined);
+                        const message = `interrupted by ${signal} during ${args.command}: ${interruptAdvice(args.command, record, args.env)}${released ? "; the lock was released" : ""}`;
+                        reporter.error(message);
+                        if (args.json) json({ ...head, outcome: "interrupted", exitCode: OUTCOME_EXIT.interrupted, message, record: record ? { ...record, state: redact(record.state) } : undefined });
+                        resolve(OUTCOME_EXIT.interrupted);
+                    })();
+                });
+            });
         }
+        const run = (async (): Promise<RunResult> => {
+            switch (args.command) {
+                case "release":
+                case "deploy":
+                    return runIntent(deps, { kind: args.command, version: args.version as string });
+                case "promote":
+                case "abort":
+                    return runIntent(deps, { kind: args.command });
+                case "rollback":
+                    return runIntent(deps, { kind: "rollback", version: args.version });
+                case "verify":
+                    return runVerify(deps);
+                case "status":
+                    return runStatus(deps, { showSecrets: args.showSecrets });
+                case "plan":
+                    return runPlan(deps, { kind: "release", version: args.version as string });
+                default:
+                    throw new InputError(`unhandled command ${args.command}`);
+            }
+        })();
+        const first = await (interrupted ? Promise.race([run, interrupted]) : run);
+        if (typeof first === "number") {
+            run.catch(() => undefined);
+            return first;
+        }
+        const r = first;
         if (daemon && events && args.command === "release" && r.outcome !== "invalid" && r.outcome !== "blocked") {
             const d = daemon;
             const report = await writeLocalReleaseReport({ traffic: (since) => d.traffic(since), stateDir: path.join(root, args.env), env: args.env, version: args.version as string, since: startedAt, events, outcome: r.outcome });
@@ -137,21 +283,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         }
         if (!["status", "plan"].includes(args.command)) reporter.summary(markdownSummary(args, r));
         if (args.json) {
-            out(`${JSON.stringify({ command: args.command, version: args.version, env: args.env, backend: args.backend, ...r, record: r.record ? { ...r.record, state: redact(r.record.state) } : undefined }, null, 2)}\n`);
+            const shown = args.command === "status" && args.showSecrets ? r.record : r.record ? { ...r.record, state: redact(r.record.state) } : undefined;
+            const rest = r;
+            const url = (r as { status?: { url?: string } }).status?.url;
+            json({ ...head, ...rest, ...(url ? { url } : {}), record: shown });
         }
         return r.exitCode;
     } catch (e) {
-        if (e instanceof InputError) {
-            reporter.error(e.message);
-            return 2;
-        }
-        if (e instanceof BlockedError) {
-            reporter.error(e.message);
-            return 3;
-        }
         reporter.error((e as Error).message);
-        return 1;
+        if (args.json) json({ ...head, outcome: outcomeOf(e), exitCode: exitCodeOf(e), message: (e as Error).message });
+        return exitCodeOf(e);
     } finally {
+        unsubscribe?.();
         await backend?.close();
     }
 }

@@ -81,7 +81,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let load: ReturnType<typeof startLoad> | undefined;
     const pause = () => new Promise((r) => setTimeout(r, o.pauseMs));
     try {
-        write(`live page: ${cluster.url}/  (production: ${cluster.url}/api/calculation; router: ${config.router}; preview with header "${config.headerName}")\n`);
+        const previews = config.secretPreview
+            ? `the candidate is reached by header "${config.headerName}" with its release's secret value (npm run release -- status --show-secrets prints it and a ready curl line on a long-lived environment)`
+            : `the candidate is reached by header "${config.headerName}: always"`;
+        write(`live page: ${cluster.url}/  (production: ${cluster.url}/api/calculation; router: ${config.router}; ${previews})\n`);
         const phase = async (name: string, intent: Intent, expectedExit: number) => {
             write(`── ${name}\n`);
             const r: RunResult = await runIntent(deps, intent);

@@ -1,22 +1,10 @@
 /** What the engine needs from an environment. Implemented by the local backend and the Pulumi backend. */
 import type { SlotName } from "@phoenix/release-model";
 import type { EngineRecord } from "../planner/types";
+import type { HistoryEntry } from "./history";
 
-/** Raised when the environment is locked by another run (exit code 3). */
-export class BlockedError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "BlockedError";
-    }
-}
-
-/** Bad input or a missing setting (exit code 2, nothing changed). */
-export class InputError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "InputError";
-    }
-}
+// Re-exported for existing importers; the errors live in ../errors (below engine/ and settings/).
+export { BlockedError, InputError } from "../errors";
 
 export interface PublicEndpoint {
     /** Base URL requests go to. */
@@ -27,6 +15,14 @@ export interface PublicEndpoint {
     headerName?: string;
 }
 
+export interface Observation {
+    /** False: the environment is stopped (nothing serves; its recorded state is restored by the next command that changes it). */
+    running: boolean;
+    endpoint?: PublicEndpoint;
+    /** One line on what was observed (e.g. where the stopped environment's router will listen). */
+    detail?: string;
+}
+
 export interface Backend {
     readonly kind: "local" | "pulumi";
     readonly env: string;
@@ -34,9 +30,12 @@ export interface Backend {
     lock(): Promise<() => Promise<void>>;
     /** The persisted record (state + operation in progress). */
     read(): Promise<EngineRecord>;
-    /** Persists the record, then converges the environment to its state (no-op when only the operation changed). */
-    apply(record: EngineRecord, onOutput: (line: string) => void): Promise<void>;
-    /** Where production and preview requests go. */
+    /**
+     * Persists the record, then converges the environment to its state (no-op when only the operation changed).
+     * `context.message` names the run and step (the Pulumi backend's update message; the history reads it back).
+     */
+    apply(record: EngineRecord, onOutput: (line: string) => void, context?: { message: string }): Promise<void>;
+    /** Where production and preview requests go (may start the environment, e.g. the local daemon). */
     endpoint(): Promise<PublicEndpoint>;
     /**
      * Production responses the environment's router has counted so far (cumulative), when the backend
@@ -46,6 +45,12 @@ export interface Backend {
     productionCounts?(): Promise<{ requests: number; failed: number }>;
     /** What each slot actually runs next to what the state asks for, when the backend can see it. */
     slotHealth?(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>>;
+    /** Read-only: whether the environment is serving and where, without starting anything. */
+    observe(): Promise<Observation>;
+    /** The release history, oldest first. */
+    history(): Promise<HistoryEntry[]>;
+    /** Records a finished run (the Pulumi backend keeps its history in the stack's updates and ignores this). */
+    recordHistory(entry: HistoryEntry): Promise<void>;
     /** Whether a slot runs `replicas` ready endpoints of `version` (Helm's atomic wait, or the local processes). */
     slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }>;
     close(): Promise<void>;

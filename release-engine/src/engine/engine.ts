@@ -8,14 +8,16 @@ import { findLiveSlot, replicasOf, routerModel, type ReleaseState, type RouterMo
 import { describeState, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
 import type { Check, EngineRecord, Intent, Plan, PlannerOptions, Step } from "../planner/types";
 import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
-import { runHttpGate, summarizeHttpGate, type HttpGateReport } from "../gates/http-gate";
+import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport } from "../gates/http-gate";
 import type { EngineConfig } from "../settings/config";
-import { BlockedError, InputError, type Backend } from "./backend";
+import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
+import type { Backend } from "./backend";
 import { checkProduction } from "./checks";
+import { gateSummary, historyAction, type HistoryAction } from "./history";
 import { formatDuration, type Reporter, type StepReport } from "./reporter";
 import type { EngineObserver } from "../observe/timeline";
 
-export type ExitCode = 0 | 1 | 2 | 3;
+export type { ExitCode };
 
 export interface EngineDeps {
     backend: Backend;
@@ -25,11 +27,21 @@ export interface EngineDeps {
     logsClient?: LogsQuerier;
     /** Told of every applied record and gate verdict (the local release report, observe/timeline.ts). */
     observer?: EngineObserver;
+    /** Shown the gate's running statistics while it runs (cli/progress.ts). */
+    progress?: { update(p: GateProgress): void; done(): void };
+    /** Who runs this (user@host, or the pipeline run): written to the history. */
+    actor?: string;
+}
+
+/** A gate that rejected the candidate: headlined as the run's verdict. */
+export interface GateRejection {
+    gate: "http" | "appinsights";
+    reason: string;
 }
 
 export interface RunResult {
     exitCode: ExitCode;
-    outcome: "done" | "noop" | "rolled-back" | "failed" | "blocked" | "invalid";
+    outcome: Outcome;
     message?: string;
     notes: string[];
     steps: StepReport[];
@@ -67,7 +79,13 @@ function routerOf(config: EngineConfig): RouterModel {
 class Runner {
     readonly steps: StepReport[] = [];
     readonly gates: Array<HttpGateReport | AppInsightsReport> = [];
-    constructor(private readonly d: EngineDeps) {}
+    /** Set when a gate rejected the candidate (the reason the run was rolled back). */
+    rejection?: GateRejection;
+    constructor(
+        private readonly d: EngineDeps,
+        /** Names the run in each apply (the Pulumi backend writes it as the update's message). */
+        private readonly label: string,
+    ) {}
 
     private async runCheck(check: Check, state: ReleaseState | null): Promise<CheckOutcome> {
         const { backend, config } = this.d;
@@ -95,14 +113,23 @@ class Runner {
         const target = intent.preview?.target ?? live;
         if (target !== slot) return { ok: false, detail: `gates: the router sends previews to ${target}, not ${slot}` };
         const preview = intent.preview ? { header: intent.preview.header, value: intent.preview.value } : undefined;
-        const http = await runHttpGate(
-            { url: ep.url, hostHeader: ep.hostHeader, preview, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
-            config.gate,
-        );
+        let http: HttpGateReport;
+        try {
+            http = await runHttpGate(
+                { url: ep.url, hostHeader: ep.hostHeader, preview, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
+                config.gate,
+                this.d.progress ? (p) => this.d.progress?.update(p) : undefined,
+            );
+        } finally {
+            this.d.progress?.done();
+        }
         this.gates.push(http);
         this.d.observer?.gate(http, Date.now());
         const details = [summarizeHttpGate(http)];
-        if (http.verdict === "fail") return { ok: false, detail: details.join("\n    ") };
+        if (http.verdict === "fail") {
+            this.rejection = { gate: "http", reason: http.reason };
+            return { ok: false, detail: details.join("\n    ") };
+        }
         if (config.appInsights && this.d.logsClient) {
             const ai = await runAppInsightsGate(this.d.logsClient, config.appInsights, {
                 candidate: { slot, version },
@@ -112,7 +139,10 @@ class Runner {
             this.gates.push(ai);
             this.d.observer?.gate(ai, Date.now());
             details.push(`appinsights gate ${ai.verdict.toUpperCase()}: ${ai.reason} (${ai.candidate.requests} candidate requests, ${ai.polls} polls, ${formatDuration(ai.durationMs)})`);
-            if (ai.verdict === "fail") return { ok: false, detail: details.join("\n    ") };
+            if (ai.verdict === "fail") {
+                this.rejection = { gate: "appinsights", reason: ai.reason };
+                return { ok: false, detail: details.join("\n    ") };
+            }
         }
         return { ok: true, detail: details.join("\n    ") };
     }
@@ -125,7 +155,7 @@ class Runner {
         let ok = true;
         try {
             if (!sameRecord(step.record, current)) {
-                await this.d.backend.apply(step.record, (line) => this.d.reporter.line(`    | ${line}`));
+                await this.d.backend.apply(step.record, (line) => this.d.reporter.line(`    | ${line}`), { message: this.message(step) });
                 this.d.observer?.applied(current, step.record, Date.now());
             } else if (step.checks.length === 0 && step.name !== "complete") {
                 details.push("already in effect");
@@ -140,7 +170,8 @@ class Runner {
                 }
             }
         } catch (e) {
-            if (e instanceof BlockedError) throw e;
+            // Locked, or a missing tool/plugin/login: nothing was applied; the run stops with that error (exit 3 / 2).
+            if (e instanceof BlockedError || e instanceof EnvironmentError) throw e;
             ok = false;
             record = await this.d.backend.read().catch(() => step.record);
             details.push(`apply failed: ${(e as Error).message}`);
@@ -149,6 +180,12 @@ class Runner {
         this.steps.push(report);
         this.d.reporter.step(report);
         return { ok, record };
+    }
+
+    /** The update's message: run, step, the gate's verdict once known, and who ran it. */
+    private message(step: Step): string {
+        const gate = this.gates.length ? `; gate ${this.gates.map((g) => `${g.gate} ${g.verdict}: ${g.reason}`).join(", ")}` : "";
+        return `phoenix ${this.label}: ${step.name}${gate}${this.d.actor ? ` (by ${this.d.actor})` : ""}`;
     }
 
     /** Undoes the pending operation after a failure. */
@@ -163,8 +200,9 @@ class Runner {
     }
 }
 
-function result(r: Partial<RunResult> & Pick<RunResult, "exitCode" | "outcome">, runner: Runner | undefined, t0: number): RunResult {
-    return { notes: [], steps: runner?.steps ?? [], gates: runner?.gates ?? [], durationMs: Date.now() - t0, ...r };
+/** A run's result; its exit code is the outcome's (errors.ts holds the one mapping). */
+function result(r: Partial<Omit<RunResult, "exitCode">> & Pick<RunResult, "outcome">, runner: Runner | undefined, t0: number): RunResult {
+    return { notes: [], steps: runner?.steps ?? [], gates: runner?.gates ?? [], durationMs: Date.now() - t0, ...r, exitCode: OUTCOME_EXIT[r.outcome] };
 }
 
 async function withLock<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
@@ -176,37 +214,70 @@ async function withLock<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
     }
 }
 
+/** Input and blocked errors become a result (nothing changed); anything else propagates to the caller. */
 function fail(deps: EngineDeps, e: unknown, t0: number, runner?: Runner): RunResult {
-    if (e instanceof BlockedError) {
-        deps.reporter.error(e.message);
-        return result({ exitCode: 3, outcome: "blocked", message: e.message }, runner, t0);
-    }
-    if (e instanceof InputError) {
-        deps.reporter.error(e.message);
-        return result({ exitCode: 2, outcome: "invalid", message: e.message }, runner, t0);
-    }
-    throw e;
+    const outcome = outcomeOf(e);
+    if (outcome === "failed") throw e;
+    deps.reporter.error((e as Error).message);
+    return result({ outcome, message: (e as Error).message }, runner, t0);
 }
 
 /** Runs an intent: release, deploy, promote, rollback, abort — and reports production over the whole run. */
 export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<RunResult> {
-    const before = await deps.backend.productionCounts?.().catch(() => undefined);
-    const r = await runIntentSteps(deps, intentIn);
-    const after = before ? await deps.backend.productionCounts?.().catch(() => undefined) : undefined;
-    if (before && after && r.outcome !== "noop" && r.outcome !== "invalid" && r.outcome !== "blocked") {
-        r.production = { requests: after.requests - before.requests, failed: after.failed - before.failed };
+    const t0 = Date.now();
+    const seen: { before?: EngineRecord; counts?: { requests: number; failed: number } } = {};
+    const r = await runIntentLocked(deps, intentIn, t0, seen);
+    // Production as the router counted it from the moment the lock was held to the end (restores included).
+    const after = seen.counts ? await deps.backend.productionCounts?.().catch(() => undefined) : undefined;
+    if (seen.counts && after && r.outcome !== "noop" && r.outcome !== "invalid" && r.outcome !== "blocked") {
+        r.production = { requests: after.requests - seen.counts.requests, failed: after.failed - seen.counts.failed };
         deps.reporter.line(`production during this run (counted at the router, restores included): ${r.production.requests} requests, ${r.production.failed} failed`);
     }
+    const version = "version" in intentIn && intentIn.version ? intentIn.version : seen.before?.operation?.kind === "release" ? seen.before.operation.version : undefined;
+    const rolledBackFrom = intentIn.kind === "rollback" && !version && seen.before?.state ? liveVersion(seen.before.state) : undefined;
+    await writeHistory(deps, intentIn.kind, version ?? rolledBackFrom, seen.before, r, t0);
     return r;
 }
 
-async function runIntentSteps(deps: EngineDeps, intentIn: Intent): Promise<RunResult> {
-    const t0 = Date.now();
-    const runner = new Runner(deps);
+function liveVersion(state: ReleaseState | null): string | undefined {
+    const live = findLiveSlot(state);
+    return live && state ? state.slots[live].version : undefined;
+}
+
+function liveText(state: ReleaseState | null | undefined): string | undefined {
+    const live = findLiveSlot(state ?? null);
+    return live && state ? `${live} ${state.slots[live].version}` : undefined;
+}
+
+/** Appends a finished run (anything that changed or tried to change the environment) to the backend's history. */
+async function writeHistory(deps: EngineDeps, kind: HistoryAction, version: string | undefined, before: EngineRecord | undefined, r: RunResult, t0: number): Promise<void> {
+    if (!before || !["done", "rolled-back", "failed", "interrupted"].includes(r.outcome)) return;
+    const gates = r.gates.map(gateSummary);
+    try {
+        await deps.backend.recordHistory({
+            at: new Date(t0).toISOString(),
+            action: historyAction(kind, r.outcome, gates),
+            ...(version ? { version } : {}),
+            outcome: r.outcome,
+            liveBefore: liveText(before.state),
+            liveAfter: liveText(r.record?.state),
+            gates,
+            ...(deps.actor ? { by: deps.actor } : {}),
+            durationMs: r.durationMs,
+        });
+    } catch (e) {
+        deps.reporter.line(`note: the history was not written: ${(e as Error).message}`);
+    }
+}
+
+async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, seen: { before?: EngineRecord; counts?: { requests: number; failed: number } }): Promise<RunResult> {
+    const runner = new Runner(deps, `${intentIn.kind}${"version" in intentIn && intentIn.version ? ` ${intentIn.version}` : ""}`);
     const { reporter, backend, config } = deps;
     try {
         return await withLock(backend, async () => {
             const record = await backend.read();
+            seen.before = record;
+            seen.counts = await backend.productionCounts?.().catch(() => undefined);
             let intent = intentIn;
             if ((intent.kind === "release" || intent.kind === "deploy") && config.secretPreview && intent.previewHeaderValue === undefined) {
                 intent = { ...intent, previewHeaderValue: newPreviewValue() };
@@ -215,7 +286,7 @@ async function runIntentSteps(deps: EngineDeps, intentIn: Intent): Promise<RunRe
             for (const n of p.notes) reporter.line(`note: ${n}`);
             if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid input"), t0, runner);
             if (p.outcome === "blocked") return fail(deps, new BlockedError(p.reason ?? "blocked"), t0, runner);
-            if (p.outcome === "noop") return result({ exitCode: 0, outcome: "noop", notes: p.notes, record }, runner, t0);
+            if (p.outcome === "noop") return result({ outcome: "noop", notes: p.notes, record }, runner, t0);
             let cur = record;
             for (const step of p.steps) {
                 const r = await runner.exec(step, cur);
@@ -224,20 +295,22 @@ async function runIntentSteps(deps: EngineDeps, intentIn: Intent): Promise<RunRe
                 if (!step.recoverOnFailure) {
                     const message = `step ${step.name} failed; the environment is ${describeState(cur.state)}; re-run to retry`;
                     reporter.error(message);
-                    return result({ exitCode: 1, outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
+                    return result({ outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
                 }
-                reporter.line(`rolling back: ${step.name} failed`);
+                reporter.line(runner.rejection ? `rolling back: the ${runner.rejection.gate} gate rejected the candidate (${runner.rejection.reason})` : `rolling back: ${step.name} failed`);
                 const rec = await runner.recover(cur);
                 if (!rec.ok) {
                     const message = `recovery did not finish; the environment is ${describeState(rec.record.state)}; run "rollback" to finish it`;
                     reporter.error(message);
-                    return result({ exitCode: 1, outcome: "failed", message, notes: p.notes, record: rec.record }, runner, t0);
+                    return result({ outcome: "failed", message, notes: p.notes, record: rec.record }, runner, t0);
                 }
-                const message = `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
+                const message = runner.rejection
+                    ? `${"version" in intentIn && intentIn.version ? `release ${intentIn.version}` : "the candidate"} rejected by the ${runner.rejection.gate} gate: ${runner.rejection.reason}; rolled back to ${describeState(rec.record.state)}`
+                    : `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
                 reporter.error(message);
-                return result({ exitCode: 1, outcome: "rolled-back", message, notes: p.notes, record: rec.record }, runner, t0);
+                return result({ outcome: "rolled-back", message, notes: p.notes, record: rec.record }, runner, t0);
             }
-            return result({ exitCode: 0, outcome: "done", notes: p.notes, record: cur }, runner, t0);
+            return result({ outcome: "done", notes: p.notes, record: cur }, runner, t0);
         });
     } catch (e) {
         return fail(deps, e, t0, runner);
@@ -247,10 +320,19 @@ async function runIntentSteps(deps: EngineDeps, intentIn: Intent): Promise<RunRe
 /** `verify` (ADO routeTraffic): gate the pending candidate; on failure undo it (exit 1). */
 export async function runVerify(deps: EngineDeps): Promise<RunResult> {
     const t0 = Date.now();
-    const runner = new Runner(deps);
+    const seen: { before?: EngineRecord } = {};
+    const r = await runVerifyLocked(deps, t0, seen);
+    const op = seen.before?.operation;
+    await writeHistory(deps, "verify", op?.kind === "release" ? op.version : undefined, seen.before, r, t0);
+    return r;
+}
+
+async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: EngineRecord }): Promise<RunResult> {
+    const runner = new Runner(deps, "verify");
     try {
         return await withLock(deps.backend, async () => {
             const record = await deps.backend.read();
+            seen.before = record;
             const op = record.operation;
             if (!op || op.kind !== "release" || !record.state) throw new BlockedError("nothing to verify: no candidate is pending");
             const verifyStep: Step = {
@@ -264,11 +346,12 @@ export async function runVerify(deps: EngineDeps): Promise<RunResult> {
                 recoverOnFailure: true,
             };
             const r = await runner.exec(verifyStep, record);
-            if (r.ok) return result({ exitCode: 0, outcome: "done", record }, runner, t0);
+            if (r.ok) return result({ outcome: "done", record }, runner, t0);
             const rec = await runner.recover(r.record);
-            const message = rec.ok ? `verify failed; rolled back to ${describeState(rec.record.state)}` : `verify failed and recovery did not finish; run "rollback"`;
+            const why = runner.rejection ? `candidate ${op.version} rejected by the ${runner.rejection.gate} gate: ${runner.rejection.reason}` : "verify failed";
+            const message = rec.ok ? `${why}; rolled back to ${describeState(rec.record.state)}` : `${why}, and recovery did not finish; run "rollback"`;
             deps.reporter.error(message);
-            return result({ exitCode: 1, outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);
+            return result({ outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);
         });
     } catch (e) {
         return fail(deps, e, t0, runner);
@@ -291,33 +374,79 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
             if (s.checks.length) deps.reporter.line(`   checks: ${s.checks.map((c) => c.kind).join(", ")}`);
         });
         if (p.outcome === "noop") deps.reporter.line("nothing to do");
-        return { ...result({ exitCode: 0, outcome: p.outcome === "noop" ? "noop" : "done", notes: p.notes, record }, undefined, t0), plan: p };
+        return { ...result({ outcome: p.outcome === "noop" ? "noop" : "done", notes: p.notes, record }, undefined, t0), plan: p };
     } catch (e) {
         return fail(deps, e, t0);
     }
 }
 
-/** `status`: the recorded state and the operation in progress. */
-export async function runStatus(deps: EngineDeps): Promise<RunResult> {
+/** What `status` saw besides the record: whether the environment serves, where, and what reaches the candidate. */
+export interface StatusView {
+    running: boolean;
+    url?: string;
+    /** Per slot: ready endpoints beside the desired replicas, versions seen and restarts (backends that can see them). */
+    slots?: Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>;
+    /** For a stopped environment: what restarting it will do. */
+    detail?: string;
+    preview?: {
+        header: string;
+        /** The value, or "(secret)" unless shown. */
+        value: string;
+        secret: boolean;
+        slot: SlotName;
+        version: string;
+        /** A ready request to the candidate (only when the value is shown or not secret). */
+        curl?: string;
+    };
+}
+
+function curlLine(url: string, header: string, value: string, path: string): string {
+    const q = (x: string) => `'${x.replace(/'/g, "'\\''")}'`;
+    return `curl -sS -H ${q(`${header}: ${value}`)} -H 'content-type: application/json' -d '{"number":12}' ${q(new URL(path, url).toString())}`;
+}
+
+/**
+ * `status` (read-only: never starts anything): the recorded state, the operation in progress, whether
+ * the environment is serving and at which URL, and what reaches the candidate. The per-release
+ * secret preview value is shown only with `showSecrets`.
+ */
+export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean } = {}): Promise<RunResult & { status?: StatusView }> {
     const t0 = Date.now();
     try {
-        const record = await deps.backend.read();
-        deps.reporter.line(`environment ${deps.config.env} (${deps.backend.kind}, router ${deps.config.router}): ${describeState(record.state)}`);
-        const health = await deps.backend.slotHealth?.().catch(() => undefined);
-        if (health && record.state) {
-            for (const slot of ["blue", "green"] as const) {
-                const h = health[slot];
-                const warn = h.ready < h.desired ? "  ← not all ready" : "";
-                deps.reporter.line(`  ${slot}: ${h.ready}/${h.desired} ready${h.versions.length ? ` (${h.versions.join(", ")})` : ""}, restarts ${h.restarts}${warn}`);
+        const { reporter, backend, config } = deps;
+        const record = await backend.read();
+        reporter.line(`environment ${config.env} (${backend.kind}, router ${config.router}): ${describeState(record.state)}`);
+        if (record.operation?.kind === "release") reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
+        if (record.operation?.kind === "rollback") reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false } };
+        const seen = await backend.observe();
+        const view: StatusView = { running: seen.running, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };
+        if (!seen.running) {
+            reporter.line(`stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`);
+        } else {
+            // Read-only and only while running: what each slot actually serves beside what the state asks for.
+            const health = await backend.slotHealth?.().catch(() => undefined);
+            if (health) {
+                view.slots = health;
+                for (const slot of ["blue", "green"] as const) {
+                    const h = health[slot];
+                    const warn = h.ready < h.desired ? "  ← not all ready" : "";
+                    reporter.line(`  ${slot}: ${h.ready}/${h.desired} ready${h.versions.length ? ` (${h.versions.join(", ")})` : ""}, restarts ${h.restarts}${warn}`);
+                }
             }
+            reporter.line(`url: ${view.url}  (production: POST ${config.gate.path})`);
         }
-        if (record.operation?.kind === "release") deps.reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
-        if (record.operation?.kind === "rollback") deps.reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
-        if (record.state) {
-            const ep = await deps.backend.endpoint().catch((e: Error) => ({ url: `unavailable (${e.message})` }));
-            deps.reporter.line(`url: ${ep.url}`);
+        const intent = routerOf(config).intent(record.state, seen.endpoint?.headerName ?? config.headerName);
+        const p = intent.preview;
+        if (p && (record.state.slots[p.target].role === "candidate" || record.operation?.kind === "release")) {
+            const version = record.state.slots[p.target].version as string;
+            const shown = !p.secret || opts.showSecrets === true;
+            view.preview = { header: p.header, value: shown ? p.value : "(secret)", secret: p.secret, slot: p.target, version, ...(shown && view.url ? { curl: curlLine(view.url, p.header, p.value, config.gate.path) } : {}) };
+            if (view.preview.curl) reporter.line(`preview (reaches ${p.target} candidate ${version}): ${view.preview.curl}`);
+            else if (shown) reporter.line(`preview: header "${p.header}: ${p.value}" reaches ${p.target} candidate ${version}`);
+            else reporter.line(`preview: header "${p.header}" with this release's secret value reaches ${p.target} candidate ${version}; "status --show-secrets" prints it and a ready curl line`);
         }
-        return result({ exitCode: 0, outcome: "done", record }, undefined, t0);
+        return { ...result({ outcome: "done", record }, undefined, t0), status: view };
     } catch (e) {
         return fail(deps, e, t0);
     }

@@ -109,7 +109,21 @@ export function validateHttpGateConfig(c: HttpGateConfig): string[] {
     return problems;
 }
 
-export async function runHttpGate(target: GateTarget, config: HttpGateConfig): Promise<HttpGateReport> {
+/** The gate's running statistics, reported after every candidate answer (progress display; cli/progress.ts). */
+export interface GateProgress {
+    gate: "http";
+    requests: number;
+    maxRequests: number;
+    errors: number;
+    slow: number;
+    wrongVersion: number;
+    production: { requests: number; failures: number; wrongSlot: number };
+    /** The SPRT's running decisions: "continue" until the evidence is enough either way. */
+    decisions: { errors: "accept" | "reject" | "continue"; slow: "accept" | "reject" | "continue" };
+    elapsedMs: number;
+}
+
+export async function runHttpGate(target: GateTarget, config: HttpGateConfig, onProgress?: (p: GateProgress) => void): Promise<HttpGateReport> {
     const started = Date.now();
     const ep = errorParams(config);
     const sp = slowParams(config);
@@ -189,6 +203,17 @@ export async function runHttpGate(target: GateTarget, config: HttpGateConfig): P
                 latencies.push(r.ms);
             }
             decide();
+            onProgress?.({
+                gate: "http",
+                requests: errState.n + wrong,
+                maxRequests: config.maxRequests,
+                errors: errState.events,
+                slow: slowState.events,
+                wrongVersion: wrong,
+                production: { ...prod },
+                decisions: { errors: sprtDecision(ep, errState), slow: sprtDecision(sp, slowState) },
+                elapsedMs: Date.now() - started,
+            });
         }
     };
     await Promise.all(Array.from({ length: config.concurrency }, worker));

@@ -51,7 +51,7 @@ export function sameState(a: ReleaseState | null, b: ReleaseState | null): boole
 }
 
 export function sameRecord(a: EngineRecord, b: EngineRecord): boolean {
-    return sameState(a.state, b.state) && JSON.stringify(a.operation ?? null) === JSON.stringify(b.operation ?? null);
+    return sameState(a.state, b.state) && JSON.stringify(a.operation ?? null) === JSON.stringify(b.operation ?? null) && (a.rejected ?? []).join(" ") === (b.rejected ?? []).join(" ");
 }
 
 /** Canonical key order so that equal states compare equal (an unset replica count stays unset). */
@@ -153,8 +153,8 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
     const steps: Step[] = [];
     if (!record.state || !before) {
         // The first release failed: there was nothing before it.
-        steps.push(step("restore-slot", `remove ${op.slot} (${op.version}): nothing was deployed before`, { state: null }, [], false));
-        return steps;
+        steps.push(step("restore-slot", `remove ${op.slot} (${op.version}): nothing was deployed before`, { state: null, rejected: rejectedList(record.rejected, { add: op.version }) }, [], false));
+        return carryRejected(steps, record);
     }
     const liveBefore = findLiveSlot(before) as SlotName;
     const liveBeforeState = before.slots[liveBefore];
@@ -173,8 +173,8 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
         cur = sw.state;
     }
     steps.push(step("restore-slot", `restore ${describeSlot(op.slot, before.slots[op.slot])}; ${describeSlot(liveBefore, before.slots[liveBefore])} (removing candidate ${op.version})`,
-        { state: clone(before) }, [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }], false));
-    return steps;
+        { state: clone(before), rejected: rejectedList(record.rejected, { add: op.version }) }, [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }], false));
+    return carryRejected(steps, record);
 }
 
 /** True when the pending release's version is what production runs. */
@@ -187,7 +187,7 @@ function promoted(state: ReleaseState, op: Extract<Operation, { kind: "release" 
  * What follows a promotion: converge on the router's home slot (nginx), put the previous live version
  * back on the other slot as standby when convergence took it away, check production, complete.
  */
-function promotedTail(c: Ctx, state: ReleaseState, op: Extract<Operation, { kind: "release" }>): Step[] {
+function promotedTail(c: Ctx, state: ReleaseState, op: Extract<Operation, { kind: "release" }>, rejectedBefore: string[] | undefined): Step[] {
     const steps: Step[] = [];
     const conv = convergeSteps(c, state, op, true);
     steps.push(...conv.steps);
@@ -205,7 +205,24 @@ function promotedTail(c: Ctx, state: ReleaseState, op: Extract<Operation, { kind
     if (conv.steps.length === 0) {
         steps.push(step("promote", `${op.version} is live in ${live}; checking production`, { state: cur, operation: op }, [{ kind: "production", slot: live, version: op.version }], true));
     }
-    steps.push(step("complete", `release ${op.version} complete`, { state: cur }, [], false));
+    steps.push(step("complete", `release ${op.version} complete`, { state: cur, rejected: rejectedList(rejectedBefore, { remove: op.version }) }, [], false));
+    return steps;
+}
+
+/** `rejected` with `add` appended (once, newest last) and `remove` taken off; at most the last 20 kept. */
+function rejectedList(prev: string[] | undefined, change: { add?: string; remove?: string }): string[] {
+    const out = (prev ?? []).filter((v) => v !== change.add && v !== change.remove);
+    if (change.add) out.push(change.add);
+    return out.slice(-20);
+}
+
+/** Steps that do not change `rejected` carry the list of the step before them (or of `from`). */
+function carryRejected(steps: Step[], from: EngineRecord): Step[] {
+    let prev = from.rejected;
+    for (const s of steps) {
+        if (s.record.rejected === undefined && prev !== undefined) s.record.rejected = [...prev];
+        prev = s.record.rejected;
+    }
     return steps;
 }
 
@@ -245,7 +262,7 @@ function finish(intent: Intent, steps: Step[], notes: string[], from: EngineReco
         const problem = planSafetyProblem(from, steps, opts);
         if (problem) return blocked(intent, `refusing a plan that could fail production requests with the ${opts.router.kind} router: ${problem}`);
     }
-    return { intent, outcome, steps, notes };
+    return { intent, outcome, steps: carryRejected(steps, from), notes };
 }
 
 function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "release" | "deploy" }>, c: Ctx): Plan {
@@ -275,7 +292,7 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
                 { kind: "production", slot, version: V },
             ], true),
         ];
-        if (full) steps.push(step("complete", `release ${V} complete`, { state: s1 }, [], false));
+        if (full) steps.push(step("complete", `release ${V} complete`, { state: s1, rejected: rejectedList(record.rejected, { remove: V }) }, [], false));
         return finish(intent, steps, notes, record, c.opts);
     }
 
@@ -287,7 +304,7 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
         if (!full) return noop(intent, `${V} is already deployed and live; run "promote" to complete it`);
         // Crashed after promotion, before completion: converge, check production again, then finish.
         notes.push(`resuming release ${V}: already promoted`);
-        return finish(intent, promotedTail(c, state, op), notes, record, c.opts);
+        return finish(intent, promotedTail(c, state, op, record.rejected), notes, record, c.opts);
     }
     if (liveState.version === V) {
         return noop(intent, `${V} is already live in ${live}; nothing to do`);
@@ -328,7 +345,7 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
     if (full) {
         const sw = switchSteps(c, s1, C, "standby", operation, { scale: "scale-candidate", flip: "promote" }, true);
         steps.push(...sw.steps);
-        steps.push(...promotedTail(c, sw.state, operation).filter((s) => s.name !== "promote"));
+        steps.push(...promotedTail(c, sw.state, operation, record.rejected).filter((s) => s.name !== "promote"));
     }
     return finish(intent, steps, notes, record, c.opts);
 }
@@ -338,18 +355,18 @@ function planPromote(record: EngineRecord, intent: Intent, c: Ctx): Plan {
     const state = record.state;
     if (!op || op.kind !== "release" || !state) return blocked(intent, "nothing to promote: no candidate is pending");
     if (promoted(state, op)) {
-        return finish(intent, promotedTail(c, state, op), [`${op.version} is already live; completing`], record, c.opts);
+        return finish(intent, promotedTail(c, state, op, record.rejected), [`${op.version} is already live; completing`], record, c.opts);
     }
     const cand = state.slots[op.slot];
     if (cand.role !== "candidate" || cand.version !== op.version) {
         return blocked(intent, `nothing to promote: ${op.slot} does not hold candidate ${op.version}`);
     }
     const sw = switchSteps(c, state, op.slot, "standby", op, { scale: "scale-candidate", flip: "promote" }, true);
-    return finish(intent, [...sw.steps, ...promotedTail(c, sw.state, op).filter((s) => s.name !== "promote")], [], record, c.opts);
+    return finish(intent, [...sw.steps, ...promotedTail(c, sw.state, op, record.rejected).filter((s) => s.name !== "promote")], [], record, c.opts);
 }
 
 /** Switch production to the slot holding `to`, then converge (nginx), then complete. */
-function rollbackSteps(c: Ctx, state: ReleaseState, rb: Extract<Operation, { kind: "rollback" }>): Step[] {
+function rollbackSteps(c: Ctx, state: ReleaseState, rb: Extract<Operation, { kind: "rollback" }>, rejectedBefore: string[] | undefined): Step[] {
     const steps: Step[] = [];
     let cur = state;
     const live = findLiveSlot(cur) as SlotName;
@@ -363,7 +380,7 @@ function rollbackSteps(c: Ctx, state: ReleaseState, rb: Extract<Operation, { kin
     steps.push(...conv.steps);
     cur = conv.state;
     const nowLive = findLiveSlot(cur) as SlotName;
-    steps.push(step("complete", `rollback ${rb.from.version} → ${rb.to.version} complete`, { state: cur }, [{ kind: "production", slot: nowLive, version: rb.to.version }], false));
+    steps.push(step("complete", `rollback ${rb.from.version} → ${rb.to.version} complete`, { state: cur, rejected: rejectedList(rejectedBefore, { add: rb.from.version }) }, [{ kind: "production", slot: nowLive, version: rb.to.version }], false));
     return steps;
 }
 
@@ -377,7 +394,7 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
         return finish(intent, recoverySteps(record, c.opts), [`rolling back pending release ${op.version}`], record, c.opts);
     }
     if (op?.kind === "rollback" && state) {
-        return finish(intent, rollbackSteps(c, state, op), [`resuming rollback ${op.from.version} → ${op.to.version}`], record, c.opts);
+        return finish(intent, rollbackSteps(c, state, op, record.rejected), [`resuming rollback ${op.from.version} → ${op.to.version}`], record, c.opts);
     }
     const live = findLiveSlot(state);
     if (!state || !live) return blocked(intent, "nothing to roll back: nothing is live");
@@ -391,8 +408,12 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
         return blocked(intent, `nothing to roll back to: ${sb} holds no standby version`);
     }
     if (standby.version === liveVersion) return blocked(intent, `nothing to roll back to: standby ${sb} runs the live version ${liveVersion}`);
+    if (record.rejected?.includes(standby.version)) {
+        // Rolling back to it would put an ungated, already rejected version in front of production.
+        return blocked(intent, `nothing to roll back to: standby ${sb} holds ${standby.version}, which was itself rolled back or rejected; to make it live again, release it through the gate: release ${standby.version}`);
+    }
     const rb: Operation = { kind: "rollback", to: { slot: sb, version: standby.version }, from: { slot: live, version: liveVersion } };
-    return finish(intent, rollbackSteps(c, state, rb), [], record, c.opts);
+    return finish(intent, rollbackSteps(c, state, rb, record.rejected), [], record, c.opts);
 }
 
 /** Plan an intent from the current record. Never throws for bad input: returns an `invalid` plan. */

@@ -7,7 +7,7 @@ import * as path from "path";
 import { ROUTER_KINDS, isRouterKind, isValidHeaderName, type RouterKind } from "@phoenix/release-model";
 import { DEFAULT_APPINSIGHTS_GATE, type AppInsightsGateConfig } from "../gates/appinsights-gate";
 import { DEFAULT_HTTP_GATE, validateHttpGateConfig, type HttpGateConfig } from "../gates/http-gate";
-import { InputError } from "../engine/backend";
+import { InputError } from "../errors";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -119,6 +119,7 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
     if (typeof cfg.router !== "string" || !isRouterKind(cfg.router)) problems.push(`router must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(cfg.router)}`);
     if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100) problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
     if (!(cfg.production.requests >= 1)) problems.push(`production.requests must be >= 1`);
+    if (!Number.isInteger(cfg.local.port) || cfg.local.port < 0 || cfg.local.port > 65535) problems.push(`local.port must be an integer from 0 (a free port, then kept) to 65535, got ${cfg.local.port}`);
     if (problems.length) throw new InputError(`invalid configuration for ${env}:\n  - ${problems.join("\n  - ")}`);
     return cfg;
 }

@@ -1,12 +1,12 @@
 /**
- * Settings from the environment's Key Vault (the seed's rule: pipelines read their variables from a
+ * Settings from the environment's Key Vault (the original system's rule: pipelines read their variables from a
  * per-environment vault). `--vault NAME` or `AZURE_KEYVAULT_NAME` selects the vault; secrets are read
  * with `@azure/keyvault-secrets` using `DefaultAzureCredential`, or `AzurePipelinesCredential` when
  * running in Azure DevOps with a workload-identity service connection's variables present.
  * Secret values are never logged; a missing secret is an input error that names it.
  */
 import type { TokenCredential } from "@azure/identity";
-import { InputError } from "../engine/backend";
+import { InputError } from "../errors";
 import type { VaultSettings } from "./config";
 
 /** The secret names the platform stack writes (docs/contracts.md) that the engine reads. */

@@ -6,6 +6,10 @@
  *   GET  /status             → ClusterStatus
  *   POST /apply {state, versionEnv} → 204, or 500 {error}
  *   POST /shutdown           → stops every process, then exits
+ *
+ * The router keeps one port per environment across restarts: `local.port` from the config when set,
+ * else the port it got the first time, remembered in `<dir>/router-port` (a free port again, with a
+ * note in cluster.log, if another program took it meanwhile).
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -33,9 +37,36 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     });
 }
 
+const PORT_FILE = "router-port";
+
+/** The port the router last listened on, if remembered. */
+export function rememberedPort(dir: string): number | undefined {
+    try {
+        const n = Number.parseInt(fs.readFileSync(path.join(dir, PORT_FILE), "utf8"), 10);
+        return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+async function startCluster(dir: string, opts: LocalClusterOptions): Promise<LocalCluster> {
+    const remembered = opts.port === 0 ? rememberedPort(dir) : undefined;
+    let cluster = new LocalCluster({ ...opts, port: opts.port || remembered || 0 });
+    try {
+        await cluster.start();
+    } catch (e) {
+        if (remembered === undefined || (e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e;
+        process.stderr.write(`router port ${remembered} is taken by another program; listening on a new port\n`);
+        cluster = new LocalCluster({ ...opts, port: 0 });
+        await cluster.start();
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, PORT_FILE), String(new URL(cluster.url).port));
+    return cluster;
+}
+
 export async function runDaemon(dir: string, opts: LocalClusterOptions): Promise<void> {
-    const cluster = new LocalCluster(opts);
-    await cluster.start();
+    const cluster = await startCluster(dir, opts);
     let queue = Promise.resolve();
     const shutdown = async () => {
         await cluster.stop();
@@ -91,6 +122,12 @@ export class DaemonCluster implements ClusterHandle {
         return r.status === 200;
     }
 
+    /** Where the router listens, or will listen when started (configured or remembered port). */
+    routerUrl(): string | undefined {
+        const port = this.opts.port || rememberedPort(this.dir);
+        return port ? `http://127.0.0.1:${port}` : undefined;
+    }
+
     async running(): Promise<boolean> {
         const file = path.join(this.dir, "cluster.json");
         if (this.info) return true;
@@ -108,21 +145,27 @@ export class DaemonCluster implements ClusterHandle {
         }
         fs.mkdirSync(this.dir, { recursive: true });
         const log = fs.openSync(path.join(this.dir, "cluster.log"), "a");
-        const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), __filename, "--daemon", this.dir, JSON.stringify(this.opts)], {
+        // Built JavaScript runs as is; the TypeScript source (tests, ts-node) through ts-node's transpiler.
+        const loader = __filename.endsWith(".ts") ? ["-r", require.resolve("ts-node/register/transpile-only")] : [];
+        const child = spawn(process.execPath, [...loader, __filename, "--daemon", this.dir, JSON.stringify(this.opts)], {
             detached: true,
             stdio: ["ignore", log, log],
             env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
         });
+        let exited: number | null | undefined;
+        child.on("exit", (code) => (exited = code));
         child.unref();
         const deadline = Date.now() + 20_000;
         while (Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 100));
+            await new Promise((r) => setTimeout(r, 50));
+            if (exited !== undefined) break;
             if (fs.existsSync(file)) {
                 const info = JSON.parse(fs.readFileSync(file, "utf8")) as DaemonInfo;
                 if (await this.alive(info)) return (this.info = info);
             }
         }
-        throw new Error(`the local environment did not start; see ${path.join(this.dir, "cluster.log")}`);
+        const tail = fs.readFileSync(path.join(this.dir, "cluster.log"), "utf8").trim().split("\n").slice(-1)[0] ?? "";
+        throw new Error(`the local environment did not start${tail ? ` (${tail})` : ""}; see ${path.join(this.dir, "cluster.log")}`);
     }
 
     async status(): Promise<ClusterStatus> {

@@ -7,7 +7,9 @@ import * as path from "path";
 import type { ReleaseState, SlotName } from "@phoenix/release-model";
 import { sameState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
-import type { Backend, PublicEndpoint } from "../../engine/backend";
+import type { Backend, Observation, PublicEndpoint } from "../../engine/backend";
+import type { HistoryEntry } from "../../engine/history";
+import { appendHistory, readHistory } from "./history-file";
 import type { ClusterStatus } from "./cluster";
 import { acquireLock, readRecord, writeRecord } from "./store";
 
@@ -17,6 +19,8 @@ export interface ClusterHandle {
     status(): Promise<ClusterStatus> | ClusterStatus;
     /** False when the cluster is not running (and asking for status would start it). */
     running?(): Promise<boolean>;
+    /** Where the router listens (or will listen once started), without starting anything. */
+    routerUrl?(): string | undefined;
 }
 
 export interface LocalBackendOptions {
@@ -84,6 +88,22 @@ export class LocalBackend implements Backend {
         const st = await this.opts.cluster.status();
         const one = (slot: SlotName) => ({ ready: st.slots[slot].ready, desired: st.slots[slot].desired?.replicas ?? 0, versions: st.slots[slot].versions, restarts: st.slots[slot].restarts ?? 0 });
         return { blue: one("blue"), green: one("green") };
+    }
+
+    async observe(): Promise<Observation> {
+        if (this.opts.cluster.running && !(await this.opts.cluster.running())) {
+            const url = this.opts.cluster.routerUrl?.();
+            return { running: false, detail: url ? `its router will listen on ${url} again` : undefined };
+        }
+        return { running: true, endpoint: await this.endpoint() };
+    }
+
+    async history(): Promise<HistoryEntry[]> {
+        return readHistory(this.dir);
+    }
+
+    async recordHistory(entry: HistoryEntry): Promise<void> {
+        appendHistory(this.dir, entry);
     }
 
     async slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }> {

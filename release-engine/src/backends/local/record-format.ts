@@ -3,7 +3,7 @@
  * "operation"?: <operation> }`. Pure: turns the file's text into a validated {@link EngineRecord} or
  * says what is wrong with it, without echoing the text (it may hold the preview secret).
  */
-import { operationProblems, validateReleaseState, ReleaseStateError, type EngineRecord, type Operation } from "@phoenix/release-model";
+import { operationProblems, rejectedProblems, validateReleaseState, ReleaseStateError, type EngineRecord, type Operation } from "@phoenix/release-model";
 
 export { operationProblems };
 
@@ -40,7 +40,7 @@ export function parseRecord(text: string): ParsedRecord {
     }
     if (!isObject(raw)) return { ok: false, problem: `it holds ${kindOf(raw)}, not a record { "state": ..., "operation"?: ... }` };
     const problems: string[] = [];
-    for (const k of Object.keys(raw)) if (k !== "state" && k !== "operation") problems.push(`unknown key "${k}" (allowed: state, operation)`);
+    for (const k of Object.keys(raw)) if (!["state", "operation", "rejected"].includes(k)) problems.push(`unknown key "${k}" (allowed: state, operation, rejected)`);
     let state: EngineRecord["state"] = null;
     if (!("state" in raw)) problems.push(`"state" is missing (a release state, or null)`);
     else if (raw.state !== null) {
@@ -51,6 +51,9 @@ export function parseRecord(text: string): ParsedRecord {
         }
     }
     if (raw.operation !== undefined) problems.push(...operationProblems(raw.operation));
+    problems.push(...rejectedProblems(raw.rejected));
     if (problems.length > 0) return { ok: false, problem: `it is not a valid record:\n  - ${problems.join("\n  - ")}` };
-    return { ok: true, record: raw.operation === undefined ? { state } : { state, operation: raw.operation as Operation } };
+    const record: EngineRecord = raw.operation === undefined ? { state } : { state, operation: raw.operation as Operation };
+    if (raw.rejected !== undefined) record.rejected = [...(raw.rejected as string[])];
+    return { ok: true, record };
 }

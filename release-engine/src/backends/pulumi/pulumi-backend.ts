@@ -6,14 +6,19 @@
  * (`@phoenix/release-model` stack-config.ts), shared with `stacks/release`. A null state (a failed
  * first release) is `destroy` plus removing the state.
  *
- * The adapter over `LocalWorkspace` is {@link automationStackFactory}; it needs the `pulumi` CLI,
- * which is why everything else here works against the {@link AutomationStack} interface.
+ * - `phoenix-release:rejectedVersions`   versions rolled back or rejected (plain JSON list; rollback never returns to one).
+ *
+ * The adapter over `LocalWorkspace` is {@link automationStackFactory} (pulumi-automation.ts); it needs
+ * the `pulumi` CLI. Secret values never reach a command line: the Automation API's `setAllConfig`
+ * passes `--secret key=value` as arguments, so secrets are set one by one with the value on stdin.
+ * tests/engine-pulumi-cli.spec.ts runs the real Automation API against a stand-in `pulumi` executable.
  */
 import * as path from "path";
 import {
     KEY_LOCK,
     KEY_OPERATION,
     KEY_PREVIEW,
+    KEY_REJECTED,
     KEY_STATE,
     RELEASE_PROJECT,
     StackConfigError,
@@ -21,12 +26,15 @@ import {
     recordToConfig,
     type ConfigEntry,
     type EngineRecord,
+    type ReleaseState,
     type SlotName,
 } from "@phoenix/release-model";
-import { BlockedError, InputError, type Backend, type PublicEndpoint } from "../../engine/backend";
+import { BlockedError, EnvironmentError, InputError } from "../../errors";
+import type { Backend, Observation, PublicEndpoint } from "../../engine/backend";
+import type { HistoryEntry } from "../../engine/history";
 
 export const PROJECT = RELEASE_PROJECT;
-export { KEY_LOCK, KEY_OPERATION, KEY_PREVIEW, KEY_STATE, recordToConfig };
+export { KEY_LOCK, KEY_OPERATION, KEY_PREVIEW, KEY_REJECTED, KEY_STATE, recordToConfig };
 
 export type ConfigValueLike = ConfigEntry;
 export interface OutputValueLike {
@@ -34,24 +42,88 @@ export interface OutputValueLike {
     secret: boolean;
 }
 
-/** The slice of `automation.Stack` the backend uses (the real Stack satisfies it). */
+/** One update of the stack's history (`pulumi stack history --json`; the Automation API's UpdateSummary). */
+export interface UpdateSummaryLike {
+    kind: string;
+    startTime: Date | string;
+    endTime?: Date | string;
+    message?: string;
+    result?: string;
+    config?: Record<string, ConfigValueLike>;
+}
+
+/** The slice of `automation.Stack` the backend uses, with secret config set apart (never in argv). */
 export interface AutomationStack {
     getAllConfig(): Promise<Record<string, ConfigValueLike>>;
+    /** Plain values only. */
     setAllConfig(config: Record<string, ConfigValueLike>): Promise<void>;
+    /** One secret value, passed on stdin (never as a command-line argument). */
+    setSecretConfig(key: string, value: string): Promise<void>;
     removeConfig(key: string): Promise<void>;
-    up(opts: { onOutput: (out: string) => void; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<unknown>;
-    destroy(opts: { onOutput: (out: string) => void }): Promise<unknown>;
+    up(opts: { onOutput: (out: string) => void; onEvent?: (e: EngineEventLike) => void; message?: string; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<unknown>;
+    destroy(opts: { onOutput: (out: string) => void; message?: string }): Promise<unknown>;
     outputs(): Promise<Record<string, OutputValueLike>>;
+    history(): Promise<UpdateSummaryLike[]>;
+}
+
+/** The engine events the backend reads from `up` (the Automation API's EngineEvent, the fields used). */
+export interface EngineEventLike {
+    diagnosticEvent?: { severity?: string; message?: string };
+    summaryEvent?: { resourceChanges?: Record<string, number> };
 }
 
 export type StackFactory = (args: { stackName: string; workDir: string }) => Promise<AutomationStack>;
 
-/** The real adapter: `LocalWorkspace.createOrSelectStack` over the release stack's folder. Needs the pulumi CLI. */
-export const automationStackFactory: StackFactory = async (args) => {
-    // Imported lazily: loading the Automation API is slow and the local backend never needs it.
-    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-    return LocalWorkspace.createOrSelectStack(args);
-};
+/** The real adapter (LocalWorkspace over the release stack's folder), loaded lazily: the local backend never needs it. */
+export const automationStackFactory: StackFactory = async (args) => (await import("./pulumi-automation")).createAutomationStack(args);
+
+/**
+ * A failure of the pulumi CLI as the engine's error: a locked stack or a conflicting update is
+ * blocked (exit 3); a missing CLI, plugin or login is a bad environment (exit 2) named in one line
+ * with what to do; anything else is returned unchanged.
+ */
+export function classifyPulumiError(e: unknown, env: string): unknown {
+    if (isConcurrentUpdate(e)) return new BlockedError(`another release is running in ${env} (the stack is locked by another update; if none runs: pulumi cancel)`);
+    const text = e instanceof Error ? e.message : String(e);
+    if (/spawn \S*pulumi\S* ENOENT|pulumi: (command )?not found|ENOENT.*pulumi/i.test(text)) {
+        return new EnvironmentError("the pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or use --backend local");
+    }
+    const plugin = /no resource plugin '([^']+)' found|could not load plugin for (\S+) provider|install the plugin using `([^`]+)`/i.exec(text);
+    if (plugin) {
+        const install = /install the plugin using `([^`]+)`/i.exec(text)?.[1];
+        return new EnvironmentError(`a Pulumi plugin is missing (${plugin[1] ?? plugin[2] ?? "provider"})${install ? `: ${install}` : ""}; run "npm ci" in the repository so the providers' packages install it, or install it by hand`);
+    }
+    if (/PULUMI_ACCESS_TOKEN must be set|not logged in|pulumi login/i.test(text)) {
+        return new EnvironmentError("not logged in to a Pulumi backend: run pulumi login (or set PULUMI_ACCESS_TOKEN, or PULUMI_BACKEND_URL for a self-managed backend)");
+    }
+    if (/passphrase must be set|PULUMI_CONFIG_PASSPHRASE/i.test(text)) {
+        return new EnvironmentError("the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE)");
+    }
+    return e;
+}
+
+/** Every call to the stack maps pulumi's failures through {@link classifyPulumiError}. */
+function guarded(stack: AutomationStack, env: string): AutomationStack {
+    const wrap =
+        <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+        async (...a: A): Promise<R> => {
+            try {
+                return await f(...a);
+            } catch (e) {
+                throw classifyPulumiError(e, env);
+            }
+        };
+    return {
+        getAllConfig: wrap(() => stack.getAllConfig()),
+        setAllConfig: wrap((c) => stack.setAllConfig(c)),
+        setSecretConfig: wrap((k, v) => stack.setSecretConfig(k, v)),
+        removeConfig: wrap((k) => stack.removeConfig(k)),
+        up: wrap((o) => stack.up(o)),
+        destroy: wrap((o) => stack.destroy(o)),
+        outputs: wrap(() => stack.outputs()),
+        history: wrap(() => stack.history()),
+    };
+}
 
 /** True for the Automation API's ConcurrentUpdateError (matched by name: it may come from another copy of the SDK). */
 export function isConcurrentUpdate(e: unknown): boolean {
@@ -97,7 +169,13 @@ export class PulumiBackend implements Backend {
     }
 
     private stack(): Promise<AutomationStack> {
-        this.stackPromise ??= (this.opts.factory ?? automationStackFactory)({ stackName: this.opts.stackName ?? this.env, workDir: this.opts.workDir });
+        this.stackPromise ??= (async () => {
+            try {
+                return guarded(await (this.opts.factory ?? automationStackFactory)({ stackName: this.opts.stackName ?? this.env, workDir: this.opts.workDir }), this.env);
+            } catch (e) {
+                throw classifyPulumiError(e, this.env);
+            }
+        })();
         return this.stackPromise;
     }
 
@@ -126,27 +204,50 @@ export class PulumiBackend implements Backend {
         return configToRecord(await (await this.stack()).getAllConfig());
     }
 
-    async apply(record: EngineRecord, onOutput: (line: string) => void): Promise<void> {
+    async apply(record: EngineRecord, onOutput: (line: string) => void, context?: { message: string }): Promise<void> {
         const stack = await this.stack();
         const before = configToRecord(await stack.getAllConfig());
         const { set, remove } = recordToConfig(record);
         for (const [k, v] of Object.entries(this.opts.secretConfig ?? {})) set[`${PROJECT}:${k}`] = { value: v, secret: true };
-        await stack.setAllConfig(set);
+        const plain = Object.fromEntries(Object.entries(set).filter(([, v]) => !v.secret));
+        if (Object.keys(plain).length) await stack.setAllConfig(plain);
+        for (const [k, v] of Object.entries(set)) if (v.secret) await stack.setSecretConfig(k, v.value);
         for (const k of remove) await stack.removeConfig(k).catch(() => undefined);
         if (JSON.stringify(before.state) === JSON.stringify(record.state)) return;
         const lines = (out: string) => {
             for (const l of out.split("\n")) if (l.trim() !== "") onOutput(l);
         };
-        try {
-            if (record.state) {
-                await stack.up({ onOutput: lines, policyPacks: this.opts.policyPacks, policyPackConfigs: this.opts.policyPackConfigs });
-            } else {
-                await stack.destroy({ onOutput: lines });
-            }
-        } catch (e) {
-            if (isConcurrentUpdate(e)) throw this.blocked("the stack is locked by another update");
-            throw e;
+        // Engine events: errors and warnings as their own lines (the text output stays as it is).
+        const onEvent = (e: EngineEventLike) => {
+            const d = e.diagnosticEvent;
+            if (d?.message && (d.severity === "error" || d.severity === "warning")) onOutput(`${d.severity}: ${d.message.trim()}`);
+        };
+        const message = context?.message;
+        if (record.state) {
+            await stack.up({ onOutput: lines, onEvent, ...(message ? { message } : {}), policyPacks: this.opts.policyPacks, policyPackConfigs: this.opts.policyPackConfigs });
+        } else {
+            await stack.destroy({ onOutput: lines, ...(message ? { message } : {}) });
         }
+    }
+
+    async observe(): Promise<Observation> {
+        const out = await (await this.stack()).outputs();
+        const url = out.publicUrl?.value;
+        if (typeof url !== "string" || url === "") return { running: false, detail: "the release stack has no publicUrl output yet" };
+        return { running: true, endpoint: await this.endpoint() };
+    }
+
+    /** The release history from the stack's updates: the engine names each update (run, step, gate, who) in its message. */
+    async history(): Promise<HistoryEntry[]> {
+        const updates = await (await this.stack()).history();
+        return updates
+            .slice()
+            .reverse()
+            .map((u) => historyFromUpdate(u));
+    }
+
+    async recordHistory(): Promise<void> {
+        /* the stack's own update history is the record (see history()) */
     }
 
     async endpoint(): Promise<PublicEndpoint> {
@@ -169,6 +270,41 @@ export class PulumiBackend implements Backend {
     async close(): Promise<void> {
         /* nothing held */
     }
+}
+
+/** One stack update as a history entry: the engine's message (`phoenix <run>: <step>; gate …; (by …)`) and the state it applied. */
+export function historyFromUpdate(u: UpdateSummaryLike): HistoryEntry {
+    const at = typeof u.startTime === "string" ? u.startTime : u.startTime.toISOString();
+    const m = /^phoenix (\S+)(?: (\S+))?: (\S+)(?:; gate (.*?))?(?: \(by (.*)\))?$/.exec(u.message ?? "");
+    let live: string | undefined;
+    try {
+        const st = u.config?.[KEY_STATE]?.value ? (JSON.parse(u.config[KEY_STATE].value) as ReleaseState) : undefined;
+        const slot = st ? (["blue", "green"] as SlotName[]).find((x) => st.slots[x]?.role === "live") : undefined;
+        if (st && slot) live = `${slot} ${st.slots[slot].version}`;
+    } catch {
+        /* an update not made by the engine */
+    }
+    const outcome = u.result === "succeeded" ? "succeeded" : u.result === "in-progress" ? "in-progress" : "failed";
+    if (!m) return { at, action: u.kind === "destroy" ? "abort" : "release", outcome, liveAfter: live, gates: [], detail: `${u.kind}${u.message ? `: ${u.message}` : ""}` };
+    const kind = m[1] as HistoryEntry["action"];
+    const gates = (m[4] ?? "")
+        .split(/, (?=(?:http|appinsights) )/)
+        .filter((g) => g !== "")
+        .map((g) => {
+            const gm = /^(http|appinsights) (pass|fail): (.*)$/.exec(g);
+            return gm ? { gate: gm[1] as "http" | "appinsights", verdict: gm[2] as "pass" | "fail", reason: gm[3] } : { gate: "http" as const, verdict: "fail" as const, reason: g };
+        });
+    const rejected = gates.some((g) => g.verdict === "fail") && (kind === "release" || kind === "verify");
+    return {
+        at,
+        action: rejected ? "rejection" : kind,
+        ...(m[2] ? { version: m[2] } : {}),
+        outcome,
+        liveAfter: live,
+        gates,
+        ...(m[5] ? { by: m[5] } : {}),
+        detail: `step ${m[3]} (pulumi ${u.kind})`,
+    };
 }
 
 export function defaultWorkDir(repoRoot: string): string {

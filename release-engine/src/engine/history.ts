@@ -1,0 +1,59 @@
+/**
+ * The release history: one entry per release, promotion, rejection, rollback and abort, with time,
+ * versions, the gate's verdict and statistics, and who ran it. The local backend appends entries to a
+ * file; the Pulumi backend reads them back from the stack's own update history (each update's message
+ * names the run, its step, the gate's verdict and who ran it). Pure: building and formatting entries.
+ */
+import type { AppInsightsReport } from "../gates/appinsights-gate";
+import type { HttpGateReport } from "../gates/http-gate";
+import type { Outcome } from "../errors";
+
+export type HistoryAction = "release" | "deploy" | "verify" | "promote" | "rejection" | "rollback" | "abort";
+
+export interface HistoryGate {
+    gate: "http" | "appinsights";
+    verdict: "pass" | "fail";
+    reason: string;
+    requests?: number;
+    errors?: number;
+    p95Ms?: number;
+}
+
+export interface HistoryEntry {
+    /** ISO time the run (or the Pulumi update) started. */
+    at: string;
+    action: HistoryAction;
+    /** The version acted on (released, promoted, rejected, rolled back from, aborted). */
+    version?: string;
+    outcome: Outcome | "succeeded" | "failed" | "in-progress";
+    /** Production before and after, as "blue 1.0.0". */
+    liveBefore?: string;
+    liveAfter?: string;
+    gates: HistoryGate[];
+    /** user@host, or the pipeline run. */
+    by?: string;
+    durationMs?: number;
+    /** For entries read from a Pulumi update: the step and the update's message. */
+    detail?: string;
+}
+
+export function gateSummary(g: HttpGateReport | AppInsightsReport): HistoryGate {
+    if (g.gate === "http") return { gate: "http", verdict: g.verdict, reason: g.reason, requests: g.requests, errors: g.errors, p95Ms: g.p95Ms };
+    return { gate: "appinsights", verdict: g.verdict, reason: g.reason, requests: g.candidate.requests };
+}
+
+/** What a finished run was, for the history: a release whose gate failed is a rejection. */
+export function historyAction(kind: HistoryAction, outcome: Outcome, gates: HistoryGate[]): HistoryAction {
+    if ((kind === "release" || kind === "verify") && outcome === "rolled-back" && gates.some((g) => g.verdict === "fail")) return "rejection";
+    return kind;
+}
+
+export function formatHistoryEntry(e: HistoryEntry): string {
+    const gates = e.gates.map((g) => `${g.gate} gate ${g.verdict}${g.requests !== undefined ? ` (${g.requests} requests, ${g.errors ?? 0} errors${g.p95Ms !== undefined ? `, p95 ${g.p95Ms} ms` : ""})` : ""}: ${g.reason}`);
+    const live = e.liveBefore !== e.liveAfter && (e.liveBefore || e.liveAfter) ? `; production ${e.liveBefore ?? "none"} → ${e.liveAfter ?? "none"}` : e.liveAfter ? `; production ${e.liveAfter}` : "";
+    return [
+        `${e.at}  ${e.action.padEnd(9)} ${(e.version ?? "").padEnd(10)} ${e.outcome}${live}${e.by ? `  by ${e.by}` : ""}`,
+        ...gates.map((g) => `    ${g}`),
+        ...(e.detail ? [`    ${e.detail}`] : []),
+    ].join("\n");
+}

@@ -1,0 +1,97 @@
+/**
+ * The CLI's command line (issue 14 items 7 and 8): every command takes --help; every bad argument
+ * prints the usage (general or the command's); with --json every outcome, errors included, is one JSON
+ * object on stdout; the README's command reference is the usage text itself.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { COMMANDS, commandUsage, parseCommandLine, USAGE, UsageError } from "../release-engine/src/cli/args";
+import { main } from "../release-engine/src/cli/main";
+
+const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+
+describe("CLI arguments: help, usage, validation, --json", () => {
+    let home: string;
+    before(() => (home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-args-"))));
+    after(() => fs.rmSync(home, { recursive: true, force: true }));
+    const run = async (argv: string[]) => {
+        let out = "";
+        let err = "";
+        const code = await main(argv, { PHOENIX_HOME: home }, (s) => (out += s), (s) => (err += s));
+        return { code, out, err };
+    };
+
+    it("every command takes --help (and -h): its own usage on stdout, exit 0", async () => {
+        for (const c of COMMANDS) {
+            for (const flag of ["--help", "-h"]) {
+                const r = await run([c, flag]);
+                assert.equal(r.code, 0, `${c} ${flag}: ${r.err}`);
+                assert.equal(r.out, `${commandUsage(c)}\n`);
+                assert.match(r.out, new RegExp(`^usage: phoenix-release ${c}\\b`));
+            }
+        }
+        assert.match(commandUsage("status"), /--show-secrets/);
+        assert.doesNotMatch(commandUsage("release"), /--show-secrets/, "options belong to the commands that take them");
+    });
+
+    it("every bad argument prints the usage (the command's when known) on stderr and exits 2", async () => {
+        const cases: Array<[string[], RegExp, string]> = [
+            [["status", "--env", "nosuch"], /--env must be one of dev, prod, got "nosuch"/, "status"],
+            [["status", "--what"], /Unknown option '--what'/, "status"],
+            [["release", "--show-secrets", "1.0.0"], /release takes no --show-secrets/, "release"],
+            [["release"], /release needs a version/, "release"],
+            [["release", "1.0"], /"1\.0" is not a semantic version/, "release"],
+            [["promote", "1.0.0"], /promote takes no version/, "promote"],
+            [["deploy", "1.0.0", "extra"], /unexpected argument "extra"/, "deploy"],
+            [["status", "--backend", "helm"], /--backend must be local or pulumi/, "status"],
+            [["status", "--env"], /argument missing/, "status"],
+            [["ship"], /unknown command "ship"/, ""],
+            [[], /no command given/, ""],
+        ];
+        for (const [argv, message, command] of cases) {
+            const r = await run(argv);
+            assert.equal(r.code, 2, argv.join(" "));
+            assert.match(r.err, message, argv.join(" "));
+            assert.ok(r.err.includes(command ? commandUsage(command as (typeof COMMANDS)[number]) : USAGE), `${argv.join(" ")} prints the usage:\n${r.err}`);
+            assert.equal(r.out, "");
+        }
+        assert.deepEqual(fs.readdirSync(home), [], "bad input creates nothing");
+    });
+
+    it("with --json a bad argument is still one JSON object on stdout with the exit code", async () => {
+        const r = await run(["status", "--env", "nosuch", "--json"]);
+        assert.equal(r.code, 2);
+        const o = JSON.parse(r.out) as { outcome: string; exitCode: number; message: string; command: string };
+        assert.deepEqual([o.command, o.outcome, o.exitCode], ["status", "invalid", 2]);
+        assert.match(o.message, /nosuch/);
+    });
+
+    it("with --json a blocked command is one JSON object with exit code 3", async () => {
+        const r = await run(["rollback", "--json"]);
+        assert.equal(r.code, 3, r.err);
+        const o = JSON.parse(r.out) as { outcome: string; exitCode: number; message: string };
+        assert.deepEqual([o.outcome, o.exitCode], ["blocked", 3]);
+        assert.match(o.message, /nothing to roll back/);
+    });
+
+    it("parseCommandLine: one definition gives defaults, options and errors", () => {
+        const p = parseCommandLine(["status", "--show-secrets", "--env=prod"], {});
+        assert.equal(p.kind, "run");
+        if (p.kind === "run") assert.deepEqual([p.env, p.showSecrets, p.backend], ["prod", true, "local"]);
+        assert.deepEqual(parseCommandLine(["help", "status"], {}), { kind: "help", command: "status" });
+        assert.throws(() => parseCommandLine(["status", "--env", "nosuch"], {}), (e: unknown) => e instanceof UsageError && e.command === "status");
+    });
+
+    it("the README's command reference is exactly the usage text", () => {
+        const section = README.split("## Release CLI reference")[1];
+        assert.ok(section, "README has a Release CLI reference section");
+        const block = /```text\n([\s\S]*?)\n```/.exec(section)?.[1];
+        assert.equal(block, USAGE, "README.md's command reference differs from `phoenix-release --help`; paste the new usage");
+        // Deliberately broken copy: one command missing from the README is caught.
+        const broken = USAGE.replace(/^ {2}history .*\n/m, "");
+        assert.notEqual(broken, USAGE);
+        for (const c of COMMANDS) assert.ok(block.includes(`  ${c}`), `README lists ${c}`);
+    });
+});
