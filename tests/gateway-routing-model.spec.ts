@@ -125,7 +125,7 @@ describe("Gateway API routing model: backend weights", () => {
     it('all-zero rule refused: "Never let every backend of a rule be 0: implementations disagree (Envoy rejects the config; others answer 500 or 503)" (gateway-api.md; the spec leaves it open) → the model answers 500', () => {
         const zero = [httpRoute("r", [rule(undefined, [be("blue", 0), be("green", 0)])])];
         approx(dist(zero), { 500: 1 });
-        assert.match(reasons(zero).join(), /every backend of the matching rule has weight 0/);
+        assert.match(reasons(zero).join(), /the matching rule gives every backend weight 0/);
         approx(dist([httpRoute("r", [rule(undefined, [be("green", 0)])])]), { 500: 1 });
         // One weight above 0 is enough to route.
         approx(dist([httpRoute("r", [rule(undefined, [be("blue", 0), be("green", 1)])])]), { green: 1 });

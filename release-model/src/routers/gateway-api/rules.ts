@@ -312,16 +312,25 @@ function backendOutcome(route: HTTPRoute, b: BackendRef, grants: ReferenceGrant[
     return { kind: "served", service: svc, reason: `HTTPRoute ${route.namespace}/${route.name}` };
 }
 
+/**
+ * Why a rule answers 500 to every request it selects whatever its backends' state, or undefined: it
+ * has no backendRefs ("If *all* entries in BackendRefs are invalid … *all* traffic which matches this
+ * rule MUST receive a 500"), or every weight is 0 (refused: implementations disagree).
+ */
+export function ruleRefusal(rule: RouteRule): string | undefined {
+    if (rule.backendRefs.length === 0) return "has no backends";
+    if (rule.backendRefs.reduce((n, b) => n + b.weight, 0) <= 0) return "gives every backend weight 0 (refused: implementations disagree)";
+    return undefined;
+}
+
 /** Every outcome of a request with its probability (same outcomes merged). */
 export function gatewayDistribution(routes: HTTPRoute[], grants: ReferenceGrant[], ready: ReadyEndpoints, req: RouteRequest): WeightedOutcome[] {
     const sel = selectRule(routes, req);
     if (!sel) return [{ outcome: { kind: "error", status: 404, reason: `no HTTPRoute rule matches host "${req.host}" path "${req.path}"` }, probability: 1 }];
     const { route, rule } = sel;
-    if (rule.backendRefs.length === 0) return [{ outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: the matching rule has no backends` }, probability: 1 }];
+    const refusal = ruleRefusal(rule);
+    if (refusal) return [{ outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: the matching rule ${refusal}` }, probability: 1 }];
     const total = rule.backendRefs.reduce((n, b) => n + b.weight, 0);
-    if (total <= 0) {
-        return [{ outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: every backend of the matching rule has weight 0 (refused: implementations disagree)` }, probability: 1 }];
-    }
     const merged = new Map<string, WeightedOutcome>();
     for (const b of rule.backendRefs) {
         if (b.weight <= 0) continue;
