@@ -213,6 +213,29 @@ describe("policy pack: compliance run over the real stacks", function () {
         assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]), [["helm-chart-version-pinned", "mandatory"]]);
     });
 
+    it("release/prod (gateway-api) with the blue slot's ReferenceGrant granting another Service fails exactly gateway-reference-grant-for-cross-namespace-backend", async () => {
+        const base = releases.find((r) => r.label.startsWith("release/prod: gateway-api")) ?? assert.fail("no gateway-api release case");
+        const broken = mutated(base.run.resources, TYPES.referenceGrant, "router-grant-blue", (i) => { ((i.spec as { to: Array<{ name: string }> }).to[0]).name = "blue-calculator-old"; });
+        const r = await review("broken grant", base.run, "prod", "prod", "phoenix-release", broken);
+        const diff = added(base.review, r.review);
+        // Blue is the candidate here: both routes reference it, and each is flagged once.
+        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]).sort(), [
+            ["gateway-reference-grant-for-cross-namespace-backend", "mandatory", "router-preview"],
+            ["gateway-reference-grant-for-cross-namespace-backend", "mandatory", "router-production"],
+        ]);
+        assert.ok(!JSON.stringify(r.review).includes("s3cr3t-preview-value-0002"), "no diagnostic quotes the preview secret");
+    });
+
+    it("the gateway-api release cases were reviewed by every gateway route policy, with routes and grants present", () => {
+        const gateway = releases.filter((r) => !r.label.includes("nginx"));
+        assert.ok(gateway.length >= 4);
+        for (const r of gateway) {
+            const names = r.run.resources.filter((x) => x.type === TYPES.httpRoute || x.type === TYPES.referenceGrant).map((x) => x.name);
+            assert.ok(names.includes("router-production") && names.includes("router-grant-blue") && names.includes("router-grant-green"), `${r.label}: ${names.join(", ")}`);
+            assert.ok(!r.review.diagnostics.some((d) => d.policyName.startsWith("gateway-")), r.label);
+        }
+    });
+
     it("release/prod with the main-side (blue) slot scaled to zero fails exactly router-main-slot-replicas", async () => {
         const base = releases[releases.length - 1];
         const broken = mutated(base.run.resources, "kubernetes:helm.sh/v3:Release", "blue-release", (i) => { (i.values as Record<string, unknown>).replicaCount = 0; });

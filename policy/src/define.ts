@@ -87,6 +87,8 @@ export const TYPES = {
     helmRelease: "kubernetes:helm.sh/v3:Release",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
     gateway: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+    httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+    referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
     scheduledQueryRule: "azure-native:monitor:ScheduledQueryRule",
     actionGroup: "azure-native:monitor:ActionGroup",
 } as const;

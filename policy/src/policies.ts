@@ -7,6 +7,7 @@ import { aksPolicies } from "./aks";
 import { alertPolicies } from "./alerts";
 import { appInsightsPolicies } from "./app-insights";
 import { gatewayPolicies } from "./gateway";
+import { gatewayRoutePolicies } from "./gateway-routes";
 import { helmReleasePolicies } from "./helm-releases";
 import { keyVaultPolicies } from "./key-vault";
 import { registryPolicies } from "./registry";
@@ -24,6 +25,7 @@ export const policies: Policies = [
     ...helmReleasePolicies,
     ...routerPolicies,
     ...gatewayPolicies,
+    ...gatewayRoutePolicies,
     ...alertPolicies,
 ];
 

@@ -183,13 +183,29 @@ function pathMatches(m: RouteMatch["path"], reqPath: string): boolean {
     return reqPath === prefix || reqPath.startsWith(`${prefix}/`);
 }
 
+/** A percent-decoded query component; a malformed escape stays as sent (it matches nothing, it never throws). */
+function decodeQueryPart(s: string): string {
+    try {
+        return decodeURIComponent(s);
+    } catch {
+        return s;
+    }
+}
+
+/**
+ * Path and query parameters of a request target. A parameter splits at its first `=` only (a value
+ * may contain `=`); for a repeated parameter the first value counts ("it is *recommended* that
+ * implementations should match against the first value of the param").
+ */
 function splitPath(path: string): { path: string; query: Map<string, string> } {
     const i = path.indexOf("?");
     const query = new Map<string, string>();
     if (i < 0) return { path: path || "/", query };
     for (const part of path.slice(i + 1).split("&")) {
-        const [k, v = ""] = part.split("=");
-        if (k && !query.has(k)) query.set(decodeURIComponent(k), decodeURIComponent(v));
+        const eq = part.indexOf("=");
+        const k = decodeQueryPart(eq < 0 ? part : part.slice(0, eq));
+        const v = eq < 0 ? "" : decodeQueryPart(part.slice(eq + 1));
+        if (k && !query.has(k)) query.set(k, v);
     }
     return { path: path.slice(0, i) || "/", query };
 }
@@ -262,16 +278,26 @@ export function selectRule(routes: HTTPRoute[], req: RouteRequest): { route: HTT
     return c ? { route: c.route, rule: c.route.rules[c.ruleIndex] } : undefined;
 }
 
+/**
+ * Whether a route may reference a backend: same namespace, or "a ReferenceGrant object is required in
+ * the referent namespace" admitting HTTPRoutes from the route's namespace ("From") to this Service or
+ * to every Service there ("To": "When unspecified, this policy refers to all resources of the
+ * specified Group and Kind in the local namespace").
+ */
+export function referenceAllowed(route: Pick<HTTPRoute, "namespace">, b: Pick<BackendRef, "group" | "kind" | "name" | "namespace">, grants: ReferenceGrant[]): boolean {
+    if (b.namespace === route.namespace) return true;
+    return grants.some((g) =>
+        g.namespace === b.namespace &&
+        g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === "HTTPRoute" && f.namespace === route.namespace) &&
+        g.to.some((t) => t.group === b.group && t.kind === b.kind && (t.name === undefined || t.name === b.name)));
+}
+
 /** Whether a backendRef resolves: a Service that exists, with a port, in a namespace the route may reach. */
 export function backendProblem(route: HTTPRoute, b: BackendRef, grants: ReferenceGrant[], ready: ReadyEndpoints): string | undefined {
     if (b.group !== "" || b.kind !== "Service") return `backend ${b.group || "core"}/${b.kind} ${b.name} is not a Service`;
     if (b.port === undefined) return `backend Service ${b.namespace}/${b.name} has no port ("port is required when the referent is a Kubernetes Service")`;
-    if (b.namespace !== route.namespace) {
-        const granted = grants.some((g) =>
-            g.namespace === b.namespace &&
-            g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === "HTTPRoute" && f.namespace === route.namespace) &&
-            g.to.some((t) => t.group === "" && t.kind === "Service" && (t.name === undefined || t.name === b.name)));
-        if (!granted) return `backend Service ${b.namespace}/${b.name} is in another namespace than HTTPRoute ${route.namespace}/${route.name} and no ReferenceGrant allows it`;
+    if (!referenceAllowed(route, b, grants)) {
+        return `backend Service ${b.namespace}/${b.name} is in another namespace than HTTPRoute ${route.namespace}/${route.name} and no ReferenceGrant allows it`;
     }
     if (!(serviceKey(b) in ready)) return `backend Service ${b.namespace}/${b.name} does not exist`;
     return undefined;
@@ -286,16 +312,25 @@ function backendOutcome(route: HTTPRoute, b: BackendRef, grants: ReferenceGrant[
     return { kind: "served", service: svc, reason: `HTTPRoute ${route.namespace}/${route.name}` };
 }
 
+/**
+ * Why a rule answers 500 to every request it selects whatever its backends' state, or undefined: it
+ * has no backendRefs ("If *all* entries in BackendRefs are invalid … *all* traffic which matches this
+ * rule MUST receive a 500"), or every weight is 0 (refused: implementations disagree).
+ */
+export function ruleRefusal(rule: RouteRule): string | undefined {
+    if (rule.backendRefs.length === 0) return "has no backends";
+    if (rule.backendRefs.reduce((n, b) => n + b.weight, 0) <= 0) return "gives every backend weight 0 (refused: implementations disagree)";
+    return undefined;
+}
+
 /** Every outcome of a request with its probability (same outcomes merged). */
 export function gatewayDistribution(routes: HTTPRoute[], grants: ReferenceGrant[], ready: ReadyEndpoints, req: RouteRequest): WeightedOutcome[] {
     const sel = selectRule(routes, req);
     if (!sel) return [{ outcome: { kind: "error", status: 404, reason: `no HTTPRoute rule matches host "${req.host}" path "${req.path}"` }, probability: 1 }];
     const { route, rule } = sel;
-    if (rule.backendRefs.length === 0) return [{ outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: the matching rule has no backends` }, probability: 1 }];
+    const refusal = ruleRefusal(rule);
+    if (refusal) return [{ outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: the matching rule ${refusal}` }, probability: 1 }];
     const total = rule.backendRefs.reduce((n, b) => n + b.weight, 0);
-    if (total <= 0) {
-        return [{ outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: every backend of the matching rule has weight 0 (refused: implementations disagree)` }, probability: 1 }];
-    }
     const merged = new Map<string, WeightedOutcome>();
     for (const b of rule.backendRefs) {
         if (b.weight <= 0) continue;

@@ -41,6 +41,8 @@ export const HTTPROUTE_RULES: AdmissionRule[] = [
     {
         crdText: "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']; must not contain '//', '/./', '/../', '%2f', '%2F', '#'; must not end with '/..' or '/.'",
         check: (o) => rulesOf(o).flatMap((r, i) => (r.matches ?? []).flatMap((m) => {
+            // CEL: `(self.type in ['Exact','PathPrefix']) ? … : true` (the CRD default type is PathPrefix).
+            if (!["Exact", "PathPrefix"].includes(m.path?.type ?? "PathPrefix")) return [];
             const v = m.path?.value ?? "/";
             const bad = !v.startsWith("/") || ["//", "/./", "/../", "%2f", "%2F", "#"].some((x) => v.includes(x)) || v.endsWith("/..") || v.endsWith("/.");
             return bad ? [`rule ${i}: path ${JSON.stringify(v)} is not a clean absolute path`] : [];
@@ -57,7 +59,8 @@ export const HTTPROUTE_RULES: AdmissionRule[] = [
         check: (o) => {
             const rules = rulesOf(o);
             const total = rules.reduce((n, r) => n + (r.matches?.length ?? 1), 0);
-            return rules.length > 16 || total >= 128 ? [`${rules.length} rules with ${total} matches`] : [];
+            // The CEL rule is `… <= 128` (its message says "less than 128"): 128 is admitted.
+            return rules.length > 16 || total > 128 ? [`${rules.length} rules with ${total} matches`] : [];
         },
     },
     {
