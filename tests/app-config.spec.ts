@@ -25,6 +25,7 @@ describe("app: config (environment contract)", () => {
             appName: "calculator",
             faultErrorRate: 0,
             faultLatencyMs: 0,
+            faultAfterRequests: 0,
             shutdownDrainMs: 5000,
         });
         assert.equal(DEFAULTS.appName, "calculator");
@@ -40,11 +41,12 @@ describe("app: config (environment contract)", () => {
             APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/",
             FAULT_ERROR_RATE: "0.05",
             FAULT_LATENCY_MS: "250",
+            FAULT_AFTER_REQUESTS: "150",
             SHUTDOWN_DRAIN_MS: "0",
         });
         assert.deepEqual(
-            [c.port, c.host, c.version, c.slot, c.appName, c.faultErrorRate, c.faultLatencyMs, c.shutdownDrainMs],
-            [0, "127.0.0.1", "2.0.0-rc.1+build.7", "green", "calc-2", 0.05, 250, 0],
+            [c.port, c.host, c.version, c.slot, c.appName, c.faultErrorRate, c.faultLatencyMs, c.faultAfterRequests, c.shutdownDrainMs],
+            [0, "127.0.0.1", "2.0.0-rc.1+build.7", "green", "calc-2", 0.05, 250, 150, 0],
         );
         assert.ok(c.connectionString?.startsWith("InstrumentationKey="));
         assert.equal(parseConfig({ ...base, FAULT_ERROR_RATE: "", PORT: " " }).port, 8080);
@@ -67,6 +69,10 @@ describe("app: config (environment contract)", () => {
         [{ ...base, FAULT_ERROR_RATE: "abc" }, "FAULT_ERROR_RATE", /number from 0 to 1/],
         [{ ...base, FAULT_LATENCY_MS: "1.5" }, "FAULT_LATENCY_MS", /integer from 0 to 60000/],
         [{ ...base, FAULT_LATENCY_MS: "60001" }, "FAULT_LATENCY_MS", /integer from 0 to 60000/],
+        [{ ...base, FAULT_AFTER_REQUESTS: "-1" }, "FAULT_AFTER_REQUESTS", /integer from 0 to 1000000000/],
+        [{ ...base, FAULT_AFTER_REQUESTS: "2.5" }, "FAULT_AFTER_REQUESTS", /integer from 0 to 1000000000/],
+        [{ ...base, FAULT_AFTER_REQUESTS: "1000000001" }, "FAULT_AFTER_REQUESTS", /integer from 0 to 1000000000/],
+        [{ ...base, FAULT_AFTER_REQUESTS: "soon" }, "FAULT_AFTER_REQUESTS", /integer from 0 to 1000000000/],
         [{ ...base, SHUTDOWN_DRAIN_MS: "soon" }, "SHUTDOWN_DRAIN_MS", /integer from 0 to 300000/],
     ];
     for (const [env, variable, expected] of bad) {

@@ -134,7 +134,7 @@ describe("app: HTTP server on loopback", () => {
 });
 
 describe("app: fault injection", () => {
-    const cfg = (rate: string, latency = "0") => parseConfig({ APP_VERSION: "1.4.2", APP_SLOT: "green", FAULT_ERROR_RATE: rate, FAULT_LATENCY_MS: latency });
+    const cfg = (rate: string, latency = "0", after = "") => parseConfig({ APP_VERSION: "1.4.2", APP_SLOT: "green", FAULT_ERROR_RATE: rate, FAULT_LATENCY_MS: latency, FAULT_AFTER_REQUESTS: after });
     const calc = (app: FastifyInstance) => app.inject({ method: "POST", url: "/api/calculation", payload: { number: 1001 } });
 
     it("answers 500 on a fraction of API requests within binomial bounds (2000 requests, rate 0.2)", async () => {
@@ -170,6 +170,30 @@ describe("app: fault injection", () => {
         const seeded = buildServer(cfg("0.3"), { random: () => draws.shift() as number });
         assert.deepEqual([(await calc(seeded)).statusCode, (await calc(seeded)).statusCode, (await calc(seeded)).statusCode], [500, 200, 200]);
         await Promise.all([never.close(), always.close(), seeded.close()]);
+    });
+
+    it("FAULT_AFTER_REQUESTS=N: the first N API requests are served clean, every one after that is faulted (probes do not count)", async () => {
+        const latent = buildServer(cfg("1", "0", "5"));
+        for (let i = 0; i < 20; i++) assert.equal((await latent.inject({ url: "/readyz" })).statusCode, 200);
+        const codes: number[] = [];
+        for (let i = 0; i < 8; i++) codes.push((await calc(latent)).statusCode);
+        assert.deepEqual(codes, [200, 200, 200, 200, 200, 500, 500, 500]);
+        // Bad input counts as a served API request too.
+        const counted = buildServer(cfg("1", "0", "1"));
+        assert.equal((await counted.inject({ method: "POST", url: "/api/calculation", payload: { number: 1 } })).statusCode, 400);
+        assert.equal((await calc(counted)).statusCode, 500);
+        // The broken reading "N = 0 delays nothing" is the default: faults from the first request.
+        const immediate = buildServer(cfg("1", "0", "0"));
+        assert.equal((await calc(immediate)).statusCode, 500);
+        // Latency is latent too: request 1 is fast, request 2 waits.
+        const slow = buildServer(cfg("0", "300", "1"));
+        let t = Date.now();
+        assert.equal((await calc(slow)).statusCode, 200);
+        assert.ok(Date.now() - t < 290, `first request took ${Date.now() - t} ms`);
+        t = Date.now();
+        assert.equal((await calc(slow)).statusCode, 200);
+        assert.ok(Date.now() - t >= 295, `second request took ${Date.now() - t} ms`);
+        await Promise.all([latent.close(), counted.close(), immediate.close(), slow.close()]);
     });
 
     it("adds FAULT_LATENCY_MS to every API request over HTTP, not to probes", async () => {

@@ -15,7 +15,9 @@ import { LogsQueryClient } from "@azure/monitor-query-logs";
 import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
 import { buildQuery, evaluate, runAppInsightsGate, type AppInsightsGateConfig } from "../release-engine/src/gates/appinsights-gate";
 import { runHttpGate, type GateTarget } from "../release-engine/src/gates/http-gate";
-import { percentile, sprtBounds, sprtDecision, sprtInit, sprtMinAcceptN, sprtTruncated, sprtUpdate, wilson } from "../release-engine/src/gates/stats";
+import { percentile, sprtBounds, sprtCappedDecision, sprtCapRule, sprtDecision, sprtInit, sprtMinAcceptN, sprtOperatingCharacteristic, sprtUpdate, wilson, type SprtState } from "../release-engine/src/gates/stats";
+import { errorParams, slowParams } from "../release-engine/src/gates/http-gate";
+import { loadConfig } from "../release-engine/src/settings/config";
 import { validateReleaseState } from "@phoenix/release-model";
 import { SLOW_MS, startCluster, TEST_GATE } from "./support/engine-fixtures";
 
@@ -34,8 +36,70 @@ describe("gates: statistics", () => {
         let bad = sprtInit();
         for (let i = 0; i < 3; i++) bad = sprtUpdate(p, bad, true);
         assert.equal(sprtDecision(p, bad), "reject", "three failures in three requests are conclusive at 5 % vs 1 %");
-        assert.equal(sprtTruncated(p, sprtUpdate(p, sprtInit(), true)), "reject");
         assert.throws(() => sprtUpdate({ ...p, p0: 0.1 }, sprtInit(), true) && (() => { throw new Error(); })());
+    });
+
+    it("the exact operating characteristic matches Wald's closed forms where they are exact", () => {
+        // At rate 0 every outcome is a non-event: accepted at exactly sprtMinAcceptN, never rejected.
+        const zero = sprtOperatingCharacteristic(p, { cap: 400, minN: 30, maxEventsAtCap: -1 }, 0);
+        assert.equal(zero.accept, 1);
+        assert.equal(zero.expectedN, 112);
+        // At rate 1 three events reject (3 × ln 5 > ln 99).
+        const one = sprtOperatingCharacteristic(p, { cap: 400, minN: 30, maxEventsAtCap: 400 }, 1);
+        assert.equal(one.accept, 0);
+        assert.equal(one.expectedN, 3);
+        // A cap of 1: one outcome never reaches a Wald bound, so the cap rule decides (accept iff no event).
+        const tiny = sprtOperatingCharacteristic(p, { cap: 1, minN: 1, maxEventsAtCap: 0 }, 0.3);
+        assert.ok(Math.abs(tiny.accept - 0.7) < 1e-12 && tiny.atCap === 1, JSON.stringify(tiny));
+        // Untruncated-like (large cap): Wald's bounds hold, P(accept | p1) <= beta/(1-alpha), P(reject | p0) <= alpha/(1-beta).
+        const far = { cap: 5000, minN: 1, maxEventsAtCap: -1 };
+        assert.ok(sprtOperatingCharacteristic(p, far, p.p1).accept <= p.beta / (1 - p.alpha));
+        assert.ok(1 - sprtOperatingCharacteristic(p, far, p.p0).accept <= p.alpha / (1 - p.beta));
+    });
+
+    it("the cap keeps the false-accept bound at p1, where the leaning-evidence rule broke it", () => {
+        const { rule, acceptAtP1, rejectAtP0 } = sprtCapRule(p, 400, 30);
+        assert.ok(acceptAtP1 <= p.beta, `P(accept | p1) = ${acceptAtP1}`);
+        // The rule is the largest that keeps it: one more accepted event count at the cap breaks beta.
+        assert.ok(sprtOperatingCharacteristic(p, { ...rule, maxEventsAtCap: rule.maxEventsAtCap + 1 }, p.p1).accept > p.beta);
+        // The old rule (nearer boundary: llr <= 0 at the cap, i.e. at most 9 events of 400) accepted 1.16 % at p1.
+        const leaning = sprtOperatingCharacteristic(p, { ...rule, maxEventsAtCap: 9 }, p.p1).accept;
+        assert.ok(leaning > p.beta, `leaning rule ${leaning}`);
+        assert.ok(rejectAtP0 > 0 && rejectAtP0 < 0.05);
+        // At a cap of 400 that rule is "reject every undecided candidate": k <= 7 of 400 is already Wald's accept.
+        const state = (n: number, events: number): SprtState => ({ n, events, llr: events * Math.log(p.p1 / p.p0) + (n - events) * Math.log((1 - p.p1) / (1 - p.p0)) });
+        assert.equal(sprtDecision(p, state(400, rule.maxEventsAtCap)), "accept");
+        assert.equal(sprtDecision(p, state(400, rule.maxEventsAtCap + 1)), "continue");
+        assert.equal(sprtCappedDecision(p, rule, state(400, rule.maxEventsAtCap + 1)), "reject");
+        // At the dev cap (600) it accepts some undecided candidates: those with at most 13 failures.
+        const dev = sprtCapRule(p, 600, 30).rule;
+        assert.equal(dev.maxEventsAtCap, 13);
+        assert.equal(sprtDecision(p, state(600, 13)), "continue");
+        assert.equal(sprtCappedDecision(p, dev, state(600, 13)), "accept");
+        assert.equal(sprtCappedDecision(p, dev, state(600, 14)), "reject");
+        assert.equal(sprtCappedDecision(p, dev, state(599, 13)), "continue", "nothing is decided by the cap before the cap");
+        const at = (n: number, events: number): SprtState => {
+            let s = sprtInit();
+            for (let i = 0; i < n; i++) s = sprtUpdate(p, s, i < events);
+            return s;
+        };
+        assert.equal(sprtCappedDecision(p, rule, at(20, 0)), "continue", "Wald accepts nothing before 112 clean outcomes");
+        assert.equal(sprtCappedDecision(p, { ...rule, minN: 200 }, at(150, 0)), "continue", "no acceptance before minN");
+        assert.equal(sprtCappedDecision(p, { ...rule, minN: 200 }, at(3, 3)), "reject", "rejection is never delayed by minN");
+    });
+
+    it("the shipped dev and prod gates keep both stated bounds at their caps (exact)", () => {
+        for (const env of ["dev", "prod"]) {
+            const g = loadConfig(env).gate;
+            for (const params of [errorParams(g), slowParams(g)]) {
+                const { acceptAtP1, rejectAtP0 } = sprtCapRule(params, g.maxRequests, g.minRequests);
+                assert.ok(acceptAtP1 <= g.beta, `${env}: P(accept | p1 = ${params.p1}) = ${acceptAtP1} > beta ${g.beta}`);
+                assert.ok(rejectAtP0 <= g.alpha, `${env}: P(reject | p0 = ${params.p0}) = ${rejectAtP0} > alpha ${g.alpha} — raise gate.maxRequests`);
+            }
+        }
+        // The same check on the old dev cap (400) fails on alpha: the cap that keeps beta rejects 3.2 % at p0.
+        const old = sprtCapRule(errorParams(loadConfig("dev").gate), 400, 30);
+        assert.ok(old.rejectAtP0 > 0.01, String(old.rejectAtP0));
     });
 
     it("Wilson interval and nearest-rank percentile", () => {

@@ -23,6 +23,8 @@ export interface AppConfig {
     faultErrorRate: number;
     /** Delay added to every API request, in milliseconds. */
     faultLatencyMs: number;
+    /** The faults above apply only after the first N API requests this process serves (0: from the first). */
+    faultAfterRequests: number;
     /** How long the server keeps serving after SIGTERM before it stops accepting connections. */
     shutdownDrainMs: number;
 }
@@ -33,11 +35,13 @@ export const DEFAULTS = {
     appName: "calculator",
     faultErrorRate: 0,
     faultLatencyMs: 0,
+    faultAfterRequests: 0,
     shutdownDrainMs: 5000,
 } as const;
 
 export const LIMITS = {
     faultLatencyMsMax: 60_000,
+    faultAfterRequestsMax: 1_000_000_000,
     shutdownDrainMsMax: 300_000,
 } as const;
 
@@ -128,6 +132,7 @@ export function parseConfig(env: Env): AppConfig {
     }
 
     const faultLatencyMs = integer(env, "FAULT_LATENCY_MS", DEFAULTS.faultLatencyMs, 0, LIMITS.faultLatencyMsMax, problems);
+    const faultAfterRequests = integer(env, "FAULT_AFTER_REQUESTS", DEFAULTS.faultAfterRequests, 0, LIMITS.faultAfterRequestsMax, problems);
     const shutdownDrainMs = integer(env, "SHUTDOWN_DRAIN_MS", DEFAULTS.shutdownDrainMs, 0, LIMITS.shutdownDrainMsMax, problems);
 
     if (problems.length > 0) throw new ConfigError(problems);
@@ -140,6 +145,7 @@ export function parseConfig(env: Env): AppConfig {
         ...(connectionString === undefined ? {} : { connectionString }),
         faultErrorRate,
         faultLatencyMs,
+        faultAfterRequests,
         shutdownDrainMs,
     };
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     );
 
     if (config.faultErrorRate > 0 || config.faultLatencyMs > 0) {
-        log("fault-injection", { errorRate: config.faultErrorRate, latencyMs: config.faultLatencyMs }, "warn");
+        log("fault-injection", { errorRate: config.faultErrorRate, latencyMs: config.faultLatencyMs, afterRequests: config.faultAfterRequests }, "warn");
     }
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

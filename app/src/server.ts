@@ -113,10 +113,14 @@ export function buildServer(config: AppConfig, options: ServerOptions = {}): Fas
         return { status: "ready", ...identity };
     });
 
+    // API requests served so far: with FAULT_AFTER_REQUESTS=N the faults start at request N+1 (a latent fault).
+    let apiRequests = 0;
     app.post("/api/calculation", async (req, reply) => {
         reply.header("cache-control", "no-store");
-        if (config.faultLatencyMs > 0) await sleep(config.faultLatencyMs);
-        if (config.faultErrorRate > 0 && random() < config.faultErrorRate) {
+        apiRequests++;
+        const faulty = apiRequests > config.faultAfterRequests;
+        if (faulty && config.faultLatencyMs > 0) await sleep(config.faultLatencyMs);
+        if (faulty && config.faultErrorRate > 0 && random() < config.faultErrorRate) {
             reply.header(HEADER_FAULT, "true");
             return reply.code(500).send({ error: "injected fault (FAULT_ERROR_RATE)", ...identity });
         }

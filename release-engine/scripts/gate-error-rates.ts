@@ -9,7 +9,8 @@
 import { LocalCluster } from "../src/backends/local/cluster";
 import { APP_ENTRY, ensureAppBuilt } from "../src/demo/app-build";
 import { runHttpGate } from "../src/gates/http-gate";
-import { percentile } from "../src/gates/stats";
+import { errorParams } from "../src/gates/http-gate";
+import { percentile, sprtCapRule, sprtOperatingCharacteristic } from "../src/gates/stats";
 import { validateReleaseState } from "@phoenix/release-model";
 import { loadConfig } from "../src/settings/config";
 
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
     await cluster.start();
     const rates: Array<[string, number]> = [["2.0.0", 0], ["2.0.1", 0.01], ["2.0.5", 0.05], ["2.2.0", 0.2]];
     process.stdout.write(`dev gate: maxErrorRate ${gate.maxErrorRate} (SPRT p0 ${gate.maxErrorRate / 5}, p1 ${gate.maxErrorRate}), alpha ${gate.alpha}, beta ${gate.beta}, cap ${gate.maxRequests}, ${runs} runs each\n`);
-    process.stdout.write("| candidate error rate | accepted | rejected | requests to verdict (median / p95) | ms to verdict (median / p95) |\n|---|---|---|---|---|\n");
+    const ep = errorParams(gate);
+    const cap = sprtCapRule(ep, gate.maxRequests, gate.minRequests);
+    process.stdout.write(`cap rule: accept an undecided candidate at ${gate.maxRequests} requests only with at most ${cap.rule.maxEventsAtCap} failed; exact P(accept | p1) ${(cap.acceptAtP1 * 100).toFixed(2)} %, P(reject | p0) ${(cap.rejectAtP0 * 100).toFixed(2)} %\n`);
+    process.stdout.write("| candidate error rate | accepted | rejected | exact P(accept), error test | requests to verdict (median / p95) | ms to verdict (median / p95) |\n|---|---|---|---|---|---|\n");
     try {
         for (const [version, rate] of rates) {
             cluster.setVersionEnv(version, { FAULT_ERROR_RATE: String(rate) });
@@ -38,7 +42,8 @@ async function main(): Promise<void> {
                 n.push(r.requests);
                 ms.push(r.durationMs);
             }
-            process.stdout.write(`| ${(rate * 100).toFixed(0)} % | ${accepted}/${runs} | ${runs - accepted}/${runs} | ${percentile(n, 0.5)} / ${percentile(n, 0.95)} | ${percentile(ms, 0.5)} / ${percentile(ms, 0.95)} |\n`);
+            const exact = sprtOperatingCharacteristic(ep, cap.rule, rate).accept;
+            process.stdout.write(`| ${(rate * 100).toFixed(0)} % | ${accepted}/${runs} | ${runs - accepted}/${runs} | ${(exact * 100).toFixed(2)} % | ${percentile(n, 0.5)} / ${percentile(n, 0.95)} | ${percentile(ms, 0.5)} / ${percentile(ms, 0.95)} |\n`);
         }
     } finally {
         await cluster.stop();

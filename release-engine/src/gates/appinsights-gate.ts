@@ -62,8 +62,12 @@ const SLOT_RE = /^(blue|green|local)$/;
 const VERSION_RE = /^[0-9A-Za-z.+-]+$/;
 const APP_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** KQL for the per-slot summary. Inputs are validated, so they cannot break out of the string literals. */
-export function buildQuery(appName: string, slots: SlotVersion[]): string {
+/**
+ * The KQL lines selecting the app's requests of the given slots/versions, with `slot` and `version`
+ * columns (shared with the step comparison, appinsights-compare.ts). Inputs are validated, so they
+ * cannot break out of the string literals.
+ */
+export function requestsOf(appName: string, slots: SlotVersion[]): string[] {
     if (!APP_RE.test(appName)) throw new Error(`appinsights gate: app name "${appName}" is not a DNS label`);
     for (const s of slots) {
         if (!SLOT_RE.test(s.slot)) throw new Error(`appinsights gate: slot "${s.slot}" is not blue, green or local`);
@@ -75,6 +79,13 @@ export function buildQuery(appName: string, slots: SlotVersion[]): string {
         `| where AppRoleName == "${appName}"`,
         '| extend slot = tostring(Properties["app.slot"]), version = tostring(Properties["app.version"])',
         `| where ${filter}`,
+    ];
+}
+
+/** KQL for the per-slot summary. */
+export function buildQuery(appName: string, slots: SlotVersion[]): string {
+    return [
+        ...requestsOf(appName, slots),
         "| summarize requests = sum(ItemCount), failed = sumif(ItemCount, Success == false), p95 = percentile(DurationMs, 95) by slot, version",
     ].join("\n");
 }

@@ -8,7 +8,7 @@
  * stops as soon as the verdict is statistically certain either way (see stats.ts).
  */
 import { header, httpRequest, randomCalculationBody, type HttpResult } from "../util/http";
-import { percentile, sprtDecision, sprtInit, sprtTruncated, sprtUpdate, validateSprt, wilson, type SprtParams, type SprtState } from "./stats";
+import { percentile, sprtCappedDecision, sprtCapRule, sprtDecision, sprtInit, sprtUpdate, validateSprt, wilson, type SprtCapRule, type SprtParams, type SprtState } from "./stats";
 
 export interface HttpGateConfig {
     /** Maximum candidate requests (the sample cap N). */
@@ -32,7 +32,7 @@ export interface HttpGateConfig {
 }
 
 export const DEFAULT_HTTP_GATE: HttpGateConfig = {
-    maxRequests: 400,
+    maxRequests: 600,
     minRequests: 30,
     concurrency: 4,
     timeoutMs: 2000,
@@ -99,6 +99,7 @@ export function validateHttpGateConfig(c: HttpGateConfig): string[] {
     int("timeoutMs", 1);
     int("maxP95Ms", 1);
     int("productionIntervalMs", 0);
+    if (c.minRequests > c.maxRequests) problems.push(`gate.http.minRequests (${c.minRequests}) must not exceed maxRequests (${c.maxRequests})`);
     if (!(c.maxErrorRate > 0 && c.maxErrorRate < 1)) problems.push(`gate.http.maxErrorRate must be in (0,1) (got ${c.maxErrorRate})`);
     try {
         validateSprt(errorParams(c));
@@ -127,6 +128,9 @@ export async function runHttpGate(target: GateTarget, config: HttpGateConfig, on
     const started = Date.now();
     const ep = errorParams(config);
     const sp = slowParams(config);
+    // The cap's rule keeps the false-accept bound beta exactly (stats.ts: sprtCapRule).
+    const errRule: SprtCapRule = sprtCapRule(ep, config.maxRequests, config.minRequests).rule;
+    const slowRule: SprtCapRule = sprtCapRule(sp, config.maxRequests, config.minRequests).rule;
     let errState: SprtState = sprtInit();
     let slowState: SprtState = sprtInit();
     const latencies: number[] = [];
@@ -172,12 +176,14 @@ export async function runHttpGate(target: GateTarget, config: HttpGateConfig, on
         else if (de === "accept" && ds === "accept" && errState.n >= config.minRequests) {
             verdict = { v: "pass", reason: `error rate and latency within bounds (SPRT accepted after ${errState.n} requests)` };
         } else if (errState.n >= config.maxRequests) {
-            const te = sprtTruncated(ep, errState);
-            const ts = sprtTruncated(sp, slowState);
+            const te = sprtCappedDecision(ep, errRule, errState);
+            const ts = sprtCappedDecision(sp, slowRule, slowState);
             verdict =
                 te === "accept" && ts === "accept"
-                    ? { v: "pass", reason: `sample cap ${config.maxRequests} reached; evidence favours acceptance` }
-                    : { v: "fail", reason: `sample cap ${config.maxRequests} reached; evidence favours rejection (${te === "reject" ? "errors" : "latency"})` };
+                    ? { v: "pass", reason: `sample cap ${config.maxRequests} reached undecided; ${errState.events} failed (the cap accepts at most ${errRule.maxEventsAtCap}, keeping the false-accept bound ${config.beta})` }
+                    : te === "reject"
+                      ? { v: "fail", reason: `sample cap ${config.maxRequests} reached undecided; ${errState.events} failed, more than the ${errRule.maxEventsAtCap} the cap may accept while keeping the false-accept bound ${config.beta}` }
+                      : { v: "fail", reason: `sample cap ${config.maxRequests} reached undecided; ${slowState.events} slow, more than the ${slowRule.maxEventsAtCap} the cap may accept while keeping the false-accept bound ${config.beta}` };
         }
     };
 

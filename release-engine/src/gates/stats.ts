@@ -59,12 +59,108 @@ export function sprtDecision(p: SprtParams, s: SprtState): SprtDecision {
     return "continue";
 }
 
-/** Truncation rule at the sample cap: the side the evidence leans to (Wald's truncated SPRT). */
-export function sprtTruncated(p: SprtParams, s: SprtState): "accept" | "reject" {
+/**
+ * The decision at the sample cap. Following the leaning evidence (Wald's truncation rule) loses the
+ * false-accept bound: at p = p1 about half the runs still undecided at the cap lean to "accept", and an
+ * independent run of the dev gate accepted 2 of 30 candidates at exactly p1 against a 1 % bound.
+ * Instead the cap accepts only a candidate with at most `maxEventsAtCap` events, the largest count
+ * whose overall acceptance probability at p1 (computed exactly by {@link sprtOperatingCharacteristic})
+ * stays within beta; everything else undecided at the cap is rejected. -1 means "reject every
+ * undecided candidate at the cap".
+ */
+export interface SprtCapRule {
+    /** Sample cap N: the test decides at the latest after N outcomes. */
+    cap: number;
+    /** No acceptance before this many outcomes (the gate's minimum sample); rejection is never delayed. */
+    minN: number;
+    /** At the cap, accept an undecided candidate iff its event count is at most this (-1: never). */
+    maxEventsAtCap: number;
+}
+
+/** The truncated test's decision after `s`: Wald's bounds, then the cap rule at n >= cap. */
+export function sprtCappedDecision(p: SprtParams, rule: SprtCapRule, s: SprtState): SprtDecision {
     const d = sprtDecision(p, s);
-    if (d !== "continue") return d;
+    if (d === "reject") return "reject";
+    if (d === "accept" && s.n >= Math.min(rule.minN, rule.cap)) return "accept";
+    if (s.n < rule.cap) return "continue";
+    return s.events <= rule.maxEventsAtCap ? "accept" : "reject";
+}
+
+export interface SprtOperatingPoint {
+    /** True event rate the probabilities are computed for. */
+    rate: number;
+    /** Probability that the truncated test accepts. */
+    accept: number;
+    /** Probability that the test is still undecided by Wald's bounds when it reaches the cap. */
+    atCap: number;
+    /** Expected number of outcomes to a decision. */
+    expectedN: number;
+}
+
+/**
+ * Exact operating characteristic of the truncated SPRT under the cap rule, for i.i.d. outcomes with
+ * event probability `rate`: dynamic programming over the event count k after n outcomes (the
+ * log-likelihood ratio is a function of (n, k)). Cost O(cap × open states), a few thousand steps.
+ */
+export function sprtOperatingCharacteristic(p: SprtParams, rule: SprtCapRule, rate: number): SprtOperatingPoint {
+    validateSprt(p);
+    if (!Number.isInteger(rule.cap) || rule.cap < 1) throw new RangeError(`SPRT cap must be an integer >= 1 (got ${rule.cap})`);
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`event rate must be in [0,1] (got ${rate})`);
+    const a = Math.log(p.p1 / p.p0);
+    const b = Math.log((1 - p.p1) / (1 - p.p0));
     const { lower, upper } = sprtBounds(p);
-    return s.llr - lower <= upper - s.llr ? "accept" : "reject";
+    const minN = Math.min(rule.minN, rule.cap);
+    // open[k] = P(undecided after n outcomes with k events)
+    let open = new Map<number, number>([[0, 1]]);
+    let accept = 0;
+    let atCap = 0;
+    let expectedN = 0;
+    for (let n = 1; n <= rule.cap; n++) {
+        const next = new Map<number, number>();
+        for (const [k, m] of open) {
+            if (m === 0) continue;
+            next.set(k, (next.get(k) ?? 0) + m * (1 - rate));
+            next.set(k + 1, (next.get(k + 1) ?? 0) + m * rate);
+        }
+        open = new Map();
+        for (const [k, m] of next) {
+            const llr = k * a + (n - k) * b;
+            if (llr >= upper) {
+                expectedN += n * m;
+            } else if (llr <= lower && n >= minN) {
+                accept += m;
+                expectedN += n * m;
+            } else if (n === rule.cap) {
+                atCap += m;
+                if (k <= rule.maxEventsAtCap) accept += m;
+                expectedN += n * m;
+            } else {
+                open.set(k, m);
+            }
+        }
+    }
+    return { rate, accept, atCap, expectedN };
+}
+
+/**
+ * The cap rule that keeps the false-accept bound: the largest `maxEventsAtCap` whose acceptance
+ * probability at p1 is at most beta (exact, see {@link sprtOperatingCharacteristic}). Also returns
+ * that probability and, for the record, the false-reject probability at p0.
+ */
+export function sprtCapRule(p: SprtParams, cap: number, minN: number): { rule: SprtCapRule; acceptAtP1: number; rejectAtP0: number } {
+    const acceptAll: SprtCapRule = { cap, minN, maxEventsAtCap: cap };
+    const all = sprtOperatingCharacteristic(p, acceptAll, p.p1).accept;
+    if (all <= p.beta) return { rule: acceptAll, acceptAtP1: all, rejectAtP0: 1 - sprtOperatingCharacteristic(p, acceptAll, p.p0).accept };
+    let rule: SprtCapRule = { cap, minN, maxEventsAtCap: -1 };
+    let atP1 = sprtOperatingCharacteristic(p, rule, p.p1).accept;
+    for (let k = 0; k < cap; k++) {
+        const tryRule = { ...rule, maxEventsAtCap: k };
+        const acc = sprtOperatingCharacteristic(p, tryRule, p.p1).accept;
+        if (acc > p.beta) break;
+        rule = tryRule;
+        atP1 = acc;
+    }
+    return { rule, acceptAtP1: atP1, rejectAtP0: 1 - sprtOperatingCharacteristic(p, rule, p.p0).accept };
 }
 
 /** Number of consecutive non-events needed to accept from a fresh start. */
