@@ -23,10 +23,15 @@ export interface RouterIntent {
     preview?: PreviewRoute;
 }
 
-/** Production weights: everything on the live slot. */
+/** Production weights: the candidate's `candidateWeight` during a progressive step, the rest (else everything) on the live slot. */
 export function productionWeights(state: ReleaseState): Record<SlotName, number> {
     const live = liveSlot(state);
-    return { blue: live === "blue" ? 100 : 0, green: live === "green" ? 100 : 0 };
+    const candidate = candidateSlot(state);
+    const w = candidate !== undefined ? (state.candidateWeight ?? 0) : 0;
+    const weights = { blue: 0, green: 0 };
+    weights[live] = 100 - w;
+    if (candidate !== undefined) weights[candidate] = w;
+    return weights;
 }
 
 /** Throws a {@link ReleaseStateError} for a header name no router can match on. */

@@ -25,6 +25,11 @@ export interface ReleaseState {
     slots: Record<SlotName, SlotState>;
     /** Optional per-release secret header value that reaches the candidate (the preview route's header match). */
     previewHeaderValue?: string;
+    /**
+     * Progressive delivery: the percent of production (1–99) the candidate serves while production moves
+     * to it in steps; the live slot serves the rest. Absent: production is entirely on the live slot.
+     */
+    candidateWeight?: number;
 }
 
 /** A bad state; `problems` lists every problem found, the message joins them. */
@@ -75,7 +80,7 @@ export function validateReleaseState(input: unknown): ReleaseState {
     const problems: string[] = [];
     if (!isRecord(input)) throw new ReleaseStateError([`the state must be an object with "slots", got ${describe(input)}`]);
     for (const k of Object.keys(input)) {
-        if (k !== "slots" && k !== "previewHeaderValue") problems.push(`unknown key "${k}" (allowed: slots, previewHeaderValue)`);
+        if (k !== "slots" && k !== "previewHeaderValue" && k !== "candidateWeight") problems.push(`unknown key "${k}" (allowed: slots, previewHeaderValue, candidateWeight)`);
     }
     const slotsIn = input.slots;
     const slots: Partial<Record<SlotName, SlotState>> = {};
@@ -137,9 +142,20 @@ export function validateReleaseState(input: unknown): ReleaseState {
             previewHeaderValue = phv;
         }
     }
+    const cw = input.candidateWeight;
+    if (cw !== undefined) {
+        if (typeof cw !== "number" || !Number.isInteger(cw) || cw < 1 || cw > 99) {
+            problems.push(`candidateWeight must be an integer from 1 to 99 (percent of production on the candidate), got ${describe(cw)}`);
+        } else if (isRecord(slotsIn) && !SLOT_NAMES.some((n) => slots[n]?.role === "candidate")) {
+            problems.push("candidateWeight needs a candidate slot to carry it");
+        } else if (isRecord(slotsIn) && SLOT_NAMES.some((n) => slots[n]?.role === "candidate" && slots[n]?.replicas === 0)) {
+            problems.push("candidateWeight needs a candidate with at least one replica");
+        }
+    }
     if (problems.length > 0) throw new ReleaseStateError(problems);
     const state: ReleaseState = { slots: slots as Record<SlotName, SlotState> };
     if (previewHeaderValue !== undefined) state.previewHeaderValue = previewHeaderValue;
+    if (cw !== undefined) state.candidateWeight = cw as number;
     return state;
 }
 

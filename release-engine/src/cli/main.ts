@@ -71,9 +71,16 @@ class LockTracking implements Backend {
     readonly kind: Backend["kind"];
     readonly env: string;
     private held = new Set<() => Promise<void>>();
+    readonly productionCounts?: Backend["productionCounts"];
+    readonly trafficCounts?: Backend["trafficCounts"];
+    readonly slotHealth?: Backend["slotHealth"];
     constructor(private readonly b: Backend) {
         this.kind = b.kind;
         this.env = b.env;
+        // The optional capabilities exist on the wrapper exactly when the backend has them.
+        if (b.productionCounts) this.productionCounts = () => b.productionCounts!();
+        if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
+        if (b.slotHealth) this.slotHealth = () => b.slotHealth!();
     }
     async lock(): Promise<() => Promise<void>> {
         const release = await this.b.lock();
@@ -97,14 +104,6 @@ class LockTracking implements Backend {
     history = () => this.b.history();
     recordHistory: Backend["recordHistory"] = (e) => this.b.recordHistory(e);
     slotReady: Backend["slotReady"] = (s, v, n) => this.b.slotReady(s, v, n);
-    async productionCounts(): Promise<{ requests: number; failed: number }> {
-        if (!this.b.productionCounts) throw new Error(`the ${this.b.kind} backend does not count production responses`);
-        return this.b.productionCounts();
-    }
-    async slotHealth(): ReturnType<NonNullable<Backend["slotHealth"]>> {
-        if (!this.b.slotHealth) throw new Error(`the ${this.b.kind} backend does not report slot health`);
-        return this.b.slotHealth();
-    }
     close = () => this.b.close();
 }
 

@@ -43,6 +43,11 @@ export interface Backend {
      * Insights do). The engine reports the difference over a whole run, restores included.
      */
     productionCounts?(): Promise<{ requests: number; failed: number }>;
+    /**
+     * Cumulative production counts per slot and version (requests, failed, total ms, latency histogram),
+     * when the backend's router counts them: the source of a progressive step's analysis.
+     */
+    trafficCounts?(): Promise<Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>>;
     /** What each slot actually runs next to what the state asks for, when the backend can see it. */
     slotHealth?(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>>;
     /** Read-only: whether the environment is serving and where, without starting anything. */

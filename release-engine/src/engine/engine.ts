@@ -12,6 +12,9 @@ import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport 
 import type { EngineConfig } from "../settings/config";
 import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
 import type { Backend } from "./backend";
+import { runStepAnalysis, summarizeStepAnalysis, type ArmSource } from "./analysis";
+import { emptyHistogram, LATENCY_BUCKETS_MS, type ArmCounts } from "../gates/compare";
+import { queryStepCounts } from "../gates/appinsights-compare";
 import { checkProduction } from "./checks";
 import { gateSummary, historyAction, type HistoryAction } from "./history";
 import { formatDuration, type Reporter, type StepReport } from "./reporter";
@@ -69,7 +72,7 @@ interface CheckOutcome {
 
 /** The planner's options for an environment: its replica default and its router's model. */
 export function plannerOptions(config: EngineConfig): PlannerOptions {
-    return { defaultReplicas: config.replicas, router: routerOf(config) };
+    return { defaultReplicas: config.replicas, router: routerOf(config), steps: config.progressive.steps };
 }
 
 function routerOf(config: EngineConfig): RouterModel {
@@ -100,7 +103,40 @@ class Runner {
             }
             case "gates":
                 return this.runGates(check.slot, check.version, state);
+            case "analysis":
+                return this.runAnalysis(check, state);
         }
+    }
+
+    /** A progressive step: the candidate against live on production traffic, until the comparison is certain. */
+    async runAnalysis(check: Extract<Check, { kind: "analysis" }>, state: ReleaseState | null): Promise<CheckOutcome> {
+        const { backend, config } = this.d;
+        if (!state) return { ok: false, detail: "analysis: nothing is deployed" };
+        const liveSlot = findLiveSlot(state) as SlotName;
+        const arms = { candidate: { slot: check.slot, version: check.version }, live: { slot: liveSlot, version: state.slots[liveSlot].version as string }, weight: check.weight };
+        const analysis = config.progressive.analysis;
+        let source: ArmSource;
+        let cumulative = true;
+        if (backend.trafficCounts) {
+            const counts = backend.trafficCounts.bind(backend);
+            const pick = (all: Awaited<ReturnType<typeof counts>>, who: { slot: SlotName; version: string }): ArmCounts => {
+                const c = all.find((x) => x.slot === who.slot && x.version === who.version);
+                return c ? { requests: c.requests, failed: c.failed, totalMs: c.totalMs, latency: c.latency } : { requests: 0, failed: 0, totalMs: 0, latency: emptyHistogram(analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS) };
+            };
+            source = async (a) => {
+                const all = await counts();
+                return { candidate: pick(all, a.candidate), live: pick(all, a.live) };
+            };
+        } else if (config.appInsights && this.d.logsClient) {
+            const client = this.d.logsClient;
+            const ai = config.appInsights;
+            cumulative = false;
+            source = async (a) => queryStepCounts(client, { workspaceId: ai.workspaceId, appName: config.appName, bucketsMs: analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS }, a);
+        } else {
+            return { ok: false, detail: `analysis: the ${backend.kind} backend counts no production per slot and App Insights is not configured; nothing can judge a weighted step (use --steps 100 for a direct switch)` };
+        }
+        const r = await runStepAnalysis(source, arms, analysis, { pollMs: config.progressive.pollMs, cumulative });
+        return { ok: r.verdict === "pass", detail: summarizeStepAnalysis(r, arms) };
     }
 
     async runGates(slot: SlotName, version: string, state: ReleaseState | null): Promise<CheckOutcome> {

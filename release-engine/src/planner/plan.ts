@@ -46,6 +46,22 @@ function withoutPreview(state: ReleaseState): ReleaseState {
     return next;
 }
 
+function withWeight(state: ReleaseState, weight: number | undefined): ReleaseState {
+    const next = clone(state);
+    if (weight === undefined || weight <= 0) delete next.candidateWeight;
+    else next.candidateWeight = weight;
+    return next;
+}
+
+/** Why a list of progressive steps is not usable, or undefined: ascending whole percents 1–100, ending with 100. */
+export function stepsProblem(steps: number[]): string | undefined {
+    if (!Array.isArray(steps) || steps.length === 0 || steps.length > 20) return `steps must be a list of 1 to 20 percents ending with 100, got ${JSON.stringify(steps)}`;
+    if (!steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100)) return `steps must be whole percents from 1 to 100, got ${JSON.stringify(steps)}`;
+    if (!steps.every((w, i) => i === 0 || w > steps[i - 1])) return `steps must rise strictly, got ${JSON.stringify(steps)}`;
+    if (steps[steps.length - 1] !== 100) return `steps must end with 100 (production entirely on the new version), got ${JSON.stringify(steps)}`;
+    return undefined;
+}
+
 export function sameState(a: ReleaseState | null, b: ReleaseState | null): boolean {
     return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
 }
@@ -59,7 +75,7 @@ function normalize(s: ReleaseState | null): unknown {
     if (!s) return null;
     const slot = (x: SlotState) =>
         x.role === "absent" ? { role: "absent" } : { role: x.role, version: x.version, replicas: x.replicas ?? null };
-    return { blue: slot(s.slots.blue), green: slot(s.slots.green), preview: s.previewHeaderValue ?? null };
+    return { blue: slot(s.slots.blue), green: slot(s.slots.green), preview: s.previewHeaderValue ?? null, weight: s.candidateWeight ?? 0 };
 }
 
 const ABSENT: SlotState = { role: "absent" };
@@ -97,6 +113,7 @@ function switchSteps(
     operation: Operation | undefined,
     names: { scale: Step["name"]; flip: Step["name"] },
     recoverOnFailure: boolean,
+    shifts: number[] = [],
 ): { steps: Step[]; state: ReleaseState } {
     const from = other(to);
     const steps: Step[] = [];
@@ -109,7 +126,14 @@ function switchSteps(
         steps.push(step(names.scale, `scale ${to} (${version}) to ${need} replicas before it takes production`, { state: cur, operation },
             [{ kind: "slot-ready", slot: to, version, replicas: need }], recoverOnFailure));
     }
+    // Progressive steps: the candidate takes each weight in turn, each judged against live on production traffic.
+    shifts.forEach((w, i) => {
+        cur = withWeight(cur, w);
+        steps.push(step("shift", `step ${i + 1}/${shifts.length + 1}: ${w} % of production to ${to} (${version}), judged against live ${from} (${cur.slots[from].version})`,
+            { state: cur, operation }, [{ kind: "analysis", slot: to, version, weight: w }], recoverOnFailure));
+    });
     const fromState = cur.slots[from];
+    cur = withWeight(cur, undefined);
     cur = withSlot(cur, to, { role: "live", version, replicas: c.replicas(cur.slots[to]) });
     cur = withSlot(cur, from, { role: fromRole, version: fromState.version, replicas: c.replicas(fromState) });
     if (fromRole === "standby") cur = withoutPreview(cur);
@@ -159,6 +183,12 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
     const liveBefore = findLiveSlot(before) as SlotName;
     const liveBeforeState = before.slots[liveBefore];
     let cur = clone(record.state);
+    if ((cur.candidateWeight ?? 0) > 0) {
+        // One object update: the candidate's weight back to 0, before anything else moves.
+        cur = withWeight(cur, undefined);
+        steps.push(step("weight-back", `production back to ${findLiveSlot(cur)} at once (the candidate's weight to 0)`, { state: cur, operation: op },
+            [{ kind: "production", slot: findLiveSlot(cur) as SlotName, version: cur.slots[findLiveSlot(cur) as SlotName].version as string }], false));
+    }
     if (findLiveSlot(cur) !== liveBefore) {
         // Promoted already: make sure the previous live slot is back on its version and capacity, then flip back.
         const prev = cur.slots[liveBefore];
@@ -224,6 +254,20 @@ function carryRejected(steps: Step[], from: EngineRecord): Step[] {
         prev = s.record.rejected;
     }
     return steps;
+}
+
+/** The weights below 100 of the intent's steps, else the environment's. */
+function shiftsOf(c: Ctx, steps: number[] | undefined): number[] {
+    return (steps ?? c.opts.steps ?? [100]).filter((w) => w < 100);
+}
+
+/** A plan resumed after a crash starts at the step whose record is the current one (its checks re-run), not before it. */
+function resumeFrom(steps: Step[], record: EngineRecord): Step[] {
+    let at = -1;
+    steps.forEach((s, i) => {
+        if (s.name === "shift" && sameState(s.record.state, record.state) && JSON.stringify(s.record.operation ?? null) === JSON.stringify(record.operation ?? null)) at = i;
+    });
+    return at > 0 ? steps.slice(at) : steps;
 }
 
 function invalid(intent: Intent, reason: string): Plan {
@@ -335,7 +379,7 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
     const operation: Operation = { kind: "release", version: V, slot: C, before };
     const startLive = findLiveSlot(start) as SlotName;
     const R = Math.max(1, c.replicas(start.slots[startLive]));
-    let s1 = withSlot(start, C, { role: "candidate", version: V, replicas: R });
+    let s1 = withWeight(withSlot(start, C, { role: "candidate", version: V, replicas: R }), undefined);
     if (intent.previewHeaderValue !== undefined) s1 = { ...s1, previewHeaderValue: intent.previewHeaderValue };
     steps.push(step("deploy-candidate", `deploy ${V} to ${C} as candidate ×${R} (preview only; production stays on ${startLive} ${start.slots[startLive].version})`, { state: s1, operation },
         full
@@ -343,11 +387,11 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
             : [{ kind: "slot-ready", slot: C, version: V, replicas: R }],
         true));
     if (full) {
-        const sw = switchSteps(c, s1, C, "standby", operation, { scale: "scale-candidate", flip: "promote" }, true);
+        const sw = switchSteps(c, s1, C, "standby", operation, { scale: "scale-candidate", flip: "promote" }, true, shiftsOf(c, intent.steps));
         steps.push(...sw.steps);
         steps.push(...promotedTail(c, sw.state, operation, record.rejected).filter((s) => s.name !== "promote"));
     }
-    return finish(intent, steps, notes, record, c.opts);
+    return finish(intent, resumeFrom(steps, record), notes, record, c.opts);
 }
 
 function planPromote(record: EngineRecord, intent: Intent, c: Ctx): Plan {
@@ -361,8 +405,9 @@ function planPromote(record: EngineRecord, intent: Intent, c: Ctx): Plan {
     if (cand.role !== "candidate" || cand.version !== op.version) {
         return blocked(intent, `nothing to promote: ${op.slot} does not hold candidate ${op.version}`);
     }
-    const sw = switchSteps(c, state, op.slot, "standby", op, { scale: "scale-candidate", flip: "promote" }, true);
-    return finish(intent, [...sw.steps, ...promotedTail(c, sw.state, op, record.rejected).filter((s) => s.name !== "promote")], [], record, c.opts);
+    // Resuming a progressive promotion: start from the weight 0 state, then skip to where it stopped.
+    const sw = switchSteps(c, withWeight(state, undefined), op.slot, "standby", op, { scale: "scale-candidate", flip: "promote" }, true, shiftsOf(c, (intent as Extract<Intent, { kind: "promote" }>).steps));
+    return finish(intent, resumeFrom([...sw.steps, ...promotedTail(c, sw.state, op, record.rejected).filter((s) => s.name !== "promote")], record), [], record, c.opts);
 }
 
 /** Switch production to the slot holding `to`, then converge (nginx), then complete. */
@@ -419,6 +464,10 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
 /** Plan an intent from the current record. Never throws for bad input: returns an `invalid` plan. */
 export function plan(record: EngineRecord, intent: Intent, opts: PlannerOptions): Plan {
     const c = new Ctx(opts);
+    for (const steps of [opts.steps, "steps" in intent ? intent.steps : undefined]) {
+        const problem = steps === undefined ? undefined : stepsProblem(steps);
+        if (problem) return invalid(intent, problem);
+    }
     switch (intent.kind) {
         case "release":
         case "deploy":

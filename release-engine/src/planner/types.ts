@@ -7,11 +7,11 @@ export type IntentKind = "release" | "deploy" | "promote" | "rollback" | "abort"
 
 export type Intent =
     /** The whole cycle: deploy V as candidate, gate it, promote it, check production. */
-    | { kind: "release"; version: string; previewHeaderValue?: string }
+    | { kind: "release"; version: string; previewHeaderValue?: string; steps?: number[] }
     /** Only the first half: deploy V as candidate and wait until it is ready (ADO `deploy` hook). */
     | { kind: "deploy"; version: string; previewHeaderValue?: string }
     /** Promote the pending candidate (ADO `on: success`). */
-    | { kind: "promote" }
+    | { kind: "promote"; steps?: number[] }
     /** Undo: a pending candidate is removed; otherwise production switches back to the standby (ADO `on: failure`). */
     | { kind: "rollback"; version?: string }
     /** Remove the pending candidate, restoring its slot. */
@@ -23,13 +23,17 @@ export type Check =
     /** Preview gates (HTTP, then App Insights when configured) against the candidate. */
     | { kind: "gates"; slot: SlotName; version: string }
     /** Production requests are all answered by `slot` running `version`. */
-    | { kind: "production"; slot: SlotName; version: string };
+    | { kind: "production"; slot: SlotName; version: string }
+    /** A progressive step: the candidate, serving `weight` % of production, compared with live on production traffic. */
+    | { kind: "analysis"; slot: SlotName; version: string; weight: number };
 
 export type StepName =
     | "first-release"
     | "converge"
     | "deploy-candidate"
     | "scale-candidate"
+    | "shift"
+    | "weight-back"
     | "promote"
     | "roll-home"
     | "return-home"
@@ -70,4 +74,10 @@ export interface PlannerOptions {
     defaultReplicas: number;
     /** The environment's traffic router: where candidates go, where production rests, which changes are safe. */
     router: RouterModel;
+    /**
+     * The weights (percent) production takes after the preview gate, ascending, ending with 100 (e.g.
+     * `[5, 25, 50, 100]`); each step below 100 is judged against live. Default `[100]`: a direct switch.
+     * An intent's own `steps` override it.
+     */
+    steps?: number[];
 }

@@ -8,6 +8,8 @@ import { ROUTER_KINDS, isRouterKind, isValidHeaderName, type RouterKind } from "
 import { DEFAULT_APPINSIGHTS_GATE, type AppInsightsGateConfig } from "../gates/appinsights-gate";
 import { DEFAULT_HTTP_GATE, validateHttpGateConfig, type HttpGateConfig } from "../gates/http-gate";
 import { InputError } from "../errors";
+import { DEFAULT_COMPARISON, validateComparisonConfig, type ComparisonConfig } from "../gates/compare";
+import { stepsProblem } from "../planner/plan";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -41,6 +43,12 @@ export interface EngineConfig {
     production: ProductionCheckConfig;
     /** Set when the App Insights gate is configured (workspace id known). */
     appInsights?: AppInsightsGateConfig & { windowMs: number };
+    /**
+     * Progressive delivery: the weights production takes after the preview gate (ascending, ending
+     * with 100; `[100]` is a direct switch) and the analysis that judges each step against live
+     * (gates/compare.ts: minimum bake time and sample, margins, error bounds, time limit).
+     */
+    progressive: { steps: number[]; analysis: ComparisonConfig; pollMs: number };
     /** Local backend. */
     local: { drainMs: number; readyTimeoutMs: number; stopGraceMs: number; port: number };
 }
@@ -54,6 +62,7 @@ export const DEFAULT_CONFIG: Omit<EngineConfig, "env"> = {
     secretPreview: true,
     gate: DEFAULT_HTTP_GATE,
     production: { requests: 20, timeoutMs: 30_000 },
+    progressive: { steps: [100], analysis: DEFAULT_COMPARISON, pollMs: 250 },
     local: { drainMs: 1000, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 },
 };
 
@@ -116,6 +125,10 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
     const problems = validateHttpGateConfig(cfg.gate);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cfg.appName)) problems.push(`appName must be a DNS label, got "${cfg.appName}"`);
     if (!isValidHeaderName(cfg.headerName)) problems.push(`headerName must be letters, digits and dashes, got "${cfg.headerName}"`);
+    const stepsWhy = stepsProblem(cfg.progressive.steps);
+    if (stepsWhy) problems.push(`progressive.${stepsWhy}`);
+    problems.push(...validateComparisonConfig(cfg.progressive.analysis, "progressive.analysis"));
+    if (!Number.isInteger(cfg.progressive.pollMs) || cfg.progressive.pollMs < 50 || cfg.progressive.pollMs > 60_000) problems.push(`progressive.pollMs must be an integer from 50 to 60000, got ${JSON.stringify(cfg.progressive.pollMs)}`);
     if (typeof cfg.router !== "string" || !isRouterKind(cfg.router)) problems.push(`router must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(cfg.router)}`);
     if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100) problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
     if (!(cfg.production.requests >= 1)) problems.push(`production.requests must be >= 1`);

@@ -32,6 +32,7 @@ import {
     type RouterSettings,
     type SlotName,
 } from "@phoenix/release-model";
+import { LATENCY_BUCKETS_MS, bucketIndex, emptyHistogram } from "../../gates/compare";
 import { SlotProcess } from "./slot-process";
 import { serveTraffic, trafficRecorder } from "../../observe/router-traffic";
 import { Timeline } from "../../observe/timeline";
@@ -71,6 +72,8 @@ export interface TrafficCount {
     failed: number;
     /** Sum of response times (ms), for means. */
     totalMs: number;
+    /** Responses per latency bucket (edges LATENCY_BUCKETS_MS, one overflow bucket), failures included. */
+    latency: number[];
 }
 
 export interface SlotStatus {
@@ -161,10 +164,11 @@ export class LocalCluster {
 
     private count(slot: SlotName | "none", version: string, failed: boolean, ms: number): void {
         const key = `${slot}\u0000${version}`;
-        const c = this.counts.get(key) ?? { slot, version, requests: 0, failed: 0, totalMs: 0 };
+        const c = this.counts.get(key) ?? { slot, version, requests: 0, failed: 0, totalMs: 0, latency: emptyHistogram(LATENCY_BUCKETS_MS) };
         c.requests++;
         if (failed) c.failed++;
         c.totalMs += ms;
+        c.latency[bucketIndex(ms, LATENCY_BUCKETS_MS)]++;
         this.counts.set(key, c);
     }
 
@@ -326,7 +330,7 @@ export class LocalCluster {
                 restarts: this.restarts[slot],
             };
         }
-        return { url: this.url, router: this.router.kind, state: this.state, slots, production: [...this.counts.values()].map((c) => ({ ...c })) };
+        return { url: this.url, router: this.router.kind, state: this.state, slots, production: [...this.counts.values()].map((c) => ({ ...c, latency: [...c.latency] })) };
     }
 
     /** The processes of a slot that are in its pool and alive (tests kill them to simulate a crash). */

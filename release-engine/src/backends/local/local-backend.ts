@@ -84,6 +84,10 @@ export class LocalBackend implements Backend {
         return { requests: counts.reduce((n, c) => n + c.requests, 0), failed: counts.reduce((n, c) => n + c.failed, 0) };
     }
 
+    async trafficCounts(): Promise<Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>> {
+        return (await this.opts.cluster.status()).production ?? [];
+    }
+
     async slotHealth(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>> {
         const st = await this.opts.cluster.status();
         const one = (slot: SlotName) => ({ ready: st.slots[slot].ready, desired: st.slots[slot].desired?.replicas ?? 0, versions: st.slots[slot].versions, restarts: st.slots[slot].restarts ?? 0 });
