@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import { registryName, registryPrefixProblem } from "./naming";
 import { randomSuffix } from "./random-suffix";
-import { assignRole, Grantee } from "./role-assignment";
+import { assignRole, grantKey, grantProblems, Grantee } from "./role-assignment";
 
 export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
 export type RegistrySku = (typeof REGISTRY_SKUS)[number];
@@ -39,6 +39,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         if (!(REGISTRY_SKUS as readonly string[]).includes(args.sku)) {
             errors.push({ propertyPath: "sku", reason: `expected one of ${REGISTRY_SKUS.join(", ")}, got "${args.sku}"` });
         }
+        errors.push(...grantProblems("pushers", (args.pushers ?? []).map((grantee) => ({ role: "AcrPush" as const, grantee }))));
+        errors.push(...grantProblems("pullers", (args.pullers ?? []).map((grantee) => ({ role: "AcrPull" as const, grantee }))));
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid ContainerRegistry "${name}"`, errors });
 
         const suffix = randomSuffix(`${name}-suffix`, { parent: this });
@@ -59,11 +61,12 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         this.registryId = this.registry.id;
         this.loginServer = this.registry.loginServer;
 
+        // Named by role and principal; the alias is the former list-index name (stacks deployed before keep theirs).
         (args.pushers ?? []).forEach((p, i) =>
-            assignRole(`${name}-acrpush-${i}`, { ...p, scope: this.registry.id, role: "AcrPush" }, { parent: this }),
+            assignRole(`${name}-acrpush-${grantKey("AcrPush", p)}`, { ...p, scope: this.registry.id, role: "AcrPush" }, { parent: this, aliases: [{ name: `${name}-acrpush-${i}` }] }),
         );
         (args.pullers ?? []).forEach((p, i) =>
-            assignRole(`${name}-acrpull-${i}`, { ...p, scope: this.registry.id, role: "AcrPull" }, { parent: this }),
+            assignRole(`${name}-acrpull-${grantKey("AcrPull", p)}`, { ...p, scope: this.registry.id, role: "AcrPull" }, { parent: this, aliases: [{ name: `${name}-acrpull-${i}` }] }),
         );
 
         this.registerOutputs({ registryName: this.registryName, registryId: this.registryId, loginServer: this.loginServer });

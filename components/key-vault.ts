@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { vaultName, vaultPrefixProblem, secretNameProblem } from "./naming";
 import { randomSuffix } from "./random-suffix";
-import { assignRole, Grantee } from "./role-assignment";
+import { assignRole, grantKey, grantProblems, Grantee } from "./role-assignment";
 
 export const KEY_VAULT_SKUS = ["standard", "premium"] as const;
 export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
@@ -57,6 +57,8 @@ export class KeyVault extends pulumi.ComponentResource {
             const p = secretNameProblem(secretName);
             if (p) errors.push({ propertyPath: `secrets.${secretName}`, reason: p });
         }
+        errors.push(...grantProblems("secretOfficers", args.secretOfficers.map((grantee) => ({ role: "KeyVaultSecretsOfficer" as const, grantee }))));
+        errors.push(...grantProblems("secretReaders", args.secretReaders.map((grantee) => ({ role: "KeyVaultSecretsUser" as const, grantee }))));
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid KeyVault "${name}"`, errors });
 
         const suffix = randomSuffix(`${name}-suffix`, { parent: this });
@@ -80,11 +82,12 @@ export class KeyVault extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Named by role and principal; the alias is the former list-index name (stacks deployed before keep theirs).
         const officers = args.secretOfficers.map((p, i) =>
-            assignRole(`${name}-secrets-officer-${i}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsOfficer" }, { parent: this }),
+            assignRole(`${name}-secrets-officer-${grantKey("KeyVaultSecretsOfficer", p)}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsOfficer" }, { parent: this, aliases: [{ name: `${name}-secrets-officer-${i}` }] }),
         );
         args.secretReaders.forEach((p, i) =>
-            assignRole(`${name}-secrets-user-${i}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsUser" }, { parent: this }),
+            assignRole(`${name}-secrets-user-${grantKey("KeyVaultSecretsUser", p)}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsUser" }, { parent: this, aliases: [{ name: `${name}-secrets-user-${i}` }] }),
         );
 
         this.secrets = {};
