@@ -46,37 +46,47 @@ export interface ClusterGrant extends Grantee {
 }
 
 export interface AksClusterArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-    clusterName: string;
-    dnsPrefix: string;
+    /** Resource group of the cluster (not the node resource group). */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the cluster. */
+    readonly location: pulumi.Input<string>;
+    /** Cluster name, checked against Azure's rule before anything is registered. */
+    readonly clusterName: string;
+    /** DNS prefix of the API server's FQDN: 2–54 letters, digits or hyphens. */
+    readonly dnsPrefix: string;
     /** Resource group AKS creates for nodes, load balancer and disks. */
-    nodeResourceGroupName: string;
-    kubernetesVersion: string;
-    upgradeChannel: UpgradeChannel;
-    nodeOsUpgradeChannel: NodeOsUpgradeChannel;
-    skuTier: AksSkuTier;
-    systemPool: SystemPoolArgs;
+    readonly nodeResourceGroupName: string;
+    /** Kubernetes version, `<major>.<minor>[.<patch>]`; must be offered in the region. */
+    readonly kubernetesVersion: string;
+    /** Cluster auto-upgrade channel. */
+    readonly upgradeChannel: UpgradeChannel;
+    /** Node OS upgrade channel. */
+    readonly nodeOsUpgradeChannel: NodeOsUpgradeChannel;
+    /** Control-plane tier: Free, or Standard (uptime SLA). */
+    readonly skuTier: AksSkuTier;
+    /** The first (System) node pool; its rules are {@link systemPoolProblems}. */
+    readonly systemPool: SystemPoolArgs;
     /** Entra tenant for the AAD profile. */
-    tenantId: pulumi.Input<string>;
+    readonly tenantId: pulumi.Input<string>;
     /** Entra groups that get cluster-admin through the AAD profile. */
-    adminGroupObjectIds: string[];
+    readonly adminGroupObjectIds: string[];
     /** Turns off local (certificate) accounts; every client then needs kubelogin. */
-    disableLocalAccounts: boolean;
+    readonly disableLocalAccounts: boolean;
     /** Resource id of the Log Analytics workspace for Container Insights. */
-    logAnalyticsWorkspaceResourceId: pulumi.Input<string>;
+    readonly logAnalyticsWorkspaceResourceId: pulumi.Input<string>;
     /** Resource id of the registry the kubelet pulls from (AcrPull for the kubelet identity). */
-    registryId: pulumi.Input<string>;
+    readonly registryId: pulumi.Input<string>;
     /** AKS RBAC role assignments on the cluster. The Kubernetes provider waits for all of them. */
-    clusterGrants: ClusterGrant[];
+    readonly clusterGrants: ClusterGrant[];
     /** How the exported kubeconfig logs in (kubelogin); see kubeconfig.ts. */
-    kubeloginMode: KubeloginMode;
+    readonly kubeloginMode: KubeloginMode;
     /**
      * Leave `ingressProfile` to another writer: set when `az aks update --enable-gateway-api
      * --enable-app-routing-istio` manages it (ARM API 2026-02-01 fields the pinned SDK cannot set).
      */
     readonly ingressProfileManagedOutside?: boolean;
-    tags: Record<string, string>;
+    /** Tags on the cluster and its pool. */
+    readonly tags: Record<string, string>;
 }
 
 /** The System pool's rules, in one place: this component checks its args and the platform config its keys with them. */

@@ -12,17 +12,20 @@ export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
 export type RegistrySku = (typeof REGISTRY_SKUS)[number];
 
 export interface ContainerRegistryArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
+    /** Resource group of the registry. */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the registry. */
+    readonly location: pulumi.Input<string>;
     /** Name prefix; hyphens are dropped, a 5-character random suffix is appended (alphanumeric, 5–50 in all). */
-    namePrefix: string;
+    readonly namePrefix: string;
     /** Registry SKU. */
-    sku: RegistrySku;
+    readonly sku: RegistrySku;
     /** Principals that push images (AcrPush on the registry). */
-    pushers?: Grantee[];
+    readonly pushers?: Grantee[];
     /** Principals that pull images (AcrPull on the registry). */
-    pullers?: Grantee[];
-    tags: Record<string, string>;
+    readonly pullers?: Grantee[];
+    /** Tags on the registry. */
+    readonly tags: Record<string, string>;
 }
 
 export class ContainerRegistry extends pulumi.ComponentResource {

@@ -15,24 +15,28 @@ export const KEY_VAULT_SKUS = ["standard", "premium"] as const;
 export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
 
 export interface KeyVaultArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
+    /** Resource group of the vault. */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the vault. */
+    readonly location: pulumi.Input<string>;
     /** Name prefix; `-<5 random characters>` is appended (3–24 characters in all). */
-    namePrefix: string;
+    readonly namePrefix: string;
     /** Entra tenant of the vault (from `getClientConfig`). */
-    tenantId: pulumi.Input<string>;
-    sku: KeyVaultSku;
+    readonly tenantId: pulumi.Input<string>;
+    /** Vault SKU, standard or premium. */
+    readonly sku: KeyVaultSku;
     /** Soft-delete retention, 7–90 days. */
-    softDeleteRetentionInDays: number;
+    readonly softDeleteRetentionInDays: number;
     /** Purge protection is irreversible once on; when false the property is omitted (Azure rejects `false`). */
-    purgeProtection: boolean;
+    readonly purgeProtection: boolean;
     /** Secret name → value. Names allow only letters, digits and hyphens. */
-    secrets: Record<string, pulumi.Input<string>>;
+    readonly secrets: Record<string, pulumi.Input<string>>;
     /** Principals that read secrets (Key Vault Secrets User). */
-    secretReaders: Grantee[];
+    readonly secretReaders: Grantee[];
     /** Principals that manage secrets (Key Vault Secrets Officer); the deploying principal belongs here. */
-    secretOfficers: Grantee[];
-    tags: Record<string, string>;
+    readonly secretOfficers: Grantee[];
+    /** Tags on the vault and its secrets. */
+    readonly tags: Record<string, string>;
 }
 
 export class KeyVault extends pulumi.ComponentResource {
