@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as k8s from "@pulumi/kubernetes";
 import { clusterNameProblem, resourceGroupNameProblem } from "./naming";
-import { assignRole, AksRbacRoleName, AksRbacRoles, Grantee } from "./role-assignment";
+import { assignRole, AksRbacRoleName, AksRbacRoles, grantKey, grantProblems, Grantee } from "./role-assignment";
 import { decodeKubeconfig, KubeloginMode, withKubeloginMode } from "./kubeconfig";
 
 export const UPGRADE_CHANNELS = ["none", "patch", "stable", "rapid", "node-image"] as const;
@@ -27,51 +27,97 @@ export const OMS_WORKSPACE_KEY = "logAnalyticsWorkspaceResourceID";
 
 export interface SystemPoolArgs {
     /** Pool name: 1–12 lower-case letters and digits, starting with a letter. */
-    name: string;
-    vmSize: string;
-    minCount: number;
-    maxCount: number;
-    osDiskSizeGB?: number;
-    availabilityZones?: string[];
+    readonly name: string;
+    /** VM size of the pool's nodes, e.g. Standard_D2s_v5. */
+    readonly vmSize: string;
+    /** Autoscaler minimum, ≥ 1. */
+    readonly minCount: number;
+    /** Autoscaler maximum, ≥ minCount and ≤ 1000. */
+    readonly maxCount: number;
+    /** OS disk size in GB; unset for the VM size's default. */
+    readonly osDiskSizeGB?: number;
+    /** Availability zones ("1", "2", "3"); unset for none. */
+    readonly availabilityZones?: string[];
 }
 
 export interface ClusterGrant extends Grantee {
     /** AKS RBAC role on the cluster scope. */
-    role: AksRbacRoleName;
+    readonly role: AksRbacRoleName;
 }
 
 export interface AksClusterArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-    clusterName: string;
-    dnsPrefix: string;
+    /** Resource group of the cluster (not the node resource group). */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the cluster. */
+    readonly location: pulumi.Input<string>;
+    /** Cluster name, checked against Azure's rule before anything is registered. */
+    readonly clusterName: string;
+    /** DNS prefix of the API server's FQDN: 2–54 letters, digits or hyphens. */
+    readonly dnsPrefix: string;
     /** Resource group AKS creates for nodes, load balancer and disks. */
-    nodeResourceGroupName: string;
-    kubernetesVersion: string;
-    upgradeChannel: UpgradeChannel;
-    nodeOsUpgradeChannel: NodeOsUpgradeChannel;
-    skuTier: AksSkuTier;
-    systemPool: SystemPoolArgs;
+    readonly nodeResourceGroupName: string;
+    /** Kubernetes version, `<major>.<minor>[.<patch>]`; must be offered in the region. */
+    readonly kubernetesVersion: string;
+    /** Cluster auto-upgrade channel. */
+    readonly upgradeChannel: UpgradeChannel;
+    /** Node OS upgrade channel. */
+    readonly nodeOsUpgradeChannel: NodeOsUpgradeChannel;
+    /** Control-plane tier: Free, or Standard (uptime SLA). */
+    readonly skuTier: AksSkuTier;
+    /** The first (System) node pool; its rules are {@link systemPoolProblems}. */
+    readonly systemPool: SystemPoolArgs;
     /** Entra tenant for the AAD profile. */
-    tenantId: pulumi.Input<string>;
+    readonly tenantId: pulumi.Input<string>;
     /** Entra groups that get cluster-admin through the AAD profile. */
-    adminGroupObjectIds: string[];
+    readonly adminGroupObjectIds: string[];
     /** Turns off local (certificate) accounts; every client then needs kubelogin. */
-    disableLocalAccounts: boolean;
+    readonly disableLocalAccounts: boolean;
     /** Resource id of the Log Analytics workspace for Container Insights. */
-    logAnalyticsWorkspaceResourceId: pulumi.Input<string>;
+    readonly logAnalyticsWorkspaceResourceId: pulumi.Input<string>;
     /** Resource id of the registry the kubelet pulls from (AcrPull for the kubelet identity). */
-    registryId: pulumi.Input<string>;
+    readonly registryId: pulumi.Input<string>;
     /** AKS RBAC role assignments on the cluster. The Kubernetes provider waits for all of them. */
-    clusterGrants: ClusterGrant[];
+    readonly clusterGrants: ClusterGrant[];
     /** How the exported kubeconfig logs in (kubelogin); see kubeconfig.ts. */
-    kubeloginMode: KubeloginMode;
+    readonly kubeloginMode: KubeloginMode;
     /**
      * Leave `ingressProfile` to another writer: set when `az aks update --enable-gateway-api
      * --enable-app-routing-istio` manages it (ARM API 2026-02-01 fields the pinned SDK cannot set).
      */
     readonly ingressProfileManagedOutside?: boolean;
-    tags: Record<string, string>;
+    /** Tags on the cluster and its pool. */
+    readonly tags: Record<string, string>;
+}
+
+/** The System pool's rules, in one place: this component checks its args and the platform config its keys with them. */
+export const SYSTEM_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+export const SYSTEM_POOL_NAME_TEXT = "1–12 lower-case letters and digits, starting with a letter";
+/** AKS's ceiling for one pool's autoscaler. */
+export const SYSTEM_POOL_MAX_NODES = 1000;
+
+/** One problem with a System pool's settings: the field, what a valid value looks like, the value. */
+export interface SystemPoolProblem {
+    readonly field: "name" | "minCount" | "maxCount";
+    readonly expected: string;
+    readonly got: string | number;
+}
+
+/**
+ * The System pool's rules: the name pattern, 1 ≤ minCount ≤ maxCount ≤ 1000 (a System pool cannot
+ * scale to zero). `names` words the fields the way the caller's user knows them (config keys, say). Pure.
+ */
+export function systemPoolProblems(
+    pool: Pick<SystemPoolArgs, "name" | "minCount" | "maxCount">,
+    names: Readonly<Record<SystemPoolProblem["field"], string>> = { name: "name", minCount: "minCount", maxCount: "maxCount" },
+): SystemPoolProblem[] {
+    const problems: SystemPoolProblem[] = [];
+    if (!SYSTEM_POOL_NAME.test(pool.name)) problems.push({ field: "name", expected: SYSTEM_POOL_NAME_TEXT, got: pool.name });
+    const minOk = Number.isInteger(pool.minCount) && pool.minCount >= 1;
+    const maxOk = Number.isInteger(pool.maxCount) && pool.maxCount >= 1 && pool.maxCount <= SYSTEM_POOL_MAX_NODES;
+    if (!minOk) problems.push({ field: "minCount", expected: "an integer ≥ 1 (a System pool cannot scale to zero)", got: pool.minCount });
+    if (!maxOk) problems.push({ field: "maxCount", expected: `an integer ≥ 1 and ≤ ${SYSTEM_POOL_MAX_NODES}`, got: pool.maxCount });
+    if (minOk && maxOk && pool.minCount > pool.maxCount) problems.push({ field: "minCount", expected: `a value ≤ ${names.maxCount} (${pool.maxCount})`, got: pool.minCount });
+    return problems;
 }
 
 /** What the autoscaler changes; without it every `up` would scale the pool back. */
@@ -111,10 +157,8 @@ export class AksCluster extends pulumi.ComponentResource {
         if (!KUBERNETES_VERSION.test(args.kubernetesVersion)) add("kubernetesVersion", `expected <major>.<minor>[.<patch>], got "${args.kubernetesVersion}"`);
         if (!(UPGRADE_CHANNELS as readonly string[]).includes(args.upgradeChannel)) add("upgradeChannel", `expected one of ${UPGRADE_CHANNELS.join(", ")}, got "${args.upgradeChannel}"`);
         const pool = args.systemPool;
-        if (!/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) add("systemPool.name", `expected 1–12 lower-case letters and digits starting with a letter, got "${pool.name}"`);
-        if (!Number.isInteger(pool.minCount) || pool.minCount < 1) add("systemPool.minCount", `expected an integer ≥ 1 (a System pool cannot scale to zero), got ${pool.minCount}`);
-        if (!Number.isInteger(pool.maxCount) || pool.maxCount > 1000) add("systemPool.maxCount", `expected an integer ≤ 1000, got ${pool.maxCount}`);
-        if (pool.minCount > pool.maxCount) add("systemPool", `expected minCount ≤ maxCount, got ${pool.minCount} > ${pool.maxCount}`);
+        for (const p of systemPoolProblems(pool)) add(`systemPool.${p.field}`, `expected ${p.expected}, got ${JSON.stringify(p.got)}`);
+        errors.push(...grantProblems("clusterGrants", args.clusterGrants.map((grantee) => ({ role: AksRbacRoles[grantee.role], grantee }))));
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid AksCluster "${name}"`, errors });
 
         this.cluster = new containerservice.ManagedCluster(
@@ -176,11 +220,12 @@ export class AksCluster extends pulumi.ComponentResource {
             { scope: args.registryId, principalId: this.kubeletObjectId, principalType: "ServicePrincipal", role: "AcrPull" },
             { parent: this },
         );
+        // Named by role and principal; the alias is the former list-index name (stacks deployed before keep theirs).
         const grants = args.clusterGrants.map((g, i) =>
             assignRole(
-                `${name}-rbac-${g.role}-${i}`,
+                `${name}-rbac-${g.role}-${grantKey(AksRbacRoles[g.role], g)}`,
                 { scope: this.cluster.id, principalId: g.principalId, principalType: g.principalType, role: AksRbacRoles[g.role] },
-                { parent: this },
+                { parent: this, aliases: [{ name: `${name}-rbac-${g.role}-${i}` }] },
             ),
         );
 

@@ -65,25 +65,26 @@ export function slotChartValues(i: {
 }
 
 export interface AppSlotArgs {
-    slot: SlotName;
+    /** Which slot this is (blue or green): names its namespace, release and Service. */
+    readonly slot: SlotName;
     /** App name; namespace, release and Service are `<slot>-<appName>`. */
-    appName: string;
+    readonly appName: string;
     /** The slot's role and version; `replicas` already resolved (state or the stack's default). */
-    state: SlotState & { replicas?: number };
+    readonly state: SlotState & { replicas?: number };
     /** Pods when the state gives none. */
-    defaultReplicas: number;
+    readonly defaultReplicas: number;
     /** Chart: an `oci://` reference or an absolute path to a chart directory. */
-    chart: pulumi.Input<string>;
+    readonly chart: pulumi.Input<string>;
     /** Pinned chart version (undefined for a local chart directory). */
-    chartVersion?: pulumi.Input<string>;
+    readonly chartVersion?: pulumi.Input<string>;
     /** Image repository (`<loginServer>/<app>`). */
-    imageRepository: pulumi.Input<string>;
+    readonly imageRepository: pulumi.Input<string>;
     /** Image tag pattern containing `{version}`. */
-    imageTagPattern: string;
+    readonly imageTagPattern: string;
     /** App Insights connection string (secret), stored in a Secret in the slot namespace. */
-    appInsightsConnectionString: pulumi.Input<string>;
+    readonly appInsightsConnectionString: pulumi.Input<string>;
     /** Helm timeout, seconds. */
-    helmTimeoutSeconds: number;
+    readonly helmTimeoutSeconds: number;
 }
 
 export class AppSlot extends pulumi.ComponentResource {

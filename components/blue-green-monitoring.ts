@@ -43,7 +43,9 @@ export interface BlueGreenMonitoringArgs {
     readonly tenantId: pulumi.Input<string>;
     /** Name prefix of the action group and the rules, e.g. `phoenix-dev`. */
     readonly namePrefix: string;
+    /** The live-slot alerts: receivers, thresholds, on/off. */
     readonly alerts: LiveSlotAlerts;
+    /** Tags on every Azure resource of the component. */
     readonly tags: Record<string, string>;
 }
 

@@ -232,11 +232,11 @@ export const FEDERATED_CREDENTIAL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$/;
 
 export interface ServiceConnection {
     /** Name of the federated credential (usually the service connection's name). */
-    name: string;
+    readonly name: string;
     /** Issuer shown on the Azure DevOps service connection page. */
-    issuer: string;
+    readonly issuer: string;
     /** Subject identifier shown there: `sc://<organization>/<project>/<service connection>`. */
-    subject: string;
+    readonly subject: string;
 }
 
 /**

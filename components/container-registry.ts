@@ -6,23 +6,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import { registryName, registryPrefixProblem } from "./naming";
 import { randomSuffix } from "./random-suffix";
-import { assignRole, Grantee } from "./role-assignment";
+import { assignRole, grantKey, grantProblems, Grantee } from "./role-assignment";
 
 export const REGISTRY_SKUS = ["Basic", "Standard", "Premium"] as const;
 export type RegistrySku = (typeof REGISTRY_SKUS)[number];
 
 export interface ContainerRegistryArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
+    /** Resource group of the registry. */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the registry. */
+    readonly location: pulumi.Input<string>;
     /** Name prefix; hyphens are dropped, a 5-character random suffix is appended (alphanumeric, 5–50 in all). */
-    namePrefix: string;
+    readonly namePrefix: string;
     /** Registry SKU. */
-    sku: RegistrySku;
+    readonly sku: RegistrySku;
     /** Principals that push images (AcrPush on the registry). */
-    pushers?: Grantee[];
+    readonly pushers?: Grantee[];
     /** Principals that pull images (AcrPull on the registry). */
-    pullers?: Grantee[];
-    tags: Record<string, string>;
+    readonly pullers?: Grantee[];
+    /** Tags on the registry. */
+    readonly tags: Record<string, string>;
 }
 
 export class ContainerRegistry extends pulumi.ComponentResource {
@@ -39,6 +42,8 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         if (!(REGISTRY_SKUS as readonly string[]).includes(args.sku)) {
             errors.push({ propertyPath: "sku", reason: `expected one of ${REGISTRY_SKUS.join(", ")}, got "${args.sku}"` });
         }
+        errors.push(...grantProblems("pushers", (args.pushers ?? []).map((grantee) => ({ role: "AcrPush" as const, grantee }))));
+        errors.push(...grantProblems("pullers", (args.pullers ?? []).map((grantee) => ({ role: "AcrPull" as const, grantee }))));
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid ContainerRegistry "${name}"`, errors });
 
         const suffix = randomSuffix(`${name}-suffix`, { parent: this });
@@ -59,11 +64,12 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         this.registryId = this.registry.id;
         this.loginServer = this.registry.loginServer;
 
+        // Named by role and principal; the alias is the former list-index name (stacks deployed before keep theirs).
         (args.pushers ?? []).forEach((p, i) =>
-            assignRole(`${name}-acrpush-${i}`, { ...p, scope: this.registry.id, role: "AcrPush" }, { parent: this }),
+            assignRole(`${name}-acrpush-${grantKey("AcrPush", p)}`, { ...p, scope: this.registry.id, role: "AcrPush" }, { parent: this, aliases: [{ name: `${name}-acrpush-${i}` }] }),
         );
         (args.pullers ?? []).forEach((p, i) =>
-            assignRole(`${name}-acrpull-${i}`, { ...p, scope: this.registry.id, role: "AcrPull" }, { parent: this }),
+            assignRole(`${name}-acrpull-${grantKey("AcrPull", p)}`, { ...p, scope: this.registry.id, role: "AcrPull" }, { parent: this, aliases: [{ name: `${name}-acrpull-${i}` }] }),
         );
 
         this.registerOutputs({ registryName: this.registryName, registryId: this.registryId, loginServer: this.loginServer });

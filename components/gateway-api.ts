@@ -79,15 +79,18 @@ export interface GatewayListener {
 }
 
 export interface GatewaySpecArgs {
-    namespace: string;
-    className: string;
+    /** Namespace of the Gateway. */
+    readonly namespace: string;
+    /** GatewayClass the Gateway belongs to. */
+    readonly className: string;
     /** The environment's host: every listener serves exactly this name. */
-    hostname: string;
+    readonly hostname: string;
     /** A `kubernetes.io/tls` Secret in the Gateway's namespace; an HTTPS listener only when set. */
-    tlsSecretName?: string;
+    readonly tlsSecretName?: string;
     /** Name of the static public IP (in `ipResourceGroup`) the load balancer Service must use. */
-    publicIpName: string;
-    ipResourceGroup: string;
+    readonly publicIpName: string;
+    /** Resource group holding the static public IP (the load balancer annotation names it). */
+    readonly ipResourceGroup: string;
 }
 
 /** The `{ key, value }` a namespace must carry for its routes to attach. */

@@ -40,6 +40,7 @@ export interface GatewayFrontDoorArgs {
     readonly mode: Exclude<GatewayMode, "nginx">;
     /** Resource group of the public IP (the environment's group). */
     readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the public IP. */
     readonly location: pulumi.Input<string>;
     /** DNS label prefix of the IP; `-<5 random characters>` is appended. */
     readonly dnsLabelPrefix: string;
@@ -57,6 +58,7 @@ export interface GatewayFrontDoorArgs {
     readonly chartVersion: string;
     /** Envoy proxy replicas (`envoy` mode), at least 2 so the PodDisruptionBudget can keep one. */
     readonly proxyReplicas: number;
+    /** Tags on the Azure resources (the public IP). */
     readonly tags: Record<string, string>;
 }
 

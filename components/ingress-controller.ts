@@ -31,22 +31,25 @@ export const CHART_VERSION = /^\d+\.\d+\.\d+$/;
 
 export interface IngressControllerArgs {
     /** Resource group of the public IP (the environment's group). */
-    resourceGroupName: pulumi.Input<string>;
+    readonly resourceGroupName: pulumi.Input<string>;
     /** Resource id of that group: scope of Network Contributor for the cluster identity. */
-    resourceGroupId: pulumi.Input<string>;
-    location: pulumi.Input<string>;
+    readonly resourceGroupId: pulumi.Input<string>;
+    /** Azure region of the public IP. */
+    readonly location: pulumi.Input<string>;
     /** DNS label prefix; `-<5 random characters>` is appended. */
-    dnsLabelPrefix: string;
+    readonly dnsLabelPrefix: string;
     /** Principal id of the cluster's control-plane identity. */
-    clusterPrincipalId: pulumi.Input<string>;
+    readonly clusterPrincipalId: pulumi.Input<string>;
     /** Provider for the target cluster. */
-    provider: k8s.Provider;
-    namespace: string;
+    readonly provider: k8s.Provider;
+    /** Namespace ingress-nginx is installed in. */
+    readonly namespace: string;
     /** Exact ingress-nginx chart version. */
-    chartVersion: string;
+    readonly chartVersion: string;
     /** Controller replicas; at least 2 so the PodDisruptionBudget can keep one. */
-    replicas: number;
-    tags: Record<string, string>;
+    readonly replicas: number;
+    /** Tags on the Azure resources (the public IP). */
+    readonly tags: Record<string, string>;
 }
 
 export class IngressController extends pulumi.ComponentResource {

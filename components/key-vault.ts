@@ -9,30 +9,34 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { vaultName, vaultPrefixProblem, secretNameProblem } from "./naming";
 import { randomSuffix } from "./random-suffix";
-import { assignRole, Grantee } from "./role-assignment";
+import { assignRole, grantKey, grantProblems, Grantee } from "./role-assignment";
 
 export const KEY_VAULT_SKUS = ["standard", "premium"] as const;
 export type KeyVaultSku = (typeof KEY_VAULT_SKUS)[number];
 
 export interface KeyVaultArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
+    /** Resource group of the vault. */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the vault. */
+    readonly location: pulumi.Input<string>;
     /** Name prefix; `-<5 random characters>` is appended (3–24 characters in all). */
-    namePrefix: string;
+    readonly namePrefix: string;
     /** Entra tenant of the vault (from `getClientConfig`). */
-    tenantId: pulumi.Input<string>;
-    sku: KeyVaultSku;
+    readonly tenantId: pulumi.Input<string>;
+    /** Vault SKU, standard or premium. */
+    readonly sku: KeyVaultSku;
     /** Soft-delete retention, 7–90 days. */
-    softDeleteRetentionInDays: number;
+    readonly softDeleteRetentionInDays: number;
     /** Purge protection is irreversible once on; when false the property is omitted (Azure rejects `false`). */
-    purgeProtection: boolean;
+    readonly purgeProtection: boolean;
     /** Secret name → value. Names allow only letters, digits and hyphens. */
-    secrets: Record<string, pulumi.Input<string>>;
+    readonly secrets: Record<string, pulumi.Input<string>>;
     /** Principals that read secrets (Key Vault Secrets User). */
-    secretReaders: Grantee[];
+    readonly secretReaders: Grantee[];
     /** Principals that manage secrets (Key Vault Secrets Officer); the deploying principal belongs here. */
-    secretOfficers: Grantee[];
-    tags: Record<string, string>;
+    readonly secretOfficers: Grantee[];
+    /** Tags on the vault and its secrets. */
+    readonly tags: Record<string, string>;
 }
 
 export class KeyVault extends pulumi.ComponentResource {
@@ -57,6 +61,8 @@ export class KeyVault extends pulumi.ComponentResource {
             const p = secretNameProblem(secretName);
             if (p) errors.push({ propertyPath: `secrets.${secretName}`, reason: p });
         }
+        errors.push(...grantProblems("secretOfficers", args.secretOfficers.map((grantee) => ({ role: "KeyVaultSecretsOfficer" as const, grantee }))));
+        errors.push(...grantProblems("secretReaders", args.secretReaders.map((grantee) => ({ role: "KeyVaultSecretsUser" as const, grantee }))));
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid KeyVault "${name}"`, errors });
 
         const suffix = randomSuffix(`${name}-suffix`, { parent: this });
@@ -80,11 +86,12 @@ export class KeyVault extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Named by role and principal; the alias is the former list-index name (stacks deployed before keep theirs).
         const officers = args.secretOfficers.map((p, i) =>
-            assignRole(`${name}-secrets-officer-${i}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsOfficer" }, { parent: this }),
+            assignRole(`${name}-secrets-officer-${grantKey("KeyVaultSecretsOfficer", p)}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsOfficer" }, { parent: this, aliases: [{ name: `${name}-secrets-officer-${i}` }] }),
         );
         args.secretReaders.forEach((p, i) =>
-            assignRole(`${name}-secrets-user-${i}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsUser" }, { parent: this }),
+            assignRole(`${name}-secrets-user-${grantKey("KeyVaultSecretsUser", p)}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsUser" }, { parent: this, aliases: [{ name: `${name}-secrets-user-${i}` }] }),
         );
 
         this.secrets = {};

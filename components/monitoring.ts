@@ -7,15 +7,20 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 
 export interface MonitoringArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
-    workspaceName: string;
-    appInsightsName: string;
+    /** Resource group of the workspace and App Insights. */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of both. */
+    readonly location: pulumi.Input<string>;
+    /** Log Analytics workspace name. */
+    readonly workspaceName: string;
+    /** Application Insights component name (workspace-based). */
+    readonly appInsightsName: string;
     /** Workspace retention, 30–730 days. */
-    retentionInDays: number;
+    readonly retentionInDays: number;
     /** Daily ingestion cap in GB; -1 or undefined for none. */
-    dailyQuotaGb?: number;
-    tags: Record<string, string>;
+    readonly dailyQuotaGb?: number;
+    /** Tags on both resources. */
+    readonly tags: Record<string, string>;
 }
 
 export class Monitoring extends pulumi.ComponentResource {

@@ -13,13 +13,16 @@ import { ADO_ISSUER, ADO_SUBJECT, FEDERATED_CREDENTIAL_NAME, ServiceConnection }
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 
 export interface PipelineIdentityArgs {
-    resourceGroupName: pulumi.Input<string>;
-    location: pulumi.Input<string>;
+    /** Resource group of the identity. */
+    readonly resourceGroupName: pulumi.Input<string>;
+    /** Azure region of the identity. */
+    readonly location: pulumi.Input<string>;
     /** The managed identity's name. */
-    identityName: string;
+    readonly identityName: string;
     /** One federated credential each; issuer and subject are copied from the service connection's page. */
-    serviceConnections: ServiceConnection[];
-    tags: Record<string, string>;
+    readonly serviceConnections: ServiceConnection[];
+    /** Tags on the identity. */
+    readonly tags: Record<string, string>;
 }
 
 export class PipelineIdentity extends pulumi.ComponentResource {

@@ -4,7 +4,13 @@
  * Role definition ids are written subscription-qualified
  * (`/subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>`): the short form
  * makes azure-native diff forever. The assignment's name is left to the provider (a GUID).
+ *
+ * A list of grants is named by content, not position: `<prefix>-<8 hex of SHA-1(role + principal)>`
+ * (as pulumi-eks names children with its `sha1hash`), so reordering or shortening a list touches no
+ * other assignment. Lists were once named by index: callers give each grant an `aliases` entry with
+ * its former `<prefix>-<index>` name, so stacks deployed before keep their assignments.
  */
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 
@@ -43,15 +49,67 @@ export function roleDefinitionId(subscriptionId: string, role: BuiltInRole): str
 
 /** A principal to grant a role to. */
 export interface Grantee {
-    principalId: pulumi.Input<string>;
+    /** Entra object id of the principal. */
+    readonly principalId: pulumi.Input<string>;
     /** `ServicePrincipal` for managed identities and service principals (avoids replication-delay failures). */
-    principalType: PrincipalType;
+    readonly principalType: PrincipalType;
+    /**
+     * A stable name for the principal, required when `principalId` is not a plain string (another
+     * resource's output is unknown when the assignment is named); the name then hashes this instead.
+     */
+    readonly key?: string;
 }
 
 export interface AssignRoleArgs extends Grantee {
-    scope: pulumi.Input<string>;
-    role: BuiltInRole;
-    description?: string;
+    /** Resource id the role is granted on. */
+    readonly scope: pulumi.Input<string>;
+    /** The built-in role granted. */
+    readonly role: BuiltInRole;
+    /** Free text Azure keeps with the assignment. */
+    readonly description?: string;
+}
+
+/** 8 hex characters of SHA-1: a short name part that follows content (pulumi-eks's `sha1hash`). Pure. */
+export function shortHash(text: string): string {
+    return createHash("sha1").update(text).digest("hex").slice(0, 8);
+}
+
+/** What tells a grant apart from its siblings: its role and its principal (or the principal's `key`). */
+function grantIdentity(role: BuiltInRole, grantee: Grantee): string | undefined {
+    if (grantee.key !== undefined) return `${role}/key:${grantee.key}`;
+    return typeof grantee.principalId === "string" ? `${role}/${grantee.principalId}` : undefined;
+}
+
+/** The stable name part of a grant: {@link shortHash} of role and principal. Check {@link grantProblems} first. */
+export function grantKey(role: BuiltInRole, grantee: Grantee): string {
+    const id = grantIdentity(role, grantee);
+    if (id === undefined) throw new Error(`grant of ${role}: principalId is not a plain string and no key is given`);
+    return shortHash(id);
+}
+
+/**
+ * Problems with a list of grants, as `{ propertyPath, reason }` for `InputPropertiesError`: a principal
+ * known only at deploy time without a `key`, an empty `key`, the same role and principal twice (one
+ * name; Azure rejects the duplicate too). `path` is the Args field. Pure.
+ */
+export function grantProblems(path: string, grants: ReadonlyArray<{ readonly role: BuiltInRole; readonly grantee: Grantee }>): { propertyPath: string; reason: string }[] {
+    const problems: { propertyPath: string; reason: string }[] = [];
+    const seen = new Map<string, number>();
+    grants.forEach(({ role, grantee }, i) => {
+        if (grantee.key !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(grantee.key)) {
+            problems.push({ propertyPath: `${path}[${i}].key`, reason: `expected 1–63 letters, digits, '.', '_' or '-', got ${JSON.stringify(grantee.key)}` });
+            return;
+        }
+        const id = grantIdentity(role, grantee);
+        if (id === undefined) {
+            problems.push({ propertyPath: `${path}[${i}]`, reason: "expected a plain principalId or a stable key (the assignment is named after its principal; an output is unknown then)" });
+            return;
+        }
+        const first = seen.get(id);
+        if (first !== undefined) problems.push({ propertyPath: `${path}[${i}]`, reason: `expected each principal once per role, got the same ${role} grant as ${path}[${first}]` });
+        else seen.set(id, i);
+    });
+    return problems;
 }
 
 /**

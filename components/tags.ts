@@ -1,10 +1,12 @@
 /** The tags every taggable resource carries. Pure. */
 
 export interface StandardTagArgs {
-    environment: string;
-    service: string;
+    /** Environment name (dev, prod): the `environment` tag. */
+    readonly environment: string;
+    /** The service's name: the `service` tag. */
+    readonly service: string;
     /** Extra tags from config; they cannot override the standard three. */
-    extra?: Record<string, string>;
+    readonly extra?: Record<string, string>;
 }
 
 export const MANAGED_BY = "pulumi";

@@ -16,6 +16,7 @@ import { IngressController, IngressControllerArgs } from "../components/ingress-
 import { KeyVault, KeyVaultArgs } from "../components/key-vault";
 import { Monitoring } from "../components/monitoring";
 import { PipelineIdentity } from "../components/pipeline-identity";
+import { grantKey, shortHash } from "../components/role-assignment";
 import { azureHooks } from "./support/azure-mocks";
 import { byType, MockHooks, one, runProgram, RunResult } from "./support/pulumi-harness";
 
@@ -56,6 +57,11 @@ async function argumentErrors(fn: () => unknown): Promise<string[]> {
 
 const tags = { environment: "t", service: "s", "managed-by": "pulumi" };
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
+
+/** The names a child's `aliases` give (the SDK adds nameless entries inherited from the parent). */
+function aliasNames(c: pulumi.ResourceTransformationArgs): string[] {
+    return (c.opts.aliases ?? []).flatMap((a) => (typeof a === "object" && typeof (a as pulumi.Alias).name === "string" ? [(a as pulumi.Alias).name as string] : []));
+}
 const RA = "azure-native:authorization:RoleAssignment";
 
 describe("components: PipelineIdentity", () => {
@@ -110,6 +116,36 @@ describe("components: ContainerRegistry", () => {
         assert.match(errors[0], /^namePrefix: .*5–50/);
         assert.match(errors[1], /^sku: expected one of Basic, Standard, Premium, got "Gold"/);
     });
+
+    it("names each assignment by role and principal, so reordering the list renames nothing; the alias is the former index name", async () => {
+        const names = async (pullers: { principalId: pulumi.Input<string>; principalType: "ServicePrincipal"; key?: string }[]) => {
+            const { children } = await capture((opts) => { new ContainerRegistry("acr", { resourceGroupName: "rg", location: "l", namePrefix: "app", sku: "Basic", tags, pullers }, opts); });
+            return children.filter((c) => c.type === RA).map((c) => [c.name, aliasNames(c).join()]);
+        };
+        const a = { principalId: "aaaa", principalType: "ServicePrincipal" as const };
+        const b = { principalId: "bbbb", principalType: "ServicePrincipal" as const };
+        const ab = await names([a, b]);
+        assert.deepEqual(ab, [[`acr-acrpull-${shortHash("AcrPull/aaaa")}`, "acr-acrpull-0"], [`acr-acrpull-${shortHash("AcrPull/bbbb")}`, "acr-acrpull-1"]]);
+        const ba = await names([b, a]);
+        assert.deepEqual(ba.map((x) => x[0]).sort(), ab.map((x) => x[0]).sort());
+        // The same principal with another role is another name; an output principal is named by its key.
+        assert.notEqual(grantKey("AcrPush", a), grantKey("AcrPull", a));
+        const keyed = await names([{ principalId: pulumi.output("later"), principalType: "ServicePrincipal", key: "pipeline-identity" }]);
+        assert.deepEqual(keyed[0][0], `acr-acrpull-${shortHash("AcrPull/key:pipeline-identity")}`);
+    });
+
+    it("refuses an output principal without a key, a malformed key and the same principal twice, before registering anything", async () => {
+        const errors = await argumentErrors(() => new ContainerRegistry("acr", {
+            resourceGroupName: "rg", location: "l", namePrefix: "app", sku: "Basic", tags,
+            pushers: [{ principalId: pulumi.output("later"), principalType: "ServicePrincipal" }, { principalId: "x", principalType: "User", key: "no spaces" }],
+            pullers: [{ principalId: "p", principalType: "ServicePrincipal" }, { principalId: "p", principalType: "ServicePrincipal" }],
+        }));
+        assert.deepEqual(errors, [
+            "pushers[0]: expected a plain principalId or a stable key (the assignment is named after its principal; an output is unknown then)",
+            'pushers[1].key: expected 1–63 letters, digits, \'.\', \'_\' or \'-\', got "no spaces"',
+            "pullers[1]: expected each principal once per role, got the same AcrPull grant as pullers[0]",
+        ]);
+    });
 });
 
 describe("components: KeyVault", () => {
@@ -124,7 +160,7 @@ describe("components: KeyVault", () => {
 
     it("writes secrets only after the Secrets Officer assignment exists", async () => {
         const { children } = await capture((opts) => { new KeyVault("kv", args(), opts); });
-        const officer = children.find((c) => c.type === RA && c.name === "kv-secrets-officer-0");
+        const officer = children.find((c) => c.type === RA && c.name === `kv-secrets-officer-${shortHash("KeyVaultSecretsOfficer/officer")}`);
         assert.ok(officer);
         const secrets = children.filter((c) => c.type === "azure-native:keyvault:Secret");
         assert.equal(secrets.length, 2);
@@ -183,7 +219,8 @@ describe("components: AksCluster", () => {
             return { kubeconfig: aks.kubeconfig };
         }, hooks);
         const grants = children.filter((c) => c.type === RA && c.name.startsWith("aks-rbac-"));
-        assert.deepEqual(grants.map((g) => g.name).sort(), ["aks-rbac-cluster-admin-1", "aks-rbac-writer-0"]);
+        assert.deepEqual(grants.map((g) => g.name).sort(), [`aks-rbac-cluster-admin-${shortHash("AksRbacClusterAdmin/me")}`, `aks-rbac-writer-${shortHash("AksRbacWriter/pipeline")}`]);
+        assert.deepEqual(grants.map(aliasNames).sort(), [["aks-rbac-cluster-admin-1"], ["aks-rbac-writer-0"]]);
         const provider = children.find((c) => c.type === "pulumi:providers:kubernetes");
         assert.deepEqual(provider?.opts.dependsOn, grants.map((g) => g.resource));
         assert.deepEqual(run.secretOutputs, ["kubeconfig"]);
@@ -196,9 +233,16 @@ describe("components: AksCluster", () => {
 
     it("refuses min > max, a zero-node System pool and a malformed version, naming each property", async () => {
         const errors = await argumentErrors(() => new AksCluster("aks", { ...base, kubernetesVersion: "latest", systemPool: { ...base.systemPool, minCount: 0, maxCount: -1 } }));
-        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["kubernetesVersion", "systemPool.minCount", "systemPool"]);
-        const minMax = await argumentErrors(() => new AksCluster("aks", { ...base, systemPool: { ...base.systemPool, minCount: 4, maxCount: 3 } }));
-        assert.deepEqual(minMax, ["systemPool: expected minCount ≤ maxCount, got 4 > 3"]);
+        assert.deepEqual(errors, [
+            'kubernetesVersion: expected <major>.<minor>[.<patch>], got "latest"',
+            "systemPool.minCount: expected an integer ≥ 1 (a System pool cannot scale to zero), got 0",
+            "systemPool.maxCount: expected an integer ≥ 1 and ≤ 1000, got -1",
+        ]);
+        const minMax = await argumentErrors(() => new AksCluster("aks", { ...base, systemPool: { ...base.systemPool, name: "System", minCount: 4, maxCount: 3 } }));
+        assert.deepEqual(minMax, [
+            'systemPool.name: expected 1–12 lower-case letters and digits, starting with a letter, got "System"',
+            "systemPool.minCount: expected a value ≤ maxCount (3), got 4",
+        ]);
     });
 });
 

@@ -358,6 +358,20 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         assert.deepEqual(documentedKeys("phoenix-platform"), Object.keys(declared).sort());
     });
 
+    it("holds the System pool's defaults only in Pulumi.yaml (the CLI applies them; the reader has none)", () => {
+        const declared = readProject(ROOT).config;
+        for (const key of ["aksSystemPoolName", "aksNodeVmSize", "aksNodeMin", "aksNodeMax", "aksNodeOsDiskGb"]) {
+            assert.notEqual(declared[key].default, undefined, `Pulumi.yaml declares a default for ${key}`);
+            const raw = (k: string): string | undefined => (k === key ? undefined : runs.dev.config[`phoenix-platform:${k}`]);
+            assert.throws(() => readPlatformConfig(raw), (e: Error) => {
+                const lines = e.message.split("\n").filter((l) => l.includes("phoenix-platform:aks"));
+                assert.equal(lines.length, 1, e.message);
+                assert.match(lines[0], new RegExp(`phoenix-platform:${key}: expected .*required`));
+                return true;
+            });
+        }
+    });
+
     it("makes prod bigger and stricter than dev", () => {
         const mc = (env: "dev" | "prod") => one(runs[env].resources, MC).inputs;
         const kv = (env: "dev" | "prod") => plainInputs(one(runs[env].resources, "azure-native:keyvault:Vault").inputs.properties) as Record<string, unknown>;
@@ -413,6 +427,10 @@ describe("platform stack (platform/dev, platform/prod)", () => {
             { what: "a prefix that yields a Key Vault name over 24 characters", overrides: { prefix: "phoenixplatformteam" }, key: "phoenix-platform:prefix", expect: /valid Key Vault name.*3–24 characters/ },
             { what: "a prefix that starts with a digit", overrides: { prefix: "9phoenix" }, key: "phoenix-platform:prefix", expect: /a letter followed by/ },
             { what: "min nodes > max nodes", overrides: { aksNodeMin: 5, aksNodeMax: 3 }, key: "phoenix-platform:aksNodeMin", expect: /≤ aksNodeMax \(3\), got 5/ },
+            { what: "a System pool that scales to zero", overrides: { aksNodeMin: 0 }, key: "phoenix-platform:aksNodeMin", expect: /integer ≥ 1 \(a System pool cannot scale to zero\), got 0/ },
+            { what: "more nodes than a pool may have", overrides: { aksNodeMax: 1001 }, key: "phoenix-platform:aksNodeMax", expect: /≤ 1000, got 1001/ },
+            { what: "a pool name with upper case", overrides: { aksSystemPoolName: "System" }, key: "phoenix-platform:aksSystemPoolName", expect: /1–12 lower-case letters and digits, starting with a letter, got "System"/ },
+            { what: "a node count that is not a number", overrides: { aksNodeMax: "three" }, key: "phoenix-platform:aksNodeMax", expect: /^\s*- phoenix-platform:aksNodeMax: expected an integer, got "three"$/ },
             { what: "an unknown Key Vault SKU", overrides: { keyVaultSku: "gold" }, key: "phoenix-platform:keyVaultSku", expect: /one of standard, premium, got "gold"/ },
             { what: "Key Vault retention under 7 days", overrides: { keyVaultRetentionDays: 5 }, key: "phoenix-platform:keyVaultRetentionDays", expect: /integer ≥ 7 and ≤ 90, got 5/ },
             { what: "Key Vault retention over 90 days", overrides: { keyVaultRetentionDays: 91 }, key: "phoenix-platform:keyVaultRetentionDays", expect: /≤ 90, got 91/ },

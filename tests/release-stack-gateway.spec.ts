@@ -232,7 +232,7 @@ describe("release stack on the Gateway API (default router)", function () {
         let registered = 0;
         await assert.rejects(
             runProgram({ projectDir: PROJECT_DIR, stack: "dev", configOverrides: { routerKind: "istio" }, hooks: { newResource: () => { registered++; return undefined; } }, program: main }),
-            /routerKind must be one of: gateway-api, nginx/,
+            /phoenix-release:routerKind: expected one of gateway-api, nginx/,
         );
         assert.equal(registered, 0);
     });
@@ -292,7 +292,7 @@ describe("moving an environment from ingress-nginx to the Gateway API (docs/gate
     });
 
     it("while both routers run, a state nginx cannot carry is refused (blue absent)", async () => {
-        await assert.rejects(run("dev", BOTH_OUTPUTS, { state: JSON.stringify({ slots: { blue: { role: "absent" }, green: { role: "live", version: V1 } } }) }), /for the gateway-api and nginx router[\s\S]*slot blue must not be absent/);
+        await assert.rejects(run("dev", BOTH_OUTPUTS, { state: JSON.stringify({ slots: { blue: { role: "absent" }, green: { role: "live", version: V1 } } }) }), /phoenix-release:state: expected a state the gateway-api and nginx router can carry: .*slot blue must not be absent/);
         // Gateway API alone carries it.
         const r = await run("dev", GATEWAY_OUTPUTS, { state: JSON.stringify({ slots: { blue: { role: "absent" }, green: { role: "live", version: V1 } } }) });
         assert.equal(frontDoors(r).gateway, "green");

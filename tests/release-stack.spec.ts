@@ -261,7 +261,7 @@ describe("release stack (phoenix-release)", function () {
         assert.equal(r.outputs.liveSlot, "green");
         const rules = byType(r.resources, T.ingress).flatMap((ing, i) => rulesFromKubernetesIngress(ing.inputs as KubernetesIngressLike, i));
         assert.equal(describeOutcomes(routeProduction(rules, { "green-calculator/green-calculator": 2 }, { host: FQDN })), "503 100%");
-        await assert.rejects(run("dev", { state: JSON.stringify({ slots: slotsOf({ role: "standby", version: V1, replicas: 0 }, { role: "live", version: V2 }) }) }), /for the nginx router; nothing was changed[\s\S]*replicas must be at least 1/);
+        await assert.rejects(run("dev", { state: JSON.stringify({ slots: slotsOf({ role: "standby", version: V1, replicas: 0 }, { role: "live", version: V2 }) }) }), /phoenix-release:state: expected a state the nginx router can carry: .*replicas must be at least 1/);
     });
 
     it("uses a local chart directory for development (no chart version) and the secret connection string from config", async () => {
@@ -299,18 +299,18 @@ describe("release stack (phoenix-release)", function () {
     });
 
     const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
-        ["two live slots", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "live", version: V2 }) }) }, /exactly one slot must be live, found blue and green/],
-        ["no live slot", { state: JSON.stringify({ slots: slotsOf({ role: "candidate", version: V1 }, { role: "standby", version: V2 }) }) }, /exactly one slot must be live, found none/],
-        ["blue absent (nginx)", { routerKind: "nginx", state: JSON.stringify({ slots: slotsOf({ role: "absent" }, { role: "live", version: V2 }) }) }, /slot blue must not be absent/],
-        ["build metadata (cannot be an image tag; same rule as the CLI, the pipeline and the chart)", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "1.6.0+build.7" }, { role: "absent" }) }) }, /slot blue version "1\.6\.0\+build\.7": build metadata .* use a pre-release such as 1\.6\.0-build\.7/],
-        ["version not semver", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "latest" }, { role: "absent" }) }) }, /version must be semver/],
-        ["absent slot with a version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "absent", version: V2 }) }) }, /absent but has a version/],
-        ["candidate without version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate" }) }) }, /green is candidate but has no version/],
-        ["state not JSON", { state: "{slots: blue" }, /not valid JSON/],
-        ["router kind gateway", { routerKind: "gateway" }, /routerKind must be one of: gateway-api, nginx, or empty for the platform's, got "gateway"/],
-        ["header with underscore", { previewHeader: "x_preview" }, /previewHeader must be letters, digits and dashes/],
-        ["chart version range", { chartVersion: "^1.2.0" }, /chartVersion must be an exact semver version/],
-        ["https chart", { chart: "https://charts.example.com/calculator" }, /chart must be an oci:\/\/ reference or a path/],
+        ["two live slots", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "live", version: V2 }) }) }, /phoenix-release:state: expected a valid release state: .*exactly one slot must be live, found blue and green/],
+        ["no live slot", { state: JSON.stringify({ slots: slotsOf({ role: "candidate", version: V1 }, { role: "standby", version: V2 }) }) }, /phoenix-release:state: expected a valid release state: .*exactly one slot must be live, found none/],
+        ["blue absent (nginx)", { routerKind: "nginx", state: JSON.stringify({ slots: slotsOf({ role: "absent" }, { role: "live", version: V2 }) }) }, /phoenix-release:state: expected a state the nginx router can carry: .*slot blue must not be absent/],
+        ["build metadata (cannot be an image tag; same rule as the CLI, the pipeline and the chart)", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "1.6.0+build.7" }, { role: "absent" }) }) }, /phoenix-release:state: expected slot blue versions usable as image tags: "1\.6\.0\+build\.7" — build metadata .* use a pre-release such as 1\.6\.0-build\.7/],
+        ["version not semver", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "latest" }, { role: "absent" }) }) }, /phoenix-release:state: expected a valid release state: .*version must be semver/],
+        ["absent slot with a version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "absent", version: V2 }) }) }, /phoenix-release:state: expected a valid release state: .*absent but has a version/],
+        ["candidate without version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate" }) }) }, /phoenix-release:state: expected a valid release state: .*green is candidate but has no version/],
+        ["state not JSON", { state: "{slots: blue" }, /phoenix-release:state: expected a valid release state: .*not valid JSON/],
+        ["router kind gateway", { routerKind: "gateway" }, /phoenix-release:routerKind: expected one of gateway-api, nginx, or empty for the platform's, got "gateway"/],
+        ["header with underscore", { previewHeader: "x_preview" }, /phoenix-release:previewHeader: expected letters, digits and dashes .*, got "x_preview"/],
+        ["chart version range", { chartVersion: "^1.2.0" }, /phoenix-release:chartVersion: expected an exact semver version \(no ranges\), got "\^1\.2\.0"/],
+        ["https chart", { chart: "https://charts.example.com/calculator" }, /phoenix-release:chart: expected an oci:\/\/ reference or a path relative to the repository root, got "https:/],
     ];
     for (const [name, overrides, expected] of BAD) {
         it(`refuses before registering anything: ${name}`, async () => {
@@ -321,16 +321,28 @@ describe("release stack (phoenix-release)", function () {
                     hooks: { newResource: (a) => { registered = registered ?? []; registered.push({ type: a.type } as RegisteredResource); return undefined; } },
                     program: main,
                 }),
-                (e: Error) => expected.test(e.message) && /nothing was changed/.test(e.message),
+                (e: Error) => e.name === "ConfigValidationError" && /^invalid configuration \(\d+ problems?\):/.test(e.message) && expected.test(e.message),
             );
             assert.equal(registered, undefined, "no resource was registered");
         });
     }
 
+    it("refuses a malformed preview secret under its own key without showing it", async () => {
+        const secret = "tooShortSecret1";
+        const state = JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate", version: V2 }) });
+        await assert.rejects(
+            runProgram({ projectDir: PROJECT_DIR, stack: "dev", configOverrides: { state, previewHeaderValue: secret }, program: main }),
+            (e: Error) => /phoenix-release:previewHeaderValue: expected a valid release state: previewHeaderValue must be 16 to 128/.test(e.message) && !e.message.includes(secret),
+        );
+    });
+
     it("refuses a missing state and lists every problem at once", async () => {
         await assert.rejects(
             runProgram({ projectDir: PROJECT_DIR, stack: "dev", configRemovals: ["state"], configOverrides: { routerKind: "gateway", replicas: 0 }, program: main }),
-            (e: Error) => /state is required/.test(e.message) && /routerKind/.test(e.message) && /replicas must be an integer from 1/.test(e.message),
+            (e: Error) => /^invalid configuration \(3 problems\):/.test(e.message)
+                && /phoenix-release:replicas: expected an integer ≥ 1 and ≤ 100, got 0/.test(e.message)
+                && /phoenix-release:routerKind: expected one of gateway-api, nginx/.test(e.message)
+                && /phoenix-release:state: expected a release state as JSON \(required\)/.test(e.message),
         );
     });
 

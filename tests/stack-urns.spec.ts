@@ -82,6 +82,27 @@ describe("stack URNs (no resource replaced by a refactor)", function () {
         assert.deepEqual(report, [], report.join("\n"));
     });
 
+    it("the list children renamed from index to role + principal are exactly the aliased ones", () => {
+        const snap = JSON.parse(fs.readFileSync(SNAPSHOT, "utf8")) as Snapshot;
+        const renames: string[] = [];
+        for (const [stack, expected] of Object.entries(snap)) {
+            for (const [from, to] of Object.entries(compareUrns(expected, runs[stack]).aliased)) renames.push(`${stack}: ${from.split("::").pop()} → ${to.split("::").pop()}`);
+        }
+        console.log(`      aliased renames:\n        ${renames.join("\n        ")}`);
+        const shape = renames.map((r) => r.replace(/-[0-9a-f]{8}$/, "-<hash>"));
+        assert.deepEqual(shape.sort(), [
+            "platform/dev: aks-rbac-cluster-admin-0 → aks-rbac-cluster-admin-<hash>",
+            "platform/dev: aks-rbac-cluster-admin-1 → aks-rbac-cluster-admin-<hash>",
+            "platform/dev: vault-secrets-officer-0 → vault-secrets-officer-<hash>",
+            "platform/dev: vault-secrets-user-0 → vault-secrets-user-<hash>",
+            "platform/prod: aks-rbac-cluster-admin-0 → aks-rbac-cluster-admin-<hash>",
+            "platform/prod: aks-rbac-cluster-admin-1 → aks-rbac-cluster-admin-<hash>",
+            "platform/prod: vault-secrets-officer-0 → vault-secrets-officer-<hash>",
+            "platform/prod: vault-secrets-user-0 → vault-secrets-user-<hash>",
+            "registry/shared: acr-acrpush-0 → acr-acrpush-<hash>",
+        ]);
+    });
+
     it("the comparison catches a renamed resource and accepts it when an alias names the old URN", () => {
         const old = "urn:pulumi:dev::p::phoenix:x:Parent$azure-native:authorization:RoleAssignment::ra-0";
         const renamed = "urn:pulumi:dev::p::phoenix:x:Parent$azure-native:authorization:RoleAssignment::ra-acrpull-abc";

@@ -61,10 +61,12 @@ export interface Workbook {
 }
 
 export interface BlueGreenWorkbookArgs {
-    appName: string;
-    environment: string;
+    /** The service's name: the queries select its requests, the title shows it. */
+    readonly appName: string;
+    /** Environment name, shown in the workbook's title. */
+    readonly environment: string;
     /** ARM id of the Log Analytics workspace holding AppRequests. */
-    workspaceResourceId: string;
+    readonly workspaceResourceId: string;
 }
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 /** The platform stack's config, read and validated before any resource exists. Pure. */
 import { AZURE_REGION, ConfigReader, GUID, NAME_PREFIX, RawConfig } from "../../components/config-validation";
-import { AKS_SKU_TIERS, AksSkuTier, KUBERNETES_VERSION, NODE_OS_UPGRADE_CHANNELS, NodeOsUpgradeChannel, UPGRADE_CHANNELS, UpgradeChannel } from "../../components/aks-cluster";
+import { AKS_SKU_TIERS, AksSkuTier, KUBERNETES_VERSION, NODE_OS_UPGRADE_CHANNELS, NodeOsUpgradeChannel, systemPoolProblems, UPGRADE_CHANNELS, UpgradeChannel } from "../../components/aks-cluster";
 import { KEY_VAULT_SKUS, KeyVaultSku } from "../../components/key-vault";
 import { CHART_VERSION } from "../../components/ingress-controller";
 import { DEFAULT_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART_VERSION, ENVOY_GATEWAY_NAMESPACE, ENVOY_GATEWAY_VERSION, GATEWAY_MODES, GatewayMode } from "../../components/gateway-api";
@@ -114,19 +114,26 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         purgeProtection: r.boolean("keyVaultPurgeProtection", true),
     };
 
-    const minNodes = r.integer("aksNodeMin", { default: 1, min: 1, max: 1000 });
-    const maxNodes = r.integer("aksNodeMax", { default: 3, min: 1, max: 1000 });
-    r.require(minNodes <= maxNodes, "aksNodeMin", `a value ≤ aksNodeMax (${maxNodes})`, minNodes);
+    // The System pool: defaults live in Pulumi.yaml (the CLI applies them), the rules in
+    // components/aks-cluster.ts (systemPoolProblems), worded here with the config keys.
+    const poolKeys = { name: "aksSystemPoolName", minCount: "aksNodeMin", maxCount: "aksNodeMax" } as const;
+    const poolName = r.string(poolKeys.name);
+    const minNodes = r.integer(poolKeys.minCount);
+    const maxNodes = r.integer(poolKeys.maxCount);
+    const unread = new Set(r.problems.map((p) => p.key));
+    for (const p of systemPoolProblems({ name: poolName, minCount: minNodes, maxCount: maxNodes }, poolKeys)) {
+        if (!unread.has(r.key(poolKeys[p.field]))) r.problem(poolKeys[p.field], p.expected, p.got);
+    }
     const aks = {
         kubernetesVersion: r.string("aksKubernetesVersion", { pattern: KUBERNETES_VERSION, patternText: "<major>.<minor> or <major>.<minor>.<patch>, e.g. 1.34" }),
         upgradeChannel: r.oneOf("aksUpgradeChannel", UPGRADE_CHANNELS, "patch"),
         nodeOsUpgradeChannel: r.oneOf("aksNodeOsUpgradeChannel", NODE_OS_UPGRADE_CHANNELS, "NodeImage"),
         skuTier: r.oneOf("aksSkuTier", AKS_SKU_TIERS, "Free"),
-        poolName: r.string("aksSystemPoolName", { default: "system", pattern: /^[a-z][a-z0-9]{0,11}$/, patternText: "1–12 lower-case letters and digits, starting with a letter" }),
-        vmSize: r.string("aksNodeVmSize", { default: "Standard_D2s_v5", pattern: /^Standard_[A-Za-z0-9_]+$/, patternText: "an Azure VM size such as Standard_D4s_v5" }),
+        poolName,
+        vmSize: r.string("aksNodeVmSize", { pattern: /^Standard_[A-Za-z0-9_]+$/, patternText: "an Azure VM size such as Standard_D4s_v5" }),
         minNodes,
         maxNodes,
-        osDiskSizeGb: r.integer("aksNodeOsDiskGb", { default: 0, min: 0, max: 2048 }),
+        osDiskSizeGb: r.integer("aksNodeOsDiskGb", { min: 0, max: 2048 }),
         availabilityZones: r.stringList("aksAvailabilityZones", { pattern: /^[1-3]$/, patternText: "a zone number 1, 2 or 3" }),
         adminGroupObjectIds: r.stringList("aksAdminGroupObjectIds", { pattern: GUID, patternText: "an Entra group object id (GUID)" }),
         disableLocalAccounts: r.boolean("aksDisableLocalAccounts", true),

@@ -30,7 +30,8 @@ export async function main(): Promise<Record<string, unknown>> {
         location: config.location,
         namePrefix: config.prefix,
         sku: config.registrySku,
-        pushers: [{ principalId: pipeline.principalId, principalType: "ServicePrincipal" }],
+        // The identity is created here, so its id is unknown when the assignment is named: a stable key instead.
+        pushers: [{ principalId: pipeline.principalId, principalType: "ServicePrincipal", key: "pipeline-identity" }],
         tags,
     });
 

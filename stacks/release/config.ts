@@ -1,10 +1,12 @@
 /**
  * The release stack's configuration, read and validated in one place before anything is
- * registered. Every problem is reported at once.
+ * registered, with the same ConfigReader and error format as the other stacks. Every problem is
+ * reported at once.
  */
 import * as path from "path";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigReader, ConfigValidationError } from "../../components/config-validation";
 import {
     ROUTER_KINDS,
     ReleaseStateError,
@@ -68,93 +70,85 @@ export function resolveLocalChart(chart: string): string {
 /** Raw config strings as the CLI hands them to the program (undefined = unset). */
 export type RawConfig = Record<string, string | undefined>;
 
-/** Pure: validates raw config strings; throws a RunError listing every problem. */
+export const RELEASE_PROJECT = "phoenix-release";
+
+const SETTINGS_EXAMPLE_STATE = '{"slots":{"blue":{"role":"live","version":"1.0.0"},"green":{"role":"absent"}}}';
+
+/**
+ * Pure: validates raw config strings with the stacks' one {@link ConfigReader}; throws a
+ * {@link ConfigValidationError} listing every problem as `phoenix-release:<key>: expected …, got …`.
+ * The state's JSON is parsed once (by the release model's `parseStateConfig`); the preview secret is
+ * never shown in a problem.
+ */
 export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: string) => boolean } = {}): ReleaseStackSettings {
-    const problems: string[] = [];
-    const str = (k: string, dflt?: string): string => {
-        const v = raw[k];
-        return v === undefined || v === "" ? (dflt ?? "") : v;
+    const r = new ConfigReader(RELEASE_PROJECT, (k) => raw[k]);
+    const platformStack = r.string("platformStack", { patternText: "the platform stack to reference, e.g. organization/phoenix-platform/dev" });
+    const appName = r.string("appName", {
+        default: "calculator",
+        pattern: /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/,
+        patternText: "a DNS label of at most 40 characters (namespaces are <slot>-<appName>)",
+    });
+    const placeholders = (key: string, template: string, allowed: readonly string[]): void => {
+        for (const k of unknownPlaceholders(template, allowed)) r.problem(key, `only the placeholders ${allowed.map((p) => `{${p}}`).join(", ")}`, `{${k}}`);
     };
-    const int = (k: string, dflt: number, min: number, max: number): number => {
-        const v = raw[k];
-        if (v === undefined || v === "") return dflt;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) {
-            problems.push(`${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-            return dflt;
-        }
-        return n;
-    };
-
-    const platformStack = str("platformStack");
-    if (!platformStack) problems.push("platformStack is required (the platform stack to reference, e.g. organization/phoenix-platform/dev)");
-    const appName = str("appName", "calculator");
-    if (!/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(appName)) {
-        problems.push(`appName must be a DNS label of at most 40 characters (namespaces are <slot>-<appName>), got ${JSON.stringify(appName)}`);
-    }
-    const chart = str("chart", "oci://{registryLoginServer}/helm/{appName}");
-    for (const k of unknownPlaceholders(chart, PLACEHOLDERS)) problems.push(`chart: unknown placeholder {${k}} (allowed: ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")})`);
-    const chartVersionRaw = raw.chartVersion === "" ? undefined : raw.chartVersion;
+    const chart = r.string("chart", { default: "oci://{registryLoginServer}/helm/{appName}" });
+    placeholders("chart", chart, PLACEHOLDERS);
+    const chartVersion = r.optionalString("chartVersion");
     if (isOciChart(chart)) {
-        if (chartVersionRaw !== undefined && !isSemver(chartVersionRaw)) problems.push(`chartVersion must be an exact semver version (no ranges), got ${JSON.stringify(chartVersionRaw)}`);
+        if (chartVersion !== undefined && !isSemver(chartVersion)) r.problem("chartVersion", "an exact semver version (no ranges)", chartVersion);
     } else if (/^[a-z]+:\/\//.test(chart)) {
-        problems.push(`chart must be an oci:// reference or a path relative to the repository root, got ${JSON.stringify(chart)}`);
+        r.problem("chart", "an oci:// reference or a path relative to the repository root", chart);
     } else {
-        if (chartVersionRaw !== undefined) problems.push("chartVersion must not be set for a local chart directory (its Chart.yaml decides)");
+        r.require(chartVersion === undefined, "chartVersion", "empty for a local chart directory (its Chart.yaml decides)", chartVersion);
         const check = opts.checkLocalChart ?? ((p: string) => fs.existsSync(path.join(p, "Chart.yaml")));
-        if (!check(resolveLocalChart(chart))) problems.push(`chart ${JSON.stringify(chart)} is not a chart directory (no Chart.yaml under ${resolveLocalChart(chart)})`);
+        r.require(check(resolveLocalChart(chart)), "chart", `a chart directory (no Chart.yaml under ${resolveLocalChart(chart)})`, chart);
     }
-    const imageRepository = str("imageRepository", "{registryLoginServer}/{appName}");
-    for (const k of unknownPlaceholders(imageRepository, PLACEHOLDERS)) problems.push(`imageRepository: unknown placeholder {${k}}`);
-    const imageTag = str("imageTag", "{version}");
-    if (!imageTag.includes("{version}")) problems.push(`imageTag must contain {version}, got ${JSON.stringify(imageTag)}`);
-    for (const k of unknownPlaceholders(imageTag, ["version"])) problems.push(`imageTag: unknown placeholder {${k}}`);
-    const helmTimeoutSeconds = int("helmTimeoutSeconds", 300, 30, 3600);
-    const replicas = int("replicas", 2, 1, 100);
-    const previewHeader = str("previewHeader", "canary");
-    if (!isValidHeaderName(previewHeader)) problems.push(`previewHeader must be letters, digits and dashes (nginx ignores headers with underscores), got ${JSON.stringify(previewHeader)}`);
-    const routerKindRaw = str("routerKind", "");
-    const routerKind = routerKindRaw === "" ? undefined : routerKindRaw;
-    if (routerKind !== undefined && !isRouterKind(routerKind)) {
-        problems.push(`routerKind must be one of: ${ROUTER_KINDS.join(", ")}, or empty for the platform's, got ${JSON.stringify(routerKind)}`);
-    }
-    const host = raw.host === "" ? undefined : raw.host;
-    if (host !== undefined && !/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
-        problems.push(`host must be a lower-case DNS name, got ${JSON.stringify(host)}`);
-    }
+    const imageRepository = r.string("imageRepository", { default: "{registryLoginServer}/{appName}" });
+    placeholders("imageRepository", imageRepository, PLACEHOLDERS);
+    const imageTag = r.string("imageTag", { default: "{version}" });
+    r.require(imageTag.includes("{version}"), "imageTag", "a pattern containing {version}", imageTag);
+    placeholders("imageTag", imageTag, ["version"]);
+    const helmTimeoutSeconds = r.integer("helmTimeoutSeconds", { default: 300, min: 30, max: 3600 });
+    const replicas = r.integer("replicas", { default: 2, min: 1, max: 100 });
+    const previewHeader = r.string("previewHeader", { default: "canary", check: (h) => (isValidHeaderName(h) ? undefined : `letters, digits and dashes (nginx ignores headers with underscores), got ${JSON.stringify(h)}`) });
+    const routerKindRaw = r.optionalString("routerKind");
+    if (routerKindRaw !== undefined && !isRouterKind(routerKindRaw)) r.problem("routerKind", `one of ${ROUTER_KINDS.join(", ")}, or empty for the platform's`, routerKindRaw);
+    const routerKind = routerKindRaw !== undefined && isRouterKind(routerKindRaw) ? routerKindRaw : undefined;
+    const host = r.optionalString("host", { pattern: /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, patternText: "a lower-case DNS name" });
 
+    // Read as text (not r.json): the release model parses it once, with the secret preview value.
     let state: ReleaseState | undefined;
-    const stateText = raw.state;
+    const stateText = r.optionalString("state");
     const secretValue = raw.previewHeaderValue === "" ? undefined : raw.previewHeaderValue;
-    if (stateText === undefined || stateText === "") {
-        problems.push('state is required: e.g. {"slots":{"blue":{"role":"live","version":"1.0.0"},"green":{"role":"absent"}}}');
+    if (stateText === undefined) {
+        r.problem("state", `a release state as JSON (required), e.g. ${SETTINGS_EXAMPLE_STATE}`);
     } else {
         try {
             state = parseStateConfig(stateText, secretValue);
             for (const slot of ["blue", "green"] as const) {
                 const v = state.slots[slot].version;
                 const problem = v === undefined ? undefined : imageTagVersionProblem(v);
-                if (problem) problems.push(`state: slot ${slot} version ${JSON.stringify(v)}: ${problem}`);
+                if (problem) r.problem("state", `slot ${slot} versions usable as image tags: ${JSON.stringify(v)} — ${problem}`);
             }
-            if (routerKind !== undefined && isRouterKind(routerKind)) problems.push(...routerModel(routerKind).stateProblems(state).map((p) => `state: ${p}`));
+            if (routerKind !== undefined) for (const p of routerModel(routerKind).stateProblems(state)) r.problem("state", `a state the ${routerKind} router can carry: ${p}`);
         } catch (e) {
             if (!(e instanceof ReleaseStateError)) throw e;
-            problems.push(...e.problems.map((p) => `state: ${p}`));
+            // The preview value's own problem is named by its key (its text never shows the value).
+            for (const p of e.problems) r.problem(p.startsWith("previewHeaderValue") ? "previewHeaderValue" : "state", `a valid release state: ${p}`);
         }
     }
-    if (problems.length > 0 || state === undefined) {
-        throw new pulumi.RunError(`phoenix-release configuration is invalid; nothing was changed:\n  - ${problems.join("\n  - ")}`);
-    }
+    r.done();
+    if (state === undefined) throw new ConfigValidationError([{ key: r.key("state"), expected: "a release state" }]);
     return {
         platformStack,
         appName,
         chart,
-        chartVersion: chartVersionRaw,
+        chartVersion,
         imageRepository,
         imageTag,
         helmTimeoutSeconds,
         previewHeader,
-        ...(routerKind !== undefined ? { routerKind: routerKind as RouterKind } : {}),
+        ...(routerKind !== undefined ? { routerKind } : {}),
         replicas,
         host,
         state,
@@ -187,9 +181,10 @@ export function resolveRouterKind(settings: ReleaseStackSettings, platformRouter
     const fromPlatform = typeof platformRouterKind === "string" && platformRouterKind !== "" ? platformRouterKind : "nginx";
     const kind = settings.routerKind ?? fromPlatform;
     if (!isRouterKind(kind)) throw new pulumi.RunError(`the platform stack's routerKind output is ${JSON.stringify(kind)}; expected one of: ${ROUTER_KINDS.join(", ")}`);
+    const routers = [kind, ...alsoRouters].join(" and ");
     const problems = [kind, ...alsoRouters].flatMap((k) => routerModel(k).stateProblems(settings.state));
     if (problems.length > 0) {
-        throw new pulumi.RunError(`phoenix-release configuration is invalid for the ${[kind, ...alsoRouters].join(" and ")} router; nothing was changed:\n  - ${problems.map((p) => `state: ${p}`).join("\n  - ")}`);
+        throw new ConfigValidationError(problems.map((p) => ({ key: `${RELEASE_PROJECT}:state`, expected: `a state the ${routers} router can carry: ${p}` })));
     }
     return kind;
 }

@@ -10,14 +10,15 @@ export interface ProductionCheckResult {
 }
 
 /**
- * Sends production requests until `requests` consecutive answers come from slot/version (the
- * controller applies a weight change within a second or so); any failed request fails the check.
+ * Sends production requests to `requestPath` (the API path the HTTP gate requests, `gate.path` in
+ * the engine's config) until `requests` consecutive answers come from slot/version (the controller
+ * applies a weight change within a second or so); any failed request fails the check.
  */
-export async function checkProduction(ep: PublicEndpoint, expect: { slot: string; version: string }, cfg: ProductionCheckConfig): Promise<ProductionCheckResult> {
+export async function checkProduction(ep: PublicEndpoint, expect: { slot: string; version: string }, cfg: ProductionCheckConfig, requestPath: string): Promise<ProductionCheckResult> {
     const deadline = Date.now() + cfg.timeoutMs;
     let consecutive = 0;
     let n = 0;
-    const url = new URL("/api/calculation", ep.url).toString();
+    const url = new URL(requestPath, ep.url).toString();
     while (Date.now() < deadline) {
         const r = await httpRequest(url, { method: "POST", headers: ep.hostHeader ? { host: ep.hostHeader } : {}, body: randomCalculationBody(), timeoutMs: 5000 });
         n++;

@@ -98,7 +98,7 @@ class Runner {
                 return { ok: r.ok, detail: `slot-ready: ${r.detail}` };
             }
             case "production": {
-                const r = await checkProduction(await backend.endpoint(), check, config.production);
+                const r = await checkProduction(await backend.endpoint(), check, config.production, config.gate.path);
                 return { ok: r.ok, detail: `production: ${r.detail}` };
             }
             case "gates":
