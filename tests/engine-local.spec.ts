@@ -21,7 +21,7 @@ import { SLOW_MS, startCluster, TEST_GATE } from "./support/engine-fixtures";
 describe("engine (local backend): the demo path under load", function () {
     this.timeout(40000);
 
-    it("releases 1.0.0, 1.1.0, rejects a 20 %-faulty 1.2.0, rolls back — zero failed production requests", async () => {
+    it("releases 1.0.0, 1.1.0, rejects a 20 %-faulty 1.2.0, rolls back — zero failed production requests; a latent fault is rolled back at its first step", async () => {
         let out = "";
         const r = await runDemo({ write: (s) => (out += s), pauseMs: 0, port: 0, drainMs: 200, loadConcurrency: 3, overrides: { gate: TEST_GATE } });
         assert.deepEqual(
@@ -31,10 +31,15 @@ describe("engine (local backend): the demo path under load", function () {
                 [0, "blue standby 1.0.0 ×2; green live 1.1.0 ×2"],
                 [1, "blue standby 1.0.0 ×2; green live 1.1.0 ×2"],
                 [0, "blue live 1.0.0 ×2; green standby 1.1.0 ×2"],
+                [1, "blue live 1.0.0 ×2; green standby 1.1.0 ×2"],
             ],
             out,
         );
         assert.equal(r.load.failed, 0, out);
+        // The fifth act: the latent fault passed the preview, was judged worse than live at its first step and rolled back.
+        assert.match(out, /✔ deploy-candidate deploy 1\.3\.0[\s\S]*http gate PASS[\s\S]*✘ shift +step 1\/4: 5 % of production[\s\S]*analysis FAIL at 5 %[\s\S]*✔ weight-back/, out);
+        assert.ok(r.latent?.withinBound, r.latent?.line);
+        assert.match(out, /latent fault: \d+ of \d+ production requests failed while exposed \([\d.]+ %\), weight back to 0 after [\d.]+ s/);
         assert.ok(r.load.total > 100, `only ${r.load.total} production requests`);
         assert.ok(r.load.answeredBy["green 1.1.0"] > 0 && r.load.answeredBy["blue 1.0.0"] > 0);
         assert.equal(r.load.answeredBy["blue 1.2.0"], undefined, "the rejected candidate never served production");

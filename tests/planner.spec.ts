@@ -121,17 +121,21 @@ const anyState: fc.Arbitrary<ReleaseState> = fc
         }
     });
 
+/** Progressive steps an intent may carry (undefined: the environment's, here a direct switch). */
+const stepsArb = fc.constantFrom<number[] | undefined>(undefined, [100], [5, 25, 50, 100], [50, 100], [1, 99, 100]);
 const intentArb: fc.Arbitrary<Intent> = fc.oneof(
     version.map((v) => ({ kind: "release" as const, version: v })),
+    fc.tuple(version, stepsArb).map(([v, steps]) => ({ kind: "release" as const, version: v, ...(steps ? { steps } : {}) })),
     version.map((v) => ({ kind: "deploy" as const, version: v })),
     fc.constant({ kind: "promote" as const }),
+    stepsArb.map((steps) => ({ kind: "promote" as const, ...(steps ? { steps } : {}) })),
     fc.constant({ kind: "rollback" as const }),
     fc.constant({ kind: "abort" as const }),
 );
 
 /** Records reachable by the engine: random histories from nothing, with failures and crashes. */
 const reachableRecord: fc.Arbitrary<EngineRecord> = fc
-    .array(fc.tuple(intentArb, fc.option(fc.nat(4), { nil: undefined }), fc.option(fc.nat(4), { nil: undefined })), { maxLength: 6 })
+    .array(fc.tuple(intentArb, fc.option(fc.nat(7), { nil: undefined }), fc.option(fc.nat(7), { nil: undefined })), { maxLength: 6 })
     .map((history) => {
         let rec: EngineRecord = { state: null };
         for (const [intent, failAt, crashAt] of history) rec = run(rec, intent, failAt, crashAt).record;
@@ -181,7 +185,7 @@ describe(`planner (${kind}): properties`, function () {
 
     it("every step of every intent, with failures at random steps, is safe in every ordering", () => {
         fc.assert(
-            fc.property(anyRecord, intentArb, fc.option(fc.nat(4), { nil: undefined }), (rec, intent, failAt) => {
+            fc.property(anyRecord, intentArb, fc.option(fc.nat(7), { nil: undefined }), (rec, intent, failAt) => {
                 run(rec, intent, failAt);
             }),
             { numRuns: 400 },
@@ -236,7 +240,7 @@ describe(`planner (${kind}): properties`, function () {
 
     it("re-running any intent after a crash at any step converges to the uninterrupted result", () => {
         fc.assert(
-            fc.property(anyRecord, intentArb, fc.nat(4), (rec, anyIntent, crashAt) => {
+            fc.property(anyRecord, intentArb, fc.nat(7), (rec, anyIntent, crashAt) => {
                 // The pipeline's rollback names the release it undoes, which makes it idempotent.
                 const live = findLive(rec.state);
                 const pending = rec.operation?.kind === "release" ? rec.operation.version : undefined;
@@ -287,6 +291,7 @@ describe(`planner (${kind}): properties`, function () {
 });
 
 describe(`planner (${kind}): examples`, () => {
+    progressiveExamples();
     if (kind === "nginx") return nginxExamples();
     const blueLive: EngineRecord = { state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 3 }, green: { role: "absent" } } }) };
 
@@ -333,6 +338,32 @@ describe(`planner (${kind}): examples`, () => {
         assert.equal(plan(done, { kind: "rollback", version: "1.0.0" }).outcome, "noop");
     });
 });
+
+function progressiveExamples(): void {
+    const blueLive: EngineRecord = { state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "standby", version: "0.9.0", replicas: 2 } } }) };
+
+    it("progressive: production moves through each weight, each judged against live, then flips; a failed step takes the weight back in one update", () => {
+        const p = plan(blueLive, { kind: "release", version: "1.1.0", steps: [5, 25, 50, 100] });
+        const shifts = p.steps.filter((x) => x.name === "shift");
+        assert.deepEqual(shifts.map((x) => x.record.state?.candidateWeight), [5, 25, 50]);
+        assert.deepEqual(shifts.map((x) => x.checks), [5, 25, 50].map((w) => [{ kind: "analysis", slot: "green", version: "1.1.0", weight: w }]));
+        const promote = p.steps.find((x) => x.name === "promote")!;
+        assert.equal(promote.record.state?.candidateWeight, undefined, "the flip ends the split");
+        // A failed analysis at 25 %: weight back to 0 first (nothing else changes), then the slot is restored.
+        const rec = recoverySteps(shifts[1].record);
+        assert.deepEqual(rec.map((x) => x.name), ["weight-back", "restore-slot"]);
+        assert.equal(rec[0].record.state?.candidateWeight, undefined);
+        assert.deepEqual(rec[0].record.state?.slots, shifts[1].record.state?.slots, "only the weight moves in that update");
+        // A crash at 25 %: re-running resumes at that step (its analysis re-runs), never back through 5 %.
+        const resumed = plan(shifts[1].record, { kind: "release", version: "1.1.0", steps: [5, 25, 50, 100] });
+        assert.equal(resumed.steps[0].name, "shift");
+        assert.equal(resumed.steps[0].record.state?.candidateWeight, 25);
+        assert.equal(plan(shifts[1].record, { kind: "abort" }).steps[0].name, "weight-back", "abort at any step returns production to live at once");
+        assert.equal(plan(blueLive, { kind: "release", version: "1.1.0", steps: [5, 25] }).outcome, "invalid");
+        assert.equal(plan(blueLive, { kind: "release", version: "1.1.0", steps: [50, 25, 100] }).outcome, "invalid");
+        assert.deepEqual(plan(blueLive, { kind: "release", version: "1.1.0", steps: [100] }).steps.filter((x) => x.name === "shift"), [], "--steps 100 switches directly");
+    });
+}
 
 function nginxExamples(): void {
     const blueLive: EngineRecord = { state: validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 3 }, green: { role: "standby", version: "0.9.0", replicas: 3 } } }) };

@@ -12,7 +12,7 @@ import { imageTagVersionProblem } from "@phoenix/release-model";
 
 export const BACKENDS = ["local", "pulumi"] as const;
 
-type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "help";
+type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "help";
 
 interface OptionSpec {
     type: "string" | "boolean";
@@ -28,6 +28,7 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
     vault: { type: "string", value: "NAME", help: "read settings from this Key Vault (default: $AZURE_KEYVAULT_NAME)" },
     json: { type: "boolean", help: "print one JSON object on stdout, errors included (progress goes to stderr)" },
     "show-secrets": { type: "boolean", help: "print the preview header's secret value and a ready curl line" },
+    steps: { type: "string", value: "W,W,...,100", help: "the production weights after the gate, e.g. 5,25,50,100; 100 switches at once (default: the environment's)" },
     help: { type: "boolean", short: "h", help: "print this command's usage" },
 };
 
@@ -42,10 +43,15 @@ interface CommandSpec {
 }
 
 const SPECS = {
-    release: { version: "required", summary: "the whole cycle: deploy as candidate, gate, promote, check production", options: COMMON },
+    release: { version: "required", summary: "the whole cycle: deploy as candidate, gate, promote, check production", options: [...COMMON, "steps"] },
     deploy: { version: "required", summary: "deploy as candidate and wait until ready   (Azure DevOps: deploy)", options: COMMON },
     verify: { version: "none", summary: "gate the pending candidate; rolls it back on failure (routeTraffic)", options: COMMON },
-    promote: { version: "none", summary: "make the pending candidate live             (on: success)", options: COMMON },
+    promote: {
+        version: "none",
+        summary: "make the pending candidate live             (on: success)",
+        detail: ["production moves by the environment's steps (or --steps), each judged against live; a step that fails returns production to live at once"],
+        options: [...COMMON, "steps"],
+    },
     rollback: {
         version: "optional",
         summary: "undo the pending release, or switch production back to the standby (on: failure)",
@@ -78,6 +84,8 @@ export interface CliArgs {
     vault?: string;
     json: boolean;
     showSecrets: boolean;
+    /** --steps: the production weights after the gate (release, promote). */
+    steps?: number[];
 }
 
 export type Parsed = { kind: "help"; command?: Command } | ({ kind: "run" } & CliArgs);
@@ -121,6 +129,7 @@ export const USAGE = [
     "options:",
     ...optionLines(COMMON),
     ...optionLines(["show-secrets"]).map((l) => `${l} (status)`),
+    ...optionLines(["steps"]).map((l) => `${l} (release, promote)`),
     "",
     `"<command> --help" describes one command. ${EXIT_CODES}`,
 ].join("\n");
@@ -147,7 +156,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     // The command is the first word that is not an option; it decides which options are allowed.
     const first = argv.find((a) => !a.startsWith("-"));
     const command = isCommand(first) ? first : undefined;
-    const allowed = command ? (SPECS[command] as CommandSpec).options : [...COMMON, "show-secrets" as const];
+    const allowed = command ? (SPECS[command] as CommandSpec).options : [...COMMON, "show-secrets" as const, "steps" as const];
     const options = Object.fromEntries(allowed.map((n) => [n, { type: OPTIONS[n].type, ...(OPTIONS[n].short ? { short: OPTIONS[n].short } : {}) }]));
     let parsed: ReturnType<typeof nodeParseArgs>;
     try {
@@ -174,6 +183,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     const backend = (values.backend as string | undefined) ?? "local";
     if (backend !== "local" && backend !== "pulumi") throw new UsageError(`--backend must be local or pulumi, got "${backend}"`, name);
     if (values.vault === "") throw new UsageError("--vault needs a name", name);
+    let steps: number[] | undefined;
+    if (typeof values.steps === "string") {
+        steps = values.steps.split(",").map((x) => (/^\s*\d+\s*$/.test(x) ? Number(x) : Number.NaN));
+        const ok = steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100) && steps.every((w, i) => i === 0 || w > steps![i - 1]) && steps[steps.length - 1] === 100;
+        if (!ok) throw new UsageError(`--steps must be rising whole percents ending with 100 (e.g. 5,25,50,100 or 100), got "${values.steps}"`, name);
+    }
     // In the pipeline's on: failure hook, `rollback` must undo this run's release and nothing else: the
     // pipeline's RELEASE_VERSION names it (like AZURE_KEYVAULT_NAME names the vault).
     let effectiveVersion = version;
@@ -187,6 +202,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
         vault: (values.vault as string | undefined) ?? (env.AZURE_KEYVAULT_NAME || undefined),
         json: values.json === true,
         showSecrets: values["show-secrets"] === true,
+        ...(steps ? { steps } : {}),
     };
 }
 

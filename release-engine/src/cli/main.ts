@@ -250,8 +250,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
             switch (args.command) {
                 case "release":
                 case "deploy":
-                    return runIntent(deps, { kind: args.command, version: args.version as string });
+                    return runIntent(deps, args.command === "release" && args.steps ? { kind: "release", version: args.version as string, steps: args.steps } : { kind: args.command, version: args.version as string });
                 case "promote":
+                    return runIntent(deps, args.steps ? { kind: "promote", steps: args.steps } : { kind: "promote" });
                 case "abort":
                     return runIntent(deps, { kind: args.command });
                 case "rollback":

@@ -454,6 +454,12 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         reporter.line(`environment ${config.env} (${backend.kind}, router ${config.router}): ${describeState(record.state)}`);
         if (record.operation?.kind === "release") reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
         if (record.operation?.kind === "rollback") reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        const w = record.state?.candidateWeight;
+        if (record.state && w !== undefined) {
+            const steps = config.progressive.steps.filter((x) => x < 100);
+            const i = steps.indexOf(w);
+            reporter.line(`progressive: the candidate serves ${w} % of production${i >= 0 ? ` (step ${i + 1} of ${config.progressive.steps.length})` : ""}; re-run "release" or "promote" to go on, "abort" returns production to live at once`);
+        }
         if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false } };
         const seen = await backend.observe();
         const view: StatusView = { running: seen.running, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };

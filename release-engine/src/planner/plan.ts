@@ -380,7 +380,10 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
     const startLive = findLiveSlot(start) as SlotName;
     const R = Math.max(1, c.replicas(start.slots[startLive]));
     let s1 = withWeight(withSlot(start, C, { role: "candidate", version: V, replicas: R }), undefined);
-    if (intent.previewHeaderValue !== undefined) s1 = { ...s1, previewHeaderValue: intent.previewHeaderValue };
+    // Resuming the same release keeps the preview value it was deployed with (a new one would re-deploy the router).
+    const resuming = op?.kind === "release" && op.version === V && state.previewHeaderValue !== undefined;
+    const previewValue = resuming ? state.previewHeaderValue : intent.previewHeaderValue;
+    if (previewValue !== undefined) s1 = { ...s1, previewHeaderValue: previewValue };
     steps.push(step("deploy-candidate", `deploy ${V} to ${C} as candidate ×${R} (preview only; production stays on ${startLive} ${start.slots[startLive].version})`, { state: s1, operation },
         full
             ? [{ kind: "slot-ready", slot: C, version: V, replicas: R }, { kind: "gates", slot: C, version: V }]
