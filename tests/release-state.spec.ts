@@ -1,4 +1,8 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parseRecord } from "../release-engine/src/backends/local/record-format";
+import { plan } from "../release-engine/src/planner/plan";
 import * as fc from "fast-check";
 import {
     ROUTER_KINDS,
@@ -8,18 +12,21 @@ import {
     SLOT_ROLES,
     SlotState,
     candidateSlot,
+    configToRecord,
     isSemver,
     liveSlot,
     nginx,
     otherSlot,
     parseReleaseState,
     presentSlots,
+    recordToConfig,
     replicasOf,
     routerModel,
     slotResourceName,
     slotService,
     soleService,
     standbySlot,
+    validateEngineRecord,
     validateReleaseState,
 } from "@phoenix/release-model";
 
@@ -187,5 +194,38 @@ describe("release state", () => {
                 assert.ok(valid > 20, `generator produced only ${valid} valid states`);
             });
         }
+    });
+});
+
+describe("records written before the release model moved still parse", () => {
+    // tests/fixtures/engine-record-before-release-model.json is a record in the format the engine of
+    // commit 4019e16 wrote (`.phoenix/<env>/state.json`, JSON.stringify(record, null, 2)): an nginx-era
+    // pending release whose candidate sits in blue while green is live.
+    const text = fs.readFileSync(path.join(__dirname, "fixtures", "engine-record-before-release-model.json"), "utf8");
+
+    it("as a local state file, as an engine record and as release stack config", () => {
+        const local = parseRecord(text);
+        assert.ok(local.ok, local.ok ? "" : local.problem);
+        const record = validateEngineRecord(JSON.parse(text));
+        assert.deepEqual(local.ok && local.record, record);
+        assert.equal(record.operation?.kind, "release");
+        assert.equal(record.state?.slots.blue.role, "candidate");
+        const { set } = recordToConfig(record);
+        assert.deepEqual(configToRecord(set), record, "through the release stack's config and back");
+    });
+
+    it("the planner resumes it on the Gateway API; on nginx it refuses (a candidate behind the main Ingress) and abort converges on blue", () => {
+        const record = validateEngineRecord(JSON.parse(text));
+        const gw = plan(record, { kind: "release", version: "1.2.0" }, { defaultReplicas: 2, router: routerModel("gateway-api") });
+        assert.equal(gw.outcome, "apply", gw.reason);
+        assert.match(gw.notes.join(), /resuming release 1\.2\.0 in blue/);
+        const opts = { defaultReplicas: 2, router: routerModel("nginx") };
+        const ng = plan(record, { kind: "release", version: "1.2.0" }, opts);
+        assert.equal(ng.outcome, "blocked");
+        assert.match(ng.reason ?? "", /if blue \(candidate\) lost every endpoint: 503/);
+        const abort = plan(record, { kind: "abort" }, opts);
+        assert.equal(abort.outcome, "apply", abort.reason);
+        assert.deepEqual(abort.steps.map((s) => s.name), ["restore-slot", "roll-home", "return-home"]);
+        assert.equal(abort.steps[abort.steps.length - 1].record.state?.slots.blue.role, "live");
     });
 });

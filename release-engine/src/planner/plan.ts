@@ -202,8 +202,11 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
         steps.push(...sw.steps);
         cur = sw.state;
     }
+    const rejected = rejectedList(record.rejected, { add: op.version });
     steps.push(step("restore-slot", `restore ${describeSlot(op.slot, before.slots[op.slot])}; ${describeSlot(liveBefore, before.slots[liveBefore])} (removing candidate ${op.version})`,
-        { state: clone(before), rejected: rejectedList(record.rejected, { add: op.version }) }, [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }], false));
+        { state: clone(before), rejected }, [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }], false));
+    // A state from before the router kept production at home (an older engine's nginx record): converge too.
+    for (const x of convergeSteps(c, before, undefined, false).steps) steps.push({ ...x, record: { ...x.record, rejected } });
     return carryRejected(steps, record);
 }
 
