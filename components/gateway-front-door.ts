@@ -28,8 +28,8 @@ import {
     KubernetesObject,
     routeNamespaceLabel,
 } from "./gateway-api";
-import { dnsLabel, dnsLabelPrefixProblem } from "./naming";
-import { randomSuffix } from "./random-suffix";
+import { dnsLabelPrefixProblem } from "./naming";
+import { staticPublicIp } from "./static-public-ip";
 import { assignRole } from "./role-assignment";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -109,22 +109,10 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
         this.https = args.tlsSecretName !== undefined;
         const k8sOpts = { parent: this, provider: args.provider };
 
-        const suffix = randomSuffix(`${name}-suffix`, { parent: this });
-        this.publicIp = new network.PublicIPAddress(
-            `${name}-ip`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                sku: { name: "Standard", tier: "Regional" },
-                publicIPAllocationMethod: "Static",
-                publicIPAddressVersion: "IPv4",
-                dnsSettings: { domainNameLabel: suffix.result.apply((s) => dnsLabel(args.dnsLabelPrefix, s)) },
-                tags: args.tags,
-            },
-            { parent: this },
-        );
-        this.ipAddress = this.publicIp.ipAddress.apply((ip) => ip ?? "");
-        this.fqdn = this.publicIp.dnsSettings.apply((d) => d?.fqdn ?? "");
+        const ip = staticPublicIp(name, { resourceGroupName: args.resourceGroupName, location: args.location, dnsLabelPrefix: args.dnsLabelPrefix, tags: args.tags }, this);
+        this.publicIp = ip.publicIp;
+        this.ipAddress = ip.ipAddress;
+        this.fqdn = ip.fqdn;
         this.hostname = args.hostname !== undefined ? pulumi.output(args.hostname) : this.fqdn;
 
         // Scoped to this IP (not the group): the Service names the IP, so reading and joining it is all

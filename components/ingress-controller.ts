@@ -12,8 +12,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as k8s from "@pulumi/kubernetes";
-import { dnsLabel, dnsLabelPrefixProblem } from "./naming";
-import { randomSuffix } from "./random-suffix";
+import { dnsLabelPrefixProblem } from "./naming";
+import { staticPublicIp } from "./static-public-ip";
 import { assignRole } from "./role-assignment";
 
 export const INGRESS_NGINX_REPO = "https://kubernetes.github.io/ingress-nginx";
@@ -71,22 +71,10 @@ export class IngressController extends pulumi.ComponentResource {
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid IngressController "${name}"`, errors });
         this.namespace = args.namespace;
 
-        const suffix = randomSuffix(`${name}-suffix`, { parent: this });
-        this.publicIp = new network.PublicIPAddress(
-            `${name}-ip`,
-            {
-                resourceGroupName: args.resourceGroupName,
-                location: args.location,
-                sku: { name: "Standard", tier: "Regional" },
-                publicIPAllocationMethod: "Static",
-                publicIPAddressVersion: "IPv4",
-                dnsSettings: { domainNameLabel: suffix.result.apply((s) => dnsLabel(args.dnsLabelPrefix, s)) },
-                tags: args.tags,
-            },
-            { parent: this },
-        );
-        this.ipAddress = this.publicIp.ipAddress.apply((ip) => ip ?? "");
-        this.fqdn = this.publicIp.dnsSettings.apply((d) => d?.fqdn ?? "");
+        const ip = staticPublicIp(name, { resourceGroupName: args.resourceGroupName, location: args.location, dnsLabelPrefix: args.dnsLabelPrefix, tags: args.tags }, this);
+        this.publicIp = ip.publicIp;
+        this.ipAddress = ip.ipAddress;
+        this.fqdn = ip.fqdn;
 
         const networkContributor = assignRole(
             `${name}-lb-network-contributor`,

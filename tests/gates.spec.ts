@@ -4,11 +4,8 @@
  * Insights gate driving the real LogsQueryClient against a loopback stand-in for the query API.
  */
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
-import * as fs from "fs";
+import { throwawayCertificate } from "./support/throwaway-tls";
 import * as https from "https";
-import * as os from "os";
-import * as path from "path";
 import type { AddressInfo } from "net";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { LogsQueryClient } from "@azure/monitor-query-logs";
@@ -206,11 +203,9 @@ describe("gates: App Insights gate (real LogsQueryClient, loopback query endpoin
     let respond: (n: number) => Array<[string, string, number, number, number]> = () => [];
 
     before(async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-tls-"));
-        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
-        ca = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
-        const key = fs.readFileSync(path.join(dir, "key.pem"), "utf8");
-        fs.rmSync(dir, { recursive: true, force: true });
+        const tls = throwawayCertificate();
+        ca = tls.cert;
+        const key = tls.key;
         server = https.createServer({ cert: ca, key }, (req, res) => {
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
