@@ -41,7 +41,7 @@ class FakeStack implements AutomationStack {
     calls: string[] = [];
     upError?: Error;
     lastUpOpts?: { policyPacks?: string[]; policyPackConfigs?: string[] };
-    private out: Record<string, OutputValueLike> = {};
+    out: Record<string, OutputValueLike> = {};
 
     async getAllConfig() {
         return { ...this.config };
@@ -182,6 +182,23 @@ describe("engine (Pulumi backend): Automation API mapping", () => {
         assert.deepEqual(configToRecord(stack.config), { state: blueLive, rejected: ["1.1.0"] }, "the aborted version is remembered: rollback never returns to it");
         assert.equal(stack.calls.filter((c) => c === "up").length, 2);
         assert.ok(!out.includes(SECRET) && !out.includes("InstrumentationKey"));
+    });
+
+    it("refuses to plan with another router than the stack routes with (exit 2, nothing changed); a migrating stack plans with nginx", async () => {
+        const stack = new FakeStack();
+        stack.config[KEY_STATE] = { value: JSON.stringify(blueLive) };
+        stack.out = { routerKind: { value: "nginx", secret: false } };
+        let out = "";
+        const backend = new PulumiBackend({ env: "dev", workDir: "stacks/release", factory: async () => stack });
+        const reporter = createReporter({ write: (s) => (out += s), tfBuild: false });
+        const r = await runIntent({ backend, config: loadConfig("dev"), reporter }, { kind: "release", version: "1.1.0" });
+        assert.equal(r.exitCode, 2, out);
+        assert.match(out, /the dev release stack routes with nginx, but the engine's setting router is gateway-api: set "router": "nginx"/);
+        assert.ok(!stack.calls.includes("up"), "nothing was applied");
+        stack.out = { routerKind: { value: "gateway-api", secret: false }, legacyNginxRoutes: { value: true, secret: false } };
+        assert.equal(await backend.routerKind(), "nginx", "while both front doors run, nginx's rules hold");
+        stack.out = { routerKind: { value: "gateway-api", secret: false } };
+        assert.equal(await backend.routerKind(), "gateway-api");
     });
 
     it("the engine lock: held by another run → blocked; abandoned (older than the TTL) → taken over", async () => {

@@ -74,6 +74,7 @@ class LockTracking implements Backend {
     readonly productionCounts?: Backend["productionCounts"];
     readonly trafficCounts?: Backend["trafficCounts"];
     readonly slotHealth?: Backend["slotHealth"];
+    readonly routerKind?: Backend["routerKind"];
     constructor(private readonly b: Backend) {
         this.kind = b.kind;
         this.env = b.env;
@@ -81,6 +82,7 @@ class LockTracking implements Backend {
         if (b.productionCounts) this.productionCounts = () => b.productionCounts!();
         if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
         if (b.slotHealth) this.slotHealth = () => b.slotHealth!();
+        if (b.routerKind) this.routerKind = () => b.routerKind!();
     }
     async lock(): Promise<() => Promise<void>> {
         const release = await this.b.lock();

@@ -48,6 +48,11 @@ export interface Backend {
      * when the backend's router counts them: the source of a progressive step's analysis.
      */
     trafficCounts?(): Promise<Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>>;
+    /**
+     * The router the environment's release stack reports (`nginx` while it also registers the legacy
+     * Ingresses), when the backend can read it: the engine refuses to plan with another router model.
+     */
+    routerKind?(): Promise<string | undefined>;
     /** What each slot actually runs next to what the state asks for, when the backend can see it. */
     slotHealth?(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>>;
     /** Read-only: whether the environment is serving and where, without starting anything. */

@@ -70,6 +70,20 @@ interface CheckOutcome {
     detail: string;
 }
 
+/**
+ * Refuses to plan with a router model other than the one the environment's release stack routes with
+ * (a nginx environment planned with Gateway API rules could put a candidate behind the main Ingress).
+ */
+async function checkRouterKind(deps: EngineDeps): Promise<void> {
+    const reported = await deps.backend.routerKind?.();
+    if (reported !== undefined && reported !== deps.config.router) {
+        throw new InputError(
+            `the ${deps.config.env} release stack routes with ${reported}, but the engine's setting router is ${deps.config.router}: ` +
+                `set "router": "${reported}" in release-engine/config/${deps.config.env}.json (or PHOENIX_CONFIG_DIR); nothing was changed`,
+        );
+    }
+}
+
 /** The planner's options for an environment: its replica default and its router's model. */
 export function plannerOptions(config: EngineConfig): PlannerOptions {
     return { defaultReplicas: config.replicas, router: routerOf(config), steps: config.progressive.steps };
@@ -313,6 +327,7 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
         return await withLock(backend, async () => {
             const record = await backend.read();
             seen.before = record;
+            await checkRouterKind(deps);
             seen.counts = await backend.productionCounts?.().catch(() => undefined);
             let intent = intentIn;
             if ((intent.kind === "release" || intent.kind === "deploy") && config.secretPreview && intent.previewHeaderValue === undefined) {
@@ -399,6 +414,7 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
     const t0 = Date.now();
     try {
         const record = await deps.backend.read();
+        await checkRouterKind(deps);
         const p = makePlan(record, intent, plannerOptions(deps.config));
         deps.reporter.line(`current: ${describeState(record.state)}${record.operation ? ` (pending: ${record.operation.kind})` : ""}`);
         for (const n of p.notes) deps.reporter.line(`note: ${n}`);

@@ -31,8 +31,8 @@ export interface EngineConfig {
     headerName: string;
     /**
      * The environment's traffic router, whose rules the planner keeps and the local backend's proxy
-     * applies: `gateway-api` (default) or `nginx` (legacy). The Pulumi backend refuses a release stack
-     * whose `routerKind` output says otherwise.
+     * applies: `gateway-api` (default) or `nginx` (legacy). The engine refuses to plan (exit 2) when the
+     * release stack's outputs report another router (`nginx` too while it registers the legacy Ingresses).
      */
     router: RouterKind;
     /** Replicas of the first release and of slots whose state gives none. */

@@ -258,6 +258,13 @@ export class PulumiBackend implements Backend {
         return { url, ...(headerName ? { headerName } : {}) };
     }
 
+    async routerKind(): Promise<string | undefined> {
+        const out = await (await this.stack()).outputs();
+        // While the stack also registers the legacy Ingresses (a migration), plans must keep nginx's rules.
+        if (out.legacyNginxRoutes?.value === true) return "nginx";
+        return typeof out.routerKind?.value === "string" ? out.routerKind.value : undefined;
+    }
+
     async slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }> {
         // `up` only succeeds once Helm's atomic install/upgrade has waited for every pod to be ready.
         const out = await (await this.stack()).outputs();
