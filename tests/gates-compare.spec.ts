@@ -6,11 +6,7 @@
  * real LogsQueryClient against a loopback stand-in for the query API.
  */
 import { strict as assert } from "assert";
-import { throwawayCertificate } from "./support/throwaway-tls";
-import * as https from "https";
-import type { AddressInfo } from "net";
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { LogsQueryClient } from "@azure/monitor-query-logs";
+import { startLogsQueryFake, type LogsQueryFake } from "./support/logs-query-fake";
 import {
     DEFAULT_COMPARISON,
     LATENCY_BUCKETS_MS,
@@ -228,36 +224,19 @@ describe("compare: verdicts", () => {
 });
 
 describe("compare: App Insights source (real LogsQueryClient, loopback query endpoint)", () => {
-    const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 }) };
     const source = { workspaceId: "00000000-0000-0000-0000-000000000001", appName: "calculator", bucketsMs: [10, 100, 1000] };
     const candidate = { slot: "green", version: "1.1.0" };
     const live = { slot: "blue", version: "1.0.0" };
     const columns = ["slot", "version", "requests", "failed", "totalMs", "p95", "b0", "b1", "b2"];
-    let server: https.Server;
-    let ca = "";
-    let seen: Array<{ body: { query: string; timespan?: string } }> = [];
     let rows: unknown[][] = [];
-
+    let fake: LogsQueryFake;
+    const seen = () => fake.seen;
+    const client = () => fake.client();
     before(async () => {
-        const tls = throwawayCertificate();
-        ca = tls.cert;
-        const key = tls.key;
-        server = https.createServer({ cert: ca, key }, (req, res) => {
-            const chunks: Buffer[] = [];
-            req.on("data", (c: Buffer) => chunks.push(c));
-            req.on("end", () => {
-                seen.push({ body: JSON.parse(Buffer.concat(chunks).toString()) });
-                res.writeHead(200, { "content-type": "application/json" });
-                res.end(JSON.stringify({ tables: [{ name: "PrimaryResult", columns: columns.map((name) => ({ name, type: name === "slot" || name === "version" ? "string" : "real" })), rows }] }));
-            });
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+        fake = await startLogsQueryFake(() => ({ columns: columns.map((name) => ({ name, type: name === "slot" || name === "version" ? "string" : "real" })), rows }));
     });
-    after(() => new Promise<void>((r) => server.close(() => r())));
-    beforeEach(() => {
-        seen = [];
-    });
-    const client = () => new LogsQueryClient(credential, { endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, tlsOptions: { ca }, retryOptions: { maxRetries: 0 } });
+    after(() => fake.close());
+    beforeEach(() => fake.reset());
 
     it("asks for both arms over the step's window, weighted by ItemCount, and returns the comparison's count shape", async () => {
         rows = [
@@ -266,15 +245,15 @@ describe("compare: App Insights source (real LogsQueryClient, loopback query end
         ];
         const since = new Date(Date.now() - 60_000);
         const r = await queryStepCounts(client(), source, { candidate, live, since });
-        assert.equal(seen.length, 1);
-        const q = seen[0].body.query;
+        assert.equal(seen().length, 1);
+        const q = seen()[0].body.query;
         assert.match(q, /AppRoleName == "calculator"/);
         assert.match(q, /Properties\["app\.slot"\]/);
         assert.match(q, /\(slot == "green" and version == "1\.1\.0"\) or \(slot == "blue" and version == "1\.0\.0"\)/);
         assert.match(q, /requests = sum\(ItemCount\), failed = sumif\(ItemCount, Success == false\), totalMs = sum\(DurationMs \* ItemCount\)/);
         assert.match(q, /p95 = percentilew\(DurationMs, ItemCount, 95\)/);
         assert.match(q, /b0 = sumif\(ItemCount, DurationMs <= 10\), b1 = sumif\(ItemCount, DurationMs > 10 and DurationMs <= 100\), b2 = sumif\(ItemCount, DurationMs > 100 and DurationMs <= 1000\)/);
-        assert.match(seen[0].body.timespan ?? "", new RegExp(`^${since.toISOString()}/`), "the window starts at the step's start");
+        assert.match(seen()[0].body.timespan ?? "", new RegExp(`^${since.toISOString()}/`), "the window starts at the step's start");
         assert.deepEqual(r.candidate, { requests: 40, failed: 2, totalMs: 800, latency: [30, 8, 1, 1] }, "the overflow bucket is the remainder");
         assert.deepEqual(r.live, { requests: 760, failed: 1, totalMs: 9000, latency: [700, 60, 0, 0] });
         assert.deepEqual(r.p95Ms, { candidate: 31.5, live: 12.25 });

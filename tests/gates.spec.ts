@@ -4,11 +4,7 @@
  * Insights gate driving the real LogsQueryClient against a loopback stand-in for the query API.
  */
 import { strict as assert } from "assert";
-import { throwawayCertificate } from "./support/throwaway-tls";
-import * as https from "https";
-import type { AddressInfo } from "net";
-import type { AccessToken, TokenCredential } from "@azure/core-auth";
-import { LogsQueryClient } from "@azure/monitor-query-logs";
+import { startLogsQueryFake, type LogsQueryFake } from "./support/logs-query-fake";
 import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
 import { buildQuery, evaluate, runAppInsightsGate, type AppInsightsGateConfig } from "../release-engine/src/gates/appinsights-gate";
 import { runHttpGate, type GateTarget } from "../release-engine/src/gates/http-gate";
@@ -185,7 +181,6 @@ describe("gates: HTTP gate against real app processes", function () {
 });
 
 describe("gates: App Insights gate (real LogsQueryClient, loopback query endpoint)", () => {
-    const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 }) };
     const config: AppInsightsGateConfig = {
         workspaceId: "00000000-0000-0000-0000-000000000001",
         appName: "calculator",
@@ -197,49 +192,22 @@ describe("gates: App Insights gate (real LogsQueryClient, loopback query endpoin
         latencySlackMs: 20,
     };
     // Bearer tokens are only sent over TLS, so the stand-in is HTTPS with a throwaway self-signed certificate.
-    let server: https.Server;
-    let ca = "";
-    let seen: Array<{ url: string; auth?: string; body: { query: string; timespan?: string } }> = [];
+    const columns = [
+        { name: "slot", type: "string" },
+        { name: "version", type: "string" },
+        { name: "requests", type: "long" },
+        { name: "failed", type: "long" },
+        { name: "p95", type: "real" },
+    ];
     let respond: (n: number) => Array<[string, string, number, number, number]> = () => [];
-
+    let fake: LogsQueryFake;
+    const seen = () => fake.seen;
+    const client = () => fake.client();
     before(async () => {
-        const tls = throwawayCertificate();
-        ca = tls.cert;
-        const key = tls.key;
-        server = https.createServer({ cert: ca, key }, (req, res) => {
-            const chunks: Buffer[] = [];
-            req.on("data", (c: Buffer) => chunks.push(c));
-            req.on("end", () => {
-                seen.push({ url: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) });
-                res.writeHead(200, { "content-type": "application/json" });
-                res.end(
-                    JSON.stringify({
-                        tables: [
-                            {
-                                name: "PrimaryResult",
-                                columns: [
-                                    { name: "slot", type: "string" },
-                                    { name: "version", type: "string" },
-                                    { name: "requests", type: "long" },
-                                    { name: "failed", type: "long" },
-                                    { name: "p95", type: "real" },
-                                ],
-                                rows: respond(seen.length),
-                            },
-                        ],
-                    }),
-                );
-            });
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+        fake = await startLogsQueryFake((n) => ({ columns, rows: respond(n) }));
     });
-    after(() => new Promise<void>((r) => server.close(() => r())));
-    beforeEach(() => {
-        seen = [];
-    });
-
-    const client = () =>
-        new LogsQueryClient(credential, { endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, tlsOptions: { ca }, retryOptions: { maxRetries: 0 } });
+    after(() => fake.close());
+    beforeEach(() => fake.reset());
     const who = { candidate: { slot: "green", version: "1.1.0" }, live: { slot: "blue", version: "1.0.0" }, since: new Date(Date.now() - 600_000) };
 
     it("queries AppRequests per slot/version with sum(ItemCount) and passes a candidate no worse than live", async () => {
@@ -249,13 +217,13 @@ describe("gates: App Insights gate (real LogsQueryClient, loopback query endpoin
         ];
         const r = await runAppInsightsGate(client(), config, who);
         assert.equal(r.verdict, "pass", r.reason);
-        assert.equal(seen.length, 1);
-        assert.equal(seen[0].url, `/v1/workspaces/${config.workspaceId}/query`);
-        assert.equal(seen[0].auth, "Bearer fake-token");
-        assert.match(seen[0].body.query, /AppRoleName == "calculator"/);
-        assert.match(seen[0].body.query, /sum\(ItemCount\)/);
-        assert.match(seen[0].body.query, /Properties\["app\.slot"\]/);
-        assert.ok(seen[0].body.timespan, "a time window is sent");
+        assert.equal(seen().length, 1);
+        assert.equal(seen()[0].url, `/v1/workspaces/${config.workspaceId}/query`);
+        assert.equal(seen()[0].auth, "Bearer fake-token");
+        assert.match(seen()[0].body.query, /AppRoleName == "calculator"/);
+        assert.match(seen()[0].body.query, /sum\(ItemCount\)/);
+        assert.match(seen()[0].body.query, /Properties\["app\.slot"\]/);
+        assert.ok(seen()[0].body.timespan, "a time window is sent");
         assert.equal(r.candidate.requests, 400);
     });
 
