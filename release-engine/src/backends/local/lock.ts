@@ -51,7 +51,8 @@ function liveHolder(content: string | undefined): number | undefined {
     return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
 }
 
-function readOrUndefined(file: string): string | undefined {
+/** A file's text, or undefined when it does not exist (other errors are thrown). */
+export function readIfExists(file: string): string | undefined {
     try {
         return fs.readFileSync(file, "utf8");
     } catch (e) {
@@ -99,7 +100,7 @@ export function acquireLock(dir: string, env: string): () => void {
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
         const top = generations(lockDir)[0] ?? 0;
         if (top > 0) {
-            const holder = liveHolder(readOrUndefined(path.join(lockDir, String(top))));
+            const holder = liveHolder(readIfExists(path.join(lockDir, String(top))));
             if (holder !== undefined) throw new BlockedError(`another release is running in ${env} (pid ${holder}, lock ${lockDir})`);
         }
         const mine = top + 1;
@@ -120,7 +121,7 @@ export function acquireLock(dir: string, env: string): () => void {
         }
         cleanUp(lockDir, mine);
         return () => {
-            if (readOrUndefined(file) !== token) return;
+            if (readIfExists(file) !== token) return;
             const released = tempFile(lockDir, RELEASED);
             fs.renameSync(released, file);
         };

@@ -7,6 +7,7 @@ import * as path from "path";
 import { InputError } from "../../engine/backend";
 import { describeState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
+import { readIfExists } from "./lock";
 import { parseRecord } from "./record-format";
 
 // The lock lives in its own module; it is re-exported here, where the backend and specs find the store.
@@ -27,15 +28,6 @@ export class StateFileError extends InputError {
     ) {
         super(message);
         this.name = "StateFileError";
-    }
-}
-
-function readIfExists(file: string): string | undefined {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw e;
     }
 }
 
