@@ -18,6 +18,7 @@ import {
     isRouterKind,
     isValidHeaderName,
     routerModel,
+    routesNamespace as routesNamespaceOf,
     type KubeObject,
     type RouterIntent,
     type RouterKind,
@@ -172,11 +173,9 @@ export class GatewayApiTrafficRouter extends ModelRouter {
     constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phoenix:router:GatewayApiTrafficRouter", name, args, opts);
         if (args.gateway === undefined) throw new pulumi.ResourceError("the gateway-api router needs the platform's Gateway (gatewayName/gatewayNamespace outputs)", this);
-        const shape = routerModel("gateway-api").objects(args.intent, { appName: args.appName, headerName: args.intent.headerName, ...SHAPE_SETTINGS });
-        const routesNs = shape.find((o) => o.kind === "HTTPRoute")?.metadata.namespace as string;
         this.routesNamespace = new kubernetes.core.v1.Namespace(`${name}-routes`, {
             metadata: {
-                name: routesNs,
+                name: routesNamespaceOf(args.appName),
                 labels: pulumi.output(args.gateway).apply((g) => ({ "app.kubernetes.io/part-of": args.appName, "app.kubernetes.io/managed-by": "phoenix", [GATEWAY_ACCESS_LABEL]: g.name })),
             },
         }, { parent: this });

@@ -20,7 +20,7 @@ import {
     type ConfigValueLike,
     type OutputValueLike,
 } from "../release-engine/src/backends/pulumi/pulumi-backend";
-import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
+import { runIntent, runVerify, type EngineDeps } from "../release-engine/src/engine/engine";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { validateReleaseState } from "@phoenix/release-model";
 import { loadConfig } from "../release-engine/src/settings/config";
@@ -195,6 +195,8 @@ describe("engine (Pulumi backend): Automation API mapping", () => {
         assert.equal(r.exitCode, 2, out);
         assert.match(out, /the dev release stack routes with nginx, but the engine's setting router is gateway-api: set "router": "nginx"/);
         assert.ok(!stack.calls.includes("up"), "nothing was applied");
+        const v = await runVerify({ backend, config: loadConfig("dev"), reporter });
+        assert.equal(v.exitCode, 2, "verify recovers through the planner: same refusal");
         stack.out = { routerKind: { value: "gateway-api", secret: false }, legacyNginxRoutes: { value: true, secret: false } };
         assert.equal(await backend.routerKind(), "nginx", "while both front doors run, nginx's rules hold");
         stack.out = { routerKind: { value: "gateway-api", secret: false } };

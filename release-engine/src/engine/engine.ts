@@ -384,6 +384,8 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
         return await withLock(deps.backend, async () => {
             const record = await deps.backend.read();
             seen.before = record;
+            // A failed verify recovers through the planner: it must plan with the router the stack routes with.
+            await checkRouterKind(deps);
             const op = record.operation;
             if (!op || op.kind !== "release" || !record.state) throw new BlockedError("nothing to verify: no candidate is pending");
             const verifyStep: Step = {
