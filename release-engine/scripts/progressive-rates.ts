@@ -16,6 +16,7 @@ import * as path from "path";
 import { LocalCluster } from "../src/backends/local/cluster";
 import { LocalBackend } from "../src/backends/local/local-backend";
 import { APP_ENTRY, ensureAppBuilt } from "../src/demo/app-build";
+import { trackExposure, type ExposureWindow } from "../src/demo/exposure";
 import { startLoad } from "../src/demo/load";
 import { runIntent, type EngineDeps } from "../src/engine/engine";
 import { createReporter } from "../src/engine/reporter";
@@ -48,20 +49,8 @@ async function main(): Promise<void> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-progressive-rates-"));
     const versionEnv: Record<string, Record<string, string>> = {};
     const backend = new LocalBackend({ env: "dev", root, cluster, versionEnv });
-    const exposure: { from?: number; to?: number } = {};
-    const deps: EngineDeps = {
-        backend,
-        config,
-        reporter: createReporter({ write: () => undefined, tfBuild: false }),
-        observer: {
-            applied(_before, after, t) {
-                const w = after.state?.candidateWeight ?? 0;
-                if (w > 0 && exposure.from === undefined) exposure.from = t;
-                if (w === 0 && exposure.from !== undefined && exposure.to === undefined) exposure.to = t;
-            },
-            gate: () => undefined,
-        },
-    };
+    const exposure: ExposureWindow = { active: true };
+    const deps: EngineDeps = { backend, config, reporter: createReporter({ write: () => undefined, tfBuild: false }), observer: trackExposure(exposure) };
     await runIntent(deps, { kind: "release", version: "1.0.0" });
     const answers: Array<{ t: number; ok: boolean }> = [];
     const load = startLoad(cluster.url, { concurrency: 4, timeoutMs: 5000, onAnswer: (_s, _v, ok, t) => answers.push({ t, ok }) });

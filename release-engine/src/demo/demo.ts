@@ -22,6 +22,7 @@ import { loadConfig, type EngineConfig } from "../settings/config";
 import { APP_ENTRY, ensureAppBuilt } from "./app-build";
 import { startLoad, type LoadStats } from "./load";
 import { DEFAULT_COMPARISON } from "../gates/compare";
+import { trackExposure, type ExposureWindow } from "./exposure";
 import { engineObserver, Timeline } from "../observe/timeline";
 import { writeReport } from "../observe/report-file";
 
@@ -128,23 +129,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const reporter = createReporter({ write, tfBuild: false });
     const timeline = new Timeline();
     // The fifth act's exposure: from the first record giving the candidate weight to the one taking it back.
-    const exposure: { from?: number; to?: number; active: boolean } = { active: false };
-    const observer = engineObserver(timeline);
-    const deps: EngineDeps = {
-        backend,
-        config,
-        reporter,
-        observer: {
-            ...observer,
-            applied(before, after, t) {
-                observer.applied(before, after, t);
-                if (!exposure.active) return;
-                const w = after.state?.candidateWeight ?? 0;
-                if (w > 0 && exposure.from === undefined) exposure.from = t;
-                if (w === 0 && exposure.from !== undefined && exposure.to === undefined) exposure.to = t;
-            },
-        },
-    };
+    const exposure: ExposureWindow = { active: false };
+    const deps: EngineDeps = { backend, config, reporter, observer: trackExposure(exposure, engineObserver(timeline)) };
     const answers: Array<{ t: number; ok: boolean }> = [];
     const phases: DemoPhase[] = [];
     let fourActs: { total: number; failed: number; failures: string[] } | undefined;
