@@ -12,6 +12,7 @@ export * from "./routers";
 export * as nginx from "./routers/nginx";
 export * as gatewayApi from "./routers/gateway-api";
 export { productionViolations, restViolations, configurations, readyClasses, SAFETY_SETTINGS, type Configuration, type Violation } from "./routers/safety";
+export { weightGains, readinessProblem, readinessViolations, type SlotReadiness, type WeightGain } from "./routers/readiness";
 export { GATEWAY_ACCESS_LABEL, routesNamespace, productionRouteName, previewRouteName } from "./routers/gateway-api";
 export { MAIN_SIDE_SLOT, CANARY_SIDE_SLOT } from "./routers/nginx";
 export * from "./release-version";

@@ -14,6 +14,12 @@ export type Operation =
           slot: SlotName;
           /** The state before the release began; a rejected or aborted release returns to exactly this. */
           before: ReleaseState | null;
+          /**
+           * The candidate slot's restart count when the candidate was deployed and ready (the engine's
+           * baseline: a candidate that restarts after it is rejected as crashed, even by a resumed run).
+           * Absent until the engine recorded it (and in records written before it existed).
+           */
+          candidateRestarts?: CandidateRestarts;
       }
     | {
           kind: "rollback";
@@ -21,6 +27,14 @@ export type Operation =
           to: { slot: SlotName; version: string };
           from: { slot: SlotName; version: string };
       };
+
+/** The restart baseline of a release's candidate. */
+export interface CandidateRestarts {
+    /** Restarts the slot had counted when its candidate became ready. */
+    baseline: number;
+    /** When the baseline was taken (ISO 8601). */
+    at: string;
+}
 
 export interface EngineRecord {
     /** Null: nothing has ever been released to this environment. */
@@ -63,7 +77,13 @@ export function operationProblems(op: unknown): string[] {
     if (!isRecord(op)) return [`"operation" must be an object, got ${kindOf(op)}`];
     const problems: string[] = [];
     if (op.kind === "release") {
-        for (const k of Object.keys(op)) if (!["kind", "version", "slot", "before"].includes(k)) problems.push(`operation: unknown key "${k}"`);
+        for (const k of Object.keys(op)) if (!["kind", "version", "slot", "before", "candidateRestarts"].includes(k)) problems.push(`operation: unknown key "${k}"`);
+        if (op.candidateRestarts !== undefined) {
+            const c = op.candidateRestarts;
+            if (!isRecord(c) || !Number.isInteger(c.baseline) || (c.baseline as number) < 0 || typeof c.at !== "string" || Number.isNaN(Date.parse(c.at))) {
+                problems.push("operation.candidateRestarts must be { baseline: a whole number >= 0, at: an ISO 8601 time }");
+            }
+        }
         if (typeof op.version !== "string" || !isSemver(op.version)) problems.push("operation.version must be a semver version");
         if (!(SLOT_NAMES as readonly unknown[]).includes(op.slot as SlotName)) problems.push("operation.slot must be blue or green");
         if (!("before" in op)) problems.push("operation.before is missing (the state to restore, or null)");
@@ -90,7 +110,13 @@ export function validateOperation(input: unknown): Operation {
     if (problems.length > 0) throw new ReleaseStateError(problems);
     const op = input as Operation;
     return op.kind === "release"
-        ? { kind: "release", version: op.version, slot: op.slot, before: op.before === null ? null : validateReleaseState(op.before) }
+        ? {
+              kind: "release",
+              version: op.version,
+              slot: op.slot,
+              before: op.before === null ? null : validateReleaseState(op.before),
+              ...(op.candidateRestarts ? { candidateRestarts: { baseline: op.candidateRestarts.baseline, at: op.candidateRestarts.at } } : {}),
+          }
         : { kind: "rollback", to: { slot: op.to.slot, version: op.to.version }, from: { slot: op.from.slot, version: op.from.version } };
 }
 

@@ -113,5 +113,7 @@ export async function main(): Promise<Record<string, unknown>> {
         routerWeights: router.weights,
         chartReference: chartRef,
         chartVersions: Object.fromEntries(SLOT_NAMES.map((s) => [s, state.slots[s].role === "absent" ? null : (chartVersionFor(s) ?? null)])),
+        // The platform's kubeconfig, secret: the release engine reads the slots' pods with it (readiness and restarts before it moves production).
+        kubeconfig: pulumi.secret(kubeconfig),
     };
 }

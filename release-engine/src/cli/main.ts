@@ -73,7 +73,6 @@ class LockTracking implements Backend {
     private held = new Set<() => Promise<void>>();
     readonly productionCounts?: Backend["productionCounts"];
     readonly trafficCounts?: Backend["trafficCounts"];
-    readonly slotHealth?: Backend["slotHealth"];
     readonly routerKind?: Backend["routerKind"];
     constructor(private readonly b: Backend) {
         this.kind = b.kind;
@@ -81,7 +80,6 @@ class LockTracking implements Backend {
         // The optional capabilities exist on the wrapper exactly when the backend has them.
         if (b.productionCounts) this.productionCounts = () => b.productionCounts!();
         if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
-        if (b.slotHealth) this.slotHealth = () => b.slotHealth!();
         if (b.routerKind) this.routerKind = () => b.routerKind!();
     }
     async lock(): Promise<() => Promise<void>> {
@@ -106,6 +104,7 @@ class LockTracking implements Backend {
     history = () => this.b.history();
     recordHistory: Backend["recordHistory"] = (e) => this.b.recordHistory(e);
     slotReady: Backend["slotReady"] = (s, v, n) => this.b.slotReady(s, v, n);
+    slotHealth: Backend["slotHealth"] = () => this.b.slotHealth();
     close = () => this.b.close();
 }
 

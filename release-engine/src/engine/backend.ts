@@ -23,6 +23,18 @@ export interface Observation {
     detail?: string;
 }
 
+/** What one slot actually runs, as the environment reports it. */
+export interface SlotHealth {
+    /** Ready endpoints (local: live processes in the pool; cluster: pods with the Ready condition True). */
+    ready: number;
+    /** Replicas the state (local) or the release (cluster) asks for. */
+    desired: number;
+    /** Versions the slot's ready endpoints run. */
+    versions: string[];
+    /** Restarts counted so far (local: processes replaced after exiting on their own; cluster: the pods' containerStatuses[].restartCount summed). */
+    restarts: number;
+}
+
 export interface Backend {
     readonly kind: "local" | "pulumi";
     readonly env: string;
@@ -53,8 +65,12 @@ export interface Backend {
      * Ingresses), when the backend can read it: the engine refuses to plan with another router model.
      */
     routerKind?(): Promise<string | undefined>;
-    /** What each slot actually runs next to what the state asks for, when the backend can see it. */
-    slotHealth?(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>>;
+    /**
+     * What each slot actually runs next to what the state asks for. The engine relies on it before every
+     * step that gives a slot production weight (ready endpoints, restarts since the candidate was
+     * deployed: engine/readiness.ts); a backend that cannot see it throws, and such a step is not taken.
+     */
+    slotHealth(): Promise<Record<SlotName, SlotHealth>>;
     /** Read-only: whether the environment is serving and where, without starting anything. */
     observe(): Promise<Observation>;
     /** The release history, oldest first. */

@@ -6,7 +6,7 @@
 import { randomBytes } from "crypto";
 import { findLiveSlot, replicasOf, routerModel, type ReleaseState, type RouterModel, type SlotName } from "@phoenix/release-model";
 import { describeState, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
-import type { Check, EngineRecord, Intent, Plan, PlannerOptions, Step } from "../planner/types";
+import type { CandidateRestarts, Check, EngineRecord, Intent, Plan, PlannerOptions, Step, WeightGuard } from "../planner/types";
 import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
 import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport } from "../gates/http-gate";
 import type { EngineConfig } from "../settings/config";
@@ -16,6 +16,7 @@ import { runStepAnalysis, summarizeStepAnalysis, type ArmSource } from "./analys
 import { emptyHistogram, LATENCY_BUCKETS_MS, type ArmCounts } from "../gates/compare";
 import { queryStepCounts } from "../gates/appinsights-compare";
 import { checkProduction } from "./checks";
+import { awaitGuard, CrashWatch, describeCrash } from "./readiness";
 import { gateSummary, historyAction, type HistoryAction } from "./history";
 import { formatDuration, type Reporter, type StepReport } from "./reporter";
 import type { EngineObserver } from "../observe/timeline";
@@ -36,10 +37,29 @@ export interface EngineDeps {
     actor?: string;
 }
 
-/** A gate that rejected the candidate: headlined as the run's verdict. */
+/** A gate that rejected the candidate, or its crash (a restart since it was deployed): headlined as the run's verdict. */
 export interface GateRejection {
-    gate: "http" | "appinsights";
+    gate: "http" | "appinsights" | "crash";
     reason: string;
+}
+
+/** "rejected by the http gate: …", or "rejected as crashed: …". */
+export function rejectionText(r: GateRejection): string {
+    return r.gate === "crash" ? `rejected as crashed: ${r.reason}` : `rejected by the ${r.gate} gate: ${r.reason}`;
+}
+
+/** The release's candidate restart baseline, when `record`'s operation carries one. */
+function baselineOf(record: EngineRecord): CandidateRestarts | undefined {
+    return record.operation?.kind === "release" ? record.operation.candidateRestarts : undefined;
+}
+
+/** `record` with the baseline, when its operation is the same release's (a planned step does not know it yet). */
+function withBaseline(record: EngineRecord, from: EngineRecord): EngineRecord {
+    const op = record.operation;
+    const had = from.operation;
+    if (op?.kind !== "release" || had?.kind !== "release" || op.candidateRestarts || !had.candidateRestarts) return record;
+    if (op.version !== had.version || op.slot !== had.slot) return record;
+    return { ...record, operation: { ...op, candidateRestarts: had.candidateRestarts } };
 }
 
 export interface RunResult {
@@ -104,8 +124,9 @@ class Runner {
         private readonly label: string,
     ) {}
 
-    private async runCheck(check: Check, state: ReleaseState | null): Promise<CheckOutcome> {
+    private async runCheck(check: Check, record: EngineRecord): Promise<CheckOutcome> {
         const { backend, config } = this.d;
+        const state = record.state;
         switch (check.kind) {
             case "slot-ready": {
                 const r = await backend.slotReady(check.slot, check.version, check.replicas);
@@ -116,10 +137,65 @@ class Runner {
                 return { ok: r.ok, detail: `production: ${r.detail}` };
             }
             case "gates":
-                return this.runGates(check.slot, check.version, state);
+                return this.watched(record, check.slot, "the gate", () => this.runGates(check.slot, check.version, state));
             case "analysis":
-                return this.runAnalysis(check, state);
+                return this.watched(record, check.slot, `the ${check.weight} % step's analysis`, () => this.runAnalysis(check, state));
         }
+    }
+
+    /**
+     * Runs a gate or a step's analysis of the candidate while watching its restarts: a restart since
+     * its baseline rejects it as crashed, whatever the check concluded (a crash explains the errors it saw).
+     */
+    private async watched(record: EngineRecord, slot: SlotName, during: string, run: () => Promise<CheckOutcome>): Promise<CheckOutcome> {
+        const op = record.operation;
+        const baseline = baselineOf(record);
+        if (op?.kind !== "release" || op.slot !== slot || !baseline) return run();
+        const { readiness } = this.d.config;
+        const t0 = Date.now();
+        const watch = new CrashWatch(() => this.d.backend.slotHealth(), slot, baseline.baseline, readiness.pollMs);
+        let r: CheckOutcome;
+        try {
+            r = await run();
+        } catch (e) {
+            await watch.stop();
+            throw e;
+        }
+        // A crash fails requests before the environment has counted the restart: look again shortly after a failure.
+        const crash = await watch.stop(r.ok ? 0 : Math.min(500, 2 * readiness.pollMs));
+        if (!crash) return r;
+        const reason = `candidate ${op.version} in ${slot} ${describeCrash(crash, during, t0)}`;
+        this.rejection = { gate: "crash", reason };
+        return { ok: false, detail: `${r.detail}\n    readiness: ${reason}` };
+    }
+
+    /** A step's guard: the slot may take its new share of production (engine/readiness.ts). */
+    private async guard(g: WeightGuard, record: EngineRecord): Promise<CheckOutcome> {
+        const baseline = baselineOf(record);
+        const op = record.operation;
+        const r = await awaitGuard(() => this.d.backend.slotHealth(), g, baseline?.baseline, this.d.config.readiness);
+        if (r.crashed && op?.kind === "release") {
+            const reason = `candidate ${op.version} in ${g.slot} restarted ${r.crashed.restarts} time${r.crashed.restarts === 1 ? "" : "s"} since it was deployed at ${baseline?.at} (seen ${r.crashed.at.toISOString()}, before it was to get ${g.weight} % of production)`;
+            this.rejection = { gate: "crash", reason };
+            return { ok: false, detail: `readiness: ${reason}; production did not move` };
+        }
+        return { ok: r.ok, detail: `readiness before ${g.weight} %: ${r.detail}${r.ok ? "" : "; production did not move"}` };
+    }
+
+    /**
+     * Records the candidate's restart baseline in the operation once the candidate is deployed (or
+     * found deployed by a resumed run that has none): restarts after it reject the candidate.
+     */
+    private async recordBaseline(record: EngineRecord, details: string[]): Promise<EngineRecord> {
+        const op = record.operation;
+        if (op?.kind !== "release" || op.candidateRestarts || !record.state) return record;
+        const s = record.state.slots[op.slot];
+        if (s.role !== "candidate" || s.version !== op.version) return record;
+        const h = (await this.d.backend.slotHealth())[op.slot];
+        const next: EngineRecord = { ...record, operation: { ...op, candidateRestarts: { baseline: h.restarts, at: new Date().toISOString() } } };
+        await this.d.backend.apply(next, (line) => this.d.reporter.line(`    | ${line}`), { message: `phoenix ${this.label}: restart-baseline` });
+        details.push(`restart baseline of candidate ${op.version} in ${op.slot}: ${h.restarts}`);
+        return next;
     }
 
     /** A progressive step: the candidate against live on production traffic, until the comparison is certain. */
@@ -203,16 +279,31 @@ class Runner {
         const details: string[] = [];
         let record = current;
         let ok = true;
+        const target = withBaseline(step.record, current);
         try {
-            if (!sameRecord(step.record, current)) {
-                await this.d.backend.apply(step.record, (line) => this.d.reporter.line(`    | ${line}`), { message: this.message(step) });
-                this.d.observer?.applied(current, step.record, Date.now());
+            const applying = !sameRecord(target, current);
+            // Readiness before weight: a step that raises a slot's share of production is not applied unless its guards hold.
+            if (applying) {
+                for (const g of step.guards ?? []) {
+                    const r = await this.guard(g, current);
+                    details.push(r.detail);
+                    if (!r.ok) {
+                        const report: StepReport = { name: step.name, description: step.description, status: "failed", durationMs: Date.now() - t0, details };
+                        this.steps.push(report);
+                        this.d.reporter.step(report);
+                        return { ok: false, record: current };
+                    }
+                }
+            }
+            if (applying) {
+                await this.d.backend.apply(target, (line) => this.d.reporter.line(`    | ${line}`), { message: this.message(step) });
+                this.d.observer?.applied(current, target, Date.now());
             } else if (step.checks.length === 0 && step.name !== "complete") {
                 details.push("already in effect");
             }
-            record = step.record;
+            record = await this.recordBaseline(target, details);
             for (const c of step.checks) {
-                const r = await this.runCheck(c, record.state);
+                const r = await this.runCheck(c, record);
                 details.push(r.detail);
                 if (!r.ok) {
                     ok = false;
@@ -348,7 +439,7 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
                     reporter.error(message);
                     return result({ outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
                 }
-                reporter.line(runner.rejection ? `rolling back: the ${runner.rejection.gate} gate rejected the candidate (${runner.rejection.reason})` : `rolling back: ${step.name} failed`);
+                reporter.line(runner.rejection ? `rolling back: the candidate was ${rejectionText(runner.rejection)}` : `rolling back: ${step.name} failed`);
                 const rec = await runner.recover(cur);
                 if (!rec.ok) {
                     const message = `recovery did not finish; the environment is ${describeState(rec.record.state)}; run "rollback" to finish it`;
@@ -356,7 +447,7 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
                     return result({ outcome: "failed", message, notes: p.notes, record: rec.record }, runner, t0);
                 }
                 const message = runner.rejection
-                    ? `${"version" in intentIn && intentIn.version ? `release ${intentIn.version}` : "the candidate"} rejected by the ${runner.rejection.gate} gate: ${runner.rejection.reason}; rolled back to ${describeState(rec.record.state)}`
+                    ? `${"version" in intentIn && intentIn.version ? `release ${intentIn.version}` : "the candidate"} ${rejectionText(runner.rejection)}; rolled back to ${describeState(rec.record.state)}`
                     : `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
                 reporter.error(message);
                 return result({ outcome: "rolled-back", message, notes: p.notes, record: rec.record }, runner, t0);
@@ -401,7 +492,7 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
             const r = await runner.exec(verifyStep, record);
             if (r.ok) return result({ outcome: "done", record }, runner, t0);
             const rec = await runner.recover(r.record);
-            const why = runner.rejection ? `candidate ${op.version} rejected by the ${runner.rejection.gate} gate: ${runner.rejection.reason}` : "verify failed";
+            const why = runner.rejection ? `candidate ${op.version} ${rejectionText(runner.rejection)}` : "verify failed";
             const message = rec.ok ? `${why}; rolled back to ${describeState(rec.record.state)}` : `${why}, and recovery did not finish; run "rollback"`;
             deps.reporter.error(message);
             return result({ outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);

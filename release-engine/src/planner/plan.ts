@@ -12,7 +12,10 @@
  *
  * Every plan is checked against the router's safety model before it is returned
  * (`productionViolations` between consecutive states, `restViolations` where it ends at rest): a
- * plan that could fail a production request in any ordering of its changes is refused.
+ * plan that could fail a production request in any ordering of its changes is refused. Every step
+ * that raises a slot's share of production carries a {@link WeightGuard} per such slot (the model's
+ * readiness rule, `weightGains`): the engine checks the slot's readiness and restarts against it
+ * before applying the step.
  */
 import {
     findLiveSlot,
@@ -22,11 +25,12 @@ import {
     replicasOf,
     restViolations,
     versionOf,
+    weightGains,
     type ReleaseState,
     type SlotName,
     type SlotState,
 } from "@phoenix/release-model";
-import type { Check, EngineRecord, Intent, Operation, Plan, PlannerOptions, Step } from "./types";
+import type { Check, EngineRecord, Intent, Operation, Plan, PlannerOptions, Step, WeightGuard } from "./types";
 
 export { isSemver, other };
 
@@ -178,7 +182,7 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
     if (!record.state || !before) {
         // The first release failed: there was nothing before it.
         steps.push(step("restore-slot", `remove ${op.slot} (${op.version}): nothing was deployed before`, { state: null, rejected: rejectedList(record.rejected, { add: op.version }) }, [], false));
-        return carryRejected(steps, record);
+        return withGuards(record, carryRejected(steps, record), opts, true);
     }
     const liveBefore = findLiveSlot(before) as SlotName;
     const liveBeforeState = before.slots[liveBefore];
@@ -207,7 +211,7 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
         { state: clone(before), rejected }, [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }], false));
     // A state from before the router kept production at home (an older engine's nginx record): converge too.
     for (const x of convergeSteps(c, before, undefined, false).steps) steps.push({ ...x, record: { ...x.record, rejected } });
-    return carryRejected(steps, record);
+    return withGuards(record, carryRejected(steps, record), opts, true);
 }
 
 /** True when the pending release's version is what production runs. */
@@ -285,6 +289,30 @@ function noop(intent: Intent, note: string): Plan {
     return { intent, outcome: "noop", steps: [], notes: [note] };
 }
 
+/** The guards of a step from `prev` to `record`: one per slot whose share of production rises. */
+export function weightGuards(prev: ReleaseState | null, record: EngineRecord, opts: PlannerOptions, restoring: boolean): WeightGuard[] {
+    const state = record.state;
+    if (!state) return [];
+    const op = record.operation;
+    return weightGains(prev, state).map((g) => {
+        const s = state.slots[g.slot];
+        const candidate = !restoring && op?.kind === "release" && op.slot === g.slot && s.version === op.version;
+        return { slot: g.slot, version: s.version as string, replicas: replicasOf(s, opts.defaultReplicas), weight: g.to, candidate, ...(restoring ? { restoring: true as const } : {}) };
+    });
+}
+
+/** Sets each step's guards from the state before it (steps that raise no slot's weight get none). */
+function withGuards(from: EngineRecord, steps: Step[], opts: PlannerOptions, restoring: boolean): Step[] {
+    let prev = from.state;
+    for (const s of steps) {
+        const g = weightGuards(prev, s.record, opts, restoring);
+        if (g.length) s.guards = g;
+        else delete s.guards;
+        prev = s.record.state;
+    }
+    return steps;
+}
+
 /** The first safety problem of a sequence of steps from `from`, or undefined. */
 export function planSafetyProblem(from: EngineRecord, steps: Step[], opts: PlannerOptions): string | undefined {
     let prev = from.state;
@@ -301,7 +329,8 @@ export function planSafetyProblem(from: EngineRecord, steps: Step[], opts: Plann
     return undefined;
 }
 
-function finish(intent: Intent, steps: Step[], notes: string[], from: EngineRecord, opts: PlannerOptions): Plan {
+/** `restoring`: the steps undo a pending release (abort, rollback of it): they return production to where it was. */
+function finish(intent: Intent, steps: Step[], notes: string[], from: EngineRecord, opts: PlannerOptions, restoring = false): Plan {
     // Drop nothing: a step whose record equals the current one is skipped by the engine, which still
     // re-runs its checks (resume after a crash).
     const outcome = steps.length === 0 || steps.every((s) => sameRecord(s.record, from) && s.checks.length === 0) ? "noop" : "apply";
@@ -309,7 +338,7 @@ function finish(intent: Intent, steps: Step[], notes: string[], from: EngineReco
         const problem = planSafetyProblem(from, steps, opts);
         if (problem) return blocked(intent, `refusing a plan that could fail production requests with the ${opts.router.kind} router: ${problem}`);
     }
-    return { intent, outcome, steps: carryRejected(steps, from), notes };
+    return { intent, outcome, steps: withGuards(from, carryRejected(steps, from), opts, restoring), notes };
 }
 
 function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "release" | "deploy" }>, c: Ctx): Plan {
@@ -379,7 +408,9 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
         }
         before = clone(start);
     }
-    const operation: Operation = { kind: "release", version: V, slot: C, before };
+    // Resuming the same candidate keeps its restart baseline (a restart since then still rejects it).
+    const baseline = op?.kind === "release" && op.version === V && op.slot === C ? op.candidateRestarts : undefined;
+    const operation: Operation = { kind: "release", version: V, slot: C, before, ...(baseline ? { candidateRestarts: baseline } : {}) };
     const startLive = findLiveSlot(start) as SlotName;
     const R = Math.max(1, c.replicas(start.slots[startLive]));
     let s1 = withWeight(withSlot(start, C, { role: "candidate", version: V, replicas: R }), undefined);
@@ -442,7 +473,7 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
     const op = record.operation;
     const state = record.state;
     if (op?.kind === "release" && (intent.version === undefined || intent.version === op.version)) {
-        return finish(intent, recoverySteps(record, c.opts), [`rolling back pending release ${op.version}`], record, c.opts);
+        return finish(intent, recoverySteps(record, c.opts), [`rolling back pending release ${op.version}`], record, c.opts, true);
     }
     if (op?.kind === "rollback" && state) {
         return finish(intent, rollbackSteps(c, state, op, record.rejected), [`resuming rollback ${op.from.version} → ${op.to.version}`], record, c.opts);
@@ -485,7 +516,7 @@ export function plan(record: EngineRecord, intent: Intent, opts: PlannerOptions)
         case "abort": {
             const op = record.operation;
             if (!op || op.kind !== "release") return noop(intent, "nothing to abort: no candidate is pending");
-            return finish(intent, recoverySteps(record, opts), [`aborting release ${op.version}`], record, opts);
+            return finish(intent, recoverySteps(record, opts), [`aborting release ${op.version}`], record, opts, true);
         }
     }
 }

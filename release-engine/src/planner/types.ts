@@ -2,6 +2,7 @@
 import type { EngineRecord, Operation, RouterModel, SlotName } from "@phoenix/release-model";
 
 export type { EngineRecord, Operation };
+export type { CandidateRestarts } from "@phoenix/release-model";
 
 export type IntentKind = "release" | "deploy" | "promote" | "rollback" | "abort";
 
@@ -26,6 +27,27 @@ export type Check =
     | { kind: "production"; slot: SlotName; version: string }
     /** A progressive step: the candidate, serving `weight` % of production, compared with live on production traffic. */
     | { kind: "analysis"; slot: SlotName; version: string; weight: number };
+
+/**
+ * Checked by the engine just before it applies a step that raises `slot`'s share of production to
+ * `weight` % (the safety model's readiness rule, release-model routers/readiness.ts): the slot runs
+ * `replicas` ready endpoints of `version` — any ready endpoint for a weighted step, every one for
+ * 100 % — and, when it holds the release's candidate, none of them restarted since it was deployed.
+ */
+export interface WeightGuard {
+    slot: SlotName;
+    version: string;
+    replicas: number;
+    weight: number;
+    /** The slot holds the release's candidate: a restart since its baseline rejects it as crashed. */
+    candidate: boolean;
+    /**
+     * The step returns production to where it was (a recovery: weight back, switch back): when the
+     * slot does not become fully ready in time it still goes ahead if some endpoints are ready, as
+     * production is leaving a failed candidate.
+     */
+    restoring?: true;
+}
 
 export type StepName =
     | "first-release"
@@ -53,6 +75,8 @@ export interface Step {
     record: EngineRecord;
     /** Run after the step is applied; a failure triggers recovery when `recoverOnFailure`. */
     checks: Check[];
+    /** Checked before the step is applied (present when the step raises a slot's share of production); a failure applies nothing. */
+    guards?: WeightGuard[];
     /** True when the step is part of an operation that must be undone if a check fails. */
     recoverOnFailure: boolean;
 }

@@ -21,6 +21,18 @@ export interface ProductionCheckConfig {
     timeoutMs: number;
 }
 
+/** Readiness before weight (engine/readiness.ts). */
+export interface ReadinessSettings {
+    /** A candidate must pass its readiness guard continuously for this long before production moves to it (minReadySeconds). */
+    settleMs: number;
+    /** How long a guard waits for a slot to become ready before its step fails, nothing applied. */
+    waitMs: number;
+    /** How often slot health is read while waiting, settling, or watching a candidate during its gate and step analyses. */
+    pollMs: number;
+}
+
+export const DEFAULT_READINESS: ReadinessSettings = { settleMs: 1000, waitMs: 30_000, pollMs: 100 };
+
 export interface EngineConfig {
     env: EnvironmentName;
     appName: string;
@@ -49,6 +61,11 @@ export interface EngineConfig {
      * (gates/compare.ts: minimum bake time and sample, margins, error bounds, time limit).
      */
     progressive: { steps: number[]; analysis: ComparisonConfig; pollMs: number };
+    /**
+     * Before any step that gives a slot production weight: every desired replica ready (any, for a
+     * weighted step), and a candidate without a restart since it was deployed, held for `settleMs`.
+     */
+    readiness: ReadinessSettings;
     /** Local backend. */
     local: { drainMs: number; readyTimeoutMs: number; stopGraceMs: number; port: number };
 }
@@ -63,6 +80,7 @@ export const DEFAULT_CONFIG: Omit<EngineConfig, "env"> = {
     gate: DEFAULT_HTTP_GATE,
     production: { requests: 20, timeoutMs: 30_000 },
     progressive: { steps: [100], analysis: DEFAULT_COMPARISON, pollMs: 250 },
+    readiness: DEFAULT_READINESS,
     local: { drainMs: 1000, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 },
 };
 
@@ -129,6 +147,10 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
     if (stepsWhy) problems.push(`progressive.${stepsWhy}`);
     problems.push(...validateComparisonConfig(cfg.progressive.analysis, "progressive.analysis"));
     if (!Number.isInteger(cfg.progressive.pollMs) || cfg.progressive.pollMs < 50 || cfg.progressive.pollMs > 60_000) problems.push(`progressive.pollMs must be an integer from 50 to 60000, got ${JSON.stringify(cfg.progressive.pollMs)}`);
+    for (const [k, min, max] of [["settleMs", 0, 600_000], ["waitMs", 0, 3_600_000], ["pollMs", 10, 60_000]] as const) {
+        const v = cfg.readiness[k];
+        if (!Number.isInteger(v) || v < min || v > max) problems.push(`readiness.${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
     if (typeof cfg.router !== "string" || !isRouterKind(cfg.router)) problems.push(`router must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(cfg.router)}`);
     if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100) problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
     if (!(cfg.production.requests >= 1)) problems.push(`production.requests must be >= 1`);

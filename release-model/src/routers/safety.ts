@@ -20,6 +20,9 @@
  *    all its endpoints without a failed production request.
  * 4. Where the router allows it (Gateway API: weights only, both slots listed), invariant 2 holds for
  *    every slot production does not use, in every configuration.
+ * 5. Production weight only on a slot with ready endpoints, and all of it only on a fully ready slot,
+ *    judged on the cluster's readiness when production is about to move (readiness.ts; the engine
+ *    checks it before every step that raises a slot's weight).
  */
 import { SLOT_NAMES, replicasOf, versionOf, type ReleaseState, type SlotName } from "../release-state";
 import { slotOfService, slotServiceKey, type ReadyEndpoints, type RouterModel, type RouterSettings } from "./router-model";

@@ -7,7 +7,7 @@ import * as path from "path";
 import type { ReleaseState, SlotName } from "@phoenix/release-model";
 import { sameState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
-import type { Backend, Observation, PublicEndpoint } from "../../engine/backend";
+import type { Backend, Observation, PublicEndpoint, SlotHealth } from "../../engine/backend";
 import type { HistoryEntry } from "../../engine/history";
 import { appendHistory, readHistory } from "./history-file";
 import type { ClusterStatus } from "./cluster";
@@ -88,7 +88,7 @@ export class LocalBackend implements Backend {
         return (await this.opts.cluster.status()).production ?? [];
     }
 
-    async slotHealth(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>> {
+    async slotHealth(): Promise<Record<SlotName, SlotHealth>> {
         const st = await this.opts.cluster.status();
         const one = (slot: SlotName) => ({ ready: st.slots[slot].ready, desired: st.slots[slot].desired?.replicas ?? 0, versions: st.slots[slot].versions, restarts: st.slots[slot].restarts ?? 0 });
         return { blue: one("blue"), green: one("green") };

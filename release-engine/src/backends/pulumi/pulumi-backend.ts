@@ -30,7 +30,8 @@ import {
     type SlotName,
 } from "@phoenix/release-model";
 import { BlockedError, EnvironmentError, InputError } from "../../errors";
-import type { Backend, Observation, PublicEndpoint } from "../../engine/backend";
+import type { Backend, Observation, PublicEndpoint, SlotHealth } from "../../engine/backend";
+import { ClusterHealth, type ListerFactory } from "./cluster-health";
 import type { HistoryEntry } from "../../engine/history";
 
 export const PROJECT = RELEASE_PROJECT;
@@ -157,12 +158,15 @@ export interface PulumiBackendOptions {
     now?: () => number;
     /** Secret config set with every apply (e.g. `appInsightsConnectionString` from Key Vault), keyed without the project prefix. */
     secretConfig?: Record<string, string>;
+    /** How slot health reaches the cluster's pods (default: @kubernetes/client-node with the stack's kubeconfig output; cluster-health.ts). */
+    podLister?: ListerFactory;
 }
 
 export class PulumiBackend implements Backend {
     readonly kind = "pulumi" as const;
     readonly env: string;
     private stackPromise?: Promise<AutomationStack>;
+    private health?: ClusterHealth;
 
     constructor(private readonly opts: PulumiBackendOptions) {
         this.env = opts.env;
@@ -263,6 +267,12 @@ export class PulumiBackend implements Backend {
         // While the stack also registers the legacy Ingresses (a migration), plans must keep nginx's rules.
         if (out.legacyNginxRoutes?.value === true) return "nginx";
         return typeof out.routerKind?.value === "string" ? out.routerKind.value : undefined;
+    }
+
+    /** Ready pods and restarts per slot, from the cluster (cluster-health.ts). */
+    async slotHealth(): Promise<Record<SlotName, SlotHealth>> {
+        this.health ??= new ClusterHealth(async () => (await this.stack()).outputs(), this.opts.podLister);
+        return this.health.slotHealth();
     }
 
     async slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }> {
