@@ -154,7 +154,7 @@ export async function runCrashAfterGate(o: CrashAfterGateOptions): Promise<Crash
                 `run ${String(run).padStart(2)}: ${row.failed} of ${row.total} production requests failed (router: ${row.routerFailed} of ${row.routerRequests}); ` +
                     `${row.outcome}, exit ${row.exitCode}${killed ? "" : " (not killed: the release ended first)"}: ${message.split("\n")[0]}\n`,
             );
-            for (const f of row.failures.slice(0, 3)) o.write(`        failed: ${f}\n`);
+            for (const f of row.failures.slice(0, 3)) o.write(`        failed: ${f.trim()}\n`);
             // The release stays rejected only until it is released again: every run releases the same version.
             if (r.outcome === "done") {
                 const back = await runIntent(deps, { kind: "rollback" });

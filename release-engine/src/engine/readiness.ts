@@ -102,6 +102,7 @@ export interface CrashSeen {
 export class CrashWatch {
     private seen?: CrashSeen;
     private running = true;
+    private wake?: () => void;
     private readonly loop: Promise<void>;
 
     constructor(
@@ -113,8 +114,14 @@ export class CrashWatch {
         this.loop = (async () => {
             while (this.running) {
                 await this.observe();
-                if (this.seen) return;
-                await sleep(this.pollMs);
+                if (this.seen || !this.running) return;
+                await new Promise<void>((r) => {
+                    const t = setTimeout(r, this.pollMs);
+                    this.wake = () => {
+                        clearTimeout(t);
+                        r();
+                    };
+                });
             }
         })();
     }
@@ -130,6 +137,7 @@ export class CrashWatch {
 
     async stop(graceMs = 0): Promise<CrashSeen | undefined> {
         this.running = false;
+        this.wake?.();
         await this.loop;
         if (!this.seen && graceMs > 0) await sleep(graceMs);
         if (!this.seen) await this.observe();
