@@ -96,8 +96,9 @@ export interface CrashSeen {
 
 /**
  * Watches one slot's restarts against a baseline in the background (bounded: until {@link stop}).
- * `stop` reads once more, after `graceMs` when asked (a crash can fail a request before the
- * environment has counted the restart), and returns the first restart seen, if any.
+ * `stop` reads once more, after `graceMs` when none was seen yet (a crash can fail a request before
+ * the environment has counted the restart), and returns when a restart was first seen and how many
+ * there are now, if any.
  */
 export class CrashWatch {
     private seen?: CrashSeen;
@@ -129,7 +130,8 @@ export class CrashWatch {
     private async observe(): Promise<void> {
         try {
             const h = (await this.health())[this.slot];
-            if (!this.seen && h.restarts > this.baseline) this.seen = { restarts: h.restarts - this.baseline, at: new Date() };
+            // The first sighting keeps its time; later reads bring the count up to date.
+            if (h.restarts > this.baseline) this.seen = { restarts: h.restarts - this.baseline, at: this.seen?.at ?? new Date() };
         } catch {
             /* an unreadable observation proves nothing either way; the guard before the next step reads again */
         }
@@ -140,7 +142,7 @@ export class CrashWatch {
         this.wake?.();
         await this.loop;
         if (!this.seen && graceMs > 0) await sleep(graceMs);
-        if (!this.seen) await this.observe();
+        await this.observe();
         return this.seen;
     }
 }
