@@ -96,7 +96,7 @@ const without = (rs: RegisteredResource[], name: string) => {
 const rulesOf = (p: RouteProps) => p.spec.rules;
 const messages = (o: PolicyOutcome) => o.violations.map((v) => v.message);
 
-const STACK_POLICIES = [gr.gatewayProductionRouteBothSlots, gr.gatewayPreviewRouteSeparate, gr.gatewayNoAllZeroRule, gr.gatewayReferenceGrantForCrossNamespaceBackend, gr.gatewaySupportedRouteFeatures];
+const STACK_POLICIES = [gr.gatewayWeightOnReadySlot, gr.gatewayProductionRouteBothSlots, gr.gatewayPreviewRouteSeparate, gr.gatewayNoAllZeroRule, gr.gatewayReferenceGrantForCrossNamespaceBackend, gr.gatewaySupportedRouteFeatures];
 
 describe("policy pack: Gateway API release policies", function () {
     this.timeout(30000);
@@ -109,6 +109,23 @@ describe("policy pack: Gateway API release policies", function () {
             for (const p of STACK_POLICIES) assert.deepEqual(await stack(p, rs), { violations: [] }, `${p.name}: ${s.label}`);
             for (const o of await perResource(gr.gatewayRouteObjectsAdmitted, rs)) assert.deepEqual(o.violations, [], `${o.name}: ${s.label}`);
         }
+    });
+
+    describe("gateway-weight-on-ready-slot (mandatory): the readiness rule as far as a preview sees it", () => {
+        it("flags production weight on a slot whose release runs no replica, and one whose release does not wait for its pods", async () => {
+            const zero = broken<{ values: { replicaCount: number } }>(await registered("green live + blue standby"), "green-release", (p) => { p.values.replicaCount = 0; });
+            const out = await stack(gr.gatewayWeightOnReadySlot, zero);
+            assert.deepEqual(messages(out), ["production HTTPRoute calculator-routes/calculator-production gives 100 % of production to green-calculator/green-calculator: green has no ready endpoints (0 of 0), so 100 % of production would fail."]);
+            assert.match(out.violations[0].urn ?? "", /Release::green-release$/);
+            const noWait = broken<{ skipAwait?: boolean }>(await registered("blue live only"), "blue-release", (p) => { p.skipAwait = true; });
+            assert.match(messages(await stack(gr.gatewayWeightOnReadySlot, noWait)).join(), /gives 100 % of production to blue-calculator\/blue-calculator, whose release has skipAwait: true/);
+        });
+        it("flags weight on a slot the stack has no release for; a slot at weight 0 may run nothing", async () => {
+            const gone = without(await registered("green live + blue standby"), "green-release");
+            assert.match(messages(await stack(gr.gatewayWeightOnReadySlot, gone)).join(), /green has no Helm release in this stack/);
+            const standbyZero = broken<{ values: { replicaCount: number } }>(await registered("green live + blue standby"), "blue-release", (p) => { p.values.replicaCount = 0; });
+            assert.deepEqual(await stack(gr.gatewayWeightOnReadySlot, standbyZero), { violations: [] });
+        });
     });
 
     describe("gateway-production-route-both-slots (mandatory)", () => {

@@ -2,7 +2,9 @@
  * Gateway API release policies: the invariants of issue 12 over the HTTPRoutes and ReferenceGrants a
  * release stack registers — the production route lists both slot Services, preview rules live in a
  * route of their own, no rule gives every backend weight 0, every cross-namespace backend has a
- * ReferenceGrant, and every route object passes the CRDs' admission rules.
+ * ReferenceGrant, and every route object passes the CRDs' admission rules — and the safety model's
+ * readiness rule as far as a preview can see it (weight only on a slot whose release runs replicas and
+ * waits for them).
  *
  * The rules come from the Gateway API router model (`@phoenix/release-model`, routers/gateway-api),
  * the single source of HTTPRoute semantics in this repo: objects are read with its `parseHTTPRoute` /
@@ -12,9 +14,10 @@
  * Violation messages never quote header values: the preview route carries the per-release secret.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { SLOT_NAMES, gatewayApi, previewRouteName, productionRouteName, routesNamespace, serviceKey, slotService, type KubeObject } from "@phoenix/release-model";
+import { SLOT_NAMES, gatewayApi, previewRouteName, productionRouteName, readinessProblem, routesNamespace, serviceKey, slotService, type KubeObject } from "@phoenix/release-model";
 import { resourcePolicy, stackPolicy, TYPES } from "./define";
-import { asString, at, isRecord, isUnknownValueError, Props } from "./util";
+import { releaseName } from "./helm-releases";
+import { asNumber, asString, at, isRecord, isUnknownValueError, Props } from "./util";
 
 type HTTPRoute = gatewayApi.HTTPRoute;
 
@@ -193,7 +196,55 @@ export const gatewaySupportedRouteFeatures = stackPolicy({
     },
 });
 
+/** Helm releases of the stack by `namespace/name` (the chart names its Service after the release). */
+function releasesByService(resources: PolicyResource[]): Map<string, PolicyResource> {
+    const out = new Map<string, PolicyResource>();
+    for (const r of resources) {
+        if (r.type !== TYPES.helmRelease) continue;
+        const props = r.props as Props;
+        out.set(`${asString(props.namespace) ?? "default"}/${releaseName(props, r.name)}`, r);
+    }
+    return out;
+}
+
+export const gatewayWeightOnReadySlot = stackPolicy({
+    name: "gateway-weight-on-ready-slot",
+    description:
+        "Production weight goes only to a slot whose Helm release is in the stack with values.replicaCount ≥ 1 and waits for its pods (skipAwait not true), " +
+        "so the route changes only once its endpoints are ready; readiness and restarts themselves are not visible at preview time and are checked by the release engine before every step that moves weight.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    remediationSteps: "Give production weight only to a slot whose release runs at least one replica and is not `skipAwait` (components/app-slot.ts does this); scale a slot to 0 only while its weight is 0.",
+    check: ({ args, report }) => {
+        const releases = releasesByService(args.resources);
+        const routes = stackRoutes(args.resources);
+        for (const app of appsOf(routes)) {
+            const prod = routes.find((r) => r.object.metadata.namespace === routesNamespace(app) && r.object.metadata.name === productionRouteName(app));
+            if (!prod?.route) continue;
+            for (const rule of prod.route.rules) {
+                const total = rule.backendRefs.reduce((n, b) => n + b.weight, 0);
+                if (total <= 0) continue; // gateway-no-all-zero-rule reports it
+                for (const slot of SLOT_NAMES) {
+                    const svc = serviceKey(slotService(slot, app));
+                    const weight = Math.round((100 * rule.backendRefs.filter((b) => serviceKey(b) === svc).reduce((n, b) => n + b.weight, 0)) / total);
+                    if (weight <= 0) continue;
+                    const release = releases.get(svc);
+                    const values = release ? (release.props as Props).values : undefined;
+                    const replicas = asNumber(isRecord(values) ? values.replicaCount : undefined) ?? 0;
+                    // What the stack can promise at preview time: as many ready endpoints as it asks for, once Helm has waited for them.
+                    const problem = release ? readinessProblem(slot, weight, { ready: replicas, desired: replicas }) : `${slot} has no Helm release in this stack (Service ${svc})`;
+                    if (problem) report(`production HTTPRoute ${id(prod.route)} gives ${weight} % of production to ${svc}: ${problem}.`, (release ?? prod.resource).urn);
+                    else if (release && (release.props as Props).skipAwait === true) {
+                        report(`production HTTPRoute ${id(prod.route)} gives ${weight} % of production to ${svc}, whose release has skipAwait: true: the route may change before its pods are ready.`, release.urn);
+                    }
+                }
+            }
+        }
+    },
+});
+
 export const gatewayRoutePolicies = [
+    gatewayWeightOnReadySlot,
     gatewayProductionRouteBothSlots,
     gatewayPreviewRouteSeparate,
     gatewayNoAllZeroRule,
