@@ -12,9 +12,11 @@ import {
     findLiveSlot as findLive,
     productionViolations,
     readyClasses,
+    replicasOf,
     restViolations,
     routerModel,
     validateReleaseState,
+    weightGains,
     type ReleaseState,
     type RouterKind,
     type SlotName,
@@ -41,6 +43,18 @@ function transition(from: EngineRecord, to: Step, trace: string[], start: Engine
     }
     const v = productionViolations(from.state, to.record.state, OPTS.router, { defaultReplicas: OPTS.defaultReplicas });
     assert.deepEqual(v.slice(0, 1), [], `production broken during "${to.name}":\n${trace.join("\n")}`);
+    // Readiness before weight: every slot whose share of production rises is guarded, with its new weight.
+    const gains = weightGains(from.state, to.record.state);
+    const op = to.record.operation;
+    assert.deepEqual(
+        (to.guards ?? []).map((g) => ({ slot: g.slot, weight: g.weight, version: g.version, replicas: g.replicas })),
+        gains.map((g) => ({ slot: g.slot, weight: g.to, version: to.record.state!.slots[g.slot].version, replicas: replicasOf(to.record.state!.slots[g.slot], OPTS.defaultReplicas) })),
+        `"${to.name}" raises a slot's weight without a matching guard:\n${trace.join("\n")}`,
+    );
+    for (const g of to.guards ?? []) {
+        const holdsCandidate = op?.kind === "release" && op.slot === g.slot && op.version === g.version;
+        assert.equal(g.candidate, holdsCandidate && !g.restoring, `"${to.name}": a guard's candidate flag is whether the slot holds the release's candidate:\n${trace.join("\n")}`);
+    }
     const a = from.state;
     const b = to.record.state;
     if (a && b) {
