@@ -197,6 +197,8 @@ describe("release stack on the Gateway API (default router)", function () {
             assert.equal(r.outputs.previewTarget, c.preview?.target ?? null);
             const plain = JSON.stringify(Object.fromEntries(Object.entries(r.outputs).filter(([k]) => !r.secretOutputs.includes(k))));
             for (const secret of ["MOCK-KUBE-TOKEN", CONN, PREVIEW_SECRET]) assert.ok(!plain.includes(secret), `plain outputs leak ${secret}`);
+            // The engine reads the slots' pods with the platform's kubeconfig: re-exported, secret only.
+            assert.ok(r.secretOutputs.includes("kubeconfig") && String(r.outputs.kubeconfig).includes("MOCK-KUBE-TOKEN"), "the kubeconfig is a secret output");
 
             table.push(`| ${c.stack} | ${c.name} | ${slotOf(prodOut)} (weights ${weights.join("/")}) | ${prevOut ? `canary: ${c.secretPreview ? "<secret>" : c.preview?.value} → ${slotOf(prevOut)}` : "-"} |`);
         });

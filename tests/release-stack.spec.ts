@@ -242,6 +242,8 @@ describe("release stack (phoenix-release)", function () {
             assert.equal(r.outputs.chartReference, `oci://${LOGIN_SERVER}/helm/calculator`);
             const plain = JSON.stringify(Object.fromEntries(Object.entries(r.outputs).filter(([k]) => !r.secretOutputs.includes(k))));
             for (const secret of ["MOCK-KUBE-TOKEN", CONN, PREVIEW_SECRET]) assert.ok(!plain.includes(secret), `plain outputs leak ${secret}`);
+            // The engine reads the slots' pods with the platform's kubeconfig: re-exported, secret only.
+            assert.ok(r.secretOutputs.includes("kubeconfig") && String(r.outputs.kubeconfig).includes("MOCK-KUBE-TOKEN"), "the kubeconfig is a secret output");
 
             table.push(`| ${c.stack} | ${c.name} | ${slotOf(routed.production)} | ${routed.preview ? `${routed.header}: ${c.secretPreview ? "<secret>" : c.preview?.value} → ${slotOf(routed.preview)}` : "-"} |`);
         });
