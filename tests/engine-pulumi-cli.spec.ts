@@ -15,8 +15,12 @@ import * as path from "path";
 import { KEY_PREVIEW, KEY_STATE, PulumiBackend } from "../release-engine/src/backends/pulumi/pulumi-backend";
 import { main } from "../release-engine/src/cli/main";
 import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
+import { nextRecordDocument } from "../release-engine/src/record-store/record-document";
+import { validateReleaseState } from "@phoenix/release-model";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { loadConfig } from "../release-engine/src/settings/config";
+import { startAzurite, type Azurite } from "./support/azurite";
+import { newTestStore, type TestStore } from "./support/blob-record-store";
 
 const FAKE_BIN = path.join(__dirname, "support", "fake-pulumi");
 const SECRET = "s3cr3t-preview-value-0123456789";
@@ -33,6 +37,8 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
     let dir: string;
     let work: string;
     let server: http.Server;
+    let az: Azurite;
+    let records: TestStore;
     const saved = { PATH: process.env.PATH, FAKE_PULUMI_DIR: process.env.FAKE_PULUMI_DIR, FAKE_PULUMI_PUBLIC_URL: process.env.FAKE_PULUMI_PUBLIC_URL };
     const calls = (): Call[] =>
         fs
@@ -51,8 +57,11 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         process.env.FAKE_PULUMI_PUBLIC_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        az = await startAzurite();
     });
-    beforeEach(() => {
+    beforeEach(async () => {
+        records = await newTestStore(az);
+        await records.store.write(nextRecordDocument(undefined, { state: validateReleaseState(blueLive) }, "earlier run", new Date()), await records.store.read());
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
         work = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-work-"));
         fs.writeFileSync(path.join(work, "Pulumi.yaml"), "name: phoenix-release\nruntime: nodejs\n");
@@ -65,9 +74,10 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         process.env.FAKE_PULUMI_DIR = saved.FAKE_PULUMI_DIR;
         for (const d of [dir, work]) fs.rmSync(d, { recursive: true, force: true });
     });
-    after(() => {
+    after(async () => {
         process.env.FAKE_PULUMI_PUBLIC_URL = saved.FAKE_PULUMI_PUBLIC_URL;
         server.close();
+        await az?.dispose();
     });
 
     const engine = (out: { text: string }) => {
@@ -78,6 +88,7 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             policyPacks: ["/repo/policy"],
             policyPackConfigs: ["/repo/policy/config/dev.json"],
             secretConfig: { appInsightsConnectionString: CONNECTION },
+            store: records.store,
             holder: "spec",
         });
         const config = loadConfig("dev", { overrides: { production: { requests: 3, timeoutMs: 5000 } } });
@@ -120,11 +131,10 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         assert.deepEqual(JSON.parse(cfg[KEY_STATE].value), blueLive);
         const history = await backend.history();
         assert.deepEqual(
-            history.map((h) => `${h.action} ${h.version ?? ""} ${h.outcome} ${h.detail}`),
-            ["deploy 1.1.0 succeeded step deploy-candidate (pulumi update)", "abort  succeeded step restore-slot (pulumi update)"],
+            history.map((h) => `${h.action} ${h.version ?? ""} ${h.outcome} ${h.liveAfter} by ${h.by}`),
+            ["deploy 1.1.0 done blue 1.0.0 by alice@host", "abort 1.1.0 done blue 1.0.0 by alice@host"],
+            "the runs, appended to the shared record's history",
         );
-        assert.equal(history[0].liveAfter, "blue 1.0.0");
-        assert.equal(history[0].by, "alice@host");
     });
 
     for (const [failure, exit, message] of [
@@ -147,12 +157,14 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         process.env.PATH = path.join(dir, "empty-bin");
         let out = "";
         let err = "";
-        const code = await main(["status", "--backend", "pulumi"], { PHOENIX_HOME: dir }, (s) => (out += s), (s) => (err += s));
+        const withStore = { openRecordStore: async () => records.store };
+        const storeEnv = { PHOENIX_HOME: dir, PHOENIX_RECORD_STORE: "https://phxrecdev01.blob.core.windows.net/release-records" };
+        const code = await main(["status", "--backend", "pulumi"], storeEnv, (s) => (out += s), (s) => (err += s), withStore);
         assert.equal(code, 2, err);
         assert.equal(err, "error: the pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or use --backend local\n");
-        assert.equal(out, "");
+        assert.equal(out, "environment dev (pulumi, router gateway-api): blue live 1.0.0 ×2; green absent\n", "the record comes from the shared store; only the stack's outputs need the CLI");
         let json = "";
-        assert.equal(await main(["status", "--backend", "pulumi", "--json"], { PHOENIX_HOME: dir }, (s) => (json += s), () => undefined), 2);
+        assert.equal(await main(["status", "--backend", "pulumi", "--json"], storeEnv, (s) => (json += s), () => undefined, withStore), 2);
         assert.deepEqual((({ outcome, exitCode }) => ({ outcome, exitCode }))(JSON.parse(json) as { outcome: string; exitCode: number }), { outcome: "environment", exitCode: 2 });
     });
 });

@@ -12,7 +12,7 @@ import { imageTagVersionProblem } from "@phoenix/release-model";
 
 export const BACKENDS = ["local", "pulumi"] as const;
 
-type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "help";
+type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "replace" | "help";
 
 interface OptionSpec {
     type: "string" | "boolean";
@@ -29,6 +29,7 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
     json: { type: "boolean", help: "print one JSON object on stdout, errors included (progress goes to stderr)" },
     "show-secrets": { type: "boolean", help: "print the preview header's secret value and a ready curl line" },
     steps: { type: "string", value: "W,W,...,100", help: "the production weights after the gate, e.g. 5,25,50,100; 100 switches at once (default: the environment's)" },
+    replace: { type: "boolean", help: "overwrite the record the store already holds (import-record)" },
     help: { type: "boolean", short: "h", help: "print this command's usage" },
 };
 
@@ -71,6 +72,18 @@ const SPECS = {
     history: { version: "none", summary: "every release, promotion, rejection, rollback and abort", options: COMMON },
     plan: { version: "required", summary: 'the steps "release <version>" would take, without taking them', options: COMMON },
     "local-down": { version: "none", summary: "stop the local environment's processes (local backend)", options: COMMON },
+    "import-record": {
+        version: "none",
+        summary: "move the record from stacks/release/Pulumi.<env>.yaml into the shared store, once (Pulumi backend)",
+        detail: ["refused when the store already holds a record (unless --replace) or when the file is not what the stack's last update applied; recorded in the history"],
+        options: [...COMMON, "replace"],
+    },
+    "restore-record": {
+        version: "none",
+        summary: "put the last good copy of the record back over a record that is not valid (Pulumi backend)",
+        detail: ["refused when the record is valid; recorded in the history"],
+        options: COMMON,
+    },
 } as const satisfies Record<string, CommandSpec>;
 
 export type Command = keyof typeof SPECS;
@@ -86,6 +99,8 @@ export interface CliArgs {
     showSecrets: boolean;
     /** --steps: the production weights after the gate (release, promote). */
     steps?: number[];
+    /** --replace (import-record). */
+    replace?: boolean;
 }
 
 export type Parsed = { kind: "help"; command?: Command } | ({ kind: "run" } & CliArgs);
@@ -182,6 +197,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     if (!(ENVIRONMENTS as readonly string[]).includes(envName)) throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${envName}"`, name);
     const backend = (values.backend as string | undefined) ?? "local";
     if (backend !== "local" && backend !== "pulumi") throw new UsageError(`--backend must be local or pulumi, got "${backend}"`, name);
+    if ((name === "import-record" || name === "restore-record") && backend !== "pulumi") throw new UsageError(`${name} applies to the Pulumi backend's shared record (add --backend pulumi)`, name);
     if (values.vault === "") throw new UsageError("--vault needs a name", name);
     let steps: number[] | undefined;
     if (typeof values.steps === "string") {
@@ -203,6 +219,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
         json: values.json === true,
         showSecrets: values["show-secrets"] === true,
         ...(steps ? { steps } : {}),
+        ...(values.replace === true ? { replace: true } : {}),
     };
 }
 

@@ -3,7 +3,8 @@
  * `<service>/<env>/`:
  * - `record.json`           the record document (record-document.ts), written only with If-Match on the
  *                           ETag it was read at (If-None-Match * for the first write);
- * - `record.previous.json`  the content each write replaced (what `restore-record` puts back);
+ * - `record.last-good.json` a copy of the last record the engine wrote (validated before writing): what
+ *                           `restore-record` puts back over a record blob that someone else corrupted;
  * - `lock`                  an empty blob whose **lease** is the environment's lock: fixed duration,
  *                           renewed while the engine works, released at the end; its metadata names the
  *                           holder and when the lease was last renewed. A dead holder's lease expires by
@@ -88,7 +89,7 @@ export class BlobRecordStore implements RecordStore {
         if (!got) return { exists: false };
         const parsed = parseRecordDocument(got.body);
         if (!parsed.ok) {
-            throw new InputError(`the release record ${this.where} is not valid: ${parsed.problem}. Nothing was changed; its previous version is ${blobUrl(this.opts.location, "record.previous.json")} ("phoenix-release restore-record --env ${this.opts.location.prefix.split("/")[1]} --backend pulumi" puts it back)`);
+            throw new InputError(`the release record ${this.where} is not valid: ${parsed.problem}. Nothing was changed; its last good version is ${blobUrl(this.opts.location, "record.last-good.json")} ("phoenix-release restore-record --env ${this.opts.location.prefix.split("/")[1]} --backend pulumi" puts it back)`);
         }
         return { exists: true, document: parsed.document, etag: got.etag, text: got.body };
     }
@@ -96,24 +97,29 @@ export class BlobRecordStore implements RecordStore {
     async write(next: RecordDocument, expected: StoredRecord): Promise<StoredRecord> {
         const body = serializeRecordDocument(next);
         return this.call(async () => {
-            if (expected.exists) await this.blob("record.previous.json").upload(expected.text, Buffer.byteLength(expected.text), { blobHTTPHeaders: JSON_HEADERS });
+            let etag: string;
             try {
                 const res = await this.blob("record.json").upload(body, Buffer.byteLength(body), {
                     blobHTTPHeaders: JSON_HEADERS,
                     conditions: expected.exists ? { ifMatch: expected.etag } : { ifNoneMatch: "*" },
                 });
-                return { exists: true, document: next, etag: res.etag as string, text: body };
+                etag = res.etag as string;
             } catch (e) {
                 const code = storageErrorCode(e);
                 if (statusOf(e) === 412 || code === "ConditionNotMet" || code === "BlobAlreadyExists" || statusOf(e) === 409) throw new RecordConflictError(this.where);
                 throw e;
             }
+            // The restore point; if this copy fails the record is still written, and the copy is one write behind.
+            await this.blob("record.last-good.json")
+                .upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_HEADERS })
+                .catch(() => undefined);
+            return { exists: true, document: next, etag, text: body };
         });
     }
 
     async restorePrevious(writtenBy: string): Promise<RecordDocument> {
         const previous = await this.readPrevious();
-        if (!previous) throw new InputError(`the release record ${this.where} has no previous version to restore (${blobUrl(this.opts.location, "record.previous.json")} does not exist)`);
+        if (!previous) throw new InputError(`the release record ${this.where} has no last good version to restore (${blobUrl(this.opts.location, "record.last-good.json")} does not exist)`);
         const etag = await this.call(async () => {
             try {
                 return (await this.blob("record.json").getProperties()).etag;
@@ -138,7 +144,7 @@ export class BlobRecordStore implements RecordStore {
     async readPrevious(): Promise<RecordDocument | undefined> {
         const body = await this.call(async () => {
             try {
-                return await text(await this.blob("record.previous.json").downloadToBuffer());
+                return await text(await this.blob("record.last-good.json").downloadToBuffer());
             } catch (e) {
                 if (statusOf(e) === 404) return undefined;
                 throw e;
@@ -146,7 +152,7 @@ export class BlobRecordStore implements RecordStore {
         });
         if (body === undefined) return undefined;
         const parsed = parseRecordDocument(body);
-        if (!parsed.ok) throw new InputError(`the previous release record ${blobUrl(this.opts.location, "record.previous.json")} is not valid either: ${parsed.problem}`);
+        if (!parsed.ok) throw new InputError(`the last good release record ${blobUrl(this.opts.location, "record.last-good.json")} is not valid either: ${parsed.problem}`);
         return parsed.document;
     }
 

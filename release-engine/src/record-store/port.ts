@@ -28,14 +28,14 @@ export interface RecordStore {
     read(): Promise<StoredRecord>;
     /**
      * Replaces the record read as `expected` (If-Match on its ETag; If-None-Match * when it did not
-     * exist) after keeping `expected`'s content as the previous copy. A record written by someone else
-     * in between is a {@link RecordConflictError}: nothing is overwritten.
+     * exist), then keeps a copy of it as the last good version. A record written by someone else in
+     * between is a {@link RecordConflictError}: nothing is overwritten.
      */
     write(next: RecordDocument, expected: StoredRecord): Promise<StoredRecord>;
-    /** The previous copy (kept before every write), when there is one; throws an InputError when it is not valid either. */
+    /** The last good copy (kept after every write), when there is one; throws an InputError when it is not valid either. */
     readPrevious(): Promise<RecordDocument | undefined>;
     /**
-     * Writes the previous copy back over the record (If-Match on the record blob as it is now, whatever
+     * Writes the last good copy back over the record (If-Match on the record blob as it is now, whatever
      * its content) and returns it; throws an InputError when there is no valid previous copy.
      */
     restorePrevious(writtenBy: string): Promise<RecordDocument>;
