@@ -109,8 +109,20 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             const at50 = p.steps.find((s) => s.name === "shift" && s.record.state?.candidateWeight === 50)!;
             await deps.backend.apply(at50.record, () => undefined);
             out = "";
-            await runStatus(deps);
-            assert.match(out, /progressive: the candidate serves 50 % of production \(step 2 of 3\)/, out);
+            const interrupted = await runStatus(deps);
+            assert.match(out, /pending: release 1\.4\.0 in \w+; the candidate serves 50 % of production \(step 2 of 3\)/, out);
+            assert.match(out, /interrupted: no release holds the lock; re-run "release 1\.4\.0" or "promote" to go on, "abort" returns production to live at once/, out);
+            assert.deepEqual(interrupted.status?.lock, { running: false });
+            // While a release holds the lock it is running: who and since when, and no re-run advice.
+            const held = await deps.backend.lock();
+            out = "";
+            const running = await runStatus(deps);
+            await held();
+            assert.match(out, new RegExp(`running: a release holds the lock \\(pid ${process.pid} since \\S+\\)`), out);
+            assert.match(out, /in progress: release 1\.4\.0 in \w+; the candidate serves 50 % of production \(step 2 of 3\)/, out);
+            assert.doesNotMatch(out, /re-run|interrupted/, out);
+            assert.equal(running.status?.lock?.running, true);
+            assert.equal(running.status?.lock?.holder, `pid ${process.pid}`);
             const load = startLoad(cluster.url, { concurrency: 4, timeoutMs: 5000 });
             out = "";
             const a = await runIntent(deps, { kind: "abort" });

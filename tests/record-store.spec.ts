@@ -144,8 +144,8 @@ describe("record store: the Blob adapter against Azurite", function () {
         const after = await store.read();
         assert.ok(after.exists && after.etag === (w1.exists && w1.etag));
         assert.equal(after.exists && after.document.writtenBy, "run C");
-        const previous = await store.readPrevious();
-        assert.equal(previous?.writtenBy, winner, "the content the write replaced is kept");
+        const lastGood = await store.readPrevious();
+        assert.equal(lastGood?.writtenBy, "run C", "the last good copy is the last write that won");
     });
 
     it("the lease: a second holder is blocked with the holder's name and expiry; released, it is free", async () => {
@@ -172,10 +172,10 @@ describe("record store: the Blob adapter against Azurite", function () {
         assert.ok(first.exists);
         await store.write(nextRecordDocument(first.document, rec(greenCandidate), "run B", T), first);
         await recordBlob().upload('{"schema": "phoenix.release-record/v1", "rec', 44);
-        await assert.rejects(store.read(), (e: Error) => e instanceof InputError && /the release record .*\/calculator\/dev\/record\.json is not valid: it ends in the middle of the JSON \(truncated\)\. Nothing was changed; its previous version is .*record\.previous\.json \("phoenix-release restore-record --env dev --backend pulumi" puts it back\)/.test(e.message));
+        await assert.rejects(store.read(), (e: Error) => e instanceof InputError && /the release record .*\/calculator\/dev\/record\.json is not valid: it ends in the middle of the JSON \(truncated\)\. Nothing was changed; its last good version is .*record\.last-good\.json \("phoenix-release restore-record --env dev --backend pulumi" puts it back\)/.test(e.message));
         assert.equal((await recordBlob().downloadToBuffer()).toString(), '{"schema": "phoenix.release-record/v1", "rec', "reading changed nothing");
         const restored = await store.restorePrevious("operator");
-        assert.deepEqual(restored.record, rec(blueLive));
+        assert.deepEqual(restored.record, rec(greenCandidate), "the last record the engine wrote");
         const now = await store.read();
         assert.ok(now.exists && now.document.writtenBy === "operator");
     });

@@ -96,3 +96,22 @@ export async function startAzurite(opts: { tls?: { cert: string; key: string } }
     await az.start();
     return az;
 }
+
+/**
+ * A container client for the spec itself on an HTTPS emulator (create the container, read or corrupt a
+ * blob behind the engine's back), signed with the emulator's key. The storage SDK offers no per-client
+ * CA option; without keep-alive it connects through `https.globalAgent`, which is told to trust the
+ * throwaway certificate as well as the usual roots (the spec process only; the engine runs in its own
+ * processes with NODE_EXTRA_CA_CERTS).
+ */
+export function adminContainer(az: Azurite, name: string, cert: string): import("@azure/storage-blob").ContainerClient {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: only the HTTPS specs need it.
+    const { ContainerClient, StorageSharedKeyCredential } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node built-ins, on demand.
+    const https = require("https") as typeof import("https");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const tls = require("tls") as typeof import("tls");
+    const agentOptions = https.globalAgent.options as { ca?: string[] };
+    if (!agentOptions.ca?.includes(cert)) agentOptions.ca = [...(agentOptions.ca ?? tls.rootCertificates), cert];
+    return new ContainerClient(`${az.accountUrl}/${name}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), { keepAliveOptions: { enable: false }, retryOptions: { maxTries: 3, retryDelayInMs: 200 } });
+}

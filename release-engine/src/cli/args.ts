@@ -70,7 +70,7 @@ const SPECS = {
         options: [...COMMON, "show-secrets"],
     },
     history: { version: "none", summary: "every release, promotion, rejection, rollback and abort", options: COMMON },
-    plan: { version: "required", summary: 'the steps "release <version>" would take, without taking them', options: COMMON },
+    plan: { version: "required", summary: 'the steps "release <version>" would take, without taking them', options: [...COMMON, "steps"] },
     "local-down": { version: "none", summary: "stop the local environment's processes (local backend)", options: COMMON },
     "import-record": {
         version: "none",
@@ -144,7 +144,7 @@ export const USAGE = [
     "options:",
     ...optionLines(COMMON),
     ...optionLines(["show-secrets"]).map((l) => `${l} (status)`),
-    ...optionLines(["steps"]).map((l) => `${l} (release, promote)`),
+    ...optionLines(["steps"]).map((l) => `${l} (release, promote, plan)`),
     "",
     `"<command> --help" describes one command. ${EXIT_CODES}`,
 ].join("\n");

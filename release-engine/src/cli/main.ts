@@ -83,6 +83,7 @@ class LockTracking implements Backend {
     readonly trafficCounts?: Backend["trafficCounts"];
     readonly slotHealth?: Backend["slotHealth"];
     readonly routerKind?: Backend["routerKind"];
+    readonly lockHolder?: Backend["lockHolder"];
     constructor(private readonly b: Backend) {
         this.kind = b.kind;
         this.env = b.env;
@@ -91,6 +92,7 @@ class LockTracking implements Backend {
         if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
         if (b.slotHealth) this.slotHealth = () => b.slotHealth!();
         if (b.routerKind) this.routerKind = () => b.routerKind!();
+        if (b.lockHolder) this.lockHolder = () => b.lockHolder!();
     }
     async lock(): Promise<() => Promise<void>> {
         const release = await this.b.lock();
@@ -290,7 +292,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 case "status":
                     return runStatus(deps, { showSecrets: args.showSecrets });
                 case "plan":
-                    return runPlan(deps, { kind: "release", version: args.version as string });
+                    return runPlan(deps, { kind: "release", version: args.version as string, ...(args.steps ? { steps: args.steps } : {}) });
                 default:
                     throw new InputError(`unhandled command ${args.command}`);
             }

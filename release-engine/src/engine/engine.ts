@@ -438,6 +438,8 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
 export interface StatusView {
     running: boolean;
     url?: string;
+    /** Whether a release holds the environment's lock now (running), and who; without it a pending operation was interrupted. */
+    lock?: { running: boolean; holder?: string; since?: string; expiresAt?: string };
     /** Per slot: ready endpoints beside the desired replicas, versions seen and restarts (backends that can see them). */
     slots?: Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>;
     /** For a stopped environment: what restarting it will do. */
@@ -452,6 +454,12 @@ export interface StatusView {
         /** A ready request to the candidate (only when the value is shown or not secret). */
         curl?: string;
     };
+}
+
+/** "the candidate serves 25 % of production (step 2 of 4)". */
+function progressiveStep(weight: number, steps: number[]): string {
+    const i = steps.filter((x) => x < 100).indexOf(weight);
+    return `the candidate serves ${weight} % of production${i >= 0 ? ` (step ${i + 1} of ${steps.length})` : ""}`;
 }
 
 function curlLine(url: string, header: string, value: string, path: string): string {
@@ -470,17 +478,24 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         const { reporter, backend, config } = deps;
         const record = await backend.read();
         reporter.line(`environment ${config.env} (${backend.kind}, router ${config.router}): ${describeState(record.state)}`);
-        if (record.operation?.kind === "release") reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
-        if (record.operation?.kind === "rollback") reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        // A release holding the lock is running; one that left an operation without the lock was interrupted.
+        const holder = await backend.lockHolder?.().catch(() => undefined);
+        const lock: StatusView["lock"] = holder ? { running: true, ...holder } : { running: false };
+        if (holder) reporter.line(`running: a release holds the lock (${holder.holder}${holder.since ? ` since ${holder.since}` : ""}${holder.expiresAt ? `; its lease runs to ${holder.expiresAt} unless renewed` : ""})`);
         const w = record.state?.candidateWeight;
-        if (record.state && w !== undefined) {
-            const steps = config.progressive.steps.filter((x) => x < 100);
-            const i = steps.indexOf(w);
-            reporter.line(`progressive: the candidate serves ${w} % of production${i >= 0 ? ` (step ${i + 1} of ${config.progressive.steps.length})` : ""}; re-run "release" or "promote" to go on, "abort" returns production to live at once`);
+        const stepText = record.state && w !== undefined ? progressiveStep(w, config.progressive.steps) : undefined;
+        if (record.operation?.kind === "release") reporter.line(`${holder ? "in progress" : "pending"}: release ${record.operation.version} in ${record.operation.slot}${stepText ? `; ${stepText}` : ""}`);
+        if (record.operation?.kind === "rollback") reporter.line(`${holder ? "in progress" : "pending"}: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        if (record.operation && !holder) {
+            reporter.line(
+                record.operation.kind === "release"
+                    ? `interrupted: no release holds the lock; re-run "release ${record.operation.version}" or "promote" to go on, "abort" returns production to live at once`
+                    : `interrupted: no release holds the lock; re-run "rollback" to finish it`,
+            );
         }
-        if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false } };
+        if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false, lock } };
         const seen = await backend.observe();
-        const view: StatusView = { running: seen.running, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };
+        const view: StatusView = { running: seen.running, lock, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };
         if (!seen.running) {
             reporter.line(`stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`);
         } else {

@@ -224,6 +224,26 @@ export class BlobRecordStore implements RecordStore {
         };
     }
 
+    async holder(): Promise<{ holder: string; since?: string; expiresAt?: string } | undefined> {
+        const props = await this.call(async () => {
+            try {
+                return await this.blob("lock").getProperties();
+            } catch (e) {
+                if (statusOf(e) === 404) return undefined;
+                throw e;
+            }
+        });
+        if (!props || props.leaseState !== "leased") return undefined;
+        const meta = props.metadata ?? {};
+        const renewed = Date.parse(meta.renewedat ?? "");
+        const seconds = Number(meta.leaseseconds ?? this.leaseSeconds);
+        return {
+            holder: meta.holder ?? "an unknown holder",
+            ...(meta.acquiredat ? { since: meta.acquiredat } : {}),
+            ...(Number.isNaN(renewed) ? {} : { expiresAt: new Date(renewed + seconds * 1000).toISOString() }),
+        };
+    }
+
     async appendHistory(entry: HistoryEntry): Promise<void> {
         const blob = this.opts.container.getAppendBlobClient(`${this.opts.location.prefix}/history.jsonl`);
         const line = `${JSON.stringify(entry)}\n`;

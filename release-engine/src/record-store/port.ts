@@ -41,6 +41,8 @@ export interface RecordStore {
     restorePrevious(writtenBy: string): Promise<RecordDocument>;
     /** Takes the lease; throws a BlockedError naming the holder and when its lease expires. */
     acquire(holder: string): Promise<HeldLease>;
+    /** Read-only: the lease's holder while it is held (metadata of the lock blob), else undefined. */
+    holder(): Promise<{ holder: string; since?: string; expiresAt?: string } | undefined>;
     appendHistory(entry: HistoryEntry): Promise<void>;
     /** Oldest first. */
     history(): Promise<HistoryEntry[]>;

@@ -35,7 +35,7 @@ import {
     type SlotName,
 } from "@phoenix/release-model";
 import { BlockedError, EnvironmentError, InputError } from "../../errors";
-import type { Backend, Observation, PublicEndpoint } from "../../engine/backend";
+import type { Backend, LockHolder, Observation, PublicEndpoint } from "../../engine/backend";
 import type { HistoryEntry } from "../../engine/history";
 import type { HeldLease, RecordStore, StoredRecord } from "../../record-store/port";
 import { describeSlots, nextRecordDocument, sameState, stateDrift, type RecordDocument } from "../../record-store/record-document";
@@ -358,6 +358,10 @@ export class PulumiBackend implements Backend {
     /** The release history from the store (append-only; each stack update also names its run and step in its message). */
     async history(): Promise<HistoryEntry[]> {
         return this.opts.store.history();
+    }
+
+    async lockHolder(): Promise<LockHolder | undefined> {
+        return this.opts.store.holder();
     }
 
     async recordHistory(entry: HistoryEntry): Promise<void> {
