@@ -26,6 +26,7 @@ import type { RecordStoreLocation } from "../record-store/location";
 import type { RecordStore } from "../record-store/port";
 import { commandUsage, parseCommandLine, USAGE, UsageError, type CliArgs, type Command } from "./args";
 import { createProgressRenderer } from "./progress";
+import { runLoadCommand } from "./load-command";
 import { writeLocalReleaseReport } from "../observe/local-report";
 import { engineObserver, Timeline } from "../observe/timeline";
 
@@ -229,6 +230,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 return 0;
             }
             backend = new LockTracking(pulumi);
+        }
+        if (args.command === "load") {
+            const stop = new Promise<NodeJS.Signals>((resolve) => {
+                const off = (opts.onSignal ?? processSignals)((sig) => {
+                    off();
+                    resolve(sig);
+                });
+                unsubscribe = off;
+            });
+            const s = await runLoadCommand(backend, args.env, { rps: args.rps ?? 50, ...(args.durationS ? { durationS: args.durationS } : {}), write: progress, interrupted: stop });
+            if (args.json) json({ ...head, outcome: "done", exitCode: 0, load: { requests: s.total, failed: s.failed, seconds: s.seconds, answeredBy: s.answeredBy } });
+            return 0;
         }
         if (args.command === "history") {
             const entries = await backend.history();
