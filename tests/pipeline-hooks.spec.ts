@@ -5,7 +5,9 @@
  * `phoenix` artifact. So here every hook is a separate OS process (`node release-engine/bin/phoenix-release.js
  * <command> … --env dev --backend pulumi`, as `npm run release --` runs it) in its own fresh copy of the
  * project (tests/support/project-copy.ts), each starting from the committed stacks/release/Pulumi.dev.yaml;
- * all of them share one Pulumi backend (the stand-in CLI's file:// backend) and one cluster endpoint
+ * all of them share one Pulumi backend (the stand-in CLI's file:// backend), one release record store
+ * (Azurite over HTTPS in its OAuth mode, reached as the pipeline reaches Azure Storage: DefaultAzureCredential
+ * with the agent's managed identity, here tests/support/fake-managed-identity.ts) and one cluster endpoint
  * (tests/support/release-endpoint.ts, answering as the backend's last update routes).
  *
  * Without Azure: no `--vault` (the pipeline passes its Key Vault; without one the engine reads no
@@ -20,8 +22,11 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { adminContainer, startAzurite, type Azurite } from "./support/azurite";
+import { startFakeManagedIdentity, type FakeManagedIdentity } from "./support/fake-managed-identity";
 import { copyProject, ensureEngineBuilt, REPO_ROOT } from "./support/project-copy";
 import { checkpointOutputs, startReleaseEndpoint, type ReleaseEndpoint } from "./support/release-endpoint";
+import { throwawayCertificate } from "./support/throwaway-tls";
 
 const FAKE_BIN = path.join(__dirname, "support", "fake-pulumi");
 const PROJECT = "phoenix-release";
@@ -46,7 +51,7 @@ interface HookRun {
  * The environment of every hook's process: what the pipeline's engine step (templates/steps/engine.yaml)
  * gives the CLI, with the stand-ins for what an agent has. The one place to add settings every hook needs.
  */
-function hookEnv(opts: { backendDir: string; endpointUrl: string; agentTemp: string }): NodeJS.ProcessEnv {
+function hookEnv(opts: { backendDir: string; endpointUrl: string; agentTemp: string; store: RecordStoreAccess }): NodeJS.ProcessEnv {
     return {
         PATH: `${FAKE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
         HOME: os.homedir(),
@@ -63,7 +68,19 @@ function hookEnv(opts: { backendDir: string; endpointUrl: string; agentTemp: str
         PHOENIX_ENV: STACK,
         // The stand-in's cluster: the platform's public URL the release stack outputs.
         FAKE_PULUMI_PUBLIC_URL: opts.endpointUrl,
+        // The shared release record (in Azure: the platform's storage account, named in Key Vault; here the
+        // URL the pipeline may also set) and the agent's identity; the emulator's throwaway certificate trusted.
+        PHOENIX_RECORD_STORE: opts.store.url,
+        NODE_EXTRA_CA_CERTS: opts.store.caFile,
+        ...opts.store.identity,
     };
+}
+
+/** Where the hooks find the shared record store and how they sign in to it. */
+interface RecordStoreAccess {
+    url: string;
+    caFile: string;
+    identity: FakeManagedIdentity["env"];
 }
 
 /** The release state the backend's last update deployed (the config it recorded), and its outputs' slots. */
@@ -89,6 +106,28 @@ describe("pipeline hooks: each Azure DevOps release hook a separate process in i
     this.timeout(300000);
     let backendDir: string;
     let endpoint: ReleaseEndpoint;
+    let azurite: Azurite;
+    let identity: FakeManagedIdentity;
+    let tls: { cert: string; key: string };
+    let caFile: string;
+    let store: RecordStoreAccess;
+    let container: string;
+    let containers = 0;
+
+    /** The shared record's history, read behind the engine's back: one line per run. */
+    async function storeHistory(): Promise<string[]> {
+        const client = adminContainer(azurite, container, tls.cert);
+        for await (const blob of client.listBlobsFlat()) {
+            if (!blob.name.endsWith("/history.jsonl")) continue;
+            const text = (await client.getBlobClient(blob.name).downloadToBuffer()).toString("utf8");
+            return text
+                .split("\n")
+                .filter((l) => l.trim() !== "")
+                .map((l) => JSON.parse(l) as { action: string; version?: string; outcome: string; by?: string })
+                .map((e) => `${e.action}${e.version ? ` ${e.version}` : ""} ${e.outcome} by ${e.by ?? "?"}`);
+        }
+        return [];
+    }
     const copyTimes: number[] = [];
     let files = 0;
 
@@ -102,7 +141,7 @@ describe("pipeline hooks: each Azure DevOps release hook a separate process in i
         try {
             const child = spawn(process.execPath, [path.join("release-engine", "bin", "phoenix-release.js"), command, ...args, "--env", STACK, "--backend", "pulumi"], {
                 cwd: copy.dir,
-                env: hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp }),
+                env: hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp, store }),
                 stdio: ["ignore", "pipe", "pipe"],
             });
             let stdout = "";
@@ -138,9 +177,16 @@ describe("pipeline hooks: each Azure DevOps release hook a separate process in i
     before(async () => {
         ensureEngineBuilt(REPO_ROOT);
         endpoint = await startReleaseEndpoint(() => checkpointOutputs(backendDir, PROJECT, STACK));
+        tls = throwawayCertificate();
+        azurite = await startAzurite({ tls });
+        caFile = path.join(azurite.location, "ca.pem");
+        fs.writeFileSync(caFile, tls.cert);
+        identity = await startFakeManagedIdentity();
     });
     after(async () => {
         await endpoint.close();
+        await azurite?.dispose();
+        await identity?.close();
         if (copyTimes.length) {
             const sorted = [...copyTimes].sort((a, b) => a - b);
             console.log(`      project copies: ${copyTimes.length} of ${files} tracked files; ms each: min ${sorted[0].toFixed(0)}, median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)}, max ${sorted[sorted.length - 1].toFixed(0)}`);
@@ -149,11 +195,15 @@ describe("pipeline hooks: each Azure DevOps release hook a separate process in i
     beforeEach(async () => {
         backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-backend-"));
         endpoint.broken.clear();
+        // Each test its own container: a new, empty record store.
+        container = `records-${++containers}`;
+        await adminContainer(azurite, container, tls.cert).create();
+        store = { url: `${azurite.accountUrl}/${container}`, caFile, identity: identity.env };
         // The environment as the previous run left it: the committed state (blue live 1.0.0) deployed,
-        // by `pulumi up` of the release stack from a copy of its own.
+        // by `pulumi up` of the release stack from a copy of its own (before the shared record existed).
         const copy = copyProject();
         try {
-            const env = hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp: copy.dir });
+            const env = hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp: copy.dir, store });
             for (const args of [["stack", "init", STACK], ["up", "--yes", "--skip-preview", "--stack", STACK, "--message", `phoenix release ${LIVE}: switch (by the previous run)`]]) {
                 const code = await new Promise<number | null>((resolve) => spawn(path.join(FAKE_BIN, "pulumi"), args, { cwd: path.join(copy.dir, "stacks", "release"), env, stdio: "ignore" }).on("close", resolve));
                 assert.equal(code, 0, `seeding the backend: pulumi ${args.join(" ")}`);
@@ -162,6 +212,10 @@ describe("pipeline hooks: each Azure DevOps release hook a separate process in i
             copy.remove();
         }
         assert.equal(liveOf(lastUpdate(backendDir).slots), LIVE);
+        // Moving the environment over (docs/release-engine.md): the record that lives in the committed
+        // Pulumi.dev.yaml is imported into the shared store once, by a job of its own.
+        const imported = await hook("import", "import-record");
+        assert.equal(imported.exitCode, 0, transcript([imported]));
     });
     const checkoutSettings = path.join(REPO_ROOT, "stacks", "release", "Pulumi.dev.yaml");
     const committedSettings = fs.readFileSync(checkoutSettings, "utf8");
@@ -186,6 +240,9 @@ describe("pipeline hooks: each Azure DevOps release hook a separate process in i
         const slots = shown.record?.state?.slots ?? {};
         assert.equal(liveOf(slots), RELEASE, `status in a fresh copy reports ${describe_(slots)}`);
         assert.equal(shown.record?.operation, undefined, "status: nothing pending");
+        const by = "by Azure DevOps calculator_build_deploy run 20261204.1";
+        assert.deepEqual(await storeHistory(), ["import done", `deploy ${RELEASE} done`, `verify ${RELEASE} done`, `promote ${RELEASE} done`].map((h) => `${h} ${by}`), "every hook's run in the shared history");
+        assert.ok(identity.issued() >= runs.length + 2, `each hook's process signed in with the agent's identity (${identity.issued()} tokens for ${runs.length + 2} processes)`);
     });
 
     it(`deploy ${RELEASE} → a failing verify → rollback ${RELEASE}: ${LIVE} is live again and no candidate remains`, async () => {
