@@ -12,6 +12,8 @@ import { MOCK_CONNECTION_STRING, MOCK_SECRET_MARKERS } from "./support/azure-moc
 import * as path from "path";
 import { clusterGrants } from "../stacks/platform/program";
 import { readPlatformConfig } from "../stacks/platform/config";
+import { VAULT_SECRETS } from "../release-engine/src/settings/keyvault";
+import { locationFromNames } from "../release-engine/src/record-store/location";
 import {
     at, azureResources, declarationProblems, DEFAULT_REGISTRY_STACK, documentedKeys, expectConfigFailure, isTaggable, keysRead, plainInputs, ROOT, runPlatform, runRegistry,
     stackFileValues, unwrapSecret,
@@ -176,6 +178,15 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(value("release-record-container"), "release-records");
             });
 
+            it("writes the record store's names where the release engine looks, in a form it accepts, and exports the URL it would build", () => {
+                const secrets = byType(r().resources, "azure-native:keyvault:Secret");
+                const value = (n: string) => at((secrets.find((x) => x.inputs.secretName === n) ?? assert.fail(`no secret ${n}`)).inputs, "properties.value") as string;
+                const account = value(VAULT_SECRETS.recordAccount);
+                const container = value(VAULT_SECRETS.recordContainer);
+                const loc = locationFromNames(account, container, "calculator", env);
+                assert.equal(`${loc.accountUrl}/${loc.container}`, r().outputs.releaseRecordUrl);
+            });
+
             it("provisions the release record store: a StorageV2 account reachable only with Azure AD, no public blobs, TLS 1.2, HTTPS only, named <prefix><env>st<5 random>", () => {
                 const sa = one(r().resources, SA);
                 assert.match(sa.inputs.accountName as string, new RegExp(`^phoenix${env}st[a-z0-9]{5}$`));
@@ -219,7 +230,6 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(grant.inputs.scope, `${sa.id}/blobServices/default/containers/release-records`);
                 assert.equal(one(r().resources, "azure-native:storage:BlobContainer").id, grant.inputs.scope, "the scope is the container's resource id");
             });
-
 
             it("grants Key Vault Secrets User to the pipeline identity and Secrets Officer to the deploying principal", () => {
                 const kv = one(r().resources, "azure-native:keyvault:Vault");
