@@ -272,10 +272,20 @@ export class PulumiBackend implements Backend {
             if (d?.message && (d.severity === "error" || d.severity === "warning")) onOutput(`${d.severity}: ${d.message.trim()}`);
         };
         const message = context?.message;
-        if (record.state) {
-            await stack.up({ onOutput: lines, onEvent, ...(message ? { message } : {}), policyPacks: this.opts.policyPacks, policyPackConfigs: this.opts.policyPackConfigs });
-        } else {
-            await stack.destroy({ onOutput: lines, ...(message ? { message } : {}) });
+        try {
+            if (record.state) {
+                await stack.up({ onOutput: lines, onEvent, ...(message ? { message } : {}), policyPacks: this.opts.policyPacks, policyPackConfigs: this.opts.policyPackConfigs });
+            } else {
+                await stack.destroy({ onOutput: lines, ...(message ? { message } : {}) });
+            }
+        } catch (e) {
+            // Locked by another update, or a missing tool/plugin/login: the CLI applied nothing, so the
+            // record goes back to what it said before (the run stops; a retry starts from the truth).
+            if ((e instanceof BlockedError || e instanceof EnvironmentError) && expected.exists) {
+                this.lastRead = await this.opts.store.write(expected.document, written);
+                await this.writeConfigCache(stack, before).catch(() => undefined);
+            }
+            throw e;
         }
     }
 
