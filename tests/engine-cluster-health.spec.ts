@@ -9,6 +9,7 @@
 import { strict as assert } from "assert";
 import { ClusterHealth, slotHealthFromPods, type PodLike } from "../release-engine/src/backends/pulumi/cluster-health";
 import { PulumiBackend, type AutomationStack, type OutputValueLike } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import type { RecordStore } from "../release-engine/src/record-store/port";
 import { kubeconfigFor, podObject, startKubeApiFake, type FakePod, type KubeApiFake } from "./support/kube-api-fake";
 
 const TOKEN = "kube-token-5d1c0ffee";
@@ -21,6 +22,11 @@ const labels = (slot: string, version: string) => ({
     "pod-template-hash": "7d9f8c6b5",
 });
 const pod = (slot: string, n: number, version: string, o: Partial<FakePod> = {}): FakePod => ({ name: `${slot}-calculator-7d9f8c6b5-${n}abcd`, namespace: `${slot}-calculator`, labels: labels(slot, version), ready: true, restartCount: 0, ...o });
+
+/** Slot health reads the cluster only: a store whose every call fails says so if it ever touches the record. */
+const untouchedStore: RecordStore = new Proxy({ where: "untouched" } as RecordStore, {
+    get: (target, key) => (key === "where" ? target.where : () => Promise.reject(new Error(`slot health called the record store's ${String(key)}`))),
+});
 
 function outputs(fake: KubeApiFake | undefined): Record<string, OutputValueLike> {
     return {
@@ -86,10 +92,10 @@ describe("engine (Pulumi backend): slot health from the cluster's pods", () => {
         api.pods = [pod("green", 1, "1.1.0"), pod("green", 2, "1.1.0")];
         let out = outputs(api);
         const stack = { outputs: async () => out } as unknown as AutomationStack;
-        const backend = new PulumiBackend({ env: "dev", workDir: "stacks/release", factory: async () => stack });
+        const backend = new PulumiBackend({ env: "dev", workDir: "stacks/release", factory: async () => stack, store: untouchedStore });
         assert.deepEqual((await backend.slotHealth()).green, { ready: 2, desired: 2, versions: ["1.1.0"], restarts: 0 });
         out = outputs(undefined);
-        await assert.rejects(new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack }).slotHealth(), /the release stack has no kubeconfig output, so the engine cannot see the slots' pods/);
+        await assert.rejects(new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: untouchedStore }).slotHealth(), /the release stack has no kubeconfig output, so the engine cannot see the slots' pods/);
         const wrong = outputs(api);
         wrong.kubeconfig = { value: kubeconfigFor(api.url, api.ca, "not-the-token"), secret: true };
         await assert.rejects(new ClusterHealth(async () => wrong).slotHealth(), (e: Error) => {

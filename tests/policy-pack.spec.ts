@@ -76,6 +76,7 @@ describe("policy pack: layout and metadata", () => {
             "gateway-no-all-zero-rule", "gateway-preview-route-separate", "gateway-production-route-both-slots", "gateway-reference-grant-for-cross-namespace-backend", "gateway-route-objects-admitted", "gateway-weight-on-ready-slot",
             "helm-app-release-atomic", "helm-chart-version-pinned", "helm-image-tag-pinned",
             "keyvault-purge-protection-in-prod", "keyvault-rbac-authorization", "keyvault-soft-delete-retention",
+            "release-record-storage-hardened",
             "required-tags",
             "role-assignment-no-privileged-at-subscription", "role-assignment-principal-type", "role-assignment-qualified-role-id",
             "router-canary-has-main", "router-canary-weight-range", "router-explicit-canary-annotation", "router-main-slot-replicas", "router-single-canary-per-host-path",

@@ -13,11 +13,13 @@ import { keyVaultPolicies } from "./key-vault";
 import { registryPolicies } from "./registry";
 import { roleAssignmentPolicies } from "./role-assignments";
 import { routerPolicies } from "./router";
+import { storagePolicies } from "./storage";
 import { tagPolicies } from "./tags";
 
 export const policies: Policies = [
     ...registryPolicies,
     ...keyVaultPolicies,
+    ...storagePolicies,
     ...aksPolicies,
     ...appInsightsPolicies,
     ...roleAssignmentPolicies,

@@ -5,7 +5,8 @@ import { KEY_VAULT_SKUS, KeyVaultSku } from "../../components/key-vault";
 import { CHART_VERSION } from "../../components/ingress-controller";
 import { DEFAULT_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART_VERSION, ENVOY_GATEWAY_NAMESPACE, ENVOY_GATEWAY_VERSION, GATEWAY_MODES, GatewayMode } from "../../components/gateway-api";
 import { KUBELOGIN_MODES, KubeloginMode } from "../../components/kubeconfig";
-import { clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, vaultPrefixProblem } from "../../components/naming";
+import { blobContainerNameProblem, clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, storageAccountPrefixProblem, vaultPrefixProblem } from "../../components/naming";
+import { DEFAULT_RECORD_CONTAINER, RECORD_STORE_SKUS, RecordStoreSku, SOFT_DELETE_DAYS } from "../../components/release-record-store";
 import type { LiveSlotAlerts } from "../../components/blue-green-monitoring";
 import { AksRbacRoleName, AksRbacRoles, PRINCIPAL_TYPES, PrincipalType } from "../../components/role-assignment";
 
@@ -26,11 +27,14 @@ export interface PlatformConfig {
         logAnalytics: string;
         appInsights: string;
         vaultPrefix: string;
+        recordAccountPrefix: string;
         dnsLabelPrefix: string;
     };
     logRetentionDays: number;
     logDailyQuotaGb: number;
     keyVault: { sku: KeyVaultSku; retentionDays: number; purgeProtection: boolean };
+    /** The release record store (components/release-record-store.ts). */
+    releaseRecord: { sku: RecordStoreSku; container: string; retentionDays: number };
     aks: {
         kubernetesVersion: string;
         upgradeChannel: UpgradeChannel;
@@ -96,6 +100,8 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     if (environment && prefix) {
         const vp = vaultPrefixProblem(derived.vaultPrefix);
         if (vp) r.problem("prefix", `a prefix that, with the environment and a 5-character suffix, yields a valid Key Vault name: ${vp}`, prefix);
+        const sp = vp ? undefined : storageAccountPrefixProblem(derived.recordAccountPrefix);
+        if (sp) r.problem("prefix", `a prefix that, with the environment and a 5-character suffix, yields a valid storage account name: ${sp}`, prefix);
     }
     const dnsLabelPrefix = r.string("dnsLabelPrefix", {
         default: derived.dnsLabelPrefix,
@@ -112,6 +118,12 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         sku: r.oneOf("keyVaultSku", KEY_VAULT_SKUS, "standard"),
         retentionDays: r.integer("keyVaultRetentionDays", { default: 90, min: 7, max: 90 }),
         purgeProtection: r.boolean("keyVaultPurgeProtection", true),
+    };
+
+    const releaseRecord = {
+        sku: r.oneOf("releaseRecordSku", RECORD_STORE_SKUS, "Standard_LRS"),
+        container: r.string("releaseRecordContainer", { default: DEFAULT_RECORD_CONTAINER, check: blobContainerNameProblem }),
+        retentionDays: r.integer("releaseRecordRetentionDays", { default: 7, min: SOFT_DELETE_DAYS.min, max: SOFT_DELETE_DAYS.max }),
     };
 
     // The System pool: defaults live in Pulumi.yaml (the CLI applies them), the rules in
@@ -182,6 +194,7 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         logRetentionDays,
         logDailyQuotaGb,
         keyVault,
+        releaseRecord,
         aks,
         kubeloginMode,
         pipelineClusterRole,

@@ -35,6 +35,16 @@ export interface SlotHealth {
     restarts: number;
 }
 
+/** A run holding an environment's lock. */
+export interface LockHolder {
+    /** `pid 4242`, `Azure DevOps build 4711 (…)`, `alice@host pid 77`. */
+    holder: string;
+    /** ISO time it took the lock. */
+    since?: string;
+    /** ISO time its lease runs out unless renewed (the Pulumi backend's store). */
+    expiresAt?: string;
+}
+
 export interface Backend {
     readonly kind: "local" | "pulumi";
     readonly env: string;
@@ -71,6 +81,8 @@ export interface Backend {
      * deployed: engine/readiness.ts); a backend that cannot see it throws, and such a step is not taken.
      */
     slotHealth(): Promise<Record<SlotName, SlotHealth>>;
+    /** Read-only: who holds the environment's lock now (a release is running), when the backend can tell. */
+    lockHolder?(): Promise<LockHolder | undefined>;
     /** Read-only: whether the environment is serving and where, without starting anything. */
     observe(): Promise<Observation>;
     /** The release history, oldest first. */
