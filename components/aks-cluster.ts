@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as k8s from "@pulumi/kubernetes";
 import * as command from "@pulumi/command";
-import { GATEWAY_API_CRDS_TAG, GatewayApiCrdOwner, ingressProfileUpdateArgs } from "./gateway-api-crds";
+import { gatewayApi } from "@phoenix/release-model";
 import { clusterNameProblem, resourceGroupNameProblem } from "./naming";
 import { assignRole, AksRbacRoleName, AksRbacRoles, grantKey, grantProblems, Grantee } from "./role-assignment";
 import { decodeKubeconfig, KubeloginMode, withKubeloginMode } from "./kubeconfig";
@@ -92,7 +92,7 @@ export interface AksClusterArgs {
      * installation; `phoenix`: none from AKS) and whether AKS's app-routing Istio implementation
      * runs (needs `managed`). Unset: neither is touched.
      */
-    readonly gatewayApi?: { readonly crds: GatewayApiCrdOwner; readonly appRoutingIstio: boolean };
+    readonly gatewayApi?: { readonly crds: gatewayApi.GatewayApiCrdOwner; readonly appRoutingIstio: boolean };
     /** Tags on the cluster and its pool. */
     readonly tags: Record<string, string>;
 }
@@ -136,6 +136,17 @@ export const IGNORE_AUTOSCALED_COUNT = "agentPoolProfiles[0].count";
  * flattens `properties`). The first has no field in azure-native 3.28, so the whole profile is ignored.
  */
 export const IGNORE_INGRESS_PROFILE = "ingressProfile";
+
+/**
+ * The `az aks update` arguments that make the cluster's ingress profile what the config says
+ * (ARM API 2026-03-01 fields `ingressProfile.gatewayAPI.installation: Standard` and
+ * `ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode: Enabled`, which the
+ * pinned azure-native cannot set); undefined when there is nothing to enable.
+ */
+export function ingressProfileUpdateArgs(crds: gatewayApi.GatewayApiCrdOwner, appRoutingIstio: boolean): string[] | undefined {
+    if (crds !== "managed") return undefined;
+    return appRoutingIstio ? ["--enable-gateway-api", "--enable-app-routing-istio"] : ["--enable-gateway-api"];
+}
 
 /** The `az aks update` that enables what `ingressProfile` fields the SDK cannot set; undefined when none. Pure. */
 export function ingressProfileUpdateCommand(resourceGroup: string, clusterName: string, args: string[] | undefined): string | undefined {
@@ -227,7 +238,7 @@ export class AksCluster extends pulumi.ComponentResource {
                         tags: args.tags,
                     },
                 ],
-                tags: args.gatewayApi ? { ...args.tags, [GATEWAY_API_CRDS_TAG]: args.gatewayApi.crds } : args.tags,
+                tags: args.gatewayApi ? { ...args.tags, [gatewayApi.GATEWAY_API_CRDS_TAG]: args.gatewayApi.crds } : args.tags,
             },
             { parent: this, ignoreChanges: clusterIgnoreChanges(updateArgs !== undefined) },
         );

@@ -4,7 +4,7 @@
  * (pinned OCI Helm chart), Phoenix's GatewayClass and the EnvoyProxy settings behind it. In
  * `app-routing-istio` mode AKS provides the controller, the CRDs and the `approuting-istio` class
  * (enabled by the AKS component, components/aks-cluster.ts), so only the IP, the namespace and the
- * Gateway are registered. Who installs the Gateway API CRDs is `crds` (components/gateway-api-crds.ts):
+ * Gateway are registered. Who installs the Gateway API CRDs is `crds` (@phoenix/release-model, routers/gateway-api/crd-compatibility.ts):
  * with `managed` Envoy Gateway's chart installs none and a CRD-only release brings Envoy's own.
  *
  * The IP reaches the load balancer Service the implementation generates through the Gateway's
@@ -15,7 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as k8s from "@pulumi/kubernetes";
-import { GATEWAY_API_CRD_OWNERS, GatewayApiCrdOwner } from "./gateway-api-crds";
+import { gatewayApi } from "@phoenix/release-model";
 import {
     ENVOY_GATEWAY_CHART,
     ENVOY_GATEWAY_CRDS_CHART,
@@ -65,7 +65,7 @@ export interface GatewayFrontDoorArgs {
     /** Envoy proxy replicas (`envoy` mode), at least 2 so the PodDisruptionBudget can keep one. */
     readonly proxyReplicas: number;
     /** Who owns the Gateway API CRDs: AKS (`managed`) or Phoenix through Envoy Gateway's chart (`phoenix`). */
-    readonly crds: GatewayApiCrdOwner;
+    readonly crds: gatewayApi.GatewayApiCrdOwner;
     /** What the Gateway waits for besides its own parts (the cluster's Gateway API enablement). */
     readonly gatewayApiReady?: pulumi.Input<pulumi.Resource>[];
     /** Tags on the Azure resources (the public IP). */
@@ -86,7 +86,7 @@ export function gatewayFrontDoorProblems(args: Omit<GatewayFrontDoorArgs, "provi
     if (args.tlsSecretName !== undefined && (args.tlsSecretName.length > 253 || !DNS1123_SUBDOMAIN.test(args.tlsSecretName))) {
         errors.push({ propertyPath: "tlsSecretName", reason: `expected a Kubernetes Secret name, got "${args.tlsSecretName}"` });
     }
-    if (!(GATEWAY_API_CRD_OWNERS as readonly string[]).includes(args.crds)) errors.push({ propertyPath: "crds", reason: `expected managed or phoenix, got "${String(args.crds)}"` });
+    if (!(gatewayApi.GATEWAY_API_CRD_OWNERS as readonly string[]).includes(args.crds)) errors.push({ propertyPath: "crds", reason: `expected managed or phoenix, got "${String(args.crds)}"` });
     else if (args.mode === "app-routing-istio" && args.crds !== "managed") errors.push({ propertyPath: "crds", reason: `expected managed with app-routing-istio (it runs on AKS's managed CRDs), got "${args.crds}"` });
     if (args.mode === "envoy") {
         if (!ENVOY_GATEWAY_VERSION.test(args.chartVersion)) errors.push({ propertyPath: "chartVersion", reason: `expected an exact Envoy Gateway release like v1.9.2, got "${args.chartVersion}"` });

@@ -117,7 +117,7 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 ]);
                 const expected: Record<string, string> = { environment: env, service: "calculator", "managed-by": "pulumi", "cost-center": "platform-1234", owner: "platform-team" };
                 if (env === "prod") expected.criticality = "high";
-                // The cluster also records who owns its Gateway API CRDs (components/gateway-api-crds.ts).
+                // The cluster also records who owns its Gateway API CRDs (release-model/src/routers/gateway-api/crd-compatibility.ts).
                 for (const res of taggable) assert.deepEqual(plainInputs(res.inputs.tags), res.type === MC ? { ...expected, "gateway-api-crds": "managed" } : expected, `${res.type} ${res.name}`);
                 assert.deepEqual(at(one(r().resources, MC).inputs, "agentPoolProfiles[0].tags"), expected, "node pool tagged too");
             });

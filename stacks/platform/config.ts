@@ -4,7 +4,7 @@ import { AKS_SKU_TIERS, AksSkuTier, KUBERNETES_VERSION, NODE_OS_UPGRADE_CHANNELS
 import { KEY_VAULT_SKUS, KeyVaultSku } from "../../components/key-vault";
 import { CHART_VERSION } from "../../components/ingress-controller";
 import { DEFAULT_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART_VERSION, ENVOY_GATEWAY_NAMESPACE, ENVOY_GATEWAY_VERSION, GATEWAY_MODES, GatewayMode } from "../../components/gateway-api";
-import { crdOwnershipProblems, GATEWAY_API_CRD_OWNERS, GatewayApiCrdOwner } from "../../components/gateway-api-crds";
+import { gatewayApi } from "@phoenix/release-model";
 import { KUBELOGIN_MODES, KubeloginMode } from "../../components/kubeconfig";
 import { clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, vaultPrefixProblem } from "../../components/naming";
 import type { LiveSlotAlerts } from "../../components/blue-green-monitoring";
@@ -54,7 +54,7 @@ export interface PlatformConfig {
     gateway: {
         mode: GatewayMode;
         /** Who installs the Gateway API CRDs: AKS (managed, standard channel) or Phoenix (with Envoy Gateway). */
-        crds: GatewayApiCrdOwner;
+        crds: gatewayApi.GatewayApiCrdOwner;
         /** Keep ingress-nginx running beside the Gateway (migration; docs/gateway-migration.md). */
         legacyNginx: boolean;
         namespace: string;
@@ -156,7 +156,7 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     const gatewayMode = r.oneOf("gateway", GATEWAY_MODES, "app-routing-istio");
     const gateway = {
         mode: gatewayMode,
-        crds: r.oneOf("gatewayApiCrds", GATEWAY_API_CRD_OWNERS, "managed"),
+        crds: r.oneOf("gatewayApiCrds", gatewayApi.GATEWAY_API_CRD_OWNERS, "managed"),
         legacyNginx: r.boolean("legacyNginx", false),
         namespace: r.string("gatewayNamespace", { default: DEFAULT_GATEWAY_NAMESPACE, pattern: DNS1123_LABEL, patternText: "a Kubernetes namespace name" }),
         chartVersion: r.string("gatewayChartVersion", {
@@ -172,7 +172,7 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     r.require(!(gatewayMode === "nginx" && gateway.tlsSecretName !== undefined), "gatewayTlsSecretName", "empty when gateway is nginx (there is no Gateway to hold the certificate)", gateway.tlsSecretName);
     r.require(gateway.namespace !== ingress.namespace, "gatewayNamespace", `a namespace other than ingressNamespace ("${ingress.namespace}")`, gateway.namespace);
     if (gatewayMode !== "nginx" && KUBERNETES_VERSION.test(aks.kubernetesVersion) && ENVOY_GATEWAY_VERSION.test(gateway.chartVersion)) {
-        for (const p of crdOwnershipProblems({ gateway: gatewayMode, crds: gateway.crds, kubernetesVersion: aks.kubernetesVersion, envoyChartVersion: gateway.chartVersion })) {
+        for (const p of gatewayApi.crdOwnershipProblems({ gateway: gatewayMode, crds: gateway.crds, kubernetesVersion: aks.kubernetesVersion, envoyChartVersion: gateway.chartVersion })) {
             r.problem("gatewayApiCrds", `a CRD owner that fits gateway ${gatewayMode} (${p})`, gateway.crds);
         }
     }

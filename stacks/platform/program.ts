@@ -121,7 +121,7 @@ export async function main(): Promise<Record<string, unknown>> {
             deployerPrincipalType: config.deployerPrincipalType,
         }),
         kubeloginMode: config.kubeloginMode,
-        // AKS-managed Gateway API CRDs and app-routing Istio, enabled by the component (components/gateway-api-crds.ts).
+        // AKS-managed Gateway API CRDs and app-routing Istio, enabled by the component (release-model/src/routers/gateway-api/crd-compatibility.ts).
         // Not in nginx mode: an environment pinned to ingress-nginx keeps its cluster as it is.
         gatewayApi: config.gateway.mode === "nginx" ? undefined : { crds: config.gateway.crds, appRoutingIstio: config.gateway.mode === "app-routing-istio" },
         tags,

@@ -1,7 +1,8 @@
 /**
  * Who owns an environment's Gateway API CRDs, and which versions fit together. Pure: the platform
- * config, the AKS component, the Gateway component, the policy pack and the specs all read these
- * tables and functions; nothing here registers a resource or reads a file.
+ * config, the AKS and Gateway components, the policy pack and the specs all read these tables and
+ * functions (so they live in the model package the policy pack may import); nothing here registers a
+ * resource or reads a file.
  *
  * - `managed`: AKS installs the standard-channel CRDs (the Managed Gateway API installation) at the
  *   bundle version tied to the cluster's Kubernetes minor; Phoenix installs none. Required by
@@ -137,15 +138,4 @@ export function crdOwnershipProblems(input: CrdOwnershipInput): string[] {
         }
     }
     return problems;
-}
-
-/**
- * The `az aks update` arguments that make the cluster's ingress profile what the config says
- * (ARM API 2026-03-01 fields `ingressProfile.gatewayAPI.installation: Standard` and
- * `ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode: Enabled`, which the
- * pinned azure-native cannot set); undefined when there is nothing to enable.
- */
-export function ingressProfileUpdateArgs(crds: GatewayApiCrdOwner, appRoutingIstio: boolean): string[] | undefined {
-    if (crds !== "managed") return undefined;
-    return appRoutingIstio ? ["--enable-gateway-api", "--enable-app-routing-istio"] : ["--enable-gateway-api"];
 }
