@@ -73,7 +73,7 @@ describe("policy pack: the front door on what AKS supports", function () {
         it("refuses a controller release whose required CRD version is not the cluster's (v1.9 needs v1.6.1; AKS manages v1.4.1 on 1.35)", async () => {
             const rs = stackOf(runs["envoy on managed CRDs (1.35, v1.7.5)"]);
             controller(rs).props.version = "v1.9.2";
-            assert.deepEqual(await crdViolations(rs), ['Helm release "envoy-gateway": Envoy Gateway v1.9 requires Gateway API v1.6.1 but AKS manages v1.4.1 on Kubernetes 1.35; pin Envoy Gateway v1.7, or set gatewayApiCrds: phoenix.']);
+            assert.deepEqual(await crdViolations(rs), ['Helm release "envoy-gateway": Envoy Gateway v1.9 requires Gateway API v1.6.1 but AKS manages v1.4.1 on Kubernetes 1.35; pin Envoy Gateway v1.7 (end of life 2026-08-05), or set gatewayApiCrds: phoenix.']);
         });
 
         it("refuses the same release when the cluster's Kubernetes minor moves to another managed bundle (1.35 → 1.34: v1.3.0)", async () => {

@@ -26,6 +26,8 @@ export interface ManagedBundle {
     readonly fromMinor: number;
     /** Last Kubernetes minor that gets it; unset: every later one. */
     readonly toMinor?: number;
+    /** Where the entry was read. */
+    readonly source: string;
 }
 
 /**
@@ -34,10 +36,11 @@ export interface ManagedBundle {
  * CRDs on AKS" (learn.microsoft.com/azure/aks/managed-gateway-api), section "Supported Kubernetes
  * versions for Gateway API bundle versions", read December 2026.
  */
+const AKS_DOC = "learn.microsoft.com/azure/aks/managed-gateway-api#supported-kubernetes-versions-for-gateway-api-bundle-versions";
 export const AKS_MANAGED_BUNDLES: readonly ManagedBundle[] = [
-    { bundle: "v1.2.1", fromMinor: 26, toMinor: 33 },
-    { bundle: "v1.3.0", fromMinor: 34, toMinor: 34 },
-    { bundle: "v1.4.1", fromMinor: 35 },
+    { bundle: "v1.2.1", fromMinor: 26, toMinor: 33, source: AKS_DOC },
+    { bundle: "v1.3.0", fromMinor: 34, toMinor: 34, source: AKS_DOC },
+    { bundle: "v1.4.1", fromMinor: 35, source: AKS_DOC },
 ];
 
 export interface ControllerRelease {
@@ -49,6 +52,8 @@ export interface ControllerRelease {
     readonly kubernetesMinors: readonly number[];
     /** Last day of upstream support, ISO date. */
     readonly endOfLife: string;
+    /** Where the entry was read. */
+    readonly source: string;
 }
 
 /**
@@ -56,14 +61,15 @@ export interface ControllerRelease {
  * compatibility matrix, envoyproxy/gateway `site/content/en/news/releases/matrix.md` (read December
  * 2026; the `go.mod` of tags v1.9.0 and v1.8.0 pins sigs.k8s.io/gateway-api v1.6.1 and v1.5.1).
  */
+const EG_MATRIX = "github.com/envoyproxy/gateway site/content/en/news/releases/matrix.md";
 export const ENVOY_GATEWAY_RELEASES: readonly ControllerRelease[] = [
-    { minor: "v1.9", requiresBundle: "v1.6.1", kubernetesMinors: [33, 34, 35, 36], endOfLife: "2027-02-14" },
-    { minor: "v1.8", requiresBundle: "v1.5.1", kubernetesMinors: [32, 33, 34, 35], endOfLife: "2026-11-08" },
-    { minor: "v1.7", requiresBundle: "v1.4.1", kubernetesMinors: [32, 33, 34, 35], endOfLife: "2026-08-05" },
-    { minor: "v1.6", requiresBundle: "v1.4.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2026-05-13" },
-    { minor: "v1.5", requiresBundle: "v1.3.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2026-02-13" },
-    { minor: "v1.4", requiresBundle: "v1.3.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2025-11-13" },
-    { minor: "v1.3", requiresBundle: "v1.2.1", kubernetesMinors: [29, 30, 31, 32], endOfLife: "2025-07-30" },
+    { minor: "v1.9", requiresBundle: "v1.6.1", kubernetesMinors: [33, 34, 35, 36], endOfLife: "2027-02-14", source: `${EG_MATRIX}; go.mod of tag v1.9.0: sigs.k8s.io/gateway-api v1.6.1` },
+    { minor: "v1.8", requiresBundle: "v1.5.1", kubernetesMinors: [32, 33, 34, 35], endOfLife: "2026-11-08", source: `${EG_MATRIX}; go.mod of tag v1.8.0: sigs.k8s.io/gateway-api v1.5.1` },
+    { minor: "v1.7", requiresBundle: "v1.4.1", kubernetesMinors: [32, 33, 34, 35], endOfLife: "2026-08-05", source: EG_MATRIX },
+    { minor: "v1.6", requiresBundle: "v1.4.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2026-05-13", source: EG_MATRIX },
+    { minor: "v1.5", requiresBundle: "v1.3.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2026-02-13", source: EG_MATRIX },
+    { minor: "v1.4", requiresBundle: "v1.3.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2025-11-13", source: EG_MATRIX },
+    { minor: "v1.3", requiresBundle: "v1.2.1", kubernetesMinors: [29, 30, 31, 32], endOfLife: "2025-07-30", source: EG_MATRIX },
 ];
 
 /**
@@ -91,9 +97,9 @@ export function envoyGatewayRelease(chartVersion: string): ControllerRelease | u
     return m ? ENVOY_GATEWAY_RELEASES.find((r) => r.minor === `v${m[1]}.${m[2]}`) : undefined;
 }
 
-/** Envoy Gateway minors built for a bundle (what to pin instead), newest first. */
-export function envoyGatewayMinorsFor(bundle: BundleVersion): string[] {
-    return ENVOY_GATEWAY_RELEASES.filter((r) => r.requiresBundle === bundle).map((r) => r.minor);
+/** Envoy Gateway minors built for a bundle that support a Kubernetes minor (what to pin instead), newest first, with their end of life. */
+export function envoyGatewayMinorsFor(bundle: BundleVersion, kubernetesMinor: number | undefined): string[] {
+    return ENVOY_GATEWAY_RELEASES.filter((r) => r.requiresBundle === bundle && (kubernetesMinor === undefined || r.kubernetesMinors.includes(kubernetesMinor))).map((r) => `${r.minor} (end of life ${r.endOfLife})`);
 }
 
 export interface CrdOwnershipInput {
@@ -128,10 +134,10 @@ export function crdOwnershipProblems(input: CrdOwnershipInput): string[] {
                 problems.push(`Envoy Gateway ${release.minor} supports Kubernetes ${release.kubernetesMinors.map((m) => `1.${m}`).join(", ")}, not ${input.kubernetesVersion}`);
             }
             if (input.crds === "managed" && managed !== undefined && release.requiresBundle !== managed) {
-                const fits = envoyGatewayMinorsFor(managed);
+                const fits = envoyGatewayMinorsFor(managed, minor);
                 problems.push(
                     `Envoy Gateway ${release.minor} requires Gateway API ${release.requiresBundle} but AKS manages ${managed} on Kubernetes ${input.kubernetesVersion}; ` +
-                        (fits.length > 0 ? `pin Envoy Gateway ${fits.join(" or ")}` : "no Envoy Gateway release is built for it") +
+                        (fits.length > 0 ? `pin Envoy Gateway ${fits.join(" or ")}` : "no Envoy Gateway release is built for it and supports that Kubernetes minor") +
                         ", or set gatewayApiCrds: phoenix",
                 );
             }
