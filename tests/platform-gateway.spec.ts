@@ -8,6 +8,7 @@
  * rule shown failing on a broken object.
  */
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { byType, one, RegisteredResource, RunResult } from "./support/pulumi-harness";
 import { at, expectConfigFailure, plainInputs, runPlatform, runRegistry } from "./support/phoenix-stacks";
 import { gatewayApiProblems, isGatewayApiType } from "./support/gateway-models";
@@ -212,6 +213,32 @@ describe("platform front door modes (platform/dev)", () => {
             assert.equal(at(one(r.resources, MC).inputs, "tags.gateway-api-crds"), undefined);
             assert.equal(r.outputs.routerKind, "nginx");
             assert.equal(r.outputs.legacyNginx, false);
+        });
+    });
+
+    describe("ingress-nginx out of support: the warning at preview", () => {
+        it("pulumi.log.warn names the setting, the end of support and the migration guide while ingress-nginx runs; nothing otherwise", async () => {
+            const warned: string[] = [];
+            const original = pulumi.log.warn;
+            pulumi.log.warn = (msg: string) => {
+                warned.push(msg);
+                return Promise.resolve();
+            };
+            try {
+                const seen: Record<string, string[]> = {};
+                for (const [mode, overrides] of Object.entries({ nginx: { gateway: "nginx" }, legacy: { legacyNginx: true }, istio: {} })) {
+                    warned.length = 0;
+                    await runPlatform("dev", registryOutputs, { configOverrides: overrides });
+                    seen[mode] = warned.filter((w) => w.includes("ingress-nginx"));
+                }
+                assert.equal(seen.nginx.length, 1);
+                assert.match(seen.nginx[0], /out of support .*November 2026.*gateway: nginx remains only to migrate.*docs\/gateway-migration\.md/);
+                assert.equal(seen.legacy.length, 1);
+                assert.match(seen.legacy[0], /legacyNginx: true remains only to migrate/);
+                assert.deepEqual(seen.istio, []);
+            } finally {
+                pulumi.log.warn = original;
+            }
         });
     });
 
