@@ -4,10 +4,11 @@
  * shared registry, AKS RBAC roles for the principals that deploy to it, and a Kubernetes provider
  * built from the cluster's user credentials (the kubeconfig is a secret everywhere).
  *
- * The Gateway API of the cluster (AKS-managed CRDs, app-routing Istio) lives in ARM fields of
- * ManagedCluster API 2026-03-01 that azure-native 3.28 (API 2025-09-01, the newest on the npm
- * registry) cannot set: a child `command:local:Command` runs `az aks update` once per cluster where
- * `pulumi up` runs, and the cluster ignores `ingressProfile` so the two writers never fight.
+ * The Gateway API of the cluster (AKS-managed CRDs, app-routing Istio) lives in ARM fields of the
+ * ManagedCluster API from 2026-02-01 on that azure-native 3.28 (API 2025-09-01, the newest on the npm
+ * registry) has no input for: a child `command:local:Command` runs `az aks update` once per cluster
+ * where `pulumi up` runs, and the cluster ignores `ingressProfile` so the two writers never fight
+ * (docs/gateway-migration.md, "How the platform enables AKS Gateway API", says why not otherwise).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
@@ -139,9 +140,9 @@ export const IGNORE_INGRESS_PROFILE = "ingressProfile";
 
 /**
  * The `az aks update` arguments that make the cluster's ingress profile what the config says
- * (ARM API 2026-03-01 fields `ingressProfile.gatewayAPI.installation: Standard` and
- * `ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode: Enabled`, which the
- * pinned azure-native cannot set); undefined when there is nothing to enable.
+ * (fields of ManagedCluster API 2026-02-01 and later, `ingressProfile.gatewayAPI.installation: Standard`
+ * and `ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode: Enabled`, which the
+ * pinned azure-native's `ManagedClusterIngressProfileArgs` lacks); undefined when there is nothing to enable.
  */
 export function ingressProfileUpdateArgs(crds: gatewayApi.GatewayApiCrdOwner, appRoutingIstio: boolean): string[] | undefined {
     if (crds !== "managed") return undefined;

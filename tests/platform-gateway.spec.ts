@@ -193,7 +193,7 @@ describe("platform front door modes (platform/dev)", () => {
             assert.ok(deps.some((d) => d.endsWith("::gateway-namespace")) && deps.some((d) => d.endsWith("::gateway-lb-network-contributor")));
         });
 
-        it("makes the ManagedCluster ignore ingressProfile, which the az aks update writes (fields of ARM API 2026-03-01)", () => {
+        it("makes the ManagedCluster ignore ingressProfile, which the az aks update writes (fields of ManagedCluster API 2026-02-01 and later)", () => {
             const mc = one(r().resources, MC);
             assert.deepEqual(mc.options?.ignoreChanges, ["agentPoolProfiles[0].count", "ingressProfile"]);
             assert.equal(mc.inputs.ingressProfile, undefined, "the pinned SDK sets nothing there");
