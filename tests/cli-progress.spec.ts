@@ -6,7 +6,8 @@
 import { strict as assert } from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { createProgressRenderer, progressLine } from "../release-engine/src/cli/progress";
+import { createProgressRenderer, progressLine, stepPercent, stepProgressLine } from "../release-engine/src/cli/progress";
+import { DEFAULT_COMPARISON, emptyHistogram, LATENCY_BUCKETS_MS, newComparison } from "../release-engine/src/gates/compare";
 import { runHttpGate, type GateProgress } from "../release-engine/src/gates/http-gate";
 import { TEST_GATE } from "./support/engine-fixtures";
 
@@ -78,5 +79,46 @@ describe("gate progress display", () => {
         } finally {
             server.close();
         }
+    });
+});
+
+describe("weighted step progress display (issue 20.2)", () => {
+    const config = { ...DEFAULT_COMPARISON, minBakeMs: 10_000, minRequests: 50, noTrafficMs: 30_000 };
+    const cmp = () => newComparison(config);
+    const arm = (requests: number, failed: number) => {
+        const latency = emptyHistogram(LATENCY_BUCKETS_MS);
+        latency[1] = requests; // every request answered in 5-10 ms
+        return { requests, failed, totalMs: requests * 10, latency };
+    };
+
+    it("one line: both arms against the minimum, bake time left, the no-traffic clock and the running verdict", () => {
+        const waiting = cmp().update({ candidate: arm(12, 0), live: arm(140, 1), elapsedMs: 4200 });
+        assert.equal(stepProgressLine({ weight: 20, result: waiting, config }), "step 20 %: candidate 12/50 requests, 0 failed; live 140 requests, 1 failed; baked 4 s of 10 s — undecided (4.2 s)");
+        const idle = cmp().update({ candidate: arm(0, 0), live: arm(90, 0), elapsedMs: 12_000 });
+        assert.match(stepProgressLine({ weight: 5, result: idle, config }), /candidate 0\/50 requests.*baked 10 s of 10 s; no candidate traffic for 12 s of 30 s — undecided/);
+        assert.equal(stepPercent({ weight: 20, result: waiting, config }), 24, "the earliest verdict needs both: 12/50 requests is the slower");
+        const c = cmp();
+        c.update({ candidate: arm(0, 0), live: arm(10, 0), elapsedMs: 1000 });
+        const gone = c.update({ candidate: arm(0, 0), live: arm(900, 0), elapsedMs: 30_000 });
+        assert.match(stepProgressLine({ weight: 20, result: gone, config }), /— no traffic/);
+    });
+
+    it("renders as the gate does: a live line on a terminal, periodic lines and ##vso progress in a pipeline log", () => {
+        let t = 0;
+        let log = "";
+        const r = createProgressRenderer({ write: (s) => (log += s), tty: false, tfBuild: true, now: () => t, logIntervalMs: 2000 });
+        const res = cmp().update({ candidate: arm(25, 0), live: arm(100, 0), elapsedMs: 5000 });
+        r.step({ weight: 20, result: res, config });
+        t = 1000;
+        r.step({ weight: 20, result: res, config });
+        t = 2500;
+        r.step({ weight: 20, result: res, config });
+        assert.equal((log.match(/##vso\[task\.setprogress value=50;\]step 20 %\n/g) ?? []).length, 2, log);
+        assert.equal((log.match(/^ {4}step 20 %: /gm) ?? []).length, 2, log);
+        let tty = "";
+        const live = createProgressRenderer({ write: (s) => (tty += s), tty: true, tfBuild: false, now: () => 0 });
+        live.step({ weight: 20, result: res, config });
+        live.done();
+        assert.ok(tty.startsWith("\r\x1b[Kstep 20 %: ") && tty.endsWith("\r\x1b[K"), JSON.stringify(tty));
     });
 });

@@ -84,6 +84,24 @@ describe("CLI arguments: help, usage, validation, --json", () => {
         assert.throws(() => parseCommandLine(["status", "--env", "nosuch"], {}), (e: unknown) => e instanceof UsageError && e.command === "status");
     });
 
+    it("plan takes --steps (it changes the plan): the weighted steps, validated by the same rule as release", async () => {
+        fs.mkdirSync(path.join(home, "prod"), { recursive: true });
+        fs.writeFileSync(path.join(home, "prod", "state.json"), JSON.stringify({ state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } } }));
+        const r = await run(["plan", "1.1.0", "--env", "prod", "--steps", "20,100"]);
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, /shift: .*20 %/, r.out);
+        const direct = await run(["plan", "1.1.0", "--env", "prod", "--steps", "100"]);
+        assert.doesNotMatch(direct.out, /shift:/, "100 switches at once");
+        const p = parseCommandLine(["plan", "1.1.0", "--steps", "20,100"], {});
+        assert.ok(p.kind === "run" && JSON.stringify(p.steps) === "[20,100]");
+        const bad = await run(["plan", "1.1.0", "--steps", "20,50"]);
+        assert.equal(bad.code, 2);
+        assert.match(bad.err, /--steps must be rising whole percents ending with 100 .*got "20,50"/);
+        assert.equal((await run(["import-record", "--env", "dev"])).code, 2, "import-record is the Pulumi backend's");
+        assert.match((await run(["import-record"])).err, /import-record applies to the Pulumi backend's shared record \(add --backend pulumi\)/);
+        assert.match((await run(["import-record", "--backend", "pulumi", "--replace", "--steps", "100"])).err, /import-record takes no --steps/);
+    });
+
     it("the README's command reference is exactly the usage text", () => {
         const section = README.split("## Release CLI reference")[1];
         assert.ok(section, "README has a Release CLI reference section");

@@ -51,7 +51,7 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
                     replicas: 2,
                     gate: TEST_GATE,
                     production: { requests: 5, timeoutMs: 5000 },
-                    progressive: { steps: STEPS, pollMs: 100, analysis: { ...DEFAULT_COMPARISON, minBakeMs: 500, minRequests: 30, maxDurationMs: 30_000 } },
+                    progressive: { steps: STEPS, pollMs: 100, analysis: { ...DEFAULT_COMPARISON, minBakeMs: 500, minRequests: 30, maxDurationMs: 30_000, noTrafficMs: 10_000 } },
                 },
             });
             deps = { backend, config, reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
@@ -109,8 +109,20 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             const at50 = p.steps.find((s) => s.name === "shift" && s.record.state?.candidateWeight === 50)!;
             await deps.backend.apply(at50.record, () => undefined);
             out = "";
-            await runStatus(deps);
-            assert.match(out, /progressive: the candidate serves 50 % of production \(step 2 of 3\)/, out);
+            const interrupted = await runStatus(deps);
+            assert.match(out, /pending: release 1\.4\.0 in \w+; the candidate serves 50 % of production \(step 2 of 3\)/, out);
+            assert.match(out, /interrupted: no release holds the lock; re-run "release 1\.4\.0" or "promote" to go on, "abort" returns production to live at once/, out);
+            assert.deepEqual(interrupted.status?.lock, { running: false });
+            // While a release holds the lock it is running: who and since when, and no re-run advice.
+            const held = await deps.backend.lock();
+            out = "";
+            const running = await runStatus(deps);
+            await held();
+            assert.match(out, new RegExp(`running: a release holds the lock \\(pid ${process.pid} since \\S+\\)`), out);
+            assert.match(out, /in progress: release 1\.4\.0 in \w+; the candidate serves 50 % of production \(step 2 of 3\)/, out);
+            assert.doesNotMatch(out, /re-run|interrupted/, out);
+            assert.equal(running.status?.lock?.running, true);
+            assert.equal(running.status?.lock?.holder, `pid ${process.pid}`);
             const load = startLoad(cluster.url, { concurrency: 4, timeoutMs: 5000 });
             out = "";
             const a = await runIntent(deps, { kind: "abort" });
@@ -129,6 +141,33 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             assert.equal(stats2.failed, 0, stats2.failures.join("\n"));
             assert.deepEqual(resumed.steps.map((s) => s.name).slice(0, 2), ["shift", "promote"], out);
             assert.match(out, /analysis PASS at 50 %/);
+        });
+
+        it("a step no production request reaches says so, returns production to live at once and keeps the candidate pending (exit 1); promote --steps 100 then switches", async () => {
+            const quiet: EngineDeps = { ...deps, config: { ...deps.config, progressive: { ...deps.config.progressive, steps: [20, 100], analysis: { ...deps.config.progressive.analysis, noTrafficMs: 1500 } } } };
+            const lines: string[] = [];
+            quiet.progress = { update: () => undefined, step: (p) => lines.push(`${p.weight} ${p.result.stats.candidate.requests} ${p.result.verdict}`), done: () => undefined };
+            out = "";
+            const before = await deps.backend.read();
+            const liveBefore = before.state!.slots.blue.role === "live" ? "blue" : "green";
+            const r = await runIntent(quiet, { kind: "release", version: "1.5.0" });
+            assert.equal(r.exitCode, 1, out);
+            assert.match(
+                r.message ?? "",
+                /^no production traffic reached candidate (blue|green) 1\.5\.0 in \d+ s at 20 %, so the step could not be judged: production is back on live .*; the candidate stays pending\. Next: send production traffic \(on a local environment: npm run load -- --env dev --rps 50\) and re-run "promote", or "promote --steps 100" to switch at once, or "abort"$/,
+            );
+            assert.match(out, /✔ weight-back/, out);
+            assert.doesNotMatch(out, /restore-slot/, "the candidate is kept");
+            assert.ok(lines.length > 3 && lines.every((l) => l.startsWith("20 0 ")), `the step's progress was shown while it waited: ${lines.join(" | ")}`);
+            assert.equal(lines.at(-1), "20 0 no-traffic");
+            const rec = await deps.backend.read();
+            assert.equal(rec.state?.candidateWeight, undefined, "production is all on live");
+            assert.equal(rec.state?.slots[liveBefore].role, "live");
+            assert.equal(rec.operation?.kind, "release");
+            const promoted = await runIntent(deps, { kind: "promote", steps: [100] });
+            assert.equal(promoted.exitCode, 0, out);
+            const after = (await deps.backend.read()).state!;
+            assert.equal(after.slots[after.slots.blue.role === "live" ? "blue" : "green"].version, "1.5.0", "live now");
         });
     });
 }

@@ -1,24 +1,33 @@
 /**
  * The Pulumi backend through the real `@pulumi/pulumi/automation` library, against a stand-in `pulumi`
- * executable on PATH (tests/support/fake-pulumi/pulumi) that records every command line. Proves: the
- * right stack, the policy pack on every `up`, no secret value in any argument (the library's own
- * setAllConfig would put `--secret key=value` in argv; secrets go on stdin), JSON engine events read,
- * history from `stack history --json`, and the engine's answer to the CLI's failures: a locked stack
- * or a conflicting update → exit 3; a missing plugin or a missing CLI → one line, exit 2.
+ * executable on PATH (tests/support/fake-pulumi/pulumi) that records every command line and keeps the
+ * stack's config where the real CLI does (the release stack folder's Pulumi.dev.yaml) and the rest in a
+ * file:// backend. Proves: the right stack, the policy pack on every `up`, no secret value in any
+ * argument (the library's own setAllConfig would put `--secret key=value` in argv; secrets go on stdin)
+ * nor in plain text in the settings file or the backend, JSON engine events read, history from
+ * `stack history --json`, and the engine's answer to the CLI's failures: a stack locked by a running
+ * update or a conflicting update → exit 3; a missing plugin or a missing CLI → one line, exit 2.
  */
 import { strict as assert } from "assert";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
+import * as YAML from "yaml";
 import { KEY_PREVIEW, KEY_STATE, PulumiBackend } from "../release-engine/src/backends/pulumi/pulumi-backend";
 import { main } from "../release-engine/src/cli/main";
 import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
+import { describeSlots, nextRecordDocument } from "../release-engine/src/record-store/record-document";
+import { validateReleaseState } from "@phoenix/release-model";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { loadConfig } from "../release-engine/src/settings/config";
+import { startAzurite, type Azurite } from "./support/azurite";
+import { newTestStore, type TestStore } from "./support/blob-record-store";
 
 const FAKE_BIN = path.join(__dirname, "support", "fake-pulumi");
+const RELEASE_PROJECT_FILE = path.join(__dirname, "..", "stacks", "release", "Pulumi.yaml");
 const SECRET = "s3cr3t-preview-value-0123456789";
 const CONNECTION = "InstrumentationKey=00000000-1111;IngestionEndpoint=https://x";
 const blueLive = { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } };
@@ -30,17 +39,35 @@ interface Call {
 
 describe("engine (Pulumi backend): the real Automation API against a stand-in pulumi CLI", function () {
     this.timeout(60000);
+    /** The file:// backend (the stand-in's calls.jsonl and fail-up beside its .pulumi/). */
     let dir: string;
+    /** The release stack's folder: Pulumi.yaml and the stack's settings file Pulumi.dev.yaml. */
     let work: string;
     let server: http.Server;
-    const saved = { PATH: process.env.PATH, FAKE_PULUMI_DIR: process.env.FAKE_PULUMI_DIR, FAKE_PULUMI_PUBLIC_URL: process.env.FAKE_PULUMI_PUBLIC_URL };
+    let az: Azurite;
+    let records: TestStore;
+    const ENV_KEYS = ["PATH", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "FAKE_PULUMI_PUBLIC_URL"] as const;
+    const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+    const restore = (k: (typeof ENV_KEYS)[number]) => {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+    };
     const calls = (): Call[] =>
         fs
             .readFileSync(path.join(dir, "calls.jsonl"), "utf8")
             .trim()
             .split("\n")
             .map((l) => JSON.parse(l) as Call);
-    const stackConfig = () => (JSON.parse(fs.readFileSync(path.join(dir, "stacks.json"), "utf8")) as Record<string, { config: Record<string, { value: string; secret: boolean }> }>).dev.config;
+    const settingsText = () => fs.readFileSync(path.join(work, "Pulumi.dev.yaml"), "utf8");
+    /** The stack's config as the settings file holds it: plain values, secrets as `{ secure }`. */
+    const stackConfig = () => ((YAML.parse(settingsText()) as { config?: Record<string, unknown> }).config ?? {});
+    /** Every file of the backend, concatenated (to prove no secret reached it in plain text). */
+    const backendText = (): string => {
+        const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+        return walk(dir)
+            .map((f) => fs.readFileSync(f, "utf8"))
+            .join("\n");
+    };
 
     before(async () => {
         // Production answers as blue 1.0.0 (the engine's production check after an abort).
@@ -51,23 +78,28 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         process.env.FAKE_PULUMI_PUBLIC_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        az = await startAzurite();
     });
-    beforeEach(() => {
+    beforeEach(async () => {
+        records = await newTestStore(az);
+        await records.store.write(nextRecordDocument(undefined, { state: validateReleaseState(blueLive) }, "earlier run", new Date()), await records.store.read());
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
         work = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-work-"));
-        fs.writeFileSync(path.join(work, "Pulumi.yaml"), "name: phoenix-release\nruntime: nodejs\n");
-        fs.writeFileSync(path.join(dir, "stacks.json"), JSON.stringify({ dev: { config: { [KEY_STATE]: { value: JSON.stringify(blueLive), secret: false } }, outputs: {}, history: [] } }));
-        process.env.FAKE_PULUMI_DIR = dir;
+        // The release project as committed, and a settings file with the state (the stack is created by the library).
+        fs.copyFileSync(RELEASE_PROJECT_FILE, path.join(work, "Pulumi.yaml"));
+        fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), YAML.stringify({ config: { "phoenix-release:platformStack": "organization/phoenix-platform/dev", [KEY_STATE]: JSON.stringify(blueLive) } }));
+        process.env.PULUMI_BACKEND_URL = `file://${dir}`;
+        process.env.PULUMI_CONFIG_PASSPHRASE = "spec-passphrase";
         process.env.PATH = `${FAKE_BIN}${path.delimiter}${saved.PATH}`;
     });
     afterEach(() => {
-        process.env.PATH = saved.PATH;
-        process.env.FAKE_PULUMI_DIR = saved.FAKE_PULUMI_DIR;
+        for (const k of ["PATH", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"] as const) restore(k);
         for (const d of [dir, work]) fs.rmSync(d, { recursive: true, force: true });
     });
-    after(() => {
-        process.env.FAKE_PULUMI_PUBLIC_URL = saved.FAKE_PULUMI_PUBLIC_URL;
+    after(async () => {
+        restore("FAKE_PULUMI_PUBLIC_URL");
         server.close();
+        await az?.dispose();
     });
 
     const engine = (out: { text: string }) => {
@@ -78,6 +110,7 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             policyPacks: ["/repo/policy"],
             policyPackConfigs: ["/repo/policy/config/dev.json"],
             secretConfig: { appInsightsConnectionString: CONNECTION },
+            store: records.store,
             holder: "spec",
         });
         const config = loadConfig("dev", { overrides: { production: { requests: 3, timeoutMs: 5000 } } });
@@ -90,6 +123,11 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         const { backend, deps } = engine(out);
         const d = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
         assert.equal(d.exitCode, 0, out.text);
+        // The candidate's config is in the working directory's settings file, the secrets encrypted.
+        const deployed = stackConfig();
+        assert.equal((JSON.parse(String(deployed[KEY_STATE])) as { slots: { green: { version?: string } } }).slots.green.version, "1.1.0");
+        assert.match(String((deployed[KEY_PREVIEW] as { secure?: string }).secure), /^v1:/, "the preview value is a secure value");
+        assert.ok(!settingsText().includes(SECRET) && !settingsText().includes("InstrumentationKey"), "a secret in plain text in Pulumi.dev.yaml");
         const a = await runIntent(deps, { kind: "abort" });
         assert.equal(a.exitCode, 0, out.text);
         const all = calls();
@@ -117,14 +155,14 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         assert.ok(!out.text.includes(SECRET));
         const cfg = stackConfig();
         assert.equal(cfg[KEY_PREVIEW], undefined, "abort removed the preview value");
-        assert.deepEqual(JSON.parse(cfg[KEY_STATE].value), blueLive);
+        assert.deepEqual(JSON.parse(String(cfg[KEY_STATE])), blueLive);
+        assert.ok(!backendText().includes(SECRET) && !backendText().includes("InstrumentationKey"), "a secret in plain text in the backend");
         const history = await backend.history();
         assert.deepEqual(
-            history.map((h) => `${h.action} ${h.version ?? ""} ${h.outcome} ${h.detail}`),
-            ["deploy 1.1.0 succeeded step deploy-candidate (pulumi update)", "abort  succeeded step restore-slot (pulumi update)"],
+            history.map((h) => `${h.action} ${h.version ?? ""} ${h.outcome} ${h.liveAfter} by ${h.by}`),
+            ["deploy 1.1.0 done blue 1.0.0 by alice@host", "abort 1.1.0 done blue 1.0.0 by alice@host"],
+            "the runs, appended to the shared record's history",
         );
-        assert.equal(history[0].liveAfter, "blue 1.0.0");
-        assert.equal(history[0].by, "alice@host");
     });
 
     for (const [failure, exit, message] of [
@@ -140,19 +178,47 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             assert.equal(r.exitCode, exit, out.text);
             assert.match(r.message ?? "", message);
             assert.equal(calls().filter((c) => c.argv[0] === "up").length, 1, "no recovery up after a failure that applied nothing");
+            const stored = await records.store.read();
+            assert.ok(stored.exists);
+            assert.equal(describeSlots(stored.document.record.state), "blue live 1.0.0, green absent", "the record is back to what the stack applied");
         });
     }
+
+    it("an update already running on the stack (its lock in the backend) → exit 3, nothing applied", async () => {
+        const fake = path.join(FAKE_BIN, "pulumi");
+        await new Promise<void>((resolve, reject) => spawn(fake, ["stack", "init", "dev"], { cwd: work, stdio: "ignore" }).on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`stack init exit ${c}`)))));
+        // Another process's `up`, kept running so its lock stays in .pulumi/locks.
+        const other = spawn(fake, ["up", "--yes", "--stack", "dev"], { cwd: work, env: { ...process.env, FAKE_PULUMI_UP_DELAY_MS: "4000" }, stdio: "ignore" });
+        const otherDone = new Promise<number | null>((r) => other.on("exit", r));
+        const lockDir = path.join(dir, ".pulumi", "locks", "organization", "phoenix-release", "dev");
+        for (let i = 0; i < 100 && !(fs.existsSync(lockDir) && fs.readdirSync(lockDir).length > 0); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(fs.readdirSync(lockDir).length, 1, "the other update holds the stack's lock");
+        const out = { text: "" };
+        const { deps } = engine(out);
+        const r = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
+        assert.equal(r.exitCode, 3, out.text);
+        assert.match(r.message ?? "", /another release is running in dev \(the stack is locked by another update/);
+        assert.equal(await otherDone, 0);
+        assert.deepEqual(fs.readdirSync(lockDir), [], "the other update released its lock");
+        const history = await new PulumiBackend({ env: "dev", workDir: work, stackName: "dev", store: records.store }).history();
+        assert.deepEqual(history, [], "nothing was applied, so nothing was appended to the shared history");
+        const stored = await records.store.read();
+        assert.ok(stored.exists);
+        assert.equal(describeSlots(stored.document.record.state), "blue live 1.0.0, green absent", "the shared record still says what is live");
+    });
 
     it("4. no pulumi CLI on PATH: one line saying what is missing and what to do, exit 2", async () => {
         process.env.PATH = path.join(dir, "empty-bin");
         let out = "";
         let err = "";
-        const code = await main(["status", "--backend", "pulumi"], { PHOENIX_HOME: dir }, (s) => (out += s), (s) => (err += s));
+        const withStore = { openRecordStore: async () => records.store };
+        const storeEnv = { PHOENIX_HOME: dir, PHOENIX_RECORD_STORE: "https://phxrecdev01.blob.core.windows.net/release-records" };
+        const code = await main(["status", "--backend", "pulumi"], storeEnv, (s) => (out += s), (s) => (err += s), withStore);
         assert.equal(code, 2, err);
         assert.equal(err, "error: the pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or use --backend local\n");
-        assert.equal(out, "");
+        assert.equal(out, "environment dev (pulumi, router gateway-api): blue live 1.0.0 ×2; green absent\n", "the record comes from the shared store; only the stack's outputs need the CLI");
         let json = "";
-        assert.equal(await main(["status", "--backend", "pulumi", "--json"], { PHOENIX_HOME: dir }, (s) => (json += s), () => undefined), 2);
+        assert.equal(await main(["status", "--backend", "pulumi", "--json"], storeEnv, (s) => (json += s), () => undefined, withStore), 2);
         assert.deepEqual((({ outcome, exitCode }) => ({ outcome, exitCode }))(JSON.parse(json) as { outcome: string; exitCode: number }), { outcome: "environment", exitCode: 2 });
     });
 });

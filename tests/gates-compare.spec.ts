@@ -44,6 +44,8 @@ describe("compare: config and count contract", () => {
             [{ minRequests: 0 }, /analysis\.minRequests must be an integer >= 1/],
             [{ maxDurationMs: 1.5 }, /analysis\.maxDurationMs must be an integer >= 1/],
             [{ minBakeMs: 60_000, maxDurationMs: 60_000 }, /maxDurationMs \(60000\) must exceed minBakeMs \(60000\)/],
+            [{ noTrafficMs: 500 }, /analysis\.noTrafficMs must be an integer >= 1000 \(got 500\)/],
+            [{ noTrafficMs: 600_000 }, /analysis\.noTrafficMs \(600000\) must be below maxDurationMs \(600000\)/],
             [{ alpha: 0 }, /analysis\.alpha must be a number in \(0,1\) \(got 0\)/],
             [{ beta: 1 }, /analysis\.beta must be a number in \(0,1\)/],
             [{ alpha: 0.6, beta: 0.5 }, /alpha \+ beta must be below 1/],
@@ -190,8 +192,19 @@ describe("compare: verdicts", () => {
         const end = stuck.update({ candidate: arm(20, 1), live: arm(400, 4), elapsedMs: 60_000 });
         assert.equal(end.verdict, "fail");
         assert.match(end.reason, /no verdict within 60000 ms/);
-        // No candidate traffic at all is no proof either.
-        assert.equal(newComparison({ ...PURE, maxDurationMs: 1000 }).update({ candidate: arm(0, 0), live: arm(400, 0), elapsedMs: 1000 }).verdict, "fail");
+        // No candidate traffic at all is no proof either (without the no-traffic rule: undecided at the maximum → fail).
+        assert.equal(newComparison({ ...PURE, maxDurationMs: 1000, noTrafficMs: undefined }).update({ candidate: arm(0, 0), live: arm(400, 0), elapsedMs: 1000 }).verdict, "fail");
+    });
+
+    it("no candidate traffic for noTrafficMs is its own final verdict (neither pass nor fail), and only with zero candidate requests", () => {
+        const idle = newComparison({ ...PURE, noTrafficMs: 5000 });
+        assert.equal(idle.update({ candidate: arm(0, 0), live: arm(300, 0), elapsedMs: 4999 }).verdict, "continue");
+        const r = idle.update({ candidate: arm(0, 0), live: arm(400, 0), elapsedMs: 5000 });
+        assert.equal(r.verdict, "no-traffic");
+        assert.match(r.reason, /no production request reached the candidate in 5 s \(live served 400\): nothing can judge this step/);
+        assert.equal(idle.update({ candidate: arm(50, 0), live: arm(900, 0), elapsedMs: 9000 }).verdict, "no-traffic", "final");
+        const trickle = newComparison({ ...PURE, noTrafficMs: 5000, minRequests: 100 });
+        assert.equal(trickle.update({ candidate: arm(1, 0), live: arm(400, 0), elapsedMs: 6000 }).verdict, "continue", "one request is traffic: the usual rules wait for the sample");
     });
 
     it("seeded Monte Carlo: 20 % vs 0 % always fails, 0 % vs 0 % and 1 % vs 1 % always pass (200 runs each, 5 % step)", () => {

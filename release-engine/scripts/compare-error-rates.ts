@@ -69,6 +69,7 @@ function simulate(row: Row, config: ComparisonConfig, random: () => number): { v
             counts.latency[bucketIndex(ms, edges)]++;
         }
         const r = cmp.update({ candidate: c, live: l, elapsedMs: t });
+        if (r.verdict === "no-traffic") throw new Error("the simulation runs without noTrafficMs; a no-traffic verdict cannot happen");
         if (r.verdict !== "continue") return { verdict: r.verdict, candidateRequests: c.requests, seconds: t / 1000 };
     }
 }
@@ -76,7 +77,7 @@ function simulate(row: Row, config: ComparisonConfig, random: () => number): { v
 function main(): void {
     const runs = Number(process.argv[2] ?? 1000);
     const seed = Number(process.argv[3] ?? 13);
-    const pure: ComparisonConfig = { ...DEFAULT_COMPARISON, minBakeMs: 0, minRequests: 1 };
+    const pure: ComparisonConfig = { ...DEFAULT_COMPARISON, minBakeMs: 0, minRequests: 1, noTrafficMs: undefined };
     const latency = pure.latency!;
     process.stdout.write(
         `comparison: alpha ${pure.alpha} (split over the two tests), beta ${pure.beta}; failures H0 ≤ live + ${pure.failureRate.tolerance}, H1 ≥ live + ${pure.failureRate.margin}; ` +

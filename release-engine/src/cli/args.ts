@@ -12,7 +12,7 @@ import { imageTagVersionProblem } from "@phoenix/release-model";
 
 export const BACKENDS = ["local", "pulumi"] as const;
 
-type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "help";
+type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "replace" | "rps" | "duration" | "help";
 
 interface OptionSpec {
     type: "string" | "boolean";
@@ -29,6 +29,9 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
     json: { type: "boolean", help: "print one JSON object on stdout, errors included (progress goes to stderr)" },
     "show-secrets": { type: "boolean", help: "print the preview header's secret value and a ready curl line" },
     steps: { type: "string", value: "W,W,...,100", help: "the production weights after the gate, e.g. 5,25,50,100; 100 switches at once (default: the environment's)" },
+    rps: { type: "string", value: "N", help: "production requests per second, 1-2000 (default 50)" },
+    duration: { type: "string", value: "SECONDS", help: "stop after this long, 1-86400 (default: until Ctrl-C)" },
+    replace: { type: "boolean", help: "overwrite the record the store already holds (import-record)" },
     help: { type: "boolean", short: "h", help: "print this command's usage" },
 };
 
@@ -69,8 +72,26 @@ const SPECS = {
         options: [...COMMON, "show-secrets"],
     },
     history: { version: "none", summary: "every release, promotion, rejection, rollback and abort", options: COMMON },
-    plan: { version: "required", summary: 'the steps "release <version>" would take, without taking them', options: COMMON },
+    plan: { version: "required", summary: 'the steps "release <version>" would take, without taking them', options: [...COMMON, "steps"] },
     "local-down": { version: "none", summary: "stop the local environment's processes (local backend)", options: COMMON },
+    load: {
+        version: "none",
+        summary: "production traffic at a fixed rate against a running local environment (npm run load)",
+        detail: ["so a weighted step (--steps) has production to judge; a line every 5 s: requests, failures, who answered"],
+        options: ["env", "backend", "rps", "duration", "help"],
+    },
+    "import-record": {
+        version: "none",
+        summary: "move the record from stacks/release/Pulumi.<env>.yaml into the shared store, once (Pulumi backend)",
+        detail: ["refused when the store already holds a record (unless --replace) or when the file is not what the stack's last update applied; recorded in the history"],
+        options: [...COMMON, "replace"],
+    },
+    "restore-record": {
+        version: "none",
+        summary: "put the last good copy of the record back over a record that is not valid (Pulumi backend)",
+        detail: ["refused when the record is valid; recorded in the history"],
+        options: COMMON,
+    },
 } as const satisfies Record<string, CommandSpec>;
 
 export type Command = keyof typeof SPECS;
@@ -86,6 +107,11 @@ export interface CliArgs {
     showSecrets: boolean;
     /** --steps: the production weights after the gate (release, promote). */
     steps?: number[];
+    /** --replace (import-record). */
+    replace?: boolean;
+    /** --rps and --duration (load). */
+    rps?: number;
+    durationS?: number;
 }
 
 export type Parsed = { kind: "help"; command?: Command } | ({ kind: "run" } & CliArgs);
@@ -129,7 +155,7 @@ export const USAGE = [
     "options:",
     ...optionLines(COMMON),
     ...optionLines(["show-secrets"]).map((l) => `${l} (status)`),
-    ...optionLines(["steps"]).map((l) => `${l} (release, promote)`),
+    ...optionLines(["steps"]).map((l) => `${l} (release, promote, plan)`),
     "",
     `"<command> --help" describes one command. ${EXIT_CODES}`,
 ].join("\n");
@@ -182,6 +208,17 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     if (!(ENVIRONMENTS as readonly string[]).includes(envName)) throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${envName}"`, name);
     const backend = (values.backend as string | undefined) ?? "local";
     if (backend !== "local" && backend !== "pulumi") throw new UsageError(`--backend must be local or pulumi, got "${backend}"`, name);
+    if (name === "load" && backend !== "local") throw new UsageError("load drives a local environment only (a real environment's production traffic is its users')", name);
+    const whole = (flag: "rps" | "duration", min: number, max: number): number | undefined => {
+        const v = values[flag];
+        if (typeof v !== "string") return undefined;
+        const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+        if (!(n >= min && n <= max)) throw new UsageError(`--${flag} must be a whole number ${min}-${max}, got "${v}"`, name);
+        return n;
+    };
+    const rps = whole("rps", 1, 2000);
+    const durationS = whole("duration", 1, 86400);
+    if ((name === "import-record" || name === "restore-record") && backend !== "pulumi") throw new UsageError(`${name} applies to the Pulumi backend's shared record (add --backend pulumi)`, name);
     if (values.vault === "") throw new UsageError("--vault needs a name", name);
     let steps: number[] | undefined;
     if (typeof values.steps === "string") {
@@ -203,6 +240,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
         json: values.json === true,
         showSecrets: values["show-secrets"] === true,
         ...(steps ? { steps } : {}),
+        ...(values.replace === true ? { replace: true } : {}),
+        ...(name === "load" ? { rps: rps ?? 50 } : {}),
+        ...(durationS !== undefined ? { durationS } : {}),
     };
 }
 

@@ -21,8 +21,12 @@ import { describeState } from "../planner/plan";
 import type { EngineRecord } from "../planner/types";
 import { loadConfig, type EngineConfig } from "../settings/config";
 import { createCredential, createSecretClient, loadVaultSettings, type LoadedVault } from "../settings/keyvault";
+import { leaseSecondsOf, openRecordStore, recordStoreLocation } from "../record-store/open-store";
+import type { RecordStoreLocation } from "../record-store/location";
+import type { RecordStore } from "../record-store/port";
 import { commandUsage, parseCommandLine, USAGE, UsageError, type CliArgs, type Command } from "./args";
 import { createProgressRenderer } from "./progress";
+import { runLoadCommand } from "./load-command";
 import { writeLocalReleaseReport } from "../observe/local-report";
 import { engineObserver, Timeline } from "../observe/timeline";
 
@@ -30,6 +34,11 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Commands that change the environment (they take the lock; an interrupt must release it). */
 const MUTATING: Command[] = ["release", "deploy", "verify", "promote", "rollback", "abort"];
+
+/** The working directory of the release stack: `PHOENIX_RELEASE_WORKDIR`, else the repository's stacks/release. */
+function releaseWorkDir(env: NodeJS.ProcessEnv): string {
+    return env.PHOENIX_RELEASE_WORKDIR ? path.resolve(env.PHOENIX_RELEASE_WORKDIR) : defaultWorkDir(REPO_ROOT);
+}
 
 /** FAULT_* variables given to the CLI reach the processes of the version being released (local backend only). */
 function faultEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -75,6 +84,7 @@ class LockTracking implements Backend {
     readonly trafficCounts?: Backend["trafficCounts"];
     readonly slotHealth?: Backend["slotHealth"];
     readonly routerKind?: Backend["routerKind"];
+    readonly lockHolder?: Backend["lockHolder"];
     constructor(private readonly b: Backend) {
         this.kind = b.kind;
         this.env = b.env;
@@ -83,6 +93,7 @@ class LockTracking implements Backend {
         if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
         if (b.slotHealth) this.slotHealth = () => b.slotHealth!();
         if (b.routerKind) this.routerKind = () => b.routerKind!();
+        if (b.lockHolder) this.lockHolder = () => b.lockHolder!();
     }
     async lock(): Promise<() => Promise<void>> {
         const release = await this.b.lock();
@@ -125,6 +136,11 @@ export function interruptAdvice(command: Command, record: EngineRecord | undefin
 export interface MainOptions {
     /** The progress stream is a terminal (live progress line); default: its isTTY. */
     tty?: boolean;
+    /**
+     * Opens the Pulumi backend's record store at its location (default: Azure Blob with the engine's
+     * Azure AD credential). In-process specs pass a store on the emulator signed with its key.
+     */
+    openRecordStore?: (location: RecordStoreLocation) => Promise<RecordStore>;
     /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe function. Default: the process's signals. */
     onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
 }
@@ -178,6 +194,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         const clusterOpts = { appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"), appName: config.appName, host: config.host, headerName: config.headerName, router: config.router, defaultReplicas: config.replicas, ...config.local };
         if (args.backend === "local") {
             daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
+            if (args.command === "import-record" || args.command === "restore-record") throw new InputError(`${args.command} applies to the Pulumi backend (--backend pulumi)`);
             if (args.command === "local-down") {
                 const stopped = await daemon.shutdown();
                 progress(stopped ? `local environment ${args.env} stopped\n` : `local environment ${args.env} was not running\n`);
@@ -190,17 +207,41 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         } else {
             if (args.command === "local-down") throw new InputError("local-down applies to the local backend only");
             const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
-            backend = new LockTracking(
-                new PulumiBackend({
-                    env: args.env,
-                    workDir: defaultWorkDir(REPO_ROOT),
-                    stackName: env.PHOENIX_RELEASE_STACK || args.env,
-                    policyPacks: [path.join(REPO_ROOT, "policy")],
-                    policyPackConfigs: fs.existsSync(policyConfig) ? [policyConfig] : undefined,
-                    holder: env.BUILD_BUILDID ? `Azure DevOps build ${env.BUILD_BUILDID}` : `${actorOf(env)} pid ${process.pid}`,
-                    secretConfig: vault ? { appInsightsConnectionString: vault.secrets.appInsightsConnectionString } : undefined,
-                }),
-            );
+            const location = recordStoreLocation(env, vault?.recordStore, config.appName, args.env);
+            const leaseSeconds = leaseSecondsOf(env);
+            const store = opts.openRecordStore ? await opts.openRecordStore(location) : await openRecordStore(location, (credential ??= await createCredential(env)), leaseSeconds);
+            const workDir = releaseWorkDir(env);
+            const pulumi = new PulumiBackend({
+                env: args.env,
+                workDir,
+                stackName: env.PHOENIX_RELEASE_STACK || args.env,
+                store,
+                policyPacks: [path.join(REPO_ROOT, "policy")],
+                policyPackConfigs: fs.existsSync(policyConfig) ? [policyConfig] : undefined,
+                holder: env.BUILD_BUILDID ? `Azure DevOps build ${env.BUILD_BUILDID} (${actorOf(env)})` : `${actorOf(env)} pid ${process.pid}`,
+                secretConfig: vault ? { appInsightsConnectionString: vault.secrets.appInsightsConnectionString } : undefined,
+            });
+            if (args.command === "import-record" || args.command === "restore-record") {
+                const source = path.join(path.relative(process.cwd(), workDir) || ".", `Pulumi.${env.PHOENIX_RELEASE_STACK?.split("/").pop() || args.env}.yaml`);
+                const done = args.command === "import-record" ? await pulumi.importRecord({ replace: args.replace === true, source, by: actorOf(env) }) : await pulumi.restoreRecord({ by: actorOf(env) });
+                const what = args.command === "import-record" ? `imported ${source} into ${store.where}` : `restored ${store.where} from its last good version`;
+                progress(`${what}: ${describeState(done.record.state)}\n`);
+                if (args.json) json({ ...head, outcome: "done", exitCode: 0, message: what, record: { ...done.record, state: redact(done.record.state) } });
+                return 0;
+            }
+            backend = new LockTracking(pulumi);
+        }
+        if (args.command === "load") {
+            const stop = new Promise<NodeJS.Signals>((resolve) => {
+                const off = (opts.onSignal ?? processSignals)((sig) => {
+                    off();
+                    resolve(sig);
+                });
+                unsubscribe = off;
+            });
+            const s = await runLoadCommand(backend, args.env, { rps: args.rps ?? 50, ...(args.durationS ? { durationS: args.durationS } : {}), write: progress, interrupted: stop });
+            if (args.json) json({ ...head, outcome: "done", exitCode: 0, load: { requests: s.total, failed: s.failed, seconds: s.seconds, answeredBy: s.answeredBy } });
+            return 0;
         }
         if (args.command === "history") {
             const entries = await backend.history();
@@ -264,7 +305,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 case "status":
                     return runStatus(deps, { showSecrets: args.showSecrets });
                 case "plan":
-                    return runPlan(deps, { kind: "release", version: args.version as string });
+                    return runPlan(deps, { kind: "release", version: args.version as string, ...(args.steps ? { steps: args.steps } : {}) });
                 default:
                     throw new InputError(`unhandled command ${args.command}`);
             }

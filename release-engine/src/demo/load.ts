@@ -59,3 +59,54 @@ export function startLoad(
         },
     };
 }
+
+/**
+ * Production load at a fixed rate (`rps` requests started per second, spread evenly, whatever the
+ * answers' latency; at most `maxInFlight` at once), until stopped. What `npm run load` drives at a
+ * local environment so a weighted step has production traffic to judge.
+ */
+export function startRateLoad(url: string, opts: { rps: number; timeoutMs: number; maxInFlight?: number; hostHeader?: string }): LoadGenerator {
+    const t0 = Date.now();
+    const s: LoadStats = { total: 0, failed: 0, answeredBy: {}, failures: [], switches: [] };
+    const target = new URL("/api/calculation", url).toString();
+    const maxInFlight = opts.maxInFlight ?? Math.max(8, opts.rps * 2);
+    let inFlight = 0;
+    let started = 0;
+    let last = "";
+    const pending = new Set<Promise<void>>();
+    const one = async () => {
+        inFlight++;
+        const r = await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs, ...(opts.hostHeader ? { headers: { host: opts.hostHeader } } : {}) });
+        inFlight--;
+        s.total++;
+        if (!r.ok) {
+            s.failed++;
+            if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
+            return;
+        }
+        const who = `${header(r.headers, "x-app-slot")} ${header(r.headers, "x-app-version")}`;
+        s.answeredBy[who] = (s.answeredBy[who] ?? 0) + 1;
+        if (who !== last) {
+            last = who;
+            s.switches.push({ atMs: Date.now() - t0, to: who });
+        }
+    };
+    // Every tick starts the requests the schedule is owed (rps × elapsed), so the rate holds under timer jitter.
+    const timer = setInterval(() => {
+        const owed = Math.floor(((Date.now() - t0) * opts.rps) / 1000) - started;
+        for (let i = 0; i < owed && inFlight < maxInFlight; i++) {
+            started++;
+            const p = one();
+            pending.add(p);
+            void p.finally(() => pending.delete(p));
+        }
+    }, Math.max(5, Math.min(100, 1000 / opts.rps)));
+    return {
+        stats: () => s,
+        stop: async () => {
+            clearInterval(timer);
+            await Promise.all([...pending]);
+            return s;
+        },
+    };
+}

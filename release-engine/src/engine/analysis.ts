@@ -15,8 +15,16 @@ export interface SlotVersionRef {
 /** Cumulative production counts of both arms (since any fixed origin: the analysis takes differences). */
 export type ArmSource = (arms: { candidate: SlotVersionRef; live: SlotVersionRef; since: Date }) => Promise<{ candidate: ArmCounts; live: ArmCounts }>;
 
+/** A weighted step's running comparison, for the progress display. */
+export interface StepProgress {
+    weight: number;
+    result: ComparisonResult;
+    config: ComparisonConfig;
+}
+
 export interface StepAnalysisReport {
-    verdict: "pass" | "fail";
+    /** `no-traffic`: no production request reached the candidate within the setting's time (the step could not be judged). */
+    verdict: "pass" | "fail" | "no-traffic";
     reason: string;
     weight: number;
     durationMs: number;

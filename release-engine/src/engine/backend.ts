@@ -23,6 +23,16 @@ export interface Observation {
     detail?: string;
 }
 
+/** A run holding an environment's lock. */
+export interface LockHolder {
+    /** `pid 4242`, `Azure DevOps build 4711 (…)`, `alice@host pid 77`. */
+    holder: string;
+    /** ISO time it took the lock. */
+    since?: string;
+    /** ISO time its lease runs out unless renewed (the Pulumi backend's store). */
+    expiresAt?: string;
+}
+
 export interface Backend {
     readonly kind: "local" | "pulumi";
     readonly env: string;
@@ -55,6 +65,8 @@ export interface Backend {
     routerKind?(): Promise<string | undefined>;
     /** What each slot actually runs next to what the state asks for, when the backend can see it. */
     slotHealth?(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>>;
+    /** Read-only: who holds the environment's lock now (a release is running), when the backend can tell. */
+    lockHolder?(): Promise<LockHolder | undefined>;
     /** Read-only: whether the environment is serving and where, without starting anything. */
     observe(): Promise<Observation>;
     /** The release history, oldest first. */

@@ -12,8 +12,8 @@ import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport 
 import type { EngineConfig } from "../settings/config";
 import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
 import type { Backend } from "./backend";
-import { runStepAnalysis, summarizeStepAnalysis, type ArmSource } from "./analysis";
-import { emptyHistogram, LATENCY_BUCKETS_MS, type ArmCounts } from "../gates/compare";
+import { runStepAnalysis, summarizeStepAnalysis, type ArmSource, type StepProgress } from "./analysis";
+import { emptyHistogram, LATENCY_BUCKETS_MS, type ArmCounts, type ComparisonResult } from "../gates/compare";
 import { queryStepCounts } from "../gates/appinsights-compare";
 import { checkProduction } from "./checks";
 import { gateSummary, historyAction, type HistoryAction } from "./history";
@@ -30,8 +30,8 @@ export interface EngineDeps {
     logsClient?: LogsQuerier;
     /** Told of every applied record and gate verdict (the local release report, observe/timeline.ts). */
     observer?: EngineObserver;
-    /** Shown the gate's running statistics while it runs (cli/progress.ts). */
-    progress?: { update(p: GateProgress): void; done(): void };
+    /** Shown the gate's running statistics while it runs, and a weighted step's running comparison (cli/progress.ts). */
+    progress?: { update(p: GateProgress): void; step?(p: StepProgress): void; done(): void };
     /** Who runs this (user@host, or the pipeline run): written to the history. */
     actor?: string;
 }
@@ -70,6 +70,13 @@ interface CheckOutcome {
     detail: string;
 }
 
+/** A weighted step that no production request reached: production goes back to live and the candidate stays pending. */
+interface NoTraffic {
+    weight: number;
+    seconds: number;
+    candidate: { slot: SlotName; version: string };
+}
+
 /**
  * Refuses to plan with a router model other than the one the environment's release stack routes with
  * (a nginx environment planned with Gateway API rules could put a candidate behind the main Ingress).
@@ -98,6 +105,8 @@ class Runner {
     readonly gates: Array<HttpGateReport | AppInsightsReport> = [];
     /** Set when a gate rejected the candidate (the reason the run was rolled back). */
     rejection?: GateRejection;
+    /** Set when a weighted step saw no production traffic (the run returns production to live and stops, candidate kept). */
+    noTraffic?: NoTraffic;
     constructor(
         private readonly d: EngineDeps,
         /** Names the run in each apply (the Pulumi backend writes it as the update's message). */
@@ -149,7 +158,14 @@ class Runner {
         } else {
             return { ok: false, detail: `analysis: the ${backend.kind} backend counts no production per slot and App Insights is not configured; nothing can judge a weighted step (use --steps 100 for a direct switch)` };
         }
-        const r = await runStepAnalysis(source, arms, analysis, { pollMs: config.progressive.pollMs, cumulative });
+        const render = this.d.progress?.step ? (p: ComparisonResult) => this.d.progress?.step?.({ weight: check.weight, result: p, config: analysis }) : undefined;
+        let r: Awaited<ReturnType<typeof runStepAnalysis>>;
+        try {
+            r = await runStepAnalysis(source, arms, analysis, { pollMs: config.progressive.pollMs, cumulative, ...(render ? { onProgress: render } : {}) });
+        } finally {
+            this.d.progress?.done();
+        }
+        if (r.verdict === "no-traffic") this.noTraffic = { weight: check.weight, seconds: Math.round(r.durationMs / 1000), candidate: arms.candidate };
         return { ok: r.verdict === "pass", detail: summarizeStepAnalysis(r, arms) };
     }
 
@@ -348,6 +364,7 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
                     reporter.error(message);
                     return result({ outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
                 }
+                if (runner.noTraffic) return returnToLive(deps, runner, cur, runner.noTraffic, p.notes, t0);
                 reporter.line(runner.rejection ? `rolling back: the ${runner.rejection.gate} gate rejected the candidate (${runner.rejection.reason})` : `rolling back: ${step.name} failed`);
                 const rec = await runner.recover(cur);
                 if (!rec.ok) {
@@ -366,6 +383,31 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
     } catch (e) {
         return fail(deps, e, t0, runner);
     }
+}
+
+/**
+ * A weighted step no production request reached says nothing about the candidate: production goes back
+ * to live at once (the recovery's weight-back step only), the candidate stays pending, and the run exits
+ * 1 with what to do next.
+ */
+async function returnToLive(deps: EngineDeps, runner: Runner, cur: EngineRecord, nt: NoTraffic, notes: string[], t0: number): Promise<RunResult> {
+    const back = recoverySteps(cur, plannerOptions(deps.config)).find((s) => s.name === "weight-back");
+    let record = cur;
+    if (back) {
+        const r = await runner.exec(back, cur);
+        record = r.record;
+        if (!r.ok) {
+            const message = `no production traffic reached the candidate, and returning production to live failed; the environment is ${describeState(record.state)}; run "abort" or "rollback"`;
+            deps.reporter.error(message);
+            return result({ outcome: "failed", message, notes, record }, runner, t0);
+        }
+    }
+    const flags = deps.config.env === "dev" ? "" : ` --env ${deps.config.env}`;
+    const message =
+        `no production traffic reached candidate ${nt.candidate.slot} ${nt.candidate.version} in ${nt.seconds} s at ${nt.weight} %, so the step could not be judged: production is back on live (${describeState(record.state)}); the candidate stays pending. ` +
+        `Next: send production traffic (on a local environment: npm run load --${flags || " --env dev"} --rps 50) and re-run "promote${flags}", or "promote --steps 100${flags}" to switch at once, or "abort${flags}"`;
+    deps.reporter.error(message);
+    return result({ outcome: "failed", message, notes, record }, runner, t0);
 }
 
 /** `verify` (ADO routeTraffic): gate the pending candidate; on failure undo it (exit 1). */
@@ -438,6 +480,8 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
 export interface StatusView {
     running: boolean;
     url?: string;
+    /** Whether a release holds the environment's lock now (running), and who; without it a pending operation was interrupted. */
+    lock?: { running: boolean; holder?: string; since?: string; expiresAt?: string };
     /** Per slot: ready endpoints beside the desired replicas, versions seen and restarts (backends that can see them). */
     slots?: Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>;
     /** For a stopped environment: what restarting it will do. */
@@ -452,6 +496,12 @@ export interface StatusView {
         /** A ready request to the candidate (only when the value is shown or not secret). */
         curl?: string;
     };
+}
+
+/** "the candidate serves 25 % of production (step 2 of 4)". */
+function progressiveStep(weight: number, steps: number[]): string {
+    const i = steps.filter((x) => x < 100).indexOf(weight);
+    return `the candidate serves ${weight} % of production${i >= 0 ? ` (step ${i + 1} of ${steps.length})` : ""}`;
 }
 
 function curlLine(url: string, header: string, value: string, path: string): string {
@@ -470,17 +520,24 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         const { reporter, backend, config } = deps;
         const record = await backend.read();
         reporter.line(`environment ${config.env} (${backend.kind}, router ${config.router}): ${describeState(record.state)}`);
-        if (record.operation?.kind === "release") reporter.line(`pending: release ${record.operation.version} in ${record.operation.slot}`);
-        if (record.operation?.kind === "rollback") reporter.line(`pending: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        // A release holding the lock is running; one that left an operation without the lock was interrupted.
+        const holder = await backend.lockHolder?.().catch(() => undefined);
+        const lock: StatusView["lock"] = holder ? { running: true, ...holder } : { running: false };
+        if (holder) reporter.line(`running: a release holds the lock (${holder.holder}${holder.since ? ` since ${holder.since}` : ""}${holder.expiresAt ? `; its lease runs to ${holder.expiresAt} unless renewed` : ""})`);
         const w = record.state?.candidateWeight;
-        if (record.state && w !== undefined) {
-            const steps = config.progressive.steps.filter((x) => x < 100);
-            const i = steps.indexOf(w);
-            reporter.line(`progressive: the candidate serves ${w} % of production${i >= 0 ? ` (step ${i + 1} of ${config.progressive.steps.length})` : ""}; re-run "release" or "promote" to go on, "abort" returns production to live at once`);
+        const stepText = record.state && w !== undefined ? progressiveStep(w, config.progressive.steps) : undefined;
+        if (record.operation?.kind === "release") reporter.line(`${holder ? "in progress" : "pending"}: release ${record.operation.version} in ${record.operation.slot}${stepText ? `; ${stepText}` : ""}`);
+        if (record.operation?.kind === "rollback") reporter.line(`${holder ? "in progress" : "pending"}: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        if (record.operation && !holder) {
+            reporter.line(
+                record.operation.kind === "release"
+                    ? `interrupted: no release holds the lock; re-run "release ${record.operation.version}" or "promote" to go on, "abort" returns production to live at once`
+                    : `interrupted: no release holds the lock; re-run "rollback" to finish it`,
+            );
         }
-        if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false } };
+        if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false, lock } };
         const seen = await backend.observe();
-        const view: StatusView = { running: seen.running, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };
+        const view: StatusView = { running: seen.running, lock, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };
         if (!seen.running) {
             reporter.line(`stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`);
         } else {

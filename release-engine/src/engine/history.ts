@@ -8,7 +8,8 @@ import type { AppInsightsReport } from "../gates/appinsights-gate";
 import type { HttpGateReport } from "../gates/http-gate";
 import type { Outcome } from "../errors";
 
-export type HistoryAction = "release" | "deploy" | "verify" | "promote" | "rejection" | "rollback" | "abort";
+/** `import` and `restore`: the shared release record was imported from a stack's config, or restored from its previous version. */
+export type HistoryAction = "release" | "deploy" | "verify" | "promote" | "rejection" | "rollback" | "abort" | "import" | "restore";
 
 export interface HistoryGate {
     gate: "http" | "appinsights";

@@ -36,6 +36,11 @@ export interface ComparisonConfig {
     readonly minRequests: number;
     /** Undecided this long after the step began (ms) → fail. */
     readonly maxDurationMs: number;
+    /**
+     * No production request reached the candidate this long after the step began (ms) → verdict
+     * `no-traffic`: nothing can judge the step, which says nothing about the candidate (omit: wait up to maxDurationMs).
+     */
+    readonly noTrafficMs?: number;
     /** False-reject bound: a candidate no worse than live is failed with probability <= alpha (split over the two tests). */
     readonly alpha: number;
     /** False-accept bound: a candidate worse than live by a margin (in either measure) passes with probability <= beta. */
@@ -63,6 +68,7 @@ export const DEFAULT_COMPARISON: ComparisonConfig = {
     minBakeMs: 30_000,
     minRequests: 50,
     maxDurationMs: 600_000,
+    noTrafficMs: 30_000,
     alpha: 0.01,
     beta: 0.01,
     failureRate: { tolerance: 0, margin: 0.05 },
@@ -121,7 +127,8 @@ export interface ComparisonStats {
 }
 
 export interface ComparisonResult {
-    readonly verdict: "pass" | "fail" | "continue";
+    /** `no-traffic`: final, the candidate saw no production request within noTrafficMs (neither good nor bad). */
+    readonly verdict: "pass" | "fail" | "continue" | "no-traffic";
     readonly reason: string;
     readonly stats: ComparisonStats;
 }
@@ -146,6 +153,10 @@ export function validateComparisonConfig(c: ComparisonConfig, prefix = "analysis
     intAtLeast("maxDurationMs", c.maxDurationMs, 1);
     if (num(c.maxDurationMs) && num(c.minBakeMs) && c.maxDurationMs <= c.minBakeMs) {
         problems.push(`${prefix}.maxDurationMs (${c.maxDurationMs}) must exceed minBakeMs (${c.minBakeMs}), or no step could ever pass`);
+    }
+    if (c.noTrafficMs !== undefined) {
+        intAtLeast("noTrafficMs", c.noTrafficMs, 1000);
+        if (num(c.noTrafficMs) && num(c.maxDurationMs) && c.noTrafficMs >= c.maxDurationMs) problems.push(`${prefix}.noTrafficMs (${c.noTrafficMs}) must be below maxDurationMs (${c.maxDurationMs})`);
     }
     open01("alpha", c.alpha);
     open01("beta", c.beta);
@@ -341,7 +352,7 @@ export function newComparison(config: ComparisonConfig): Comparison {
         };
         const cRate = stats.candidate.failureRate;
         const lRate = stats.live.failureRate;
-        const done = (verdict: "pass" | "fail", reason: string): ComparisonResult => (final = { verdict, reason, stats });
+        const done = (verdict: "pass" | "fail" | "no-traffic", reason: string): ComparisonResult => (final = { verdict, reason, stats });
 
         if (failures.decision === "reject") {
             return done("fail", `candidate failure rate ${pct(cRate)} (${c.failed}/${c.requests}) is worse than live ${pct(lRate)} (${l.failed}/${l.requests}) by ${pct(cfg.failureRate.margin)} or more (SPRT log LR ${fmt(failures.llr)} >= ${fmt(failures.upper)})`);
@@ -351,6 +362,9 @@ export function newComparison(config: ComparisonConfig): Comparison {
                 "fail",
                 `candidate latency: ${latency.candidateSlow}/${c.requests} requests slower than ${latency.thresholdMs} ms vs live ${latency.liveSlow}/${l.requests} (live p95 ${stats.live.p95Ms} ms, candidate p95 ${stats.candidate.p95Ms} ms; SPRT log LR ${fmt(latency.llr)} >= ${fmt(latency.upper)})`,
             );
+        }
+        if (cfg.noTrafficMs !== undefined && c.requests === 0 && counts.elapsedMs >= cfg.noTrafficMs) {
+            return done("no-traffic", `no production request reached the candidate in ${Math.round(counts.elapsedMs / 1000)} s (live served ${l.requests}): nothing can judge this step`);
         }
         if (counts.elapsedMs >= cfg.maxDurationMs) {
             return done("fail", `no verdict within ${cfg.maxDurationMs} ms (candidate ${c.requests} requests): the candidate was not shown to be as good as live`);

@@ -16,10 +16,12 @@ export const VAULT_SECRETS = {
     logAnalyticsWorkspaceId: "log-analytics-workspace-id",
     appInsightsAppId: "appinsights-app-id",
     appInsightsConnectionString: "appinsights-connection-string",
+    recordAccount: "release-record-account",
+    recordContainer: "release-record-container",
 } as const;
 
 const REQUIRED: Array<keyof typeof VAULT_SECRETS> = ["fqdn", "appName", "logAnalyticsWorkspaceId", "appInsightsConnectionString"];
-const OPTIONAL: Array<keyof typeof VAULT_SECRETS> = ["appInsightsAppId"];
+const OPTIONAL: Array<keyof typeof VAULT_SECRETS> = ["appInsightsAppId", "recordAccount", "recordContainer"];
 
 /** The slice of SecretClient used (the real client satisfies it). */
 export interface SecretReader {
@@ -30,6 +32,8 @@ export interface LoadedVault {
     settings: VaultSettings;
     /** Secret values for the release stack's secret config; never printed. */
     secrets: { appInsightsConnectionString: string };
+    /** Where the Pulumi backend's shared release record lives (the platform stack's storage account), when the vault names it. */
+    recordStore?: { account: string; container?: string };
     /** Names read, for the log (names only). */
     read: string[];
 }
@@ -65,6 +69,7 @@ export async function loadVaultSettings(vaultName: string, client: SecretReader)
     return {
         settings: { fqdn: values.fqdn, appName: values.appName, logAnalyticsWorkspaceId: values.logAnalyticsWorkspaceId, appInsightsAppId: values.appInsightsAppId },
         secrets: { appInsightsConnectionString: values.appInsightsConnectionString as string },
+        ...(values.recordAccount ? { recordStore: { account: values.recordAccount, ...(values.recordContainer ? { container: values.recordContainer } : {}) } } : {}),
         read: Object.keys(values).map((k) => VAULT_SECRETS[k as keyof typeof VAULT_SECRETS]),
     };
 }

@@ -7,11 +7,12 @@ import * as path from "path";
 import type { ReleaseState, SlotName } from "@phoenix/release-model";
 import { sameState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
-import type { Backend, Observation, PublicEndpoint } from "../../engine/backend";
+import type { Backend, LockHolder, Observation, PublicEndpoint } from "../../engine/backend";
 import type { HistoryEntry } from "../../engine/history";
 import { appendHistory, readHistory } from "./history-file";
 import type { ClusterStatus } from "./cluster";
 import { acquireLock, readRecord, writeRecord } from "./store";
+import { lockHolder } from "./lock";
 
 /** The part of a cluster the backend drives (LocalCluster itself, or the daemon client). */
 export interface ClusterHandle {
@@ -86,6 +87,10 @@ export class LocalBackend implements Backend {
 
     async trafficCounts(): Promise<Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>> {
         return (await this.opts.cluster.status()).production ?? [];
+    }
+
+    async lockHolder(): Promise<LockHolder | undefined> {
+        return lockHolder(this.dir);
     }
 
     async slotHealth(): Promise<Record<SlotName, { ready: number; desired: number; versions: string[]; restarts: number }>> {

@@ -51,6 +51,23 @@ function liveHolder(content: string | undefined): number | undefined {
     return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
 }
 
+/** Who holds the lock in `dir` now (a live process), and since when; undefined when nobody does. Read-only. */
+export function lockHolder(dir: string): { holder: string; since?: string } | undefined {
+    const lockDir = path.join(dir, "lock");
+    let top: number | undefined;
+    try {
+        top = generations(lockDir)[0];
+    } catch {
+        return undefined;
+    }
+    if (top === undefined) return undefined;
+    const content = readIfExists(path.join(lockDir, String(top)));
+    const pid = liveHolder(content);
+    if (pid === undefined) return undefined;
+    const since = content?.split(" ")[1];
+    return { holder: `pid ${pid}`, ...(since ? { since } : {}) };
+}
+
 /** A file's text, or undefined when it does not exist (other errors are thrown). */
 export function readIfExists(file: string): string | undefined {
     try {

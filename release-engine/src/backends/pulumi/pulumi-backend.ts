@@ -1,12 +1,17 @@
 /**
- * The Pulumi backend: the release stack (`stacks/release`, project `phoenix-release`) holds the
- * desired state in its config and applies it with `up` through the Automation API.
+ * The Pulumi backend: the release record lives in the shared record store (record-store/: Azure Blob
+ * Storage, written with If-Match, the lock a blob lease, the history append-only), so every pipeline
+ * job and every laptop sees the same record. The release stack (`stacks/release`, project
+ * `phoenix-release`) applies it with `up` through the Automation API; its config in the working
+ * directory's `Pulumi.<stack>.yaml` is only a cache, written from the record just before each `up`.
+ * On taking the lock, the stack's last update must have applied the record's state (or the one it
+ * replaced, when its `up` has not run yet); anything else is drift (exit 2).
  *
  * The config contract (keys, record ↔ config, the preview-secret rule) is the release model's
  * (`@phoenix/release-model` stack-config.ts), shared with `stacks/release`. A null state (a failed
- * first release) is `destroy` plus removing the state.
- *
- * - `phoenix-release:rejectedVersions`   versions rolled back or rejected (plain JSON list; rollback never returns to one).
+ * first release) is `destroy` plus removing the state. `importRecord` moves a record that still lives
+ * in a `Pulumi.<env>.yaml` into the store, once and explicitly; `restoreRecord` puts the last good copy
+ * back over a corrupt record.
  *
  * The adapter over `LocalWorkspace` is {@link automationStackFactory} (pulumi-automation.ts); it needs
  * the `pulumi` CLI. Secret values never reach a command line: the Automation API's `setAllConfig`
@@ -30,8 +35,10 @@ import {
     type SlotName,
 } from "@phoenix/release-model";
 import { BlockedError, EnvironmentError, InputError } from "../../errors";
-import type { Backend, Observation, PublicEndpoint } from "../../engine/backend";
+import type { Backend, LockHolder, Observation, PublicEndpoint } from "../../engine/backend";
 import type { HistoryEntry } from "../../engine/history";
+import type { HeldLease, RecordStore, StoredRecord } from "../../record-store/port";
+import { describeSlots, nextRecordDocument, sameState, stateDrift, type RecordDocument } from "../../record-store/record-document";
 
 export const PROJECT = RELEASE_PROJECT;
 export { KEY_LOCK, KEY_OPERATION, KEY_PREVIEW, KEY_REJECTED, KEY_STATE, recordToConfig };
@@ -63,7 +70,8 @@ export interface AutomationStack {
     up(opts: { onOutput: (out: string) => void; onEvent?: (e: EngineEventLike) => void; message?: string; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<unknown>;
     destroy(opts: { onOutput: (out: string) => void; message?: string }): Promise<unknown>;
     outputs(): Promise<Record<string, OutputValueLike>>;
-    history(): Promise<UpdateSummaryLike[]>;
+    /** Newest first; `pageSize` limits it to the newest updates. */
+    history(pageSize?: number): Promise<UpdateSummaryLike[]>;
 }
 
 /** The engine events the backend reads from `up` (the Automation API's EngineEvent, the fields used). */
@@ -121,7 +129,7 @@ function guarded(stack: AutomationStack, env: string): AutomationStack {
         up: wrap((o) => stack.up(o)),
         destroy: wrap((o) => stack.destroy(o)),
         outputs: wrap(() => stack.outputs()),
-        history: wrap(() => stack.history()),
+        history: wrap((n) => stack.history(n)),
     };
 }
 
@@ -150,9 +158,9 @@ export interface PulumiBackendOptions {
     /** Policy packs run on every `up` (default: the repo's policy/ folder) and their configs. */
     policyPacks?: string[];
     policyPackConfigs?: string[];
-    /** Lock TTL: a lock older than this is considered abandoned. */
-    lockTtlMs?: number;
-    /** Identifies this run in the lock (CI run id, user@host). */
+    /** The shared release record (record, lease, history). */
+    store: RecordStore;
+    /** Identifies this run in the lease and the record (CI run id, user@host). */
     holder?: string;
     now?: () => number;
     /** Secret config set with every apply (e.g. `appInsightsConnectionString` from Key Vault), keyed without the project prefix. */
@@ -179,41 +187,82 @@ export class PulumiBackend implements Backend {
         return this.stackPromise;
     }
 
-    private blocked(detail?: string): BlockedError {
-        return new BlockedError(`another release is running in ${this.env}${detail ? ` (${detail})` : ""}`);
+    private get holder(): string {
+        return this.opts.holder ?? `pid ${process.pid}`;
+    }
+
+    /** The store's record as the engine's (no record yet: nothing released). */
+    private static recordOf(stored: StoredRecord): EngineRecord {
+        return stored.exists ? stored.document.record : { state: null };
+    }
+
+    /** The state the release stack's last update applied: undefined when it was never updated, null for a destroy or no state. */
+    private async lastApplied(stack: AutomationStack): Promise<ReleaseState | null | undefined> {
+        const [last] = await stack.history(1);
+        if (!last) return undefined;
+        if (last.kind === "destroy") return null;
+        const text = last.config?.[KEY_STATE]?.value;
+        if (!text || text === "[secret]") return null;
+        try {
+            return modelConfigToRecord({ [KEY_STATE]: { value: text } }).state;
+        } catch {
+            throw new InputError(`the release stack ${this.env}'s last update applied a state that is not valid (${KEY_STATE}); fix the stack by hand or re-apply the record`);
+        }
+    }
+
+    /** Refuses (exit 2) when the stack's last update applied a state the record does not know. */
+    private async checkDrift(stack: AutomationStack, doc: RecordDocument | undefined): Promise<void> {
+        const problem = stateDrift(await this.lastApplied(stack), doc);
+        if (problem) {
+            throw new InputError(
+                `drift in ${this.env}: ${problem}. Someone applied the release stack outside the engine (pulumi up by hand?). Nothing was changed; re-apply the record's state with "pulumi up" of stacks/release after "pulumi config set state" to the record's, or correct the record in ${this.opts.store.where}`,
+            );
+        }
     }
 
     async lock(): Promise<() => Promise<void>> {
+        return this.takeLease({ checkDrift: true });
+    }
+
+    /** The lease, then the record (and, unless importing, the drift check); on any failure the lease is released. */
+    private async takeLease(opts: { checkDrift: boolean }): Promise<() => Promise<void>> {
         const stack = await this.stack();
-        const now = (this.opts.now ?? Date.now)();
-        const cfg = await stack.getAllConfig();
-        const held = cfg[KEY_LOCK]?.value;
-        if (held) {
-            const parsed = JSON.parse(held) as { holder: string; at: number };
-            if (now - parsed.at < (this.opts.lockTtlMs ?? 3_600_000)) throw this.blocked(`held by ${parsed.holder} since ${new Date(parsed.at).toISOString()}`);
+        const lease = await this.opts.store.acquire(this.holder);
+        try {
+            const stored = await this.opts.store.read();
+            if (opts.checkDrift) await this.checkDrift(stack, stored.exists ? stored.document : undefined);
+            this.lastRead = stored;
+        } catch (e) {
+            await lease.release();
+            throw e;
         }
-        const mine = JSON.stringify({ holder: this.opts.holder ?? `pid ${process.pid}`, at: now });
-        await stack.setAllConfig({ [KEY_LOCK]: { value: mine, secret: false } });
+        this.lease = lease;
         return async () => {
-            const current = (await stack.getAllConfig())[KEY_LOCK]?.value;
-            if (current === mine) await stack.removeConfig(KEY_LOCK);
+            if (this.lease === lease) this.lease = undefined;
+            await lease.release();
         };
     }
 
+    private lease?: HeldLease;
+    private lastRead?: StoredRecord;
+
     async read(): Promise<EngineRecord> {
-        return configToRecord(await (await this.stack()).getAllConfig());
+        const stored = await this.opts.store.read();
+        this.lastRead = stored;
+        return PulumiBackend.recordOf(stored);
     }
 
     async apply(record: EngineRecord, onOutput: (line: string) => void, context?: { message: string }): Promise<void> {
+        if (!this.lease) throw new BlockedError(`the record of ${this.env} can only be changed while holding its lease (lock() first)`);
         const stack = await this.stack();
-        const before = configToRecord(await stack.getAllConfig());
-        const { set, remove } = recordToConfig(record);
-        for (const [k, v] of Object.entries(this.opts.secretConfig ?? {})) set[`${PROJECT}:${k}`] = { value: v, secret: true };
-        const plain = Object.fromEntries(Object.entries(set).filter(([, v]) => !v.secret));
-        if (Object.keys(plain).length) await stack.setAllConfig(plain);
-        for (const [k, v] of Object.entries(set)) if (v.secret) await stack.setSecretConfig(k, v.value);
-        for (const k of remove) await stack.removeConfig(k).catch(() => undefined);
-        if (JSON.stringify(before.state) === JSON.stringify(record.state)) return;
+        const expected = this.lastRead ?? (await this.opts.store.read());
+        // Still ours? (A lease that expired and was taken by another run stops this one before any write.)
+        await this.lease.confirm();
+        const written = await this.opts.store.write(nextRecordDocument(expected.exists ? expected.document : undefined, record, this.holder, new Date((this.opts.now ?? Date.now)())), expected);
+        this.lastRead = written;
+        const before = PulumiBackend.recordOf(expected);
+        await this.writeConfigCache(stack, record);
+        if (sameState(before.state, record.state) && JSON.stringify(before.state?.previewHeaderValue) === JSON.stringify(record.state?.previewHeaderValue)) return;
         const lines = (out: string) => {
             for (const l of out.split("\n")) if (l.trim() !== "") onOutput(l);
         };
@@ -223,10 +272,89 @@ export class PulumiBackend implements Backend {
             if (d?.message && (d.severity === "error" || d.severity === "warning")) onOutput(`${d.severity}: ${d.message.trim()}`);
         };
         const message = context?.message;
-        if (record.state) {
-            await stack.up({ onOutput: lines, onEvent, ...(message ? { message } : {}), policyPacks: this.opts.policyPacks, policyPackConfigs: this.opts.policyPackConfigs });
-        } else {
-            await stack.destroy({ onOutput: lines, ...(message ? { message } : {}) });
+        try {
+            if (record.state) {
+                await stack.up({ onOutput: lines, onEvent, ...(message ? { message } : {}), policyPacks: this.opts.policyPacks, policyPackConfigs: this.opts.policyPackConfigs });
+            } else {
+                await stack.destroy({ onOutput: lines, ...(message ? { message } : {}) });
+            }
+        } catch (e) {
+            // Locked by another update, or a missing tool/plugin/login: the CLI applied nothing, so the
+            // record goes back to what it said before (the run stops; a retry starts from the truth).
+            if ((e instanceof BlockedError || e instanceof EnvironmentError) && expected.exists) {
+                this.lastRead = await this.opts.store.write(expected.document, written);
+                await this.writeConfigCache(stack, before).catch(() => undefined);
+            }
+            throw e;
+        }
+    }
+
+    /** The working directory's stack config from the record (a cache: the record store is the truth), with the secret config. */
+    private async writeConfigCache(stack: AutomationStack, record: EngineRecord): Promise<void> {
+        const { set, remove } = recordToConfig(record);
+        for (const [k, v] of Object.entries(this.opts.secretConfig ?? {})) set[`${PROJECT}:${k}`] = { value: v, secret: true };
+        const plain = Object.fromEntries(Object.entries(set).filter(([, v]) => !v.secret));
+        if (Object.keys(plain).length) await stack.setAllConfig(plain);
+        for (const [k, v] of Object.entries(set)) if (v.secret) await stack.setSecretConfig(k, v.value);
+        // The lock no longer lives in config (a lease in the store); a cached one from before is dropped.
+        for (const k of [...remove, KEY_LOCK]) await stack.removeConfig(k).catch(() => undefined);
+    }
+
+    /**
+     * Moves the record that still lives in the working directory's `Pulumi.<stack>.yaml` into the
+     * store, once: refused when the store already holds a record (unless `replace`), when the file holds
+     * none, or when the stack's last update applied another state. Recorded in the history.
+     */
+    async importRecord(opts: { replace: boolean; source: string; by?: string }): Promise<{ record: EngineRecord; replaced: boolean }> {
+        const stack = await this.stack();
+        const release = await this.takeLease({ checkDrift: false });
+        try {
+            const stored = this.lastRead ?? (await this.opts.store.read());
+            if (stored.exists && !opts.replace) {
+                throw new BlockedError(`the release record ${this.opts.store.where} already exists (${describeSlots(stored.document.record.state)}); nothing imported. To overwrite it with ${opts.source}: import-record --replace`);
+            }
+            const record = configToRecord(await stack.getAllConfig());
+            if (!record.state) throw new InputError(`${opts.source} holds no release state (${KEY_STATE}); there is nothing to import`);
+            const applied = await this.lastApplied(stack);
+            if (applied !== undefined && !sameState(applied, record.state)) {
+                throw new InputError(`${opts.source} says ${describeSlots(record.state)} but the release stack's last update applied ${describeSlots(applied)}; import the file the last update used (pulumi config refresh), nothing imported`);
+            }
+            await this.lease!.confirm();
+            this.lastRead = await this.opts.store.write(nextRecordDocument(undefined, record, this.holder, new Date()), stored);
+            await this.opts.store.appendHistory({
+                at: new Date().toISOString(),
+                action: "import",
+                outcome: "done",
+                liveAfter: liveOf(record.state),
+                gates: [],
+                ...(opts.by ? { by: opts.by } : {}),
+                detail: `imported from ${opts.source}${stored.exists ? ` (replaced ${describeSlots(stored.document.record.state)})` : ""}`,
+            });
+            return { record, replaced: stored.exists };
+        } finally {
+            await release();
+        }
+    }
+
+    /** Puts the last good copy back over a record that is not valid (If-Match on the corrupt blob); recorded in the history. */
+    async restoreRecord(opts: { by?: string }): Promise<{ record: EngineRecord }> {
+        const store = this.opts.store;
+        const lease = await store.acquire(this.holder);
+        try {
+            const valid = await store.read().then(
+                () => true,
+                (e: unknown) => {
+                    if (e instanceof InputError) return false;
+                    throw e;
+                },
+            );
+            if (valid) throw new BlockedError(`the release record ${store.where} is valid; restore-record only replaces a record that is not (nothing changed)`);
+            const doc = await store.restorePrevious(this.holder);
+            await this.checkDrift(await this.stack(), doc);
+            await store.appendHistory({ at: new Date().toISOString(), action: "restore", outcome: "done", liveAfter: liveOf(doc.record.state), gates: [], ...(opts.by ? { by: opts.by } : {}), detail: `restored ${store.where} from its last good version (written ${doc.writtenAt} by ${doc.writtenBy})` });
+            return { record: doc.record };
+        } finally {
+            await lease.release();
         }
     }
 
@@ -237,17 +365,17 @@ export class PulumiBackend implements Backend {
         return { running: true, endpoint: await this.endpoint() };
     }
 
-    /** The release history from the stack's updates: the engine names each update (run, step, gate, who) in its message. */
+    /** The release history from the store (append-only; each stack update also names its run and step in its message). */
     async history(): Promise<HistoryEntry[]> {
-        const updates = await (await this.stack()).history();
-        return updates
-            .slice()
-            .reverse()
-            .map((u) => historyFromUpdate(u));
+        return this.opts.store.history();
     }
 
-    async recordHistory(): Promise<void> {
-        /* the stack's own update history is the record (see history()) */
+    async lockHolder(): Promise<LockHolder | undefined> {
+        return this.opts.store.holder();
+    }
+
+    async recordHistory(entry: HistoryEntry): Promise<void> {
+        await this.opts.store.appendHistory(entry);
     }
 
     async endpoint(): Promise<PublicEndpoint> {
@@ -277,6 +405,11 @@ export class PulumiBackend implements Backend {
     async close(): Promise<void> {
         /* nothing held */
     }
+}
+
+function liveOf(state: ReleaseState | null): string | undefined {
+    const slot = state ? (["blue", "green"] as SlotName[]).find((x) => state.slots[x]?.role === "live") : undefined;
+    return state && slot ? `${slot} ${state.slots[slot].version}` : undefined;
 }
 
 /** One stack update as a history entry: the engine's message (`phoenix <run>: <step>; gate …; (by …)`) and the state it applied. */
