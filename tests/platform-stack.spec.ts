@@ -57,12 +57,15 @@ describe("platform stack (platform/dev, platform/prod)", () => {
     let registry: RunResult;
     const runs: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
     const nginxRuns: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
+    const envoyRuns: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
     before(async () => {
         registry = await runRegistry();
         runs.dev = await runPlatform("dev", registry.outputs);
         runs.prod = await runPlatform("prod", registry.outputs);
         nginxRuns.dev = await runPlatform("dev", registry.outputs, { configOverrides: { gateway: "nginx" } });
         nginxRuns.prod = await runPlatform("prod", registry.outputs, { configOverrides: { gateway: "nginx" } });
+        envoyRuns.dev = await runPlatform("dev", registry.outputs, { configOverrides: { gateway: "envoy", gatewayApiCrds: "phoenix" } });
+        envoyRuns.prod = await runPlatform("prod", registry.outputs, { configOverrides: { gateway: "envoy", gatewayApiCrds: "phoenix" } });
     });
 
     it("reads the registry stack named in config through a StackReference", () => {
@@ -121,7 +124,8 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 ]);
                 const expected: Record<string, string> = { environment: env, service: "calculator", "managed-by": "pulumi", "cost-center": "platform-1234", owner: "platform-team" };
                 if (env === "prod") expected.criticality = "high";
-                for (const res of taggable) assert.deepEqual(plainInputs(res.inputs.tags), expected, `${res.type} ${res.name}`);
+                // The cluster also records who owns its Gateway API CRDs (release-model/src/routers/gateway-api/crd-compatibility.ts).
+                for (const res of taggable) assert.deepEqual(plainInputs(res.inputs.tags), res.type === MC ? { ...expected, "gateway-api-crds": "managed" } : expected, `${res.type} ${res.name}`);
                 assert.deepEqual(at(one(r().resources, MC).inputs, "agentPoolProfiles[0].tags"), expected, "node pool tagged too");
             });
 
@@ -443,7 +447,7 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         const kv = (env: "dev" | "prod") => plainInputs(one(runs[env].resources, "azure-native:keyvault:Vault").inputs.properties) as Record<string, unknown>;
         const ws = (env: "dev" | "prod") => one(runs[env].resources, "azure-native:operationalinsights:Workspace").inputs;
         const helm = (env: "dev" | "prod") => at(one(nginxRuns[env].resources, "kubernetes:helm.sh/v3:Release").inputs, "values.controller.replicaCount") as number;
-        const proxies = (env: "dev" | "prod") => at(one(runs[env].resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy").inputs, "spec.provider.kubernetes.envoyDeployment.replicas") as number;
+        const proxies = (env: "dev" | "prod") => at(one(envoyRuns[env].resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy").inputs, "spec.provider.kubernetes.envoyDeployment.replicas") as number;
         assert.ok(proxies("prod") > proxies("dev"));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].minCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].minCount") as number));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].maxCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].maxCount") as number));
@@ -468,8 +472,10 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         assert.equal(inv["platform/dev"]["azure-native:authorization:RoleAssignment"], 7);
         assert.equal(inv["platform/dev"]["azure-native:storage:StorageAccount"], 1);
         assert.equal(inv["platform/dev"]["azure-native:storage:BlobContainer"], 1);
-        assert.equal(inv["platform/dev"]["kubernetes:helm.sh/v3:Release"], 1, "Envoy Gateway");
+        assert.equal(inv["platform/dev"]["kubernetes:helm.sh/v3:Release"], undefined, "app-routing-istio: AKS runs the controller");
+        assert.equal(inv["platform/dev"]["command:local:Command"], 1, "the az aks update that enables it");
         assert.equal(inv["platform/dev"]["kubernetes:gateway.networking.k8s.io/v1:Gateway"], 1);
+        assert.equal(inventory(envoyRuns.dev.resources)["kubernetes:helm.sh/v3:Release"], 1, "Envoy Gateway");
         assert.equal(inv["platform/dev (gateway nginx)"]["kubernetes:helm.sh/v3:Release"], 1, "ingress-nginx");
         assert.equal(inv["platform/dev (gateway nginx)"]["kubernetes:gateway.networking.k8s.io/v1:Gateway"], undefined);
     });

@@ -72,7 +72,7 @@ describe("policy pack: layout and metadata", () => {
             "aks-container-insights", "aks-entra-azure-rbac", "aks-managed-identity", "aks-rbac-enabled", "aks-system-pool-autoscaling",
             "alerts-enabled-in-prod",
             "appinsights-workspace-based",
-            "gateway-chart-pinned", "gateway-listeners-restrict-routes",
+            "gateway-api-crds-ownership", "gateway-chart-pinned", "gateway-listeners-restrict-routes",
             "gateway-no-all-zero-rule", "gateway-preview-route-separate", "gateway-production-route-both-slots", "gateway-reference-grant-for-cross-namespace-backend", "gateway-route-objects-admitted", "gateway-weight-on-ready-slot",
             "helm-app-release-atomic", "helm-chart-version-pinned", "helm-image-tag-pinned",
             "keyvault-purge-protection-in-prod", "keyvault-rbac-authorization", "keyvault-soft-delete-retention",

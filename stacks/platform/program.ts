@@ -13,7 +13,7 @@ import { BlueGreenMonitoring } from "../../components/blue-green-monitoring";
 import { AksCluster, ClusterGrant } from "../../components/aks-cluster";
 import { IngressController } from "../../components/ingress-controller";
 import { GatewayFrontDoor } from "../../components/gateway-front-door";
-import { routerKindOf } from "../../components/gateway-api";
+import { ingressNginxWarning, routerKindOf } from "../../components/gateway-api";
 import { KeyVault } from "../../components/key-vault";
 import { ReleaseRecordStore } from "../../components/release-record-store";
 import { Monitoring } from "../../components/monitoring";
@@ -58,6 +58,9 @@ export async function main(): Promise<Record<string, unknown>> {
     // Validate everything first: nothing is registered when config is wrong.
     const config = readPlatformConfig((k) => cfg.get(k));
     const tags = standardTags({ environment: config.environment, service: config.appName, extra: config.tags });
+
+    const nginxWarning = ingressNginxWarning(config.gateway.mode, config.gateway.legacyNginx);
+    if (nginxWarning) void pulumi.log.warn(nginxWarning);
 
     const registry = new pulumi.StackReference("registry", { name: config.registryStack });
     const pipelinePrincipalId = await requirePlainOutput(registry, config.registryStack, "pipelineIdentityPrincipalId");
@@ -120,8 +123,9 @@ export async function main(): Promise<Record<string, unknown>> {
             deployerPrincipalType: config.deployerPrincipalType,
         }),
         kubeloginMode: config.kubeloginMode,
-        // `az aks update --enable-gateway-api --enable-app-routing-istio` writes the ingress profile.
-        ingressProfileManagedOutside: config.gateway.mode === "app-routing-istio",
+        // AKS-managed Gateway API CRDs and app-routing Istio, enabled by the component (release-model/src/routers/gateway-api/crd-compatibility.ts).
+        // Not in nginx mode: an environment pinned to ingress-nginx keeps its cluster as it is.
+        gatewayApi: config.gateway.mode === "nginx" ? undefined : { crds: config.gateway.crds, appRoutingIstio: config.gateway.mode === "app-routing-istio" },
         tags,
     });
 
@@ -138,6 +142,8 @@ export async function main(): Promise<Record<string, unknown>> {
         tlsSecretName: gw.tlsSecretName,
         chartVersion: gw.chartVersion,
         proxyReplicas: gw.replicas,
+        crds: gw.crds,
+        gatewayApiReady: aks.gatewayApiReady,
         tags,
     });
 

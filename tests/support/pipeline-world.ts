@@ -199,6 +199,7 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
         async newEnvironment() {
             backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-backend-"));
             endpoint.broken.clear();
+            endpoint.slow.clear();
             container = `records-${++containers}`;
             await admin().create();
             store = { url: `${azurite.accountUrl}/${container}`, caFile, identity: identity.env };
