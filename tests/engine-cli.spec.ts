@@ -44,8 +44,10 @@ describe("engine CLI (local backend, daemon)", function () {
         assert.ok(report && report.startsWith(path.join(home, "dev", "reports")) && fs.readFileSync(report, "utf8").includes('<canvas id="timeline"'), out);
         out = "";
         assert.equal(await run(["status", "--json"]), 0, err);
-        const status = JSON.parse(out) as { record: { state: { slots: { blue: { role: string; version: string } } } } };
+        const status = JSON.parse(out) as { record: { state: { slots: { blue: { role: string; version: string } } } }; status: { slots: Record<string, unknown> } };
         assert.deepEqual(status.record.state.slots.blue, { role: "live", version: "1.0.0", replicas: 2 });
+        // What the slots actually run: readiness beside the desired replicas, and restarts (issue 20).
+        assert.deepEqual(status.status.slots, { blue: { ready: 2, desired: 2, versions: ["1.0.0"], restarts: 0 }, green: { ready: 0, desired: 0, versions: [], restarts: 0 } });
         // The router the daemon keeps serves production from blue 1.0.0 after the CLI exited.
         const cluster = JSON.parse(fs.readFileSync(path.join(home, "dev", "cluster.json"), "utf8")) as { url: string };
         const r = await httpRequest(`${cluster.url}/api/calculation`, { method: "POST", body: '{"number":12}', timeoutMs: 5000 });

@@ -9,7 +9,11 @@
 import { strict as assert } from "assert";
 import { ClusterHealth, slotHealthFromPods, type PodLike } from "../release-engine/src/backends/pulumi/cluster-health";
 import { PulumiBackend, type AutomationStack, type OutputValueLike } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import { runStatus } from "../release-engine/src/engine/engine";
+import { createReporter } from "../release-engine/src/engine/reporter";
 import type { RecordStore } from "../release-engine/src/record-store/port";
+import { nextRecordDocument } from "../release-engine/src/record-store/record-document";
+import { loadConfig } from "../release-engine/src/settings/config";
 import { kubeconfigFor, podObject, startKubeApiFake, type FakePod, type KubeApiFake } from "./support/kube-api-fake";
 
 const TOKEN = "kube-token-5d1c0ffee";
@@ -27,6 +31,19 @@ const pod = (slot: string, n: number, version: string, o: Partial<FakePod> = {})
 const untouchedStore: RecordStore = new Proxy({ where: "untouched" } as RecordStore, {
     get: (target, key) => (key === "where" ? target.where : () => Promise.reject(new Error(`slot health called the record store's ${String(key)}`))),
 });
+
+/** A store that only holds `record` for reading (status is read-only: anything else fails). */
+function readOnlyStore(record: Parameters<typeof nextRecordDocument>[1]): RecordStore {
+    const document = nextRecordDocument(undefined, record, "earlier run", new Date());
+    return new Proxy({ where: "read-only" } as RecordStore, {
+        get: (target, key) => {
+            if (key === "where") return target.where;
+            if (key === "read") return async () => ({ exists: true, document, etag: '"1"', text: JSON.stringify(document) });
+            if (key === "holder") return async () => undefined;
+            return () => Promise.reject(new Error(`status called the record store's ${String(key)}`));
+        },
+    });
+}
 
 function outputs(fake: KubeApiFake | undefined): Record<string, OutputValueLike> {
     return {
@@ -103,5 +120,31 @@ describe("engine (Pulumi backend): slot health from the cluster's pods", () => {
             assert.ok(!e.message.includes("not-the-token") && !e.message.includes(TOKEN), "the token is not in the error");
             return true;
         });
+    });
+
+    it("status shows each slot's ready pods and restarts from the cluster (status.slots), or says why it cannot see them", async () => {
+        api.pods = [pod("blue", 1, "1.2.8", { restartCount: 3 }), pod("blue", 2, "1.2.8", { ready: false }), pod("green", 1, "1.1.0"), pod("green", 2, "1.1.0")];
+        let out = { ...outputs(api), publicUrl: { value: "https://calculator.example.invalid", secret: false } };
+        const stack = { outputs: async () => out } as unknown as AutomationStack;
+        const record = {
+            state: { slots: { blue: { role: "candidate" as const, version: "1.2.8", replicas: 2 }, green: { role: "live" as const, version: "1.1.0", replicas: 2 } } },
+            operation: { kind: "release" as const, version: "1.2.8", slot: "blue" as const, before: { slots: { blue: { role: "standby" as const, version: "1.0.0", replicas: 2 }, green: { role: "live" as const, version: "1.1.0", replicas: 2 } } } },
+        };
+        const status = async () => {
+            let text = "";
+            const backend = new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: readOnlyStore(record) });
+            const r = await runStatus({ backend, config: loadConfig("dev"), reporter: createReporter({ write: (x) => (text += x), tfBuild: false }) });
+            return { r, text };
+        };
+        const seen = await status();
+        assert.equal(seen.r.exitCode, 0, seen.text);
+        assert.deepEqual(seen.r.status?.slots, { blue: { ready: 1, desired: 2, versions: ["1.2.8"], restarts: 3 }, green: { ready: 2, desired: 2, versions: ["1.1.0"], restarts: 0 } });
+        assert.match(seen.text, /^ {2}blue: 1\/2 ready \(1\.2\.8\), restarts 3 {2}← not all ready$/m);
+        out = { ...outputs(undefined), publicUrl: out.publicUrl };
+        const unseen = await status();
+        assert.equal(unseen.r.exitCode, 0, unseen.text);
+        assert.equal(unseen.r.status?.slots, undefined);
+        assert.match(unseen.r.status?.slotsUnseen ?? "", /no kubeconfig output/);
+        assert.match(unseen.text, /^slots: not seen \(.*no kubeconfig output/m);
     });
 });

@@ -575,6 +575,8 @@ export interface StatusView {
     lock?: { running: boolean; holder?: string; since?: string; expiresAt?: string };
     /** Per slot: ready endpoints beside the desired replicas, versions seen and restarts (backends that can see them). */
     slots?: Record<SlotName, SlotHealth>;
+    /** Why the slots' readiness could not be read (e.g. a release stack without a kubeconfig output). */
+    slotsUnseen?: string;
     /** For a stopped environment: what restarting it will do. */
     detail?: string;
     preview?: {
@@ -633,7 +635,11 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
             reporter.line(`stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`);
         } else {
             // Read-only and only while running: what each slot actually serves beside what the state asks for.
-            const health = await backend.slotHealth().catch(() => undefined);
+            const health = await backend.slotHealth().catch((e: unknown) => {
+                view.slotsUnseen = (e as Error).message;
+                reporter.line(`slots: not seen (${view.slotsUnseen})`);
+                return undefined;
+            });
             if (health) {
                 view.slots = health;
                 for (const slot of ["blue", "green"] as const) {
