@@ -7,6 +7,8 @@
  * nor in plain text in the settings file or the backend, JSON engine events read, history from
  * `stack history --json`, and the engine's answer to the CLI's failures: a stack locked by a running
  * update or a conflicting update → exit 3; a missing plugin or a missing CLI → one line, exit 2.
+ * The slots' pods come from a loopback Kubernetes API stand-in through the stack's secret kubeconfig
+ * output (tests/support/kube-api-fake.ts), as the last update's Helm releases left them.
  */
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
@@ -25,10 +27,13 @@ import { createReporter } from "../release-engine/src/engine/reporter";
 import { loadConfig } from "../release-engine/src/settings/config";
 import { startAzurite, type Azurite } from "./support/azurite";
 import { newTestStore, type TestStore } from "./support/blob-record-store";
+import { kubeconfigFor, readyPodsFor, startKubeApiFake, type KubeApiFake } from "./support/kube-api-fake";
+import { checkpointOutputs } from "./support/release-endpoint";
 
 const FAKE_BIN = path.join(__dirname, "support", "fake-pulumi");
 const RELEASE_PROJECT_FILE = path.join(__dirname, "..", "stacks", "release", "Pulumi.yaml");
 const SECRET = "s3cr3t-preview-value-0123456789";
+const KUBE_TOKEN = "kube-token-0ddba11";
 const CONNECTION = "InstrumentationKey=00000000-1111;IngestionEndpoint=https://x";
 const blueLive = { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } };
 
@@ -46,7 +51,8 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
     let server: http.Server;
     let az: Azurite;
     let records: TestStore;
-    const ENV_KEYS = ["PATH", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "FAKE_PULUMI_PUBLIC_URL"] as const;
+    let kube: KubeApiFake;
+    const ENV_KEYS = ["PATH", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "FAKE_PULUMI_PUBLIC_URL", "FAKE_PULUMI_KUBECONFIG"] as const;
     const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
     const restore = (k: (typeof ENV_KEYS)[number]) => {
         if (saved[k] === undefined) delete process.env[k];
@@ -79,6 +85,10 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         process.env.FAKE_PULUMI_PUBLIC_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         az = await startAzurite();
+        // The cluster's pods as the stand-in's last update deployed them, reached with the kubeconfig the stack outputs.
+        kube = await startKubeApiFake(KUBE_TOKEN);
+        kube.source = () => readyPodsFor(checkpointOutputs(dir, "phoenix-release", "dev").slots);
+        process.env.FAKE_PULUMI_KUBECONFIG = kubeconfigFor(kube.url, kube.ca, KUBE_TOKEN);
     });
     beforeEach(async () => {
         records = await newTestStore(az);
@@ -98,6 +108,8 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
     });
     after(async () => {
         restore("FAKE_PULUMI_PUBLIC_URL");
+        restore("FAKE_PULUMI_KUBECONFIG");
+        await kube?.close();
         server.close();
         await az?.dispose();
     });
@@ -121,8 +133,11 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
     it("deploy and abort: the right stack, the policy pack on every up, secrets only on stdin, events read, history back", async () => {
         const out = { text: "" };
         const { backend, deps } = engine(out);
+        kube.requests = [];
         const d = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
         assert.equal(d.exitCode, 0, out.text);
+        assert.match(out.text, /restart baseline of candidate 1\.1\.0 in green: 0/);
+        assert.ok(kube.requests.some((r) => r.url.startsWith("/api/v1/namespaces/green-calculator/pods?")), "the candidate's pods were read through the stack's kubeconfig output");
         // The candidate's config is in the working directory's settings file, the secrets encrypted.
         const deployed = stackConfig();
         assert.equal((JSON.parse(String(deployed[KEY_STATE])) as { slots: { green: { version?: string } } }).slots.green.version, "1.1.0");
@@ -156,7 +171,8 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         const cfg = stackConfig();
         assert.equal(cfg[KEY_PREVIEW], undefined, "abort removed the preview value");
         assert.deepEqual(JSON.parse(String(cfg[KEY_STATE])), blueLive);
-        assert.ok(!backendText().includes(SECRET) && !backendText().includes("InstrumentationKey"), "a secret in plain text in the backend");
+        assert.ok(!backendText().includes(SECRET) && !backendText().includes("InstrumentationKey") && !backendText().includes(KUBE_TOKEN), "a secret in plain text in the backend");
+        assert.ok(!out.text.includes(KUBE_TOKEN), "the kubeconfig's token is never printed");
         const history = await backend.history();
         assert.deepEqual(
             history.map((h) => `${h.action} ${h.version ?? ""} ${h.outcome} ${h.liveAfter} by ${h.by}`),

@@ -22,6 +22,7 @@ import {
     type ConfigValueLike,
     type OutputValueLike,
 } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import type { ListerFactory, PodLike } from "../release-engine/src/backends/pulumi/cluster-health";
 import { runIntent, runVerify, type EngineDeps } from "../release-engine/src/engine/engine";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { validateReleaseState } from "@phoenix/release-model";
@@ -85,6 +86,8 @@ class FakeStack implements AutomationStack {
             publicUrl: { value: publicUrl, secret: false },
             previewHeader: { value: "x-preview", secret: false },
             appName: { value: "calculator", secret: false },
+            // The release stack re-exports the platform's kubeconfig (secret) for the engine's slot health.
+            kubeconfig: { value: FAKE_KUBECONFIG, secret: true },
             slots: {
                 value: Object.fromEntries(Object.entries(state.slots).map(([k, s]) => [k, { role: s.role, version: s.version ?? null, replicas: s.role === "absent" ? 0 : (s.replicas ?? 2) }])),
                 secret: false,
@@ -102,6 +105,29 @@ class FakeStack implements AutomationStack {
     async outputs() {
         return this.out;
     }
+}
+
+const FAKE_KUBECONFIG = "apiVersion: v1\nkind: Config\n# the fake stack's kubeconfig output\n";
+
+/**
+ * Slot health's pod lister for a fake stack: each slot's pods as Helm's atomic install leaves them
+ * (its `slots` output's replicas, all ready, none restarted), reached only with the stack's kubeconfig.
+ */
+function podsOf(stack: FakeStack): ListerFactory {
+    return async (kubeconfig) => {
+        assert.equal(kubeconfig, FAKE_KUBECONFIG, "slot health uses the stack's kubeconfig output");
+        return async (namespace, selector) => {
+            const slots = (stack.out.slots?.value ?? {}) as Record<string, { version: string | null; replicas: number }>;
+            const slot = Object.keys(slots).find((k) => namespace === `${k}-calculator` && selector === `app.kubernetes.io/instance=${k}-calculator`);
+            const s = slot ? slots[slot] : undefined;
+            if (!s?.version) return [];
+            const version = s.version;
+            return Array.from({ length: s.replicas }, (_, i): PodLike => ({
+                metadata: { name: `${namespace}-${i}`, labels: { "app.kubernetes.io/version": version } },
+                status: { conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ restartCount: 0 }] },
+            }));
+        };
+    };
 }
 
 const lockedError = () =>
@@ -201,6 +227,7 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
             policyPacks: ["policy"],
             policyPackConfigs: ["policy/config/dev.json"],
             secretConfig: { appInsightsConnectionString: "InstrumentationKey=abc;IngestionEndpoint=https://x" },
+            podLister: podsOf(stack),
         });
         const deps: EngineDeps = { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
         const r = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
@@ -208,6 +235,7 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         assert.deepEqual(stack.lastUpOpts?.policyPacks, ["policy"]);
         assert.match(out, /\|\s+\+\s+helm\s+green-calculator/, "up output is streamed line by line");
         assert.match(out, /slot-ready: helm release green-calculator reports 1\.1\.0 ×2/);
+        assert.match(out, /restart baseline of candidate 1\.1\.0 in green: 0/, "the candidate's restarts come from its pods");
         assert.equal(stack.config["phoenix-release:appInsightsConnectionString"].secret, true);
         const rec = await recordIn(t);
         assert.equal(rec.state?.slots.green.role, "candidate");

@@ -4,7 +4,9 @@
  * `GET /api/v1/namespaces/{namespace}/pods?labelSelector=k=v[,k=v]` → a v1 PodList (`kind`,
  * `apiVersion`, `metadata.resourceVersion`, `items`), an empty list for a namespace without pods (the
  * API server does not 404 a list in a missing namespace), a v1 Status with code 401 for a wrong bearer
- * token, 404 Status for any other path. Pods are plain v1 Pod objects the test sets.
+ * token, 404 Status for any other path. Pods are plain v1 Pod objects the test sets, or derived on every
+ * request from what is deployed ({@link readyPodsFor}: a release stack's `slots` output as Helm's atomic
+ * install leaves it).
  */
 import type * as http from "http";
 import * as https from "https";
@@ -68,6 +70,8 @@ export interface KubeApiFake {
     /** The server's certificate (PEM): the kubeconfig's certificate authority. */
     ca: string;
     pods: FakePod[];
+    /** When set, the pods on every request instead of `pods` (e.g. from the stand-in pulumi's last update). */
+    source?: () => FakePod[];
     /** Every request: method, path with query, the Authorization header. */
     requests: Array<{ method: string; url: string; authorization?: string }>;
     close(): Promise<void>;
@@ -88,13 +92,33 @@ export async function startKubeApiFake(token: string): Promise<KubeApiFake> {
         const m = /^\/api\/v1\/namespaces\/([a-z0-9-]+)\/pods$/.exec(u.pathname);
         if (req.method !== "GET" || !m) return json(404, status(404, "NotFound", "the server could not find the requested resource"));
         const selector = (u.searchParams.get("labelSelector") ?? "").split(",").filter((x) => x !== "").map((x) => x.split("="));
-        const items = fake.pods.filter((p) => p.namespace === m[1] && selector.every(([k, v]) => p.labels[k] === v)).map(podObject);
+        const items = (fake.source ? fake.source() : fake.pods).filter((p) => p.namespace === m[1] && selector.every(([k, v]) => p.labels[k] === v)).map(podObject);
         json(200, JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "4711" }, items }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     fake.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     fake.close = () => new Promise((r) => server.close(() => r()));
     return fake;
+}
+
+/**
+ * The pods a release stack's `slots` output stands for once Helm's atomic install returned: per slot
+ * that runs a version, `replicas` ready pods in its namespace with the chart's instance and version labels, none restarted.
+ */
+export function readyPodsFor(slotsOutput: unknown): FakePod[] {
+    const slots = (slotsOutput ?? {}) as Record<string, { version?: string | null; replicas?: number; release?: string; namespace?: string }>;
+    return Object.values(slots).flatMap((s) => {
+        const version = s.version;
+        if (!version || !s.release || !s.namespace) return [];
+        const { release, namespace } = s;
+        return Array.from({ length: s.replicas ?? 0 }, (_, i) => ({
+            name: `${release}-7d9f8c6b5-${i}abcd`,
+            namespace,
+            labels: { "app.kubernetes.io/instance": release, "app.kubernetes.io/version": version },
+            ready: true,
+            restartCount: 0,
+        }));
+    }) satisfies FakePod[];
 }
 
 /** A kubeconfig (as AKS returns one for a local account: the CA inline, a bearer token) for the fake. */

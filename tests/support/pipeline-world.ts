@@ -8,7 +8,9 @@
  * - one release record store: Azurite over HTTPS in its OAuth mode, reached as the pipeline reaches Azure
  *   Storage (DefaultAzureCredential with the agent's managed identity, tests/support/fake-managed-identity.ts,
  *   the emulator's throwaway certificate trusted through NODE_EXTRA_CA_CERTS);
- * - one cluster endpoint (tests/support/release-endpoint.ts, answering as the backend's last update routes).
+ * - one cluster endpoint (tests/support/release-endpoint.ts, answering as the backend's last update routes);
+ * - one Kubernetes API (tests/support/kube-api-fake.ts) whose pods are the last update's Helm releases, all
+ *   ready, reached with the kubeconfig the release stack outputs as a secret (the engine's slot health).
  *
  * Without Azure: no `--vault` (the pipeline passes its Key Vault; without one the engine reads no
  * settings from it and configures no App Insights gate, which dev's release-engine/config/dev.json does
@@ -21,6 +23,7 @@ import * as os from "os";
 import * as path from "path";
 import { adminContainer, startAzurite, type Azurite } from "./azurite";
 import { startFakeManagedIdentity, type FakeManagedIdentity } from "./fake-managed-identity";
+import { kubeconfigFor, readyPodsFor, startKubeApiFake, type KubeApiFake } from "./kube-api-fake";
 import { copyProject, ensureEngineBuilt, REPO_ROOT } from "./project-copy";
 import { checkpointOutputs, startReleaseEndpoint, type ReleaseEndpoint } from "./release-endpoint";
 import { throwawayCertificate } from "./throwaway-tls";
@@ -73,7 +76,7 @@ interface RecordStoreAccess {
  * The environment of every hook's process: what the pipeline's engine step (templates/steps/engine.yaml)
  * gives the CLI, with the stand-ins for what an agent has.
  */
-function hookEnv(opts: { backendDir: string; endpointUrl: string; agentTemp: string; store: RecordStoreAccess }): NodeJS.ProcessEnv {
+function hookEnv(opts: { backendDir: string; endpointUrl: string; kubeconfig: string; agentTemp: string; store: RecordStoreAccess }): NodeJS.ProcessEnv {
     return {
         PATH: `${FAKE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
         HOME: os.homedir(),
@@ -89,6 +92,8 @@ function hookEnv(opts: { backendDir: string; endpointUrl: string; agentTemp: str
         PHOENIX_ENV: STACK,
         // The stand-in's cluster: the platform's public URL the release stack outputs.
         FAKE_PULUMI_PUBLIC_URL: opts.endpointUrl,
+        // The platform's kubeconfig, which the release stack re-exports (secret output kubeconfig).
+        FAKE_PULUMI_KUBECONFIG: opts.kubeconfig,
         // The shared release record (in Azure: the platform's storage account, named in Key Vault; here the
         // URL the pipeline may also set) and the agent's identity; the emulator's throwaway certificate trusted.
         PHOENIX_RECORD_STORE: opts.store.url,
@@ -146,6 +151,10 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
     let containers = 0;
     const copyTimes: number[] = [];
     const endpoint = await startReleaseEndpoint(() => (backendDir ? checkpointOutputs(backendDir, PROJECT, STACK) : {}));
+    const kubeToken = "pipeline-kube-token-5ca1ab1e";
+    const kube: KubeApiFake = await startKubeApiFake(kubeToken);
+    kube.source = () => readyPodsFor(backendDir ? checkpointOutputs(backendDir, PROJECT, STACK).slots : undefined);
+    const kubeconfig = kubeconfigFor(kube.url, kube.ca, kubeToken);
     const tls = throwawayCertificate();
     const azurite = await startAzurite({ tls });
     const caFile = path.join(azurite.location, "ca.pem");
@@ -161,7 +170,7 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
         fs.mkdirSync(agentTemp);
         const child = spawn(process.execPath, [path.join("release-engine", "bin", "phoenix-release.js"), command, ...args, "--env", STACK, "--backend", "pulumi"], {
             cwd: copy.dir,
-            env: { ...hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp, store }), ...opts.env },
+            env: { ...hookEnv({ backendDir, endpointUrl: endpoint.url, kubeconfig, agentTemp, store }), ...opts.env },
             stdio: ["ignore", "pipe", "pipe"],
             detached: true,
         });
@@ -205,7 +214,7 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
             store = { url: `${azurite.accountUrl}/${container}`, caFile, identity: identity.env };
             const copy = copyProject();
             try {
-                const env = hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp: copy.dir, store });
+                const env = hookEnv({ backendDir, endpointUrl: endpoint.url, kubeconfig, agentTemp: copy.dir, store });
                 for (const args of [
                     ["stack", "init", STACK],
                     ["up", "--yes", "--skip-preview", "--stack", STACK, "--message", `phoenix release ${COMMITTED_LIVE}: switch (by the previous run)`],
@@ -256,6 +265,7 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
         async close() {
             world.dropEnvironment();
             await endpoint.close();
+            await kube.close();
             await azurite.dispose();
             await identity.close();
         },
