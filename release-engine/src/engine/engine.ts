@@ -48,6 +48,11 @@ export function rejectionText(r: GateRejection): string {
     return r.gate === "crash" ? `rejected as crashed: ${r.reason}` : `rejected by the ${r.gate} gate: ${r.reason}`;
 }
 
+/** Why a rejected candidate is being rolled back: "the http gate rejected the candidate (…)", or "the candidate was rejected as crashed: …". */
+function rollbackReason(r: GateRejection): string {
+    return r.gate === "crash" ? `the candidate was ${rejectionText(r)}` : `the ${r.gate} gate rejected the candidate (${r.reason})`;
+}
+
 /** The release's candidate restart baseline, when `record`'s operation carries one. */
 function baselineOf(record: EngineRecord): CandidateRestarts | undefined {
     return record.operation?.kind === "release" ? record.operation.candidateRestarts : undefined;
@@ -456,7 +461,7 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
                     return result({ outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
                 }
                 if (runner.noTraffic) return returnToLive(deps, runner, cur, runner.noTraffic, p.notes, t0);
-                reporter.line(runner.rejection ? `rolling back: the candidate was ${rejectionText(runner.rejection)}` : `rolling back: ${step.name} failed`);
+                reporter.line(runner.rejection ? `rolling back: ${rollbackReason(runner.rejection)}` : `rolling back: ${step.name} failed`);
                 const rec = await runner.recover(cur);
                 if (!rec.ok) {
                     const message = `recovery did not finish; the environment is ${describeState(rec.record.state)}; run "rollback" to finish it`;
