@@ -14,6 +14,8 @@ import { clusterGrants } from "../stacks/platform/program";
 import { readPlatformConfig } from "../stacks/platform/config";
 import { VAULT_SECRETS } from "../release-engine/src/settings/keyvault";
 import { locationFromNames } from "../release-engine/src/record-store/location";
+import { DEFAULT_RECORD_CONTAINER as ENGINE_DEFAULT_CONTAINER } from "../release-engine/src/record-store/open-store";
+import { DEFAULT_RECORD_CONTAINER } from "../components/release-record-store";
 import {
     at, azureResources, declarationProblems, DEFAULT_REGISTRY_STACK, documentedKeys, expectConfigFailure, isTaggable, keysRead, plainInputs, ROOT, runPlatform, runRegistry,
     stackFileValues, unwrapSecret,
@@ -189,6 +191,7 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 const container = value(VAULT_SECRETS.recordContainer);
                 const loc = locationFromNames(account, container, "calculator", env);
                 assert.equal(`${loc.accountUrl}/${loc.container}`, r().outputs.releaseRecordUrl);
+                assert.equal(ENGINE_DEFAULT_CONTAINER, DEFAULT_RECORD_CONTAINER, "the engine's default container (vault names only the account) is the one the platform creates");
             });
 
             it("provisions the release record store: a StorageV2 account reachable only with Azure AD, no public blobs, TLS 1.2, HTTPS only, named <prefix><env>st<5 random>", () => {

@@ -8,6 +8,10 @@ import { InputError } from "../errors";
 import { BlobRecordStore, LEASE_SECONDS } from "./blob-store";
 import { locationFromNames, locationFromUrl, type RecordStoreLocation } from "./location";
 
+
+/** The container when the vault names only the account (the platform writes both; components/release-record-store.ts creates this one). */
+export const DEFAULT_RECORD_CONTAINER = "release-records";
+
 export interface RecordStoreSettings {
     /** From the vault (release-record-account / release-record-container). */
     account?: string;
@@ -17,7 +21,7 @@ export interface RecordStoreSettings {
 /** The store's location for `service` in `env`, or an input error saying how to configure it (pure). */
 export function recordStoreLocation(env: NodeJS.ProcessEnv, vault: RecordStoreSettings | undefined, service: string, envName: string): RecordStoreLocation {
     if (env.PHOENIX_RECORD_STORE) return locationFromUrl(env.PHOENIX_RECORD_STORE, service, envName);
-    if (vault?.account) return locationFromNames(vault.account, vault.container ?? "release-records", service, envName);
+    if (vault?.account) return locationFromNames(vault.account, vault.container ?? DEFAULT_RECORD_CONTAINER, service, envName);
     throw new InputError(
         `the Pulumi backend keeps the release record in Azure Blob Storage, and no store is configured for ${envName}: pass --vault <the environment's Key Vault> (the platform stack writes release-record-account and release-record-container there) or set PHOENIX_RECORD_STORE=https://<account>.blob.core.windows.net/<container>`,
     );
