@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { LogsQuerier } from "../gates/appinsights-gate";
-import { DaemonCluster } from "../backends/local/daemon";
+import { DaemonCluster } from "../backends/local/daemon-client";
 import { LocalBackend } from "../backends/local/local-backend";
 import { PulumiBackend, defaultWorkDir } from "../backends/pulumi/pulumi-backend";
 import type { Backend } from "../engine/backend";
