@@ -3,10 +3,18 @@
  * workload identity, Container Insights, an autoscaling System pool, AcrPull for the kubelet on the
  * shared registry, AKS RBAC roles for the principals that deploy to it, and a Kubernetes provider
  * built from the cluster's user credentials (the kubeconfig is a secret everywhere).
+ *
+ * The Gateway API of the cluster (AKS-managed CRDs, app-routing Istio) lives in ARM fields of the
+ * ManagedCluster API from 2026-02-01 on that azure-native 3.28 (API 2025-09-01, the newest on the npm
+ * registry) has no input for: a child `command:local:Command` runs `az aks update` once per cluster
+ * where `pulumi up` runs, and the cluster ignores `ingressProfile` so the two writers never fight
+ * (docs/gateway-migration.md, "How the platform enables AKS Gateway API", says why not otherwise).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as k8s from "@pulumi/kubernetes";
+import * as command from "@pulumi/command";
+import { gatewayApi } from "@phoenix/release-model";
 import { clusterNameProblem, resourceGroupNameProblem } from "./naming";
 import { assignRole, AksRbacRoleName, AksRbacRoles, grantKey, grantProblems, Grantee } from "./role-assignment";
 import { decodeKubeconfig, KubeloginMode, withKubeloginMode } from "./kubeconfig";
@@ -81,10 +89,11 @@ export interface AksClusterArgs {
     /** How the exported kubeconfig logs in (kubelogin); see kubeconfig.ts. */
     readonly kubeloginMode: KubeloginMode;
     /**
-     * Leave `ingressProfile` to another writer: set when `az aks update --enable-gateway-api
-     * --enable-app-routing-istio` manages it (ARM API 2026-02-01 fields the pinned SDK cannot set).
+     * The cluster's Gateway API: who owns the CRDs (`managed`: AKS's Managed Gateway API
+     * installation; `phoenix`: none from AKS) and whether AKS's app-routing Istio implementation
+     * runs (needs `managed`). Unset: neither is touched.
      */
-    readonly ingressProfileManagedOutside?: boolean;
+    readonly gatewayApi?: { readonly crds: gatewayApi.GatewayApiCrdOwner; readonly appRoutingIstio: boolean };
     /** Tags on the cluster and its pool. */
     readonly tags: Record<string, string>;
 }
@@ -129,6 +138,24 @@ export const IGNORE_AUTOSCALED_COUNT = "agentPoolProfiles[0].count";
  */
 export const IGNORE_INGRESS_PROFILE = "ingressProfile";
 
+/**
+ * The `az aks update` arguments that make the cluster's ingress profile what the config says
+ * (fields of ManagedCluster API 2026-02-01 and later, `ingressProfile.gatewayAPI.installation: Standard`
+ * and `ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode: Enabled`, which the
+ * pinned azure-native's `ManagedClusterIngressProfileArgs` lacks); undefined when there is nothing to enable.
+ */
+export function ingressProfileUpdateArgs(crds: gatewayApi.GatewayApiCrdOwner, appRoutingIstio: boolean): string[] | undefined {
+    if (crds !== "managed") return undefined;
+    return appRoutingIstio ? ["--enable-gateway-api", "--enable-app-routing-istio"] : ["--enable-gateway-api"];
+}
+
+/** The `az aks update` that enables what `ingressProfile` fields the SDK cannot set; undefined when none. Pure. */
+export function ingressProfileUpdateCommand(resourceGroup: string, clusterName: string, args: string[] | undefined): string | undefined {
+    if (!args) return undefined;
+    // Both names are checked against Azure's rules (no quotes, no spaces); quoted for parentheses.
+    return ["az", "aks", "update", "--resource-group", `'${resourceGroup}'`, "--name", `'${clusterName}'`, ...args, "--only-show-errors", "--output", "none"].join(" ");
+}
+
 /** The ManagedCluster's ignoreChanges. Pure. */
 export function clusterIgnoreChanges(ingressProfileManagedOutside: boolean): string[] {
     return ingressProfileManagedOutside ? [IGNORE_AUTOSCALED_COUNT, IGNORE_INGRESS_PROFILE] : [IGNORE_AUTOSCALED_COUNT];
@@ -146,6 +173,10 @@ export class AksCluster extends pulumi.ComponentResource {
     /** Secret. */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
+    /** The `az aks update` of the ingress profile (managed Gateway API CRDs), when there is one. */
+    public readonly ingressProfileUpdate?: command.local.Command;
+    /** What a Gateway API object must wait for: the CRDs and the implementation exist after these. */
+    public readonly gatewayApiReady: pulumi.Resource[];
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phoenix:aks:AksCluster", name, {}, opts);
@@ -159,7 +190,11 @@ export class AksCluster extends pulumi.ComponentResource {
         const pool = args.systemPool;
         for (const p of systemPoolProblems(pool)) add(`systemPool.${p.field}`, `expected ${p.expected}, got ${JSON.stringify(p.got)}`);
         errors.push(...grantProblems("clusterGrants", args.clusterGrants.map((grantee) => ({ role: AksRbacRoles[grantee.role], grantee }))));
+        if (args.gatewayApi?.appRoutingIstio && args.gatewayApi.crds !== "managed") {
+            add("gatewayApi.crds", `expected managed with appRoutingIstio (AKS's app routing runs on its managed CRDs), got "${args.gatewayApi.crds}"`);
+        }
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid AksCluster "${name}"`, errors });
+        const updateArgs = args.gatewayApi ? ingressProfileUpdateArgs(args.gatewayApi.crds, args.gatewayApi.appRoutingIstio) : undefined;
 
         this.cluster = new containerservice.ManagedCluster(
             `${name}-cluster`,
@@ -204,9 +239,9 @@ export class AksCluster extends pulumi.ComponentResource {
                         tags: args.tags,
                     },
                 ],
-                tags: args.tags,
+                tags: args.gatewayApi ? { ...args.tags, [gatewayApi.GATEWAY_API_CRDS_TAG]: args.gatewayApi.crds } : args.tags,
             },
-            { parent: this, ignoreChanges: clusterIgnoreChanges(args.ingressProfileManagedOutside === true) },
+            { parent: this, ignoreChanges: clusterIgnoreChanges(updateArgs !== undefined) },
         );
 
         this.clusterName = this.cluster.name;
@@ -214,6 +249,19 @@ export class AksCluster extends pulumi.ComponentResource {
         this.kubeletObjectId = this.cluster.identityProfile.apply((p) => p?.["kubeletidentity"]?.objectId ?? "");
         this.oidcIssuerUrl = this.cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? "");
         this.nodeResourceGroup = this.cluster.nodeResourceGroup.apply((g) => g ?? args.nodeResourceGroupName);
+
+        if (updateArgs) {
+            this.ingressProfileUpdate = new command.local.Command(
+                `${name}-gateway-api`,
+                {
+                    create: pulumi.all([pulumi.output(args.resourceGroupName), this.cluster.name]).apply(([group, cluster]) => ingressProfileUpdateCommand(group, cluster, updateArgs) ?? ""),
+                    // A new cluster (new id) or other flags run it again; nothing else does.
+                    triggers: [this.cluster.id, updateArgs.join(" ")],
+                },
+                { parent: this },
+            );
+        }
+        this.gatewayApiReady = this.ingressProfileUpdate ? [this.ingressProfileUpdate] : [];
 
         assignRole(
             `${name}-kubelet-acrpull`,

@@ -18,11 +18,45 @@ export function routerKindOf(mode: GatewayMode): RouterKind {
     return mode === "nginx" ? "nginx" : "gateway-api";
 }
 
+/** Where the move off ingress-nginx is described (the repository's docs). */
+export const NGINX_MIGRATION_GUIDE = "docs/gateway-migration.md";
+/** The day Microsoft's support for the AKS-managed NGINX (app routing) ended; community ingress-nginx retired March 2026. */
+export const NGINX_SUPPORT_ENDED = "November 2026";
+
+/**
+ * The warning `pulumi preview` prints while ingress-nginx runs (`gateway: nginx`, or `legacyNginx`
+ * beside a Gateway); undefined when it does not run. Pure.
+ */
+export function ingressNginxWarning(mode: GatewayMode, legacyNginx: boolean): string | undefined {
+    if (mode !== "nginx" && !legacyNginx) return undefined;
+    const how = mode === "nginx" ? "gateway: nginx" : "legacyNginx: true";
+    return `ingress-nginx is out of support (community ingress-nginx retired in March 2026; Microsoft's support for the AKS-managed NGINX ended in ${NGINX_SUPPORT_ENDED}); ${how} remains only to migrate: move to gateway app-routing-istio as ${NGINX_MIGRATION_GUIDE} describes.`;
+}
+
 export const GATEWAY_API_GROUP = gatewayApi.GATEWAY_API_GROUP;
 export const GATEWAY_API_VERSION = `${GATEWAY_API_GROUP}/v1`;
 
 /** Envoy Gateway, installed by the platform from its OCI chart. */
 export const ENVOY_GATEWAY_CHART = "oci://docker.io/envoyproxy/gateway-helm";
+/**
+ * Envoy Gateway's CRD-only chart (same versions as the controller chart). Used when AKS owns the
+ * Gateway API CRDs: it installs Envoy Gateway's own CRDs (EnvoyProxy, …) and no Gateway API CRD.
+ */
+export const ENVOY_GATEWAY_CRDS_CHART = "oci://docker.io/envoyproxy/gateway-crds-helm";
+export const ENVOY_GATEWAY_CRDS_RELEASE = "envoy-gateway-crds";
+
+/**
+ * Helm values of the controller chart: its `crds` subchart (Gateway API bundle + Envoy Gateway's CRDs)
+ * only when Phoenix owns the Gateway API CRDs (`crds.enabled`, chart README "Skip install CRDs").
+ */
+export function envoyGatewayValues(phoenixOwnsCrds: boolean): { crds: { enabled: boolean } } {
+    return { crds: { enabled: phoenixOwnsCrds } };
+}
+
+/** Values of the CRD-only chart when AKS owns the Gateway API CRDs: Envoy Gateway's CRDs alone. */
+export function envoyGatewayCrdsValues(): { crds: { gatewayAPI: { enabled: false }; envoyGateway: { enabled: true } } } {
+    return { crds: { gatewayAPI: { enabled: false }, envoyGateway: { enabled: true } } };
+}
 /**
  * The pinned chart (= Envoy Gateway) release: v1.9.2, the newest patch of the current minor line
  * (v1.9, supported by the project until 2027-02-14). Chart versions carry the `v`.

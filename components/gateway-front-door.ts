@@ -3,8 +3,9 @@
  * environment's one `Gateway` in its own namespace, and — in `envoy` mode — Envoy Gateway itself
  * (pinned OCI Helm chart), Phoenix's GatewayClass and the EnvoyProxy settings behind it. In
  * `app-routing-istio` mode AKS provides the controller, the CRDs and the `approuting-istio` class
- * (`az aks update --enable-gateway-api --enable-app-routing-istio`, docs/gateway-migration.md), so
- * only the IP, the namespace and the Gateway are registered.
+ * (enabled by the AKS component, components/aks-cluster.ts), so only the IP, the namespace and the
+ * Gateway are registered. Who installs the Gateway API CRDs is `crds` (@phoenix/release-model, routers/gateway-api/crd-compatibility.ts):
+ * with `managed` Envoy Gateway's chart installs none and a CRD-only release brings Envoy's own.
  *
  * The IP reaches the load balancer Service the implementation generates through the Gateway's
  * `spec.infrastructure.annotations` (by name, in the environment's group); the cluster's control-plane
@@ -14,8 +15,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as k8s from "@pulumi/kubernetes";
+import { gatewayApi } from "@phoenix/release-model";
 import {
     ENVOY_GATEWAY_CHART,
+    ENVOY_GATEWAY_CRDS_CHART,
+    ENVOY_GATEWAY_CRDS_RELEASE,
+    envoyGatewayCrdsValues,
+    envoyGatewayValues,
     ENVOY_GATEWAY_NAMESPACE,
     ENVOY_GATEWAY_RELEASE,
     ENVOY_GATEWAY_VERSION,
@@ -58,12 +64,16 @@ export interface GatewayFrontDoorArgs {
     readonly chartVersion: string;
     /** Envoy proxy replicas (`envoy` mode), at least 2 so the PodDisruptionBudget can keep one. */
     readonly proxyReplicas: number;
+    /** Who owns the Gateway API CRDs: AKS (`managed`) or Phoenix through Envoy Gateway's chart (`phoenix`). */
+    readonly crds: gatewayApi.GatewayApiCrdOwner;
+    /** What the Gateway waits for besides its own parts (the cluster's Gateway API enablement). */
+    readonly gatewayApiReady?: pulumi.Input<pulumi.Resource>[];
     /** Tags on the Azure resources (the public IP). */
     readonly tags: Record<string, string>;
 }
 
 /** Argument problems, as `{ propertyPath, reason }`; empty when the arguments are usable. Pure. */
-export function gatewayFrontDoorProblems(args: Omit<GatewayFrontDoorArgs, "provider" | "resourceGroupName" | "location" | "clusterPrincipalId" | "tags">): { propertyPath: string; reason: string }[] {
+export function gatewayFrontDoorProblems(args: Omit<GatewayFrontDoorArgs, "provider" | "resourceGroupName" | "location" | "clusterPrincipalId" | "tags" | "gatewayApiReady">): { propertyPath: string; reason: string }[] {
     const errors: { propertyPath: string; reason: string }[] = [];
     if (args.mode !== "envoy" && args.mode !== "app-routing-istio") errors.push({ propertyPath: "mode", reason: `expected envoy or app-routing-istio, got "${String(args.mode)}"` });
     const labelProblem = dnsLabelPrefixProblem(args.dnsLabelPrefix);
@@ -76,6 +86,8 @@ export function gatewayFrontDoorProblems(args: Omit<GatewayFrontDoorArgs, "provi
     if (args.tlsSecretName !== undefined && (args.tlsSecretName.length > 253 || !DNS1123_SUBDOMAIN.test(args.tlsSecretName))) {
         errors.push({ propertyPath: "tlsSecretName", reason: `expected a Kubernetes Secret name, got "${args.tlsSecretName}"` });
     }
+    if (!(gatewayApi.GATEWAY_API_CRD_OWNERS as readonly string[]).includes(args.crds)) errors.push({ propertyPath: "crds", reason: `expected managed or phoenix, got "${String(args.crds)}"` });
+    else if (args.mode === "app-routing-istio" && args.crds !== "managed") errors.push({ propertyPath: "crds", reason: `expected managed with app-routing-istio (it runs on AKS's managed CRDs), got "${args.crds}"` });
     if (args.mode === "envoy") {
         if (!ENVOY_GATEWAY_VERSION.test(args.chartVersion)) errors.push({ propertyPath: "chartVersion", reason: `expected an exact Envoy Gateway release like v1.9.2, got "${args.chartVersion}"` });
         if (!Number.isInteger(args.proxyReplicas) || args.proxyReplicas < 2) errors.push({ propertyPath: "proxyReplicas", reason: `expected an integer ≥ 2, got ${args.proxyReplicas}` });
@@ -97,8 +109,10 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
     /** Whether an HTTPS listener exists. */
     public readonly https: boolean;
     public readonly routeNamespaceLabel: { key: string; value: string } = routeNamespaceLabel();
-    /** Envoy Gateway's Helm release (`envoy` mode only): it installs the Gateway API CRDs. */
+    /** Envoy Gateway's Helm release (`envoy` mode only); it installs the Gateway API CRDs when `crds` is phoenix. */
     public readonly controller?: k8s.helm.v3.Release;
+    /** Envoy Gateway's own CRDs (`envoy` mode with `crds` managed: the controller chart installs none then). */
+    public readonly controllerCrds?: k8s.helm.v3.Release;
 
     constructor(name: string, args: GatewayFrontDoorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phoenix:gateway:GatewayFrontDoor", name, {}, opts);
@@ -130,8 +144,25 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
             k8sOpts,
         );
 
-        const gatewayDeps: pulumi.Resource[] = [namespace, networkContributor];
+        const gatewayDeps: pulumi.Input<pulumi.Resource>[] = [namespace, networkContributor, ...(args.gatewayApiReady ?? [])];
         if (args.mode === "envoy") {
+            const phoenixOwnsCrds = args.crds === "phoenix";
+            this.controllerCrds = phoenixOwnsCrds
+                ? undefined
+                : new k8s.helm.v3.Release(
+                    `${name}-controller-crds`,
+                    {
+                        name: ENVOY_GATEWAY_CRDS_RELEASE,
+                        namespace: ENVOY_GATEWAY_NAMESPACE,
+                        createNamespace: true,
+                        chart: ENVOY_GATEWAY_CRDS_CHART,
+                        version: args.chartVersion,
+                        values: envoyGatewayCrdsValues(),
+                        atomic: true,
+                        cleanupOnFail: true,
+                    },
+                    { ...k8sOpts, dependsOn: args.gatewayApiReady ?? [] },
+                );
             this.controller = new k8s.helm.v3.Release(
                 `${name}-controller`,
                 {
@@ -140,11 +171,12 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
                     createNamespace: true,
                     chart: ENVOY_GATEWAY_CHART,
                     version: args.chartVersion,
+                    values: envoyGatewayValues(phoenixOwnsCrds),
                     atomic: true,
                     cleanupOnFail: true,
                     timeout: 600,
                 },
-                k8sOpts,
+                { ...k8sOpts, dependsOn: [...(args.gatewayApiReady ?? []), ...(this.controllerCrds ? [this.controllerCrds] : [])] },
             );
             const proxy = this.customResource(`${name}-proxy`, envoyProxyManifest(args.proxyReplicas), { ...k8sOpts, dependsOn: [this.controller] });
             const cls = this.customResource(`${name}-class`, envoyGatewayClassManifest(), { ...k8sOpts, dependsOn: [this.controller, proxy] });

@@ -1,7 +1,7 @@
 /**
  * Pure naming rules for Azure resources whose names are global or length-limited.
  *
- * Globally unique names (Key Vault, container registry, public IP DNS label) carry a random
+ * Globally unique names (Key Vault, container registry, storage account, public IP DNS label) carry a random
  * suffix of fixed length and alphabet (see {@link SUFFIX_LENGTH}); every check here can therefore
  * run before the suffix exists, with a placeholder of the same shape, and give the same verdict
  * as on the real name. Nothing in this module touches Pulumi resources.
@@ -30,6 +30,24 @@ export function vaultNameProblem(name: string): string | undefined {
 export function registryNameProblem(name: string): string | undefined {
     if (!/^[a-zA-Z0-9]*$/.test(name)) return `a container registry name is alphanumeric only; got "${name}"`;
     if (name.length < 5 || name.length > 50) return `a container registry name is 5–50 characters; "${name}" has ${name.length}`;
+    return undefined;
+}
+
+/** Storage account: 3–24 characters, lower-case letters and digits only. */
+export function storageAccountNameProblem(name: string): string | undefined {
+    if (!/^[a-z0-9]*$/.test(name)) return `a storage account name is lower-case letters and digits only; got "${name}"`;
+    if (name.length < 3 || name.length > 24) return `a storage account name is 3–24 characters; "${name}" has ${name.length}`;
+    return undefined;
+}
+
+/**
+ * Blob container: 3–63 characters of lower-case letters, digits and hyphens, starting and ending with a
+ * letter or digit, every hyphen between two letters or digits.
+ */
+export function blobContainerNameProblem(name: string): string | undefined {
+    if (!/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/.test(name)) {
+        return `a blob container name is 3–63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit; got "${name}"`;
+    }
     return undefined;
 }
 
@@ -73,6 +91,14 @@ export function registryName(prefix: string, suffix: string): string {
     return `${prefix.replace(/-/g, "").toLowerCase()}${suffix}`;
 }
 
+/**
+ * Storage accounts allow no hyphens: the prefix loses them and is lower-cased, like a registry's. `st` is
+ * the Cloud Adoption Framework's abbreviation for a storage account.
+ */
+export function storageAccountName(prefix: string, suffix: string): string {
+    return `${prefix.replace(/-/g, "").toLowerCase()}st${suffix}`;
+}
+
 /** DNS labels are lower-case. */
 export function dnsLabel(prefix: string, suffix: string): string {
     return `${prefix.toLowerCase()}-${suffix}`;
@@ -92,6 +118,10 @@ export function registryPrefixProblem(prefix: string): string | undefined {
     return registryNameProblem(registryName(prefix, SUFFIX_PLACEHOLDER));
 }
 
+export function storageAccountPrefixProblem(prefix: string): string | undefined {
+    return storageAccountNameProblem(storageAccountName(prefix, SUFFIX_PLACEHOLDER));
+}
+
 export function dnsLabelPrefixProblem(prefix: string): string | undefined {
     return dnsLabelProblem(dnsLabel(prefix, SUFFIX_PLACEHOLDER));
 }
@@ -107,6 +137,8 @@ export function environmentNames(prefix: string, environment: string) {
         appInsights: `${base}-appi`,
         /** Vault prefix: the random suffix is appended. */
         vaultPrefix: `${prefix}-${environment}`,
+        /** Release record storage account prefix: `st` and the random suffix are appended, hyphens dropped. */
+        recordAccountPrefix: `${prefix}-${environment}`,
         dnsLabelPrefix: base.toLowerCase(),
     };
 }

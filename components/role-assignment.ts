@@ -25,6 +25,7 @@ export const BuiltInRoles = {
     AksRbacWriter: "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
     AksRbacReader: "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
     NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    StorageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
 } as const;
 
 export type BuiltInRole = keyof typeof BuiltInRoles;

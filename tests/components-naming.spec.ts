@@ -36,6 +36,26 @@ describe("components: naming", () => {
         assert.equal(naming.registryName("Phoenix-Shared", "ab12c"), "phoenixsharedab12c");
     });
 
+    it("storage account names: 3–24 lower-case letters and digits; the prefix loses hyphens and case and gains `st`", () => {
+        assert.equal(naming.storageAccountNameProblem("abc"), undefined);
+        assert.equal(naming.storageAccountNameProblem("a".repeat(24)), undefined);
+        assert.match(naming.storageAccountNameProblem("ab") ?? "", /3–24.*"ab" has 2/);
+        assert.match(naming.storageAccountNameProblem("a".repeat(25)) ?? "", /3–24.* has 25/);
+        assert.match(naming.storageAccountNameProblem("Abcde") ?? "", /lower-case letters and digits only; got "Abcde"/);
+        assert.match(naming.storageAccountNameProblem("ab-cde") ?? "", /lower-case letters and digits only/);
+        assert.equal(naming.storageAccountName("Phoenix-Dev", "ab12c"), "phoenixdevstab12c");
+        // 17 characters of prefix + environment (hyphens dropped) is the most: 17 + "st" + 5 = 24.
+        assert.equal(naming.storageAccountPrefixProblem("phoenixabcd-prod12"), undefined);
+        assert.match(naming.storageAccountPrefixProblem("phoenixabcd-prod123") ?? "", /3–24.* has 25/);
+    });
+
+    it("blob container names: 3–63 lower-case letters, digits and single hyphens, letter or digit at both ends", () => {
+        for (const ok of ["abc", "release-records", "r2-d2", "a".repeat(63), "123"]) assert.equal(naming.blobContainerNameProblem(ok), undefined, ok);
+        for (const bad of ["ab", "a".repeat(64), "Release-records", "-records", "records-", "release--records", "release_records", "release.records", ""]) {
+            assert.match(naming.blobContainerNameProblem(bad) ?? "", new RegExp(`3–63 .*got "${bad.replace(/\./g, "\\.")}"`), bad);
+        }
+    });
+
     it("DNS labels: 3–63 lower-case letters/digits/hyphens, letter first, no trailing hyphen; FQDN in cloudapp.azure.com", () => {
         assert.equal(naming.dnsLabelProblem("abc"), undefined);
         assert.equal(naming.dnsLabelProblem(`a${"b".repeat(62)}`), undefined);
@@ -62,6 +82,7 @@ describe("components: naming", () => {
                 assert.equal(!naming.vaultPrefixProblem(prefix), !naming.vaultNameProblem(naming.vaultName(prefix, suffix)));
                 assert.equal(!naming.registryPrefixProblem(prefix), !naming.registryNameProblem(naming.registryName(prefix, suffix)));
                 assert.equal(!naming.dnsLabelPrefixProblem(prefix), !naming.dnsLabelProblem(naming.dnsLabel(prefix, suffix)));
+                assert.equal(!naming.storageAccountPrefixProblem(prefix), !naming.storageAccountNameProblem(naming.storageAccountName(prefix, suffix)));
             }),
             { numRuns: 300 },
         );
@@ -75,6 +96,7 @@ describe("components: naming", () => {
             logAnalytics: "phoenix-dev-logs",
             appInsights: "phoenix-dev-appi",
             vaultPrefix: "phoenix-dev",
+            recordAccountPrefix: "phoenix-dev",
             dnsLabelPrefix: "phoenix-dev",
         });
         // 18 characters of prefix-environment is the most a vault name can take.

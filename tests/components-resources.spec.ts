@@ -16,6 +16,7 @@ import { IngressController, IngressControllerArgs } from "../components/ingress-
 import { KeyVault, KeyVaultArgs } from "../components/key-vault";
 import { Monitoring } from "../components/monitoring";
 import { PipelineIdentity } from "../components/pipeline-identity";
+import { ReleaseRecordStore, ReleaseRecordStoreArgs } from "../components/release-record-store";
 import { grantKey, shortHash } from "../components/role-assignment";
 import { azureHooks } from "./support/azure-mocks";
 import { byType, MockHooks, one, runProgram, RunResult } from "./support/pulumi-harness";
@@ -282,5 +283,58 @@ describe("components: IngressController and Monitoring", () => {
         assert.deepEqual(run.secretOutputs, ["cs"]);
         const errors = await argumentErrors(() => new Monitoring("mon", { resourceGroupName: "rg", location: "l", workspaceName: "ws", appInsightsName: "ai", retentionInDays: 7, tags }));
         assert.match(errors[0], /^retentionInDays: expected an integer from 30 to 730, got 7/);
+    });
+});
+
+describe("components: ReleaseRecordStore", () => {
+    const args = (over: Partial<ReleaseRecordStoreArgs> = {}): ReleaseRecordStoreArgs => ({
+        resourceGroupName: "rg", location: "westeurope", namePrefix: "phoenix-dev", sku: "Standard_LRS", containerName: "release-records",
+        softDeleteRetentionDays: 7, contributors: [{ principalId: "pipeline", principalType: "ServicePrincipal" }], tags,
+        ...over,
+    });
+
+    it("parents every child, orders the container after the blob service and grants each contributor on the container", async () => {
+        const { run, children } = await capture((opts) => {
+            const s = new ReleaseRecordStore("rec", args({ contributors: [{ principalId: "pipeline", principalType: "ServicePrincipal" }, { principalId: "operator", principalType: "User" }] }), opts);
+            return { account: s.accountName, container: s.containerName, url: s.containerUrl, scope: s.containerId };
+        });
+        const account = one(run.resources, "azure-native:storage:StorageAccount");
+        assert.match(account.inputs.accountName as string, /^phoenixdevst[a-z0-9]{5}$/);
+        assert.equal(run.outputs.account, account.inputs.accountName);
+        assert.equal(run.outputs.container, "release-records");
+        assert.equal(run.outputs.url, `https://${account.inputs.accountName as string}.blob.core.windows.net/release-records`);
+        assert.equal(run.outputs.scope, `${account.id}/blobServices/default/containers/release-records`);
+        for (const c of children) assert.ok(c.opts.parent instanceof ReleaseRecordStore, `${c.type} ${c.name} is parented to the store`);
+        const service = children.find((c) => c.type === "azure-native:storage:BlobServiceProperties");
+        const container = children.find((c) => c.type === "azure-native:storage:BlobContainer");
+        assert.ok(service && container);
+        assert.deepEqual(container.opts.dependsOn, [service.resource]);
+        const grants = byType(run.resources, RA);
+        assert.deepEqual(grants.map((g) => [g.name, g.inputs.principalId, g.inputs.principalType, g.inputs.scope, (g.inputs.roleDefinitionId as string).split("/").pop()]).sort(), [
+            [`rec-blob-contributor-${grantKey("StorageBlobDataContributor", { principalId: "operator", principalType: "User" })}`, "operator", "User", run.outputs.scope, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"],
+            [`rec-blob-contributor-${grantKey("StorageBlobDataContributor", { principalId: "pipeline", principalType: "ServicePrincipal" })}`, "pipeline", "ServicePrincipal", run.outputs.scope, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"],
+        ]);
+    });
+
+    it("applies the retention to blob and container soft delete, and never allows permanent delete", async () => {
+        const { run } = await capture((opts) => { new ReleaseRecordStore("rec", args({ softDeleteRetentionDays: 30 }), opts); });
+        const bs = one(run.resources, "azure-native:storage:BlobServiceProperties");
+        assert.equal(bs.inputs.isVersioningEnabled, true);
+        assert.deepEqual(bs.inputs.deleteRetentionPolicy, { enabled: true, days: 30, allowPermanentDelete: false });
+        assert.deepEqual(bs.inputs.containerDeleteRetentionPolicy, { enabled: true, days: 30 });
+    });
+
+    it("refuses a prefix too long for 24 characters, an unknown SKU, a bad container name, retention outside 1–365 and no contributor, naming each property", async () => {
+        const errors = await argumentErrors(() => new ReleaseRecordStore("rec", args({
+            namePrefix: "phoenix-platform-prod", sku: "Premium_LRS" as ReleaseRecordStoreArgs["sku"], containerName: "Records", softDeleteRetentionDays: 0, contributors: [],
+        })));
+        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["namePrefix", "sku", "containerName", "softDeleteRetentionDays", "contributors"]);
+        assert.match(errors[0], /3–24 characters; "phoenixplatformprodst\w{5}" has 26/);
+        assert.match(errors[1], /one of Standard_LRS, .*got "Premium_LRS"/);
+        assert.match(errors[2], /got "Records"/);
+        assert.match(errors[3], /integer from 1 to 365, got 0/);
+        assert.match(errors[4], /at least one principal/);
+        const dup = await argumentErrors(() => new ReleaseRecordStore("rec", args({ softDeleteRetentionDays: 2.5, contributors: [{ principalId: "p", principalType: "User" }, { principalId: "p", principalType: "User" }] })));
+        assert.deepEqual(dup.map((e) => e.split(":")[0]), ["softDeleteRetentionDays", "contributors[1]"]);
     });
 });

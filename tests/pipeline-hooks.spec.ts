@@ -2,171 +2,56 @@
  * The Azure DevOps release deployment job as the pipeline runs it (.azuredevops/templates/stages/
  * environment.yaml, a `runOnce` strategy: `deploy` → `routeTraffic` → `on: success` or `on: failure`;
  * docs/azure-devops.md): every hook is its own job, possibly on another agent, on a fresh copy of the
- * `phoenix` artifact. So here every hook is a separate OS process (`node release-engine/bin/phoenix-release.js
- * <command> … --env dev --backend pulumi`, as `npm run release --` runs it) in its own fresh copy of the
- * project (tests/support/project-copy.ts), each starting from the committed stacks/release/Pulumi.dev.yaml;
- * all of them share one Pulumi backend (the stand-in CLI's file:// backend) and one cluster endpoint
- * (tests/support/release-endpoint.ts, answering as the backend's last update routes).
+ * `phoenix` artifact, so here every hook is a separate OS process in its own fresh copy of the project
+ * (tests/support/pipeline-world.ts: one Pulumi backend, one release record store in Azurite over HTTPS
+ * reached with the agent's managed identity, one cluster endpoint).
  *
- * Without Azure: no `--vault` (the pipeline passes its Key Vault; without one the engine reads no
- * settings from it and configures no App Insights gate, which dev's release-engine/config/dev.json
- * does not either), so the HTTP gate alone judges the candidate.
- *
- * The outcome asserted is the pipeline's: what the backend's last update deployed, and what `status`
- * reports in yet another fresh copy.
+ * The outcome asserted is the pipeline's: what the backend's last update deployed, what the shared
+ * history records, and what `status` reports in yet another fresh copy.
  */
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { copyProject, ensureEngineBuilt, REPO_ROOT } from "./support/project-copy";
-import { checkpointOutputs, startReleaseEndpoint, type ReleaseEndpoint } from "./support/release-endpoint";
+import { REPO_ROOT } from "./support/project-copy";
+import { candidatesOf, COMMITTED_LIVE as LIVE, describeSlots as describe_, liveOf, report, startPipelineWorld, transcript, type HookRun, type PipelineWorld, type SlotState } from "./support/pipeline-world";
 
-const FAKE_BIN = path.join(__dirname, "support", "fake-pulumi");
-const PROJECT = "phoenix-release";
-const STACK = "dev";
-const LIVE = "1.0.0"; // the committed stacks/release/Pulumi.dev.yaml: blue live 1.0.0
 const RELEASE = "1.1.0";
 
-interface SlotState {
-    role: string;
-    version?: string;
-}
-interface HookRun {
-    hook: string;
-    command: string;
-    exitCode: number | null;
-    stdout: string;
-    stderr: string;
-    copyMs: number;
-}
-
-/**
- * The environment of every hook's process: what the pipeline's engine step (templates/steps/engine.yaml)
- * gives the CLI, with the stand-ins for what an agent has. The one place to add settings every hook needs.
- */
-function hookEnv(opts: { backendDir: string; endpointUrl: string; agentTemp: string }): NodeJS.ProcessEnv {
-    return {
-        PATH: `${FAKE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
-        HOME: os.homedir(),
-        // templates/steps/engine.yaml: the Pulumi backend and its passphrase (the pipeline's variables).
-        PULUMI_BACKEND_URL: `file://${opts.backendDir}`,
-        PULUMI_CONFIG_PASSPHRASE: "pipeline-passphrase",
-        // An agent: the run's id (the engine's lock holder and history actor) and its temp folder (the summary).
-        TF_BUILD: "True",
-        BUILD_BUILDID: "4711",
-        BUILD_BUILDNUMBER: "20261204.1",
-        BUILD_DEFINITIONNAME: "calculator_build_deploy",
-        AGENT_TEMPDIRECTORY: opts.agentTemp,
-        RELEASE_VERSION: RELEASE,
-        PHOENIX_ENV: STACK,
-        // The stand-in's cluster: the platform's public URL the release stack outputs.
-        FAKE_PULUMI_PUBLIC_URL: opts.endpointUrl,
-    };
-}
-
-/** The release state the backend's last update deployed (the config it recorded), and its outputs' slots. */
-function lastUpdate(backendDir: string): { message: string; slots: Record<string, SlotState> } {
-    const dir = path.join(backendDir, ".pulumi", "history", PROJECT, STACK);
-    const files = fs
-        .readdirSync(dir)
-        .filter((f) => f.endsWith(".history.json"))
-        .sort();
-    const u = JSON.parse(fs.readFileSync(path.join(dir, files[files.length - 1]), "utf8")) as { message: string; config: Record<string, unknown> };
-    const state = JSON.parse(String(u.config[`${PROJECT}:state`])) as { slots: Record<string, SlotState> };
-    return { message: u.message, slots: state.slots };
-}
-
-const describe_ = (slots: Record<string, SlotState>) =>
-    Object.entries(slots)
-        .map(([s, v]) => `${s} ${v.role}${v.version ? ` ${v.version}` : ""}`)
-        .join(", ");
-const liveOf = (slots: Record<string, SlotState>) => Object.values(slots).find((s) => s.role === "live")?.version;
-const candidatesOf = (slots: Record<string, SlotState>) => Object.values(slots).filter((s) => s.role === "candidate").map((s) => s.version);
-
-describe("pipeline hooks: each Azure DevOps release hook a separate process in its own fresh copy of the project, one Pulumi backend", function () {
+describe("pipeline hooks: each Azure DevOps release hook a separate process in its own fresh copy of the project, one Pulumi backend, one shared record", function () {
     this.timeout(300000);
-    let backendDir: string;
-    let endpoint: ReleaseEndpoint;
-    const copyTimes: number[] = [];
-    let files = 0;
-
-    /** Runs one engine command as a hook does: a fresh copy, `node release-engine/bin/phoenix-release.js …`, then the copy is gone. */
-    async function hook(name: string, command: string, args: string[] = []): Promise<HookRun> {
-        const copy = copyProject();
-        copyTimes.push(copy.copyMs);
-        files = copy.files;
-        const agentTemp = path.join(copy.dir, ".agent-temp");
-        fs.mkdirSync(agentTemp);
-        try {
-            const child = spawn(process.execPath, [path.join("release-engine", "bin", "phoenix-release.js"), command, ...args, "--env", STACK, "--backend", "pulumi"], {
-                cwd: copy.dir,
-                env: hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp }),
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            let stdout = "";
-            let stderr = "";
-            child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-            child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-            const exitCode = await new Promise<number | null>((resolve, reject) => {
-                child.on("error", reject);
-                child.on("close", (code) => resolve(code));
-            });
-            return { hook: name, command: [command, ...args].join(" "), exitCode, stdout, stderr, copyMs: copy.copyMs };
-        } finally {
-            copy.remove();
-        }
-    }
+    let world: PipelineWorld;
 
     /**
      * The deployment job's lifecycle (runOnce): `deploy`; `routeTraffic` only after it succeeded; then
      * `on: success` (promote) when both succeeded, else `on: failure` (rollback of this run's version).
      */
     async function deploymentJob(between: { afterDeploy?: () => void } = {}): Promise<HookRun[]> {
-        const runs = [await hook("deploy", "deploy", [RELEASE])];
+        const runs = [await world.hook("deploy", "deploy", [RELEASE])];
         between.afterDeploy?.();
-        if (runs[0].exitCode === 0) runs.push(await hook("routeTraffic", "verify"));
+        if (runs[0].exitCode === 0) runs.push(await world.hook("routeTraffic", "verify"));
         const ok = runs.every((r) => r.exitCode === 0);
-        runs.push(ok ? await hook("on: success", "promote") : await hook("on: failure", "rollback", [RELEASE]));
+        runs.push(ok ? await world.hook("on: success", "promote") : await world.hook("on: failure", "rollback", [RELEASE]));
         return runs;
     }
 
-    const report = (runs: HookRun[]) => runs.map((r) => `${r.hook} (${r.command}): exit ${r.exitCode}`).join("; ");
-    const transcript = (runs: HookRun[]) => runs.map((r) => `--- ${r.hook}: ${r.command} (exit ${r.exitCode})\n${r.stdout}${r.stderr}`).join("\n");
-
     before(async () => {
-        ensureEngineBuilt(REPO_ROOT);
-        endpoint = await startReleaseEndpoint(() => checkpointOutputs(backendDir, PROJECT, STACK));
+        world = await startPipelineWorld();
     });
     after(async () => {
-        await endpoint.close();
-        if (copyTimes.length) {
-            const sorted = [...copyTimes].sort((a, b) => a - b);
-            console.log(`      project copies: ${copyTimes.length} of ${files} tracked files; ms each: min ${sorted[0].toFixed(0)}, median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)}, max ${sorted[sorted.length - 1].toFixed(0)}`);
+        await world?.close();
+        const times = world?.copyTimes ?? [];
+        if (times.length) {
+            const sorted = [...times].sort((a, b) => a - b);
+            console.log(`      project copies: ${times.length}; ms each: min ${sorted[0].toFixed(0)}, median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)}, max ${sorted[sorted.length - 1].toFixed(0)}`);
         }
     });
     beforeEach(async () => {
-        backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-backend-"));
-        endpoint.broken.clear();
-        // The environment as the previous run left it: the committed state (blue live 1.0.0) deployed,
-        // by `pulumi up` of the release stack from a copy of its own.
-        const copy = copyProject();
-        try {
-            const env = hookEnv({ backendDir, endpointUrl: endpoint.url, agentTemp: copy.dir });
-            for (const args of [["stack", "init", STACK], ["up", "--yes", "--skip-preview", "--stack", STACK, "--message", `phoenix release ${LIVE}: switch (by the previous run)`]]) {
-                const code = await new Promise<number | null>((resolve) => spawn(path.join(FAKE_BIN, "pulumi"), args, { cwd: path.join(copy.dir, "stacks", "release"), env, stdio: "ignore" }).on("close", resolve));
-                assert.equal(code, 0, `seeding the backend: pulumi ${args.join(" ")}`);
-            }
-        } finally {
-            copy.remove();
-        }
-        assert.equal(liveOf(lastUpdate(backendDir).slots), LIVE);
+        await world.newEnvironment();
     });
     const checkoutSettings = path.join(REPO_ROOT, "stacks", "release", "Pulumi.dev.yaml");
     const committedSettings = fs.readFileSync(checkoutSettings, "utf8");
     afterEach(() => {
-        fs.rmSync(backendDir, { recursive: true, force: true });
+        world.dropEnvironment();
         assert.equal(fs.readFileSync(checkoutSettings, "utf8"), committedSettings, "a hook wrote into the checkout's stacks/release/Pulumi.dev.yaml instead of its copy's");
     });
 
@@ -177,30 +62,33 @@ describe("pipeline hooks: each Azure DevOps release hook a separate process in i
             [`deploy: deploy ${RELEASE} → exit 0`, "routeTraffic: verify → exit 0", "on: success: promote → exit 0"],
             `${report(runs)}\n${transcript(runs)}`,
         );
-        const last = lastUpdate(backendDir);
+        const last = world.lastUpdate();
         assert.equal(liveOf(last.slots), RELEASE, `the backend's last update deployed ${describe_(last.slots)} (${last.message})`);
         assert.deepEqual(candidatesOf(last.slots), [], `no candidate after promote: ${describe_(last.slots)}`);
-        const status = await hook("status", "status", ["--json"]);
+        const status = await world.hook("status", "status", ["--json"]);
         assert.equal(status.exitCode, 0, transcript([status]));
         const shown = JSON.parse(status.stdout) as { record?: { state?: { slots: Record<string, SlotState> } | null; operation?: unknown } };
         const slots = shown.record?.state?.slots ?? {};
         assert.equal(liveOf(slots), RELEASE, `status in a fresh copy reports ${describe_(slots)}`);
         assert.equal(shown.record?.operation, undefined, "status: nothing pending");
+        const by = "by Azure DevOps calculator_build_deploy run 20261204.1";
+        assert.deepEqual(await world.storeHistory(), ["import done", `deploy ${RELEASE} done`, `verify ${RELEASE} done`, `promote ${RELEASE} done`].map((h) => `${h} ${by}`), "every hook's run in the shared history");
+        assert.ok(world.identity.issued() >= runs.length + 2, `each hook's process signed in with the agent's identity (${world.identity.issued()} tokens for ${runs.length + 2} processes)`);
     });
 
     it(`deploy ${RELEASE} → a failing verify → rollback ${RELEASE}: ${LIVE} is live again and no candidate remains`, async () => {
         // The candidate is up after deploy and then fails every request of verify's gate.
-        const runs = await deploymentJob({ afterDeploy: () => endpoint.broken.add(RELEASE) });
+        const runs = await deploymentJob({ afterDeploy: () => world.endpoint.broken.add(RELEASE) });
         assert.deepEqual(
             runs.map((r) => `${r.hook}: ${r.command} → exit ${r.exitCode}`),
             [`deploy: deploy ${RELEASE} → exit 0`, "routeTraffic: verify → exit 1", `on: failure: rollback ${RELEASE} → exit 0`],
             `${report(runs)}\n${transcript(runs)}`,
         );
         assert.match(runs[1].stdout + runs[1].stderr, new RegExp(`candidate ${RELEASE.replace(/\./g, "\\.")} rejected by the http gate`), "verify failed on the gate, not on a missing record");
-        const last = lastUpdate(backendDir);
+        const last = world.lastUpdate();
         assert.equal(liveOf(last.slots), LIVE, `the backend's last update deployed ${describe_(last.slots)} (${last.message})`);
         assert.deepEqual(candidatesOf(last.slots), [], `no candidate remains: ${describe_(last.slots)}`);
-        const status = await hook("status", "status", ["--json"]);
+        const status = await world.hook("status", "status", ["--json"]);
         assert.equal(status.exitCode, 0, transcript([status]));
         const shown = JSON.parse(status.stdout) as { record?: { state?: { slots: Record<string, SlotState> } | null; operation?: unknown } };
         const slots = shown.record?.state?.slots ?? {};

@@ -1,12 +1,14 @@
 /**
  * The platform stack's front door in each mode, under the mock runtime with platform/dev's real
- * config: envoy (default), app-routing-istio, nginx, and both side by side (legacyNginx) — what each
- * registers, the cluster's ignoreChanges, the outputs the release stack reads, bad config refused
+ * config: app-routing-istio (default), envoy (with Phoenix's CRDs, or on AKS-managed ones), nginx, and
+ * both side by side (legacyNginx) — what each registers, the cluster's Gateway API enablement (the
+ * `az aks update` command) and ignoreChanges, the outputs the release stack reads, bad config refused
  * before anything is registered, and every Gateway API object valid against
  * `@kubernetes-models/gateway-api` plus the CEL rules of the CRDs (components/gateway-api.ts), each
  * rule shown failing on a broken object.
  */
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { byType, one, RegisteredResource, RunResult } from "./support/pulumi-harness";
 import { at, expectConfigFailure, plainInputs, runPlatform, runRegistry } from "./support/phoenix-stacks";
 import { gatewayApiProblems, isGatewayApiType } from "./support/gateway-models";
@@ -27,6 +29,7 @@ const HELM = "kubernetes:helm.sh/v3:Release";
 const PIP = "azure-native:network:PublicIPAddress";
 const RA = "azure-native:authorization:RoleAssignment";
 const MC = "azure-native:containerservice:ManagedCluster";
+const CMD = "command:local:Command";
 const NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 
 function asObject(r: RegisteredResource): KubernetesObject {
@@ -40,24 +43,28 @@ function gatewayApiObjects(run: RunResult): RegisteredResource[] {
 describe("platform front door modes (platform/dev)", () => {
     let registryOutputs: Record<string, unknown>;
     const runs: Record<string, RunResult> = {};
+    const ENVOY = { gateway: "envoy", gatewayApiCrds: "phoenix" };
     const modes: Record<string, Record<string, unknown>> = {
-        envoy: {},
-        "envoy+tls+host": { gatewayTlsSecretName: "phoenix-tls", publicHostname: "shop.example.com" },
-        "app-routing-istio": { gateway: "app-routing-istio" },
+        envoy: ENVOY,
+        "envoy+tls+host": { ...ENVOY, gatewayTlsSecretName: "phoenix-tls", publicHostname: "shop.example.com" },
+        "app-routing-istio": {},
         nginx: { gateway: "nginx" },
-        "envoy+legacyNginx": { legacyNginx: true },
-        "app-routing-istio+legacyNginx": { gateway: "app-routing-istio", legacyNginx: true },
+        "envoy+legacyNginx": { ...ENVOY, legacyNginx: true },
+        "app-routing-istio+legacyNginx": { legacyNginx: true },
+        // Kubernetes 1.35: AKS manages bundle v1.4.1, which Envoy Gateway v1.7 is built for.
+        "envoy+managed": { gateway: "envoy", gatewayApiCrds: "managed", aksKubernetesVersion: "1.35", gatewayChartVersion: "v1.7.5" },
     };
     before(async () => {
         registryOutputs = (await runRegistry()).outputs;
         for (const [mode, overrides] of Object.entries(modes)) runs[mode] = await runPlatform("dev", registryOutputs, { configOverrides: overrides });
     });
 
-    describe("envoy (default)", () => {
+    describe("envoy (gatewayApiCrds: phoenix)", () => {
         const r = () => runs.envoy;
 
-        it("installs Envoy Gateway from its OCI chart, pinned, atomic, in its own namespace", () => {
+        it("installs Envoy Gateway from its OCI chart, pinned, atomic, in its own namespace, with its CRDs (Phoenix owns them)", () => {
             const release = one(r().resources, HELM);
+            assert.deepEqual(release.inputs.values, { crds: { enabled: true } });
             assert.equal(release.inputs.chart, "oci://docker.io/envoyproxy/gateway-helm");
             assert.equal(release.inputs.version, "v1.9.2");
             assert.equal(release.inputs.repositoryOpts, undefined, "an OCI chart needs no repository");
@@ -127,13 +134,52 @@ describe("platform front door modes (platform/dev)", () => {
             assert.equal(grants[0].inputs.scope, one(r().resources, PIP).id);
         });
 
-        it("leaves the cluster's ingressProfile to Pulumi (only the autoscaled count is ignored)", () => {
+        it("leaves the cluster's ingressProfile to Pulumi (only the autoscaled count is ignored), runs no az command, tags the cluster gateway-api-crds=phoenix", () => {
             assert.deepEqual(one(r().resources, MC).options?.ignoreChanges, ["agentPoolProfiles[0].count"]);
+            assert.equal(byType(r().resources, CMD).length, 0);
+            assert.equal(at(one(r().resources, MC).inputs, "tags.gateway-api-crds"), "phoenix");
         });
     });
 
-    describe("app-routing-istio", () => {
+    describe("envoy on AKS-managed CRDs (gatewayApiCrds: managed)", () => {
+        const r = () => runs["envoy+managed"];
+
+        it("installs Envoy Gateway without any CRD and Envoy's own CRDs from the CRD-only chart (no Gateway API CRD), both after AKS enabled its CRDs", () => {
+            const releases = byType(r().resources, HELM);
+            const controller = releases.find((x) => x.inputs.chart === "oci://docker.io/envoyproxy/gateway-helm") as RegisteredResource;
+            const crds = releases.find((x) => x.inputs.chart === "oci://docker.io/envoyproxy/gateway-crds-helm") as RegisteredResource;
+            assert.deepEqual(controller.inputs.values, { crds: { enabled: false } });
+            assert.deepEqual(crds.inputs.values, { crds: { gatewayAPI: { enabled: false }, envoyGateway: { enabled: true } } });
+            assert.equal(crds.inputs.version, controller.inputs.version, "one Envoy Gateway release");
+            const deps = (x: RegisteredResource) => x.options?.dependencies ?? [];
+            assert.ok(deps(crds).some((d) => d.endsWith("::aks-gateway-api")));
+            assert.ok(deps(controller).some((d) => d.endsWith("::gateway-controller-crds")) && deps(controller).some((d) => d.endsWith("::aks-gateway-api")));
+        });
+
+        it("enables the managed CRDs only (no app-routing Istio) and ignores ingressProfile", () => {
+            assert.match(String(one(r().resources, CMD).inputs.create), / --enable-gateway-api --only-show-errors/);
+            assert.deepEqual(one(r().resources, MC).options?.ignoreChanges, ["agentPoolProfiles[0].count", "ingressProfile"]);
+            assert.equal(at(one(r().resources, MC).inputs, "tags.gateway-api-crds"), "managed");
+        });
+    });
+
+    describe("app-routing-istio (default)", () => {
         const r = () => runs["app-routing-istio"];
+
+        it("enables AKS's managed Gateway API CRDs and app-routing Istio declaratively: one az aks update, child of the cluster, re-run only for a new cluster", () => {
+            const cmd = one(r().resources, CMD);
+            assert.equal(cmd.name, "aks-gateway-api");
+            assert.ok(cmd.options?.parent?.endsWith("phoenix:aks:AksCluster::aks"));
+            assert.equal(cmd.inputs.create, "az aks update --resource-group 'phoenix-dev-rg' --name 'phoenix-dev-aks' --enable-gateway-api --enable-app-routing-istio --only-show-errors --output none");
+            assert.deepEqual(cmd.inputs.triggers, [one(r().resources, MC).id, "--enable-gateway-api --enable-app-routing-istio"]);
+            assert.equal(cmd.inputs.delete, undefined, "deleting the command leaves the cluster as it is");
+            assert.equal(at(one(r().resources, MC).inputs, "tags.gateway-api-crds"), "managed");
+        });
+
+        it("creates the Gateway only after the cluster has the CRDs and the class (no 'no matches for kind Gateway' on a new environment)", () => {
+            const deps = one(r().resources, GATEWAY).options?.dependencies ?? [];
+            assert.ok(deps.some((d) => d.endsWith("::aks-gateway-api")), deps.join(", "));
+        });
 
         it("installs nothing: no Helm release, no GatewayClass, no EnvoyProxy; the Gateway uses class approuting-istio", () => {
             assert.equal(byType(r().resources, HELM).length, 0);
@@ -147,7 +193,7 @@ describe("platform front door modes (platform/dev)", () => {
             assert.ok(deps.some((d) => d.endsWith("::gateway-namespace")) && deps.some((d) => d.endsWith("::gateway-lb-network-contributor")));
         });
 
-        it("makes the ManagedCluster ignore ingressProfile, which `az aks update --enable-gateway-api --enable-app-routing-istio` writes", () => {
+        it("makes the ManagedCluster ignore ingressProfile, which the az aks update writes (fields of ManagedCluster API 2026-02-01 and later)", () => {
             const mc = one(r().resources, MC);
             assert.deepEqual(mc.options?.ignoreChanges, ["agentPoolProfiles[0].count", "ingressProfile"]);
             assert.equal(mc.inputs.ingressProfile, undefined, "the pinned SDK sets nothing there");
@@ -163,8 +209,36 @@ describe("platform front door modes (platform/dev)", () => {
             assert.equal(one(r.resources, HELM).inputs.chart, "ingress-nginx");
             assert.equal(one(r.resources, "phoenix:ingress:IngressController").name, "ingress");
             assert.deepEqual(one(r.resources, MC).options?.ignoreChanges, ["agentPoolProfiles[0].count"]);
+            assert.equal(byType(r.resources, CMD).length, 0, "an environment pinned to nginx keeps its cluster as it is");
+            assert.equal(at(one(r.resources, MC).inputs, "tags.gateway-api-crds"), undefined);
             assert.equal(r.outputs.routerKind, "nginx");
             assert.equal(r.outputs.legacyNginx, false);
+        });
+    });
+
+    describe("ingress-nginx out of support: the warning at preview", () => {
+        it("pulumi.log.warn names the setting, the end of support and the migration guide while ingress-nginx runs; nothing otherwise", async () => {
+            const warned: string[] = [];
+            const original = pulumi.log.warn;
+            pulumi.log.warn = (msg: string) => {
+                warned.push(msg);
+                return Promise.resolve();
+            };
+            try {
+                const seen: Record<string, string[]> = {};
+                for (const [mode, overrides] of Object.entries({ nginx: { gateway: "nginx" }, legacy: { legacyNginx: true }, istio: {} })) {
+                    warned.length = 0;
+                    await runPlatform("dev", registryOutputs, { configOverrides: overrides });
+                    seen[mode] = warned.filter((w) => w.includes("ingress-nginx"));
+                }
+                assert.equal(seen.nginx.length, 1);
+                assert.match(seen.nginx[0], /out of support .*November 2026.*gateway: nginx remains only to migrate.*docs\/gateway-migration\.md/);
+                assert.equal(seen.legacy.length, 1);
+                assert.match(seen.legacy[0], /legacyNginx: true remains only to migrate/);
+                assert.deepEqual(seen.istio, []);
+            } finally {
+                pulumi.log.warn = original;
+            }
         });
     });
 
@@ -223,7 +297,7 @@ describe("platform front door modes (platform/dev)", () => {
                     checked++;
                 }
             }
-            assert.equal(checked, 2 + 2 + 1 + 0 + 2 + 1, "Gateway + GatewayClass (envoy modes), Gateway (istio modes)");
+            assert.equal(checked, 2 + 2 + 1 + 0 + 2 + 1 + 2, "Gateway + GatewayClass (envoy modes), Gateway (istio modes)");
         });
 
         it("the model validation fails on a broken object (pattern, enum, unknown field)", () => {
@@ -279,6 +353,11 @@ describe("platform front door modes (platform/dev)", () => {
         const cases: { what: string; overrides: Record<string, unknown>; key: string; expect: RegExp }[] = [
             { what: "an unknown gateway", overrides: { gateway: "traefik" }, key: "phoenix-platform:gateway", expect: /one of envoy, app-routing-istio, nginx, got "traefik"/ },
             { what: "legacyNginx with gateway nginx", overrides: { gateway: "nginx", legacyNginx: true }, key: "phoenix-platform:legacyNginx", expect: /false when gateway is nginx/ },
+            { what: "app-routing-istio without AKS-managed CRDs", overrides: { gatewayApiCrds: "phoenix" }, key: "phoenix-platform:gatewayApiCrds", expect: /app-routing-istio runs on AKS-managed Gateway API CRDs only/ },
+            { what: "an unknown CRD owner", overrides: { gatewayApiCrds: "helm" }, key: "phoenix-platform:gatewayApiCrds", expect: /one of managed, phoenix, got "helm"/ },
+            { what: "Envoy Gateway v1.9 on AKS-managed CRDs of Kubernetes 1.34 (v1.3.0; v1.9 needs v1.6.1)", overrides: { gateway: "envoy" }, key: "phoenix-platform:gatewayApiCrds", expect: /Envoy Gateway v1\.9 requires Gateway API v1\.6\.1 but AKS manages v1\.3\.0 on Kubernetes 1\.34; no Envoy Gateway release is built for it and supports that Kubernetes minor, or set gatewayApiCrds: phoenix/ },
+            { what: "an Envoy Gateway release the compatibility table does not know", overrides: { gateway: "envoy", gatewayApiCrds: "phoenix", gatewayChartVersion: "v1.10.0" }, key: "phoenix-platform:gatewayApiCrds", expect: /v1\.10\.0 is not in the compatibility table/ },
+            { what: "Envoy Gateway v1.9 on Kubernetes 1.32 (it supports 1.33–1.36)", overrides: { gateway: "envoy", gatewayApiCrds: "phoenix", aksKubernetesVersion: "1.32" }, key: "phoenix-platform:gatewayApiCrds", expect: /supports Kubernetes 1\.33, 1\.34, 1\.35, 1\.36, not 1\.32/ },
             { what: "a chart version without the v", overrides: { gatewayChartVersion: "1.9.2" }, key: "phoenix-platform:gatewayChartVersion", expect: /exact Envoy Gateway release such as v1\.9\.2 .*got "1\.9\.2"/ },
             { what: "the floating v0.0.0-latest chart", overrides: { gatewayChartVersion: "v0.0.0-latest" }, key: "phoenix-platform:gatewayChartVersion", expect: /got "v0\.0\.0-latest"/ },
             { what: "a release candidate chart", overrides: { gatewayChartVersion: "v1.9.0-rc.1" }, key: "phoenix-platform:gatewayChartVersion", expect: /no -rc/ },

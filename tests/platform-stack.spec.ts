@@ -12,6 +12,8 @@ import { MOCK_CONNECTION_STRING, MOCK_SECRET_MARKERS } from "./support/azure-moc
 import * as path from "path";
 import { clusterGrants } from "../stacks/platform/program";
 import { readPlatformConfig } from "../stacks/platform/config";
+import { VAULT_SECRETS } from "../release-engine/src/settings/keyvault";
+import { locationFromNames } from "../release-engine/src/record-store/location";
 import {
     at, azureResources, declarationProblems, DEFAULT_REGISTRY_STACK, documentedKeys, expectConfigFailure, isTaggable, keysRead, plainInputs, ROOT, runPlatform, runRegistry,
     stackFileValues, unwrapSecret,
@@ -25,6 +27,7 @@ const ROLE = {
     SecretsOfficer: "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
     AksClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
     NetworkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+    StorageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
 };
 const roleId = (guid: string) => `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
@@ -32,6 +35,7 @@ export const PLATFORM_CONTRACT_OUTPUTS = [
     "environment", "appName", "resourceGroupName", "location", "clusterName", "kubeconfig", "publicFqdn", "publicIp", "publicUrl", "host", "routerKind",
     "appInsightsConnectionString", "appInsightsAppId", "logAnalyticsWorkspaceId", "logAnalyticsWorkspaceResourceId",
     "keyVaultName", "keyVaultUri", "registryLoginServer",
+    "releaseRecordAccount", "releaseRecordContainer", "releaseRecordUrl",
 ];
 /** Exported while ingress-nginx runs (gateway nginx, or legacyNginx beside a Gateway). */
 export const NGINX_OUTPUTS = ["ingressClassName", "ingressNamespace"];
@@ -41,7 +45,9 @@ const SECRET_OUTPUTS = ["kubeconfig", "appInsightsConnectionString"];
 
 const KEY_VAULT_SECRETS = [
     "acr-name", "aks-group", "aks-name", "appinsights-app-id", "appinsights-connection-string", "log-analytics-workspace-id", "phoenix-fqdn", "phoenix-namespace",
+    "release-record-account", "release-record-container",
 ];
+const SA = "azure-native:storage:StorageAccount";
 
 function assignments(run: RunResult, guid: string): RegisteredResource[] {
     return byType(run.resources, RA).filter((r) => r.inputs.roleDefinitionId === roleId(guid));
@@ -51,12 +57,15 @@ describe("platform stack (platform/dev, platform/prod)", () => {
     let registry: RunResult;
     const runs: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
     const nginxRuns: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
+    const envoyRuns: Record<"dev" | "prod", RunResult> = {} as Record<"dev" | "prod", RunResult>;
     before(async () => {
         registry = await runRegistry();
         runs.dev = await runPlatform("dev", registry.outputs);
         runs.prod = await runPlatform("prod", registry.outputs);
         nginxRuns.dev = await runPlatform("dev", registry.outputs, { configOverrides: { gateway: "nginx" } });
         nginxRuns.prod = await runPlatform("prod", registry.outputs, { configOverrides: { gateway: "nginx" } });
+        envoyRuns.dev = await runPlatform("dev", registry.outputs, { configOverrides: { gateway: "envoy", gatewayApiCrds: "phoenix" } });
+        envoyRuns.prod = await runPlatform("prod", registry.outputs, { configOverrides: { gateway: "envoy", gatewayApiCrds: "phoenix" } });
     });
 
     it("reads the registry stack named in config through a StackReference", () => {
@@ -111,10 +120,12 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                     "azure-native:network:PublicIPAddress",
                     "azure-native:operationalinsights:Workspace",
                     "azure-native:resources:ResourceGroup",
+                    "azure-native:storage:StorageAccount",
                 ]);
                 const expected: Record<string, string> = { environment: env, service: "calculator", "managed-by": "pulumi", "cost-center": "platform-1234", owner: "platform-team" };
                 if (env === "prod") expected.criticality = "high";
-                for (const res of taggable) assert.deepEqual(plainInputs(res.inputs.tags), expected, `${res.type} ${res.name}`);
+                // The cluster also records who owns its Gateway API CRDs (release-model/src/routers/gateway-api/crd-compatibility.ts).
+                for (const res of taggable) assert.deepEqual(plainInputs(res.inputs.tags), res.type === MC ? { ...expected, "gateway-api-crds": "managed" } : expected, `${res.type} ${res.name}`);
                 assert.deepEqual(at(one(r().resources, MC).inputs, "agentPoolProfiles[0].tags"), expected, "node pool tagged too");
             });
 
@@ -167,6 +178,61 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(value("appinsights-connection-string"), MOCK_CONNECTION_STRING);
                 assert.equal(value("appinsights-app-id"), one(r().resources, "azure-native:applicationinsights:Component").state.appId);
                 assert.equal(value("log-analytics-workspace-id"), one(r().resources, "azure-native:operationalinsights:Workspace").state.customerId);
+                assert.equal(value("release-record-account"), one(r().resources, SA).inputs.accountName);
+                assert.equal(value("release-record-container"), "release-records");
+            });
+
+            it("writes the record store's names where the release engine looks, in a form it accepts, and exports the URL it would build", () => {
+                const secrets = byType(r().resources, "azure-native:keyvault:Secret");
+                const value = (n: string) => at((secrets.find((x) => x.inputs.secretName === n) ?? assert.fail(`no secret ${n}`)).inputs, "properties.value") as string;
+                const account = value(VAULT_SECRETS.recordAccount);
+                const container = value(VAULT_SECRETS.recordContainer);
+                const loc = locationFromNames(account, container, "calculator", env);
+                assert.equal(`${loc.accountUrl}/${loc.container}`, r().outputs.releaseRecordUrl);
+            });
+
+            it("provisions the release record store: a StorageV2 account reachable only with Azure AD, no public blobs, TLS 1.2, HTTPS only, named <prefix><env>st<5 random>", () => {
+                const sa = one(r().resources, SA);
+                assert.match(sa.inputs.accountName as string, new RegExp(`^phoenix${env}st[a-z0-9]{5}$`));
+                assert.ok((sa.inputs.accountName as string).length <= 24);
+                assert.equal(sa.inputs.kind, "StorageV2");
+                assert.deepEqual(sa.inputs.sku, { name: env === "dev" ? "Standard_LRS" : "Standard_ZRS" });
+                assert.equal(sa.inputs.allowSharedKeyAccess, false);
+                assert.equal(sa.inputs.defaultToOAuthAuthentication, true);
+                assert.equal(sa.inputs.allowBlobPublicAccess, false);
+                assert.equal(sa.inputs.minimumTlsVersion, "TLS1_2");
+                assert.equal(sa.inputs.enableHttpsTrafficOnly, true);
+                assert.equal(sa.inputs.location, "westeurope");
+            });
+
+            it("turns on blob versioning, blob soft delete and container soft delete on the record account, with the configured retention", () => {
+                const sa = one(r().resources, SA);
+                const bs = one(r().resources, "azure-native:storage:BlobServiceProperties");
+                const days = env === "dev" ? 7 : 30;
+                assert.equal(bs.inputs.accountName, sa.inputs.accountName);
+                assert.equal(bs.inputs.blobServicesName, "default");
+                assert.equal(bs.inputs.isVersioningEnabled, true);
+                assert.deepEqual(bs.inputs.deleteRetentionPolicy, { enabled: true, days, allowPermanentDelete: false });
+                assert.deepEqual(bs.inputs.containerDeleteRetentionPolicy, { enabled: true, days });
+            });
+
+            it("creates one private record container, after the blob service settings", () => {
+                const c = one(r().resources, "azure-native:storage:BlobContainer");
+                assert.equal(c.inputs.containerName, "release-records");
+                assert.equal(c.inputs.accountName, one(r().resources, SA).inputs.accountName);
+                assert.equal(c.inputs.publicAccess, "None");
+                const bs = one(r().resources, "azure-native:storage:BlobServiceProperties");
+                assert.ok((c.options?.dependencies ?? []).some((d) => d.endsWith(`$azure-native:storage:BlobServiceProperties::${bs.name}`)), "the container depends on the blob service settings");
+            });
+
+            it("grants Storage Blob Data Contributor to the pipeline identity on the record container only (not the account)", () => {
+                const sa = one(r().resources, SA);
+                const [grant, ...more] = assignments(r(), ROLE.StorageBlobDataContributor);
+                assert.equal(more.length, 0);
+                assert.equal(grant.inputs.principalId, registry.outputs.pipelineIdentityPrincipalId);
+                assert.equal(grant.inputs.principalType, "ServicePrincipal");
+                assert.equal(grant.inputs.scope, `${sa.id}/blobServices/default/containers/release-records`);
+                assert.equal(one(r().resources, "azure-native:storage:BlobContainer").id, grant.inputs.scope, "the scope is the container's resource id");
             });
 
             it("grants Key Vault Secrets User to the pipeline identity and Secrets Officer to the deploying principal", () => {
@@ -335,6 +401,10 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(o.keyVaultUri, `https://${o.keyVaultName as string}.vault.azure.net/`);
                 assert.equal(o.kubeconfig, MOCK_KUBECONFIG);
                 assert.equal(o.appInsightsConnectionString, MOCK_CONNECTION_STRING);
+                const account = one(r().resources, SA).inputs.accountName as string;
+                assert.equal(o.releaseRecordAccount, account);
+                assert.equal(o.releaseRecordContainer, "release-records");
+                assert.equal(o.releaseRecordUrl, `https://${account}.blob.core.windows.net/release-records`);
             });
 
             it("exports the kubeconfig and the connection string only as secrets; no secret value in any plain output", () => {
@@ -377,7 +447,7 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         const kv = (env: "dev" | "prod") => plainInputs(one(runs[env].resources, "azure-native:keyvault:Vault").inputs.properties) as Record<string, unknown>;
         const ws = (env: "dev" | "prod") => one(runs[env].resources, "azure-native:operationalinsights:Workspace").inputs;
         const helm = (env: "dev" | "prod") => at(one(nginxRuns[env].resources, "kubernetes:helm.sh/v3:Release").inputs, "values.controller.replicaCount") as number;
-        const proxies = (env: "dev" | "prod") => at(one(runs[env].resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy").inputs, "spec.provider.kubernetes.envoyDeployment.replicas") as number;
+        const proxies = (env: "dev" | "prod") => at(one(envoyRuns[env].resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy").inputs, "spec.provider.kubernetes.envoyDeployment.replicas") as number;
         assert.ok(proxies("prod") > proxies("dev"));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].minCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].minCount") as number));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].maxCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].maxCount") as number));
@@ -398,10 +468,14 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         };
         if (process.env.PHOENIX_PRINT_INVENTORY) console.log(JSON.stringify(inv, null, 2));
         assert.deepEqual(inv["platform/dev"], inv["platform/prod"], "the same shape in every environment; only sizes differ");
-        assert.equal(inv["platform/dev"]["azure-native:keyvault:Secret"], 8);
-        assert.equal(inv["platform/dev"]["azure-native:authorization:RoleAssignment"], 6);
-        assert.equal(inv["platform/dev"]["kubernetes:helm.sh/v3:Release"], 1, "Envoy Gateway");
+        assert.equal(inv["platform/dev"]["azure-native:keyvault:Secret"], 10);
+        assert.equal(inv["platform/dev"]["azure-native:authorization:RoleAssignment"], 7);
+        assert.equal(inv["platform/dev"]["azure-native:storage:StorageAccount"], 1);
+        assert.equal(inv["platform/dev"]["azure-native:storage:BlobContainer"], 1);
+        assert.equal(inv["platform/dev"]["kubernetes:helm.sh/v3:Release"], undefined, "app-routing-istio: AKS runs the controller");
+        assert.equal(inv["platform/dev"]["command:local:Command"], 1, "the az aks update that enables it");
         assert.equal(inv["platform/dev"]["kubernetes:gateway.networking.k8s.io/v1:Gateway"], 1);
+        assert.equal(inventory(envoyRuns.dev.resources)["kubernetes:helm.sh/v3:Release"], 1, "Envoy Gateway");
         assert.equal(inv["platform/dev (gateway nginx)"]["kubernetes:helm.sh/v3:Release"], 1, "ingress-nginx");
         assert.equal(inv["platform/dev (gateway nginx)"]["kubernetes:gateway.networking.k8s.io/v1:Gateway"], undefined);
     });
@@ -447,6 +521,12 @@ describe("platform stack (platform/dev, platform/prod)", () => {
             { what: "an unknown pipeline cluster role", overrides: { pipelineClusterRole: "owner" }, key: "phoenix-platform:pipelineClusterRole", expect: /cluster-admin, admin, writer, reader/ },
             { what: "a boolean that is not one", overrides: { keyVaultPurgeProtection: "yes" }, key: "phoenix-platform:keyVaultPurgeProtection", expect: /true or false/ },
             { what: "an environment name with upper case", overrides: { environment: "Prod" }, key: "phoenix-platform:environment", expect: /lower-case/ },
+            { what: "a record container name with upper case", overrides: { releaseRecordContainer: "Release-Records" }, key: "phoenix-platform:releaseRecordContainer", expect: /3–63 lower-case letters, digits and single hyphens.*got "Release-Records"/ },
+            { what: "a record container name with a double hyphen", overrides: { releaseRecordContainer: "release--records" }, key: "phoenix-platform:releaseRecordContainer", expect: /single hyphens/ },
+            { what: "a record container name of two characters", overrides: { releaseRecordContainer: "rr" }, key: "phoenix-platform:releaseRecordContainer", expect: /3–63/ },
+            { what: "record soft-delete retention of 0 days", overrides: { releaseRecordRetentionDays: 0 }, key: "phoenix-platform:releaseRecordRetentionDays", expect: /integer ≥ 1 and ≤ 365, got 0/ },
+            { what: "record soft-delete retention over 365 days", overrides: { releaseRecordRetentionDays: 366 }, key: "phoenix-platform:releaseRecordRetentionDays", expect: /≤ 365, got 366/ },
+            { what: "a Premium record store SKU", overrides: { releaseRecordSku: "Premium_LRS" }, key: "phoenix-platform:releaseRecordSku", expect: /one of Standard_LRS, .*got "Premium_LRS"/ },
             { what: "a malformed tag", stack: "prod", overrides: { tags: ["owner"] }, key: "phoenix-platform:tags[0]", expect: /name=value/ },
         ];
         for (const c of cases) {

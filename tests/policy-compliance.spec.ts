@@ -206,6 +206,78 @@ describe("policy pack: compliance run over the real stacks", function () {
         assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]), [["keyvault-rbac-authorization", "mandatory"]]);
     });
 
+    // The release record store: each weakening of what the platform registers adds exactly one diagnostic.
+    const HARDENING_BREAKS: Array<[string, (i: Record<string, unknown>) => void, RegExp]> = [
+        ["shared keys allowed", (i) => { i.allowSharedKeyAccess = true; }, /^allowSharedKeyAccess is true; expected false/],
+        ["shared keys left to Azure's default", (i) => { delete i.allowSharedKeyAccess; }, /^allowSharedKeyAccess is unset; expected false/],
+        ["public blob access allowed", (i) => { i.allowBlobPublicAccess = true; }, /^allowBlobPublicAccess is true; expected false/],
+        ["TLS 1.0 accepted", (i) => { i.minimumTlsVersion = "TLS1_0"; }, /^minimumTlsVersion is "TLS1_0"; expected one of TLS1_2, TLS1_3/],
+        ["plain HTTP accepted", (i) => { i.enableHttpsTrafficOnly = false; }, /^enableHttpsTrafficOnly is false; expected true/],
+    ];
+    for (const env of ["dev", "prod"] as const) {
+        for (const [how, breakIt, message] of HARDENING_BREAKS) {
+            it(`platform/${env} with the record account weakened (${how}) fails exactly release-record-storage-hardened (mandatory)`, async () => {
+                const base = platforms[env];
+                const broken = mutated(base.run.resources, TYPES.storageAccount, undefined, breakIt);
+                const r = await review("weakened record account", base.run, env, env, "phoenix-platform", broken);
+                const diff = added(base.review, r.review);
+                assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]), [["release-record-storage-hardened", "mandatory", "records-account"]]);
+                assert.match(diff[0].message, message);
+            });
+        }
+    }
+
+    for (const [env, level] of [["prod", "mandatory"], ["dev", "advisory"]] as const) {
+        it(`platform/${env} with blob versioning off on the record account fails exactly release-record-storage-recoverable (${level})`, async () => {
+            const base = platforms[env];
+            const broken = mutated(base.run.resources, TYPES.blobService, undefined, (i) => { i.isVersioningEnabled = false; });
+            const r = await review("weakened blob service", base.run, env, env, "phoenix-platform", broken);
+            const diff = added(base.review, r.review);
+            assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]), [["release-record-storage-recoverable", level, "records-blob-service"]]);
+            assert.match(diff[0].message, /^blob service records-blob-service of records-account: isVersioningEnabled is false; expected true\.$/);
+        });
+    }
+
+    it("platform/prod with soft delete off, permanent delete allowed and container soft delete gone fails release-record-storage-recoverable once per problem", async () => {
+        const base = platforms.prod;
+        const broken = mutated(base.run.resources, TYPES.blobService, undefined, (i) => {
+            i.deleteRetentionPolicy = { enabled: true, days: 30, allowPermanentDelete: true };
+            delete i.containerDeleteRetentionPolicy;
+        });
+        const r = await review("weakened blob service", base.run, "prod", "prod", "phoenix-platform", broken);
+        assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel, d.message.replace(/^blob service records-blob-service of records-account: /, "").split(";")[0]]), [
+            ["release-record-storage-recoverable", "mandatory", "deleteRetentionPolicy.allowPermanentDelete is true"],
+            ["release-record-storage-recoverable", "mandatory", "containerDeleteRetentionPolicy.enabled is unset"],
+        ]);
+    });
+
+    it("platform/prod without the record account's blob service settings fails exactly release-record-storage-recoverable", async () => {
+        const base = platforms.prod;
+        const broken = base.run.resources.filter((x) => x.type !== TYPES.blobService);
+        assert.equal(broken.length, base.run.resources.length - 1);
+        const r = await review("no blob service", base.run, "prod", "prod", "phoenix-platform", broken);
+        const diff = added(base.review, r.review);
+        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]), [["release-record-storage-recoverable", "mandatory", "records-account"]]);
+        assert.match(diff[0].message, /has no blob service settings/);
+    });
+
+    it("platform/prod with releaseRecordRetentionDays=7 in config (accepted by the stack) fails exactly release-record-storage-recoverable: prod asks for 30", async () => {
+        const base = platforms.prod;
+        const run = await runStack(
+            { projectDir: ROOT, stack: "prod", configOverrides: { releaseRecordRetentionDays: 7 }, program: platformMain },
+            { [referencedStack(ROOT, "prod", "registryStack")]: registry.run.outputs },
+        );
+        const r = await review("short retention", run, "prod", "prod", "phoenix-platform");
+        const diff = added(base.review, r.review);
+        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.message.split(": ").slice(1).join(": ")]), [
+            ["release-record-storage-recoverable", "mandatory", "deleteRetentionPolicy.days is 7; expected an integer from 30 to 365."],
+            ["release-record-storage-recoverable", "mandatory", "containerDeleteRetentionPolicy.days is 7; expected an integer from 30 to 365."],
+        ]);
+        // The same stack reviewed with dev's pack config (7 days, advisory) passes.
+        const devReview = await runPack(policies, run.resources, packConfig("dev"), { stack: "prod", project: "phoenix-platform" });
+        assert.ok(!devReview.diagnostics.some((d) => d.policyName.startsWith("release-record-storage")));
+    });
+
     it("release/dev with a floating chart version fails exactly helm-chart-version-pinned", async () => {
         const base = releases[0];
         const broken = mutated(base.run.resources, "kubernetes:helm.sh/v3:Release", "blue-release", (i) => { i.version = "^1.0.0"; });

@@ -12,6 +12,7 @@ import * as ai from "../policy/src/app-insights";
 import * as ra from "../policy/src/role-assignments";
 import * as tags from "../policy/src/tags";
 import * as helm from "../policy/src/helm-releases";
+import * as st from "../policy/src/storage";
 import { TYPES } from "../policy/src/define";
 import { ArgsContext, checkResource, PolicyOutcome, resourceArgs, UNKNOWN } from "./support/policy-harness";
 
@@ -59,12 +60,16 @@ const GOOD: Record<string, () => Props> = {
         cleanupOnFail: true,
         values: { image: { repository: "phoenixacr1a2b.azurecr.io/calculator", tag: "1.4.2" }, replicaCount: 2, slot: "blue", version: "1.4.2", appInsights: { existingSecret: "appinsights" } },
     }),
+    storageAccount: () => ({
+        accountName: "phoenixdevstab12c", resourceGroupName: "phoenix-dev-rg", kind: "StorageV2", sku: { name: "Standard_LRS" },
+        allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: "TLS1_2", enableHttpsTrafficOnly: true, tags: { ...TAGS },
+    }),
     nginxRelease: () => ({ name: "ingress-nginx", namespace: "ingress-nginx", chart: "ingress-nginx", version: "4.12.1", repositoryOpts: { repo: "https://kubernetes.github.io/ingress-nginx" }, values: { controller: { replicaCount: 2 } } }),
 };
 
 const TYPE_OF: Record<string, string> = {
     registry: TYPES.registry, vault: TYPES.vault, cluster: TYPES.cluster, appInsights: TYPES.appInsights,
-    roleAssignment: TYPES.roleAssignment, appRelease: TYPES.helmRelease, nginxRelease: TYPES.helmRelease,
+    roleAssignment: TYPES.roleAssignment, appRelease: TYPES.helmRelease, nginxRelease: TYPES.helmRelease, storageAccount: TYPES.storageAccount,
 };
 
 function run(policy: ResourceValidationPolicy, kind: string, props: Props, ctx: ArgsContext = {}): Promise<PolicyOutcome> {
@@ -78,6 +83,8 @@ interface Case {
     breakIt: (p: Props) => void;
     expect: RegExp;
     ctx?: ArgsContext;
+    /** Tells apart several cases of one policy. */
+    what?: string;
 }
 
 const PROD: ArgsContext = { stack: "prod" };
@@ -92,6 +99,10 @@ const CASES: Case[] = [
     { policy: kv.keyVaultPurgeProtectionInProd, kind: "vault", breakIt: (p) => { props(p).enablePurgeProtection = false; }, expect: /enablePurgeProtection is false/, ctx: PROD },
     { policy: kv.keyVaultNetworkRules, kind: "vault", breakIt: (p) => { delete props(p).networkAcls; }, expect: /defaultAction is unset/ },
     { policy: kv.keyVaultNoAccessPolicies, kind: "vault", breakIt: (p) => { props(p).accessPolicies = [{ objectId: "x" }]; }, expect: /1 entry/ },
+    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "shared keys unset", breakIt: (p) => { delete p.allowSharedKeyAccess; }, expect: /allowSharedKeyAccess is unset; expected false/ },
+    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "public blobs", breakIt: (p) => { p.allowBlobPublicAccess = true; }, expect: /allowBlobPublicAccess is true; expected false/ },
+    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "TLS 1.1", breakIt: (p) => { p.minimumTlsVersion = "TLS1_1"; }, expect: /minimumTlsVersion is "TLS1_1"; expected one of TLS1_2, TLS1_3/ },
+    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "HTTPS-only unset", breakIt: (p) => { delete p.enableHttpsTrafficOnly; }, expect: /enableHttpsTrafficOnly is unset; expected true/ },
     { policy: aks.aksRbacEnabled, kind: "cluster", breakIt: (p) => { p.enableRBAC = false; }, expect: /enableRBAC is false/ },
     { policy: aks.aksEntraAzureRbac, kind: "cluster", breakIt: (p) => { p.aadProfile = { managed: true, enableAzureRBAC: false }; }, expect: /enableAzureRBAC is false/ },
     { policy: aks.aksManagedIdentity, kind: "cluster", breakIt: (p) => { p.servicePrincipalProfile = { clientId: "sp", secret: "s" }; }, expect: /servicePrincipalProfile.clientId is set/ },
@@ -115,7 +126,7 @@ const CASES: Case[] = [
 
 describe("policy pack: resource policies, compliant vs violating", () => {
     for (const c of CASES) {
-        it(`${c.policy.name}: passes a compliant ${c.kind}, flags exactly one violation on a broken one`, async () => {
+        it(`${c.policy.name}: passes a compliant ${c.kind}, flags exactly one violation on a broken one${c.what ? ` (${c.what})` : ""}`, async () => {
             const ok = await run(c.policy, c.kind, GOOD[c.kind](), c.ctx);
             assert.deepEqual(ok, { violations: [] }, `${c.policy.name} on compliant ${c.kind}`);
             const bad = GOOD[c.kind]();

@@ -4,8 +4,10 @@
  * HTTPRoutes it registers, each validated against the Gateway API schemas (`@kubernetes-models/
  * gateway-api`, unknown fields refused) and the CRDs' CEL rules; the registered objects fed into the
  * Gateway API router model to see where production and preview requests go; the "never" rules of
- * issue 12 over every case; and the migration from ingress-nginx walked state by state through both
- * routing models.
+ * issue 12 over every case; the migration from ingress-nginx walked state by state through both
+ * routing models; and both migrations of docs/gateway-migration.md (nginx → Gateway API, Envoy
+ * Gateway → app-routing-istio) walked step by step with the platform stack's real outputs feeding
+ * the release stack, every front door clients can reach at each step checked through its routing model.
  *
  * PHOENIX_PRINT_ROUTING_TABLE=1 prints the state → destination table the tests computed.
  */
@@ -27,6 +29,7 @@ import { gatewayApiProblems } from "./support/gateway-models";
 import { MOCK_KUBECONFIG, RegisteredResource, RunResult, byType, runProgram } from "./support/pulumi-harness";
 import { main } from "../stacks/release/program";
 import { plan } from "../release-engine/src/planner/plan";
+import { runPlatform, runRegistry } from "./support/phoenix-stacks";
 import type { EngineRecord } from "../release-engine/src/planner/types";
 
 const PROJECT_DIR = path.join(__dirname, "..", "stacks", "release");
@@ -296,5 +299,109 @@ describe("moving an environment from ingress-nginx to the Gateway API (docs/gate
         // Gateway API alone carries it.
         const r = await run("dev", GATEWAY_OUTPUTS, { state: JSON.stringify({ slots: { blue: { role: "absent" }, green: { role: "live", version: V1 } } }) });
         assert.equal(frontDoors(r).gateway, "green");
+    });
+});
+
+describe("the migration guide's steps, platform and release stack together (docs/gateway-migration.md)", function () {
+    this.timeout(120000);
+    const gw = routerModel("gateway-api");
+    const ng = routerModel("nginx");
+    type Door = "nginx" | "gateway";
+    /** One step: the platform's config after it, and the front doors clients may use while and after it runs (DNS). */
+    interface Step { name: string; platform: Record<string, unknown>; clients: Door[] }
+    const HOSTED = { publicHostname: HOST };
+    const blueLive = JSON.stringify({ slots: { blue: { role: "live", version: V1, replicas: 2 }, green: { role: "standby", version: "1.3.0", replicas: 2 } } });
+    const PLATFORM_KEYS = ["routerKind", "legacyNginx", "host", "publicUrl", "publicFqdn", "gatewayName", "gatewayNamespace", "gatewayClass", "ingressClassName"];
+    let registry: Record<string, unknown>;
+    before(async () => {
+        registry = (await runRegistry()).outputs;
+    });
+
+    /** The platform after a step: which front doors run (their resources, to prove one clients use is never touched) and the outputs the release stack reads. */
+    async function platformAt(config: Record<string, unknown>) {
+        const r = await runPlatform("dev", registry, { configOverrides: { ...HOSTED, ...config } });
+        const doorResources = (component: string) => r.resources.filter((x) => x.options?.parent?.includes(`::${component}`)).map((x) => `${x.type}::${x.name} ${JSON.stringify(x.inputs)}`).sort();
+        const doors: Partial<Record<Door, string[]>> = {};
+        if (r.resources.some((x) => x.type === "phoenix:ingress:IngressController")) doors.nginx = doorResources("phoenix:ingress:IngressController");
+        if (r.resources.some((x) => x.type === "phoenix:gateway:GatewayFrontDoor")) doors.gateway = doorResources("phoenix:gateway:GatewayFrontDoor");
+        const outputs: Record<string, unknown> = { ...BASE_OUTPUTS };
+        for (const k of PLATFORM_KEYS) if (r.outputs[k] !== undefined) outputs[k] = r.outputs[k];
+        return { doors, outputs, run: r };
+    }
+
+    function production(r: RunResult, door: Door): string {
+        const ready = endpointsOf(r);
+        const objs = door === "nginx" ? objectsOf(r, [T.ingress]) : objectsOf(r, [T.route, T.grant]);
+        if (objs.length === 0) return "no routes";
+        const model = door === "nginx" ? ng : gw;
+        return slotOf(model.distribution(objs.map((o) => o.object), ready, { host: HOST, path: "/api/calculation" }));
+    }
+
+    /**
+     * Walks the steps: the platform updates first, then the release stack. Every front door clients may
+     * use during a step must run before and after the platform's update with identical resources, and
+     * route production to the live slot with the release stack's objects before and after its update.
+     */
+    async function walk(steps: Step[]): Promise<string[]> {
+        const log: string[] = [];
+        let before = await platformAt(steps[0].platform);
+        let objects = await run("dev", before.outputs, { state: blueLive });
+        for (const [i, step] of steps.entries()) {
+            const after = i === 0 ? before : await platformAt(step.platform);
+            const next = await run("dev", after.outputs, { state: blueLive });
+            for (const door of step.clients) {
+                assert.ok(before.doors[door] && after.doors[door], `${step.name}: clients use ${door}, which must run before and after the platform update`);
+                assert.deepEqual(after.doors[door], before.doors[door], `${step.name}: the ${door} front door clients use is not touched`);
+                assert.equal(production(objects, door), "blue", `${step.name}: production through ${door} with the release stack's objects before its update`);
+                assert.equal(production(next, door), "blue", `${step.name}: production through ${door} after the release stack's update`);
+            }
+            log.push(`${step.name}: ${step.clients.join("+")} → blue; doors ${Object.keys(after.doors).sort().join("+")}; class ${String(after.outputs.gatewayClass ?? "-")}`);
+            before = after;
+            objects = next;
+        }
+        return log;
+    }
+
+    it("nginx → Gateway API (app-routing-istio, the default): every production request lands on the live slot at every step", async () => {
+        const log = await walk([
+            { name: "0. nginx pinned", platform: { gateway: "nginx" }, clients: ["nginx"] },
+            { name: "1-2. the Gateway beside ingress-nginx, routes on both", platform: { legacyNginx: true }, clients: ["nginx"] },
+            { name: "3. DNS moves (both answer during the TTL)", platform: { legacyNginx: true }, clients: ["nginx", "gateway"] },
+            { name: "4. ingress-nginx removed", platform: {}, clients: ["gateway"] },
+        ]);
+        assert.deepEqual(log.map((l) => l.split(";")[1].trim()), ["doors nginx", "doors gateway+nginx", "doors gateway+nginx", "doors gateway"]);
+    });
+
+    it("Envoy Gateway → app-routing-istio, bridged by ingress-nginx while the CRDs change owner: every production request lands on the live slot at every step", async () => {
+        const ENVOY = { gateway: "envoy", gatewayApiCrds: "phoenix" };
+        const ISTIO = { gateway: "app-routing-istio", gatewayApiCrds: "managed" };
+        const log = await walk([
+            { name: "0. Envoy Gateway, Phoenix's CRDs", platform: ENVOY, clients: ["gateway"] },
+            { name: "1. ingress-nginx beside Envoy Gateway, routes on both", platform: { ...ENVOY, legacyNginx: true }, clients: ["gateway"] },
+            { name: "2. DNS moves to ingress-nginx (both answer during the TTL)", platform: { ...ENVOY, legacyNginx: true }, clients: ["gateway", "nginx"] },
+            { name: "3. Envoy Gateway removed (gateway nginx), then its CRDs deleted", platform: { gateway: "nginx" }, clients: ["nginx"] },
+            { name: "4. app-routing-istio beside ingress-nginx on AKS-managed CRDs", platform: { ...ISTIO, legacyNginx: true }, clients: ["nginx"] },
+            { name: "5. DNS moves to the new Gateway (both answer during the TTL)", platform: { ...ISTIO, legacyNginx: true }, clients: ["nginx", "gateway"] },
+            { name: "6. ingress-nginx removed", platform: ISTIO, clients: ["gateway"] },
+        ]);
+        assert.deepEqual(log.map((l) => l.split(";").slice(1).join(";").trim()), [
+            "doors gateway; class phoenix-envoy",
+            "doors gateway+nginx; class phoenix-envoy",
+            "doors gateway+nginx; class phoenix-envoy",
+            "doors nginx; class -",
+            "doors gateway+nginx; class approuting-istio",
+            "doors gateway+nginx; class approuting-istio",
+            "doors gateway; class approuting-istio",
+        ]);
+    });
+
+    it("the walk fails a step that would drop requests: DNS on the Gateway while Envoy Gateway is replaced by app-routing-istio in place", async () => {
+        await assert.rejects(
+            walk([
+                { name: "0. Envoy Gateway", platform: { gateway: "envoy", gatewayApiCrds: "phoenix" }, clients: ["gateway"] },
+                { name: "1. straight to app-routing-istio", platform: {}, clients: ["gateway"] },
+            ]),
+            /1\. straight to app-routing-istio: the gateway front door clients use is not touched/,
+        );
     });
 });

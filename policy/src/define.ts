@@ -91,4 +91,6 @@ export const TYPES = {
     referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
     scheduledQueryRule: "azure-native:monitor:ScheduledQueryRule",
     actionGroup: "azure-native:monitor:ActionGroup",
+    storageAccount: "azure-native:storage:StorageAccount",
+    blobService: "azure-native:storage:BlobServiceProperties",
 } as const;

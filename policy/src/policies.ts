@@ -6,6 +6,7 @@ import type { Policies } from "@pulumi/policy";
 import { aksPolicies } from "./aks";
 import { alertPolicies } from "./alerts";
 import { appInsightsPolicies } from "./app-insights";
+import { frontDoorSupportPolicies } from "./front-door-support";
 import { gatewayPolicies } from "./gateway";
 import { gatewayRoutePolicies } from "./gateway-routes";
 import { helmReleasePolicies } from "./helm-releases";
@@ -13,11 +14,13 @@ import { keyVaultPolicies } from "./key-vault";
 import { registryPolicies } from "./registry";
 import { roleAssignmentPolicies } from "./role-assignments";
 import { routerPolicies } from "./router";
+import { storagePolicies } from "./storage";
 import { tagPolicies } from "./tags";
 
 export const policies: Policies = [
     ...registryPolicies,
     ...keyVaultPolicies,
+    ...storagePolicies,
     ...aksPolicies,
     ...appInsightsPolicies,
     ...roleAssignmentPolicies,
@@ -26,6 +29,7 @@ export const policies: Policies = [
     ...routerPolicies,
     ...gatewayPolicies,
     ...gatewayRoutePolicies,
+    ...frontDoorSupportPolicies,
     ...alertPolicies,
 ];
 

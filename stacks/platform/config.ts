@@ -4,8 +4,10 @@ import { AKS_SKU_TIERS, AksSkuTier, KUBERNETES_VERSION, NODE_OS_UPGRADE_CHANNELS
 import { KEY_VAULT_SKUS, KeyVaultSku } from "../../components/key-vault";
 import { CHART_VERSION } from "../../components/ingress-controller";
 import { DEFAULT_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART_VERSION, ENVOY_GATEWAY_NAMESPACE, ENVOY_GATEWAY_VERSION, GATEWAY_MODES, GatewayMode } from "../../components/gateway-api";
+import { gatewayApi } from "@phoenix/release-model";
 import { KUBELOGIN_MODES, KubeloginMode } from "../../components/kubeconfig";
-import { clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, vaultPrefixProblem } from "../../components/naming";
+import { blobContainerNameProblem, clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, storageAccountPrefixProblem, vaultPrefixProblem } from "../../components/naming";
+import { DEFAULT_RECORD_CONTAINER, RECORD_STORE_SKUS, RecordStoreSku, SOFT_DELETE_DAYS } from "../../components/release-record-store";
 import type { LiveSlotAlerts } from "../../components/blue-green-monitoring";
 import { AksRbacRoleName, AksRbacRoles, PRINCIPAL_TYPES, PrincipalType } from "../../components/role-assignment";
 
@@ -26,11 +28,14 @@ export interface PlatformConfig {
         logAnalytics: string;
         appInsights: string;
         vaultPrefix: string;
+        recordAccountPrefix: string;
         dnsLabelPrefix: string;
     };
     logRetentionDays: number;
     logDailyQuotaGb: number;
     keyVault: { sku: KeyVaultSku; retentionDays: number; purgeProtection: boolean };
+    /** The release record store (components/release-record-store.ts). */
+    releaseRecord: { sku: RecordStoreSku; container: string; retentionDays: number };
     aks: {
         kubernetesVersion: string;
         upgradeChannel: UpgradeChannel;
@@ -52,6 +57,8 @@ export interface PlatformConfig {
     /** The front door: a Gateway (envoy, app-routing-istio) or ingress-nginx alone (nginx). */
     gateway: {
         mode: GatewayMode;
+        /** Who installs the Gateway API CRDs: AKS (managed, standard channel) or Phoenix (with Envoy Gateway). */
+        crds: gatewayApi.GatewayApiCrdOwner;
         /** Keep ingress-nginx running beside the Gateway (migration; docs/gateway-migration.md). */
         legacyNginx: boolean;
         namespace: string;
@@ -96,6 +103,8 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     if (environment && prefix) {
         const vp = vaultPrefixProblem(derived.vaultPrefix);
         if (vp) r.problem("prefix", `a prefix that, with the environment and a 5-character suffix, yields a valid Key Vault name: ${vp}`, prefix);
+        const sp = vp ? undefined : storageAccountPrefixProblem(derived.recordAccountPrefix);
+        if (sp) r.problem("prefix", `a prefix that, with the environment and a 5-character suffix, yields a valid storage account name: ${sp}`, prefix);
     }
     const dnsLabelPrefix = r.string("dnsLabelPrefix", {
         default: derived.dnsLabelPrefix,
@@ -112,6 +121,12 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         sku: r.oneOf("keyVaultSku", KEY_VAULT_SKUS, "standard"),
         retentionDays: r.integer("keyVaultRetentionDays", { default: 90, min: 7, max: 90 }),
         purgeProtection: r.boolean("keyVaultPurgeProtection", true),
+    };
+
+    const releaseRecord = {
+        sku: r.oneOf("releaseRecordSku", RECORD_STORE_SKUS, "Standard_LRS"),
+        container: r.string("releaseRecordContainer", { default: DEFAULT_RECORD_CONTAINER, check: blobContainerNameProblem }),
+        retentionDays: r.integer("releaseRecordRetentionDays", { default: 7, min: SOFT_DELETE_DAYS.min, max: SOFT_DELETE_DAYS.max }),
     };
 
     // The System pool: defaults live in Pulumi.yaml (the CLI applies them), the rules in
@@ -150,9 +165,10 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         replicas: r.integer("ingressReplicas", { default: 2, min: 2, max: 20 }),
     };
 
-    const gatewayMode = r.oneOf("gateway", GATEWAY_MODES, "envoy");
+    const gatewayMode = r.oneOf("gateway", GATEWAY_MODES, "app-routing-istio");
     const gateway = {
         mode: gatewayMode,
+        crds: r.oneOf("gatewayApiCrds", gatewayApi.GATEWAY_API_CRD_OWNERS, "managed"),
         legacyNginx: r.boolean("legacyNginx", false),
         namespace: r.string("gatewayNamespace", { default: DEFAULT_GATEWAY_NAMESPACE, pattern: DNS1123_LABEL, patternText: "a Kubernetes namespace name" }),
         chartVersion: r.string("gatewayChartVersion", {
@@ -167,6 +183,11 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     r.require(!(gateway.legacyNginx && gatewayMode === "nginx"), "legacyNginx", "false when gateway is nginx (legacyNginx keeps ingress-nginx beside a Gateway; with gateway nginx it is the only front door)", true);
     r.require(!(gatewayMode === "nginx" && gateway.tlsSecretName !== undefined), "gatewayTlsSecretName", "empty when gateway is nginx (there is no Gateway to hold the certificate)", gateway.tlsSecretName);
     r.require(gateway.namespace !== ingress.namespace, "gatewayNamespace", `a namespace other than ingressNamespace ("${ingress.namespace}")`, gateway.namespace);
+    if (gatewayMode !== "nginx" && KUBERNETES_VERSION.test(aks.kubernetesVersion) && ENVOY_GATEWAY_VERSION.test(gateway.chartVersion)) {
+        for (const p of gatewayApi.crdOwnershipProblems({ gateway: gatewayMode, crds: gateway.crds, kubernetesVersion: aks.kubernetesVersion, envoyChartVersion: gateway.chartVersion })) {
+            r.problem("gatewayApiCrds", `a CRD owner that fits gateway ${gatewayMode} (${p})`, gateway.crds);
+        }
+    }
     r.require(gateway.namespace !== ENVOY_GATEWAY_NAMESPACE, "gatewayNamespace", `a namespace other than Envoy Gateway's own "${ENVOY_GATEWAY_NAMESPACE}"`, gateway.namespace);
     const alerts = readAlerts(r, raw);
 
@@ -182,6 +203,7 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         logRetentionDays,
         logDailyQuotaGb,
         keyVault,
+        releaseRecord,
         aks,
         kubeloginMode,
         pipelineClusterRole,

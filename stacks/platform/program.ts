@@ -1,8 +1,9 @@
 /**
  * platform/<env>: one environment — resource group, Log Analytics + App Insights, AKS, a front door
  * behind a static public IP (a Gateway API `Gateway` on Envoy Gateway or AKS app-routing Istio, or
- * legacy ingress-nginx; both side by side while an environment migrates), and a Key Vault holding the
- * settings the pipeline and the release engine read. The shared registry and the pipeline identity
+ * legacy ingress-nginx; both side by side while an environment migrates), the release record store
+ * (Azure Blob, where the release engine keeps its record, lease lock and history), and a Key Vault
+ * holding the settings the pipeline and the release engine read. The shared registry and the pipeline identity
  * come from the registry stack by StackReference.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -12,8 +13,9 @@ import { BlueGreenMonitoring } from "../../components/blue-green-monitoring";
 import { AksCluster, ClusterGrant } from "../../components/aks-cluster";
 import { IngressController } from "../../components/ingress-controller";
 import { GatewayFrontDoor } from "../../components/gateway-front-door";
-import { routerKindOf } from "../../components/gateway-api";
+import { ingressNginxWarning, routerKindOf } from "../../components/gateway-api";
 import { KeyVault } from "../../components/key-vault";
+import { ReleaseRecordStore } from "../../components/release-record-store";
 import { Monitoring } from "../../components/monitoring";
 import { AksRbacRoleName, PrincipalType } from "../../components/role-assignment";
 import { standardTags } from "../../components/tags";
@@ -56,6 +58,9 @@ export async function main(): Promise<Record<string, unknown>> {
     // Validate everything first: nothing is registered when config is wrong.
     const config = readPlatformConfig((k) => cfg.get(k));
     const tags = standardTags({ environment: config.environment, service: config.appName, extra: config.tags });
+
+    const nginxWarning = ingressNginxWarning(config.gateway.mode, config.gateway.legacyNginx);
+    if (nginxWarning) void pulumi.log.warn(nginxWarning);
 
     const registry = new pulumi.StackReference("registry", { name: config.registryStack });
     const pipelinePrincipalId = await requirePlainOutput(registry, config.registryStack, "pipelineIdentityPrincipalId");
@@ -118,8 +123,9 @@ export async function main(): Promise<Record<string, unknown>> {
             deployerPrincipalType: config.deployerPrincipalType,
         }),
         kubeloginMode: config.kubeloginMode,
-        // `az aks update --enable-gateway-api --enable-app-routing-istio` writes the ingress profile.
-        ingressProfileManagedOutside: config.gateway.mode === "app-routing-istio",
+        // AKS-managed Gateway API CRDs and app-routing Istio, enabled by the component (release-model/src/routers/gateway-api/crd-compatibility.ts).
+        // Not in nginx mode: an environment pinned to ingress-nginx keeps its cluster as it is.
+        gatewayApi: config.gateway.mode === "nginx" ? undefined : { crds: config.gateway.crds, appRoutingIstio: config.gateway.mode === "app-routing-istio" },
         tags,
     });
 
@@ -136,6 +142,8 @@ export async function main(): Promise<Record<string, unknown>> {
         tlsSecretName: gw.tlsSecretName,
         chartVersion: gw.chartVersion,
         proxyReplicas: gw.replicas,
+        crds: gw.crds,
+        gatewayApiReady: aks.gatewayApiReady,
         tags,
     });
 
@@ -161,6 +169,18 @@ export async function main(): Promise<Record<string, unknown>> {
     const host = gateway ? gateway.hostname : gw.publicHostname !== undefined ? pulumi.output(gw.publicHostname) : door.fqdn;
     const scheme = gateway?.https ? "https" : "http";
 
+    // The engine's shared record (docs/contracts.md): only the pipeline identity writes it.
+    const records = new ReleaseRecordStore("records", {
+        resourceGroupName: group.name,
+        location: config.location,
+        namePrefix: config.names.recordAccountPrefix,
+        sku: config.releaseRecord.sku,
+        containerName: config.releaseRecord.container,
+        softDeleteRetentionDays: config.releaseRecord.retentionDays,
+        contributors: [{ principalId: pipelinePrincipalId, principalType: "ServicePrincipal" }],
+        tags,
+    });
+
     const vault = new KeyVault("vault", {
         resourceGroupName: group.name,
         location: config.location,
@@ -181,6 +201,8 @@ export async function main(): Promise<Record<string, unknown>> {
             "appinsights-connection-string": monitoring.connectionString,
             "appinsights-app-id": monitoring.appId,
             "log-analytics-workspace-id": monitoring.workspaceCustomerId,
+            "release-record-account": records.accountName,
+            "release-record-container": records.containerName,
         },
         tags,
     });
@@ -220,5 +242,8 @@ export async function main(): Promise<Record<string, unknown>> {
         registryName,
         registryLoginServer,
         workbookUrl: observability.workbookUrl,
+        releaseRecordAccount: records.accountName,
+        releaseRecordContainer: records.containerName,
+        releaseRecordUrl: records.containerUrl,
     };
 }

@@ -39,6 +39,7 @@ const PROVIDER_PATHS: Record<string, string> = {
     "azure-native:applicationinsights:Workbook": "Microsoft.Insights/workbooks",
     "azure-native:monitor:ActionGroup": "Microsoft.Insights/actionGroups",
     "azure-native:monitor:ScheduledQueryRule": "Microsoft.Insights/scheduledQueryRules",
+    "azure-native:storage:StorageAccount": "Microsoft.Storage/storageAccounts",
 };
 
 /** Extra state per resource type; undefined for types the harness defaults handle. */
@@ -63,10 +64,18 @@ export function azureResourceState(args: pulumi.runtime.MockResourceArgs): Recor
             return {};
         case "azure-native:keyvault:Secret":
             return {};
+        case "azure-native:storage:BlobServiceProperties":
+        case "azure-native:storage:BlobContainer": {
+            // Children of the account: `<account id>/blobServices/default[/containers/<name>]`.
+            const account = `${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/${str(inputs.accountName, "account")}`;
+            return args.type === "azure-native:storage:BlobContainer"
+                ? { id: `${account}/blobServices/default/containers/${str(inputs.containerName, args.name)}`, name: str(inputs.containerName, args.name) }
+                : { id: `${account}/blobServices/default`, name: "default" };
+        }
     }
     const path = PROVIDER_PATHS[args.type];
     if (!path) return undefined;
-    const nameInput = ["registryName", "resourceName", "workspaceName", "vaultName", "publicIpAddressName", "actionGroupName", "ruleName"].map((k) => inputs[k]).find((v) => typeof v === "string");
+    const nameInput = ["registryName", "resourceName", "workspaceName", "vaultName", "publicIpAddressName", "actionGroupName", "ruleName", "accountName"].map((k) => inputs[k]).find((v) => typeof v === "string");
     const name = str(nameInput, args.name);
     const id = `${sub}/resourceGroups/${rg}/providers/${path}/${name}`;
     switch (args.type) {
@@ -88,6 +97,8 @@ export function azureResourceState(args: pulumi.runtime.MockResourceArgs): Recor
                 identityProfile: { kubeletidentity: { objectId: fakeGuid(`${args.name}-kubelet`), clientId: fakeGuid(`${args.name}-kubelet-client`) } },
                 oidcIssuerProfile: { enabled: true, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${fakeGuid(args.name)}/` },
             };
+        case "azure-native:storage:StorageAccount":
+            return { id, name, primaryEndpoints: { blob: `https://${name}.blob.core.windows.net/` } };
         case "azure-native:network:PublicIPAddress": {
             const dns = (inputs.dnsSettings ?? {}) as Record<string, unknown>;
             const label = str(dns.domainNameLabel, "label");

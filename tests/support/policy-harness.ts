@@ -122,6 +122,29 @@ export function policyResource(
     return { ...resourceView(r, ctx), opts: { ...DEFAULT_OPTS }, dependencies: [], propertyDependencies: {} };
 }
 
+/** `<type>::<name>` of a URN `urn:pulumi:<stack>::<project>::<parent types$…$type>::<name>`. */
+function typeAndName(urn: string): string {
+    const parts = urn.split("::");
+    return `${parts[2]?.split("$").pop() ?? ""}::${parts.slice(3).join("::")}`;
+}
+
+/**
+ * Sets each stack-policy resource's `parent` and `dependencies` to the resource objects the register
+ * request named by URN, dropping URNs outside the list, as the analyzer does (server.js `analyzeStack`).
+ * The register request carries full URNs (parent types included) while the mock's own URNs do not, so
+ * both are matched by type and name, unique in a run (the harness keys options the same way).
+ */
+export function linkResources(view: PolicyResource[], registered: ReadonlyArray<Pick<RegisteredResource, "type" | "name" | "options">>): void {
+    const byKey = new Map(view.map((r, i) => [`${registered[i].type}::${registered[i].name}`, r]));
+    view.forEach((r, i) => {
+        const o = registered[i].options;
+        if (!o) return;
+        const parent = byKey.get(typeAndName(o.parent));
+        if (parent) r.parent = parent;
+        r.dependencies = o.dependencies.flatMap((u) => byKey.get(typeAndName(u)) ?? []);
+    });
+}
+
 export function stackArgs(resources: PolicyResource[], ctx: ArgsContext = {}): StackValidationArgs {
     return {
         resources,
@@ -213,6 +236,7 @@ export async function runPack(
 ): Promise<PackRun> {
     const run: PackRun = { diagnostics: [], notApplicable: {}, unknown: [] };
     const stackResources = resources.map((r) => policyResource({ type: r.type, name: r.name, urn: r.urn, props: plain(r.state) as Record<string, unknown> }, ctx));
+    linkResources(stackResources, resources);
     for (const policy of policies) {
         const level = enforcementOf(policy, config);
         if (level === "disabled") continue;

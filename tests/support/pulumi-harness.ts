@@ -122,6 +122,8 @@ const NAME_INPUTS = [
     "name",
     "federatedIdentityCredentialResourceName",
     "secretName",
+    "containerName",
+    "blobServicesName",
     "vaultName",
     "registryName",
     "workspaceName",
@@ -129,6 +131,7 @@ const NAME_INPUTS = [
     "identityName",
     "actionGroupName",
     "ruleName",
+    "accountName",
     "resourceName",
     "resourceGroupName",
 ];

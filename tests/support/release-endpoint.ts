@@ -4,7 +4,7 @@
  * says the router routes. A request without the preview header is production (the live slot); one
  * carrying the header the stack outputs as `previewHeader` reaches the candidate (the live slot when
  * there is none). Answers carry the app's `x-app-slot` / `x-app-version` headers and a JSON result, or
- * HTTP 500 from a version the spec marked broken. (The real preview route also matches the secret
+ * HTTP 500 from a version the spec marked broken, after a delay for one it marked slow. (The real preview route also matches the secret
  * header value; the stand-in's outputs do not carry it, so any value reaches the candidate.)
  */
 import * as fs from "fs";
@@ -29,6 +29,8 @@ export interface ReleaseEndpoint {
     url: string;
     /** Versions that answer HTTP 500 (a candidate that fails its gate). */
     broken: Set<string>;
+    /** Versions that answer only after this many milliseconds (a gate that takes a while). */
+    slow: Map<string, number>;
     /** Requests answered, by `<slot> <version>` ("none" while nothing is live). */
     answered: Map<string, number>;
     close(): Promise<void>;
@@ -36,6 +38,7 @@ export interface ReleaseEndpoint {
 
 export async function startReleaseEndpoint(outputs: () => Record<string, unknown>): Promise<ReleaseEndpoint> {
     const broken = new Set<string>();
+    const slow = new Map<string, number>();
     const answered = new Map<string, number>();
     const server = http.createServer((req, res) => {
         req.resume();
@@ -53,14 +56,17 @@ export async function startReleaseEndpoint(outputs: () => Record<string, unknown
             const version = slots[slot].version ?? "";
             answered.set(`${slot} ${version}`, (answered.get(`${slot} ${version}`) ?? 0) + 1);
             const status = broken.has(version) ? 500 : 200;
-            res.writeHead(status, { "x-app-slot": slot, "x-app-version": version, "content-type": "application/json" });
-            res.end(JSON.stringify(status === 200 ? { result: 42 } : { error: "broken build" }));
+            setTimeout(() => {
+                res.writeHead(status, { "x-app-slot": slot, "x-app-version": version, "content-type": "application/json" });
+                res.end(JSON.stringify(status === 200 ? { result: 42 } : { error: "broken build" }));
+            }, slow.get(version) ?? 0);
         });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         broken,
+        slow,
         answered,
         close: () =>
             new Promise<void>((r) => {

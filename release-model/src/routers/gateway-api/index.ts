@@ -14,6 +14,7 @@ import { gatewayDistribution, gatewayRoute, parseHTTPRoute, parseReferenceGrant,
 export * from "./objects";
 export * from "./rules";
 export * from "./validation";
+export * from "./crd-compatibility";
 
 /** Routes and grants of an object list; objects earlier in the list are older unless they carry a creationTimestamp. */
 export function gatewayModelOf(objects: KubeObject[]): { routes: HTTPRoute[]; grants: ReferenceGrant[] } {
