@@ -37,4 +37,26 @@ describe("the compiled CLI (bin)", function () {
         assert.doesNotMatch(r.stderr, /LOADED/, "the bin must not transpile at run time");
         assert.ok(fs.existsSync(path.join(ROOT, "release-engine", "dist", "cli", "main.js")));
     });
+
+    it("a local command starts without what only other commands need (issue 20: rollback's start)", () => {
+        build.ensureBuilt();
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-bin-"));
+        const guard = path.join(tmp, "guard.js");
+        fs.writeFileSync(
+            guard,
+            `process.on("exit", () => process.stderr.write("LOADED " + JSON.stringify({ files: Object.keys(require.cache), builtins: process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)) }) + "\\n"));\n`,
+        );
+        // status of an environment never released: the local backend's wiring, the record read, nothing started.
+        const r = spawnSync(process.execPath, ["--require", guard, BIN, "status"], { encoding: "utf8", env: { PATH: process.env.PATH, PHOENIX_HOME: path.join(tmp, "home") } });
+        fs.rmSync(tmp, { recursive: true, force: true });
+        assert.equal(r.status, 0, r.stderr);
+        const loaded = JSON.parse(/^LOADED (.*)$/m.exec(r.stderr)?.[1] ?? "null") as { files: string[]; builtins: string[] };
+        const dist = path.join(ROOT, "release-engine", "dist");
+        assert.ok(loaded.files.includes(path.join(dist, "backends", "local", "local-backend.js")), "the local backend was loaded");
+        for (const m of ["backends/pulumi/pulumi-backend", "record-store/open-store", "record-store/blob-store", "backends/local/cluster", "backends/local/daemon", "cli/load-command", "demo/load", "observe/local-report", "observe/timeline"]) {
+            assert.ok(!loaded.files.includes(path.join(dist, ...m.split("/")) + ".js"), `${m} is loaded only by the commands that need it`);
+        }
+        assert.deepEqual(loaded.files.filter((f) => f.includes(`${path.sep}node_modules${path.sep}`)), [], "no installed package (Azure SDK, Pulumi, ...)");
+        for (const b of ["child_process", "crypto"]) assert.ok(!loaded.builtins.includes(b), `${b} is loaded only to start a daemon, build, or make a preview secret`);
+    });
 });

@@ -4,7 +4,6 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const { spawnSync } = require("child_process");
 
 const ENGINE = path.join(__dirname, "..");
 const SRC = path.join(ENGINE, "src");
@@ -42,6 +41,8 @@ function build() {
     } catch {
         throw new Error("the release engine is not built and TypeScript is not installed: run npm ci in the repository");
     }
+    // Loaded only to build: every CLI start comes through here, and most find the build fresh.
+    const { spawnSync } = require("child_process");
     for (const [what, dir] of [["release model", MODEL], ["release engine", ENGINE]]) {
         const r = spawnSync(process.execPath, [tsc, "-p", path.join(dir, "tsconfig.json")], { stdio: ["ignore", "inherit", "inherit"] });
         if (r.status !== 0) throw new Error(`building the ${what} failed (tsc exit ${r.status})`);

@@ -4,14 +4,17 @@
  * one line per step and exits with the engine's code. With `--json` every outcome, errors included,
  * is one JSON object on stdout. SIGINT/SIGTERM during a command that changes the environment say what
  * was left and what to run next, release the lock, and exit 130.
+ *
+ * Modules only some commands need (the Pulumi backend and the shared record store, the load generator,
+ * the local release report) are loaded by those commands, so a local command such as `rollback`
+ * starts without them (bench: release-engine/scripts/rollback-speed.ts).
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { LogsQuerier } from "../gates/appinsights-gate";
-import { DaemonCluster } from "../backends/local/daemon";
+import { DaemonCluster } from "../backends/local/daemon-client";
 import { LocalBackend } from "../backends/local/local-backend";
-import { PulumiBackend, defaultWorkDir } from "../backends/pulumi/pulumi-backend";
 import type { Backend } from "../engine/backend";
 import { redact, runIntent, runPlan, runStatus, runVerify, type EngineDeps, type RunResult } from "../engine/engine";
 import { formatHistoryEntry } from "../engine/history";
@@ -21,23 +24,20 @@ import { describeState } from "../planner/plan";
 import type { EngineRecord } from "../planner/types";
 import { loadConfig, type EngineConfig } from "../settings/config";
 import { createCredential, createSecretClient, loadVaultSettings, type LoadedVault } from "../settings/keyvault";
-import { leaseSecondsOf, openRecordStore, recordStoreLocation } from "../record-store/open-store";
 import type { RecordStoreLocation } from "../record-store/location";
 import type { RecordStore } from "../record-store/port";
 import { commandUsage, parseCommandLine, USAGE, UsageError, type CliArgs, type Command } from "./args";
 import { createProgressRenderer } from "./progress";
-import { runLoadCommand } from "./load-command";
-import { writeLocalReleaseReport } from "../observe/local-report";
-import { engineObserver, Timeline } from "../observe/timeline";
+import type { Timeline } from "../observe/timeline";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** Commands that change the environment (they take the lock; an interrupt must release it). */
 const MUTATING: Command[] = ["release", "deploy", "verify", "promote", "rollback", "abort"];
 
-/** The working directory of the release stack: `PHOENIX_RELEASE_WORKDIR`, else the repository's stacks/release. */
-function releaseWorkDir(env: NodeJS.ProcessEnv): string {
-    return env.PHOENIX_RELEASE_WORKDIR ? path.resolve(env.PHOENIX_RELEASE_WORKDIR) : defaultWorkDir(REPO_ROOT);
+/** The working directory of the release stack: `PHOENIX_RELEASE_WORKDIR`, else `defaultDir` (the repository's stacks/release). */
+function releaseWorkDir(env: NodeJS.ProcessEnv, defaultDir: string): string {
+    return env.PHOENIX_RELEASE_WORKDIR ? path.resolve(env.PHOENIX_RELEASE_WORKDIR) : defaultDir;
 }
 
 /** FAULT_* variables given to the CLI reach the processes of the version being released (local backend only). */
@@ -205,11 +205,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
             backend = new LockTracking(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
         } else {
             if (args.command === "local-down") throw new InputError("local-down applies to the local backend only");
+            const { PulumiBackend, defaultWorkDir } = await import("../backends/pulumi/pulumi-backend");
+            const { leaseSecondsOf, openRecordStore, recordStoreLocation } = await import("../record-store/open-store");
             const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
             const location = recordStoreLocation(env, vault?.recordStore, config.appName, args.env);
             const leaseSeconds = leaseSecondsOf(env);
             const store = opts.openRecordStore ? await opts.openRecordStore(location) : await openRecordStore(location, (credential ??= await createCredential(env)), leaseSeconds);
-            const workDir = releaseWorkDir(env);
+            const workDir = releaseWorkDir(env, defaultWorkDir(REPO_ROOT));
             const pulumi = new PulumiBackend({
                 env: args.env,
                 workDir,
@@ -238,6 +240,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 });
                 unsubscribe = off;
             });
+            const { runLoadCommand } = await import("./load-command");
             const s = await runLoadCommand(backend, args.env, { rps: args.rps ?? 50, ...(args.durationS ? { durationS: args.durationS } : {}), write: progress, interrupted: stop });
             if (args.json) json({ ...head, outcome: "done", exitCode: 0, load: { requests: s.total, failed: s.failed, seconds: s.seconds, answeredBy: s.answeredBy } });
             return 0;
@@ -257,14 +260,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         // The live line goes where the step lines go: stdout, or stderr with --json.
         const tty = opts.tty ?? (args.json ? process.stderr : process.stdout).isTTY === true;
         // Local releases get an HTML report of production during the release (observe/).
-        const events = daemon ? new Timeline() : undefined;
+        const timeline = daemon && args.command === "release" ? await import("../observe/timeline") : undefined;
+        const events: Timeline | undefined = timeline ? new timeline.Timeline() : undefined;
         const startedAt = Date.now();
         const deps: EngineDeps = {
             backend,
             config,
             reporter,
             logsClient,
-            observer: events && engineObserver(events),
+            observer: events && timeline?.engineObserver(events),
             actor: actorOf(env),
             progress: createProgressRenderer({ write: progress, tty, tfBuild: Boolean(env.TF_BUILD) }),
         };
@@ -317,6 +321,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         const r = first;
         if (daemon && events && args.command === "release" && r.outcome !== "invalid" && r.outcome !== "blocked") {
             const d = daemon;
+            const { writeLocalReleaseReport } = await import("../observe/local-report");
             const report = await writeLocalReleaseReport({ traffic: (since) => d.traffic(since), stateDir: path.join(root, args.env), env: args.env, version: args.version as string, since: startedAt, events, outcome: r.outcome });
             progress(`${report.path ? `report: ${report.path}` : report.problem}\n`);
         }

@@ -65,7 +65,10 @@ export function startLoad(
  * answers' latency; at most `maxInFlight` at once), until stopped. What `npm run load` drives at a
  * local environment so a weighted step has production traffic to judge.
  */
-export function startRateLoad(url: string, opts: { rps: number; timeoutMs: number; maxInFlight?: number; hostHeader?: string }): LoadGenerator {
+export function startRateLoad(
+    url: string,
+    opts: { rps: number; timeoutMs: number; maxInFlight?: number; hostHeader?: string; onAnswer?: (slot: string, version: string, ok: boolean, t: number) => void },
+): LoadGenerator {
     const t0 = Date.now();
     const s: LoadStats = { total: 0, failed: 0, answeredBy: {}, failures: [], switches: [] };
     const target = new URL("/api/calculation", url).toString();
@@ -79,6 +82,7 @@ export function startRateLoad(url: string, opts: { rps: number; timeoutMs: numbe
         const r = await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs, ...(opts.hostHeader ? { headers: { host: opts.hostHeader } } : {}) });
         inFlight--;
         s.total++;
+        opts.onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", r.ok, Date.now());
         if (!r.ok) {
             s.failed++;
             if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);

@@ -3,7 +3,6 @@
  * a failed check undoes the operation (exit 1). The only impure orchestration in the release engine;
  * the decisions live in the planner (pure) and the gates.
  */
-import { randomBytes } from "crypto";
 import { findLiveSlot, replicasOf, routerModel, type ReleaseState, type RouterModel, type SlotName } from "@phoenix/release-model";
 import { describeState, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
 import type { CandidateRestarts, Check, EngineRecord, Intent, Plan, PlannerOptions, Step, WeightGuard } from "../planner/types";
@@ -86,7 +85,9 @@ export function redact(state: ReleaseState | null): ReleaseState | null {
     return { ...state, previewHeaderValue: "(secret)" };
 }
 
-function newPreviewValue(): string {
+/** A fresh secret preview value (crypto is loaded here: only a release needs it, not every command's start). */
+async function newPreviewValue(): Promise<string> {
+    const { randomBytes } = await import("crypto");
     return randomBytes(18).toString("base64url");
 }
 
@@ -443,7 +444,7 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
             seen.counts = await backend.productionCounts?.().catch(() => undefined);
             let intent = intentIn;
             if ((intent.kind === "release" || intent.kind === "deploy") && config.secretPreview && intent.previewHeaderValue === undefined) {
-                intent = { ...intent, previewHeaderValue: newPreviewValue() };
+                intent = { ...intent, previewHeaderValue: await newPreviewValue() };
             }
             const p: Plan = makePlan(record, intent, plannerOptions(config));
             for (const n of p.notes) reporter.line(`note: ${n}`);

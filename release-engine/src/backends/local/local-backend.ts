@@ -63,8 +63,8 @@ export class LocalBackend implements Backend {
     async apply(record: EngineRecord, onOutput: (line: string) => void): Promise<void> {
         const before = readRecord(this.dir);
         writeRecord(this.dir, record);
-        const status = await this.opts.cluster.status();
-        if (sameState(status.state, record.state) && sameState(before.state, record.state)) return;
+        // A new state is applied in any case; only an unchanged one asks whether the cluster already runs it.
+        if (sameState(before.state, record.state) && sameState((await this.opts.cluster.status()).state, record.state)) return;
         onOutput(`local: converging ${this.env}`);
         await this.opts.cluster.apply(record.state, this.opts.versionEnv);
     }
