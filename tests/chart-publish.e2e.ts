@@ -13,13 +13,13 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as https from "https";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { objectNames, parseRendered, appContainer } from "./support/chart-checks";
 import { HELM_VERSION, helm, helmBinary, helmEnv } from "./support/helm";
 import { strictSchemaProblems } from "./support/k8s-strict";
 import { releaseStackView } from "./support/release-slots";
+import { freePort } from "./support/free-port";
 
 const ROOT = path.join(__dirname, "..");
 const SCRIPT = path.join(ROOT, ".azuredevops", "scripts", "publish-chart.sh");
@@ -35,16 +35,6 @@ function which(cmd: string): string | undefined {
     return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.on("error", reject);
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
 
 /** GET /v2/ over TLS trusting only `ca`; the status code, or undefined while nothing listens. */
 function probe(port: number, ca: Buffer): Promise<number | undefined> {

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { freePort } from "./free-port";
 
 const BIN = path.join(__dirname, "..", "..", "node_modules", ".bin", "azurite-blob");
 
@@ -30,16 +31,6 @@ export interface Azurite {
     dispose(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.on("error", reject);
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;

@@ -1,0 +1,13 @@
+/** A TCP port free on 127.0.0.1 right now, for a loopback server a spec starts as a separate process. */
+import * as net from "net";
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.on("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
