@@ -2,7 +2,7 @@
  * A bounded production load generator: `concurrency` loops of POST /api/calculation against the
  * public URL (no preview header) until stopped, counting failures and which slot/version answered.
  */
-import { header, httpRequest, randomCalculationBody } from "../util/http";
+import { header, httpRequest, randomCalculationBody, type HttpResult } from "../util/http";
 
 export interface LoadStats {
     total: number;
@@ -20,32 +20,43 @@ export interface LoadGenerator {
     stop(): Promise<LoadStats>;
 }
 
-export function startLoad(
-    url: string,
-    opts: { concurrency: number; timeoutMs: number; maxRequests?: number; pauseMs?: number; onAnswer?: (slot: string, version: string, ok: boolean, t: number) => void },
-): LoadGenerator {
+type OnAnswer = (slot: string, version: string, ok: boolean, t: number) => void;
+
+/** The stats both generators keep, and the one way an answer is counted into them. */
+function answerRecorder(onAnswer: OnAnswer | undefined): { s: LoadStats; record(r: HttpResult): void } {
     const t0 = Date.now();
     const s: LoadStats = { total: 0, failed: 0, answeredBy: {}, failures: [], switches: [] };
-    let running = true;
     let last = "";
+    return {
+        s,
+        record(r) {
+            s.total++;
+            onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", r.ok, Date.now());
+            if (!r.ok) {
+                s.failed++;
+                if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
+                return;
+            }
+            const who = `${header(r.headers, "x-app-slot")} ${header(r.headers, "x-app-version")}`;
+            s.answeredBy[who] = (s.answeredBy[who] ?? 0) + 1;
+            if (who !== last) {
+                last = who;
+                s.switches.push({ atMs: Date.now() - t0, to: who });
+            }
+        },
+    };
+}
+
+export function startLoad(
+    url: string,
+    opts: { concurrency: number; timeoutMs: number; maxRequests?: number; pauseMs?: number; onAnswer?: OnAnswer },
+): LoadGenerator {
+    const { s, record } = answerRecorder(opts.onAnswer);
+    let running = true;
     const target = new URL("/api/calculation", url).toString();
     const loop = async () => {
         while (running && (opts.maxRequests === undefined || s.total < opts.maxRequests)) {
-            const r = await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs });
-            s.total++;
-            if (!r.ok) {
-                opts.onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", false, Date.now());
-                s.failed++;
-                if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
-            } else {
-                const who = `${header(r.headers, "x-app-slot")} ${header(r.headers, "x-app-version")}`;
-                opts.onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", true, Date.now());
-                s.answeredBy[who] = (s.answeredBy[who] ?? 0) + 1;
-                if (who !== last) {
-                    last = who;
-                    s.switches.push({ atMs: Date.now() - t0, to: who });
-                }
-            }
+            record(await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs }));
             if (opts.pauseMs) await new Promise((res) => setTimeout(res, opts.pauseMs));
         }
     };
@@ -67,33 +78,20 @@ export function startLoad(
  */
 export function startRateLoad(
     url: string,
-    opts: { rps: number; timeoutMs: number; maxInFlight?: number; hostHeader?: string; onAnswer?: (slot: string, version: string, ok: boolean, t: number) => void },
+    opts: { rps: number; timeoutMs: number; maxInFlight?: number; hostHeader?: string; onAnswer?: OnAnswer },
 ): LoadGenerator {
     const t0 = Date.now();
-    const s: LoadStats = { total: 0, failed: 0, answeredBy: {}, failures: [], switches: [] };
+    const { s, record } = answerRecorder(opts.onAnswer);
     const target = new URL("/api/calculation", url).toString();
     const maxInFlight = opts.maxInFlight ?? Math.max(8, opts.rps * 2);
     let inFlight = 0;
     let started = 0;
-    let last = "";
     const pending = new Set<Promise<void>>();
     const one = async () => {
         inFlight++;
         const r = await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs, ...(opts.hostHeader ? { headers: { host: opts.hostHeader } } : {}) });
         inFlight--;
-        s.total++;
-        opts.onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", r.ok, Date.now());
-        if (!r.ok) {
-            s.failed++;
-            if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
-            return;
-        }
-        const who = `${header(r.headers, "x-app-slot")} ${header(r.headers, "x-app-version")}`;
-        s.answeredBy[who] = (s.answeredBy[who] ?? 0) + 1;
-        if (who !== last) {
-            last = who;
-            s.switches.push({ atMs: Date.now() - t0, to: who });
-        }
+        record(r);
     };
     // Every tick starts the requests the schedule is owed (rps × elapsed), so the rate holds under timer jitter.
     const timer = setInterval(() => {
