@@ -6,8 +6,22 @@
 
 /** Node built-ins that do I/O (file system, network, processes, threads). Matched with or without `node:`. */
 const IO_BUILTINS = [
-    "fs", "fs/promises", "http", "https", "http2", "net", "tls", "dgram", "dns", "dns/promises",
-    "child_process", "cluster", "worker_threads", "readline", "readline/promises", "inspector",
+    "fs",
+    "fs/promises",
+    "http",
+    "https",
+    "http2",
+    "net",
+    "tls",
+    "dgram",
+    "dns",
+    "dns/promises",
+    "child_process",
+    "cluster",
+    "worker_threads",
+    "readline",
+    "readline/promises",
+    "inspector",
 ];
 const IO_BUILTIN_PATH = `^(node:)?(${IO_BUILTINS.map((m) => m.replace("/", "\\/")).join("|")})$`;
 

@@ -125,7 +125,8 @@ export function systemPoolProblems(
     const maxOk = Number.isInteger(pool.maxCount) && pool.maxCount >= 1 && pool.maxCount <= SYSTEM_POOL_MAX_NODES;
     if (!minOk) problems.push({ field: "minCount", expected: "an integer ≥ 1 (a System pool cannot scale to zero)", got: pool.minCount });
     if (!maxOk) problems.push({ field: "maxCount", expected: `an integer ≥ 1 and ≤ ${SYSTEM_POOL_MAX_NODES}`, got: pool.maxCount });
-    if (minOk && maxOk && pool.minCount > pool.maxCount) problems.push({ field: "minCount", expected: `a value ≤ ${names.maxCount} (${pool.maxCount})`, got: pool.minCount });
+    if (minOk && maxOk && pool.minCount > pool.maxCount)
+        problems.push({ field: "minCount", expected: `a value ≤ ${names.maxCount} (${pool.maxCount})`, got: pool.minCount });
     return problems;
 }
 
@@ -153,7 +154,19 @@ export function ingressProfileUpdateArgs(crds: gatewayApi.GatewayApiCrdOwner, ap
 export function ingressProfileUpdateCommand(resourceGroup: string, clusterName: string, args: string[] | undefined): string | undefined {
     if (!args) return undefined;
     // Both names are checked against Azure's rules (no quotes, no spaces); quoted for parentheses.
-    return ["az", "aks", "update", "--resource-group", `'${resourceGroup}'`, "--name", `'${clusterName}'`, ...args, "--only-show-errors", "--output", "none"].join(" ");
+    return [
+        "az",
+        "aks",
+        "update",
+        "--resource-group",
+        `'${resourceGroup}'`,
+        "--name",
+        `'${clusterName}'`,
+        ...args,
+        "--only-show-errors",
+        "--output",
+        "none",
+    ].join(" ");
 }
 
 /** The ManagedCluster's ignoreChanges. Pure. */
@@ -184,14 +197,25 @@ export class AksCluster extends pulumi.ComponentResource {
         const add = (propertyPath: string, reason: string | undefined) => reason && errors.push({ propertyPath, reason });
         add("clusterName", clusterNameProblem(args.clusterName));
         add("nodeResourceGroupName", resourceGroupNameProblem(args.nodeResourceGroupName));
-        if (!/^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/.test(args.dnsPrefix)) add("dnsPrefix", `expected 2–54 letters, digits or hyphens, got "${args.dnsPrefix}"`);
-        if (!KUBERNETES_VERSION.test(args.kubernetesVersion)) add("kubernetesVersion", `expected <major>.<minor>[.<patch>], got "${args.kubernetesVersion}"`);
-        if (!(UPGRADE_CHANNELS as readonly string[]).includes(args.upgradeChannel)) add("upgradeChannel", `expected one of ${UPGRADE_CHANNELS.join(", ")}, got "${args.upgradeChannel}"`);
+        if (!/^[a-zA-Z0-9][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/.test(args.dnsPrefix))
+            add("dnsPrefix", `expected 2–54 letters, digits or hyphens, got "${args.dnsPrefix}"`);
+        if (!KUBERNETES_VERSION.test(args.kubernetesVersion))
+            add("kubernetesVersion", `expected <major>.<minor>[.<patch>], got "${args.kubernetesVersion}"`);
+        if (!(UPGRADE_CHANNELS as readonly string[]).includes(args.upgradeChannel))
+            add("upgradeChannel", `expected one of ${UPGRADE_CHANNELS.join(", ")}, got "${args.upgradeChannel}"`);
         const pool = args.systemPool;
         for (const p of systemPoolProblems(pool)) add(`systemPool.${p.field}`, `expected ${p.expected}, got ${JSON.stringify(p.got)}`);
-        errors.push(...grantProblems("clusterGrants", args.clusterGrants.map((grantee) => ({ role: AksRbacRoles[grantee.role], grantee }))));
+        errors.push(
+            ...grantProblems(
+                "clusterGrants",
+                args.clusterGrants.map((grantee) => ({ role: AksRbacRoles[grantee.role], grantee })),
+            ),
+        );
         if (args.gatewayApi?.appRoutingIstio && args.gatewayApi.crds !== "managed") {
-            add("gatewayApi.crds", `expected managed with appRoutingIstio (AKS's app routing runs on its managed CRDs), got "${args.gatewayApi.crds}"`);
+            add(
+                "gatewayApi.crds",
+                `expected managed with appRoutingIstio (AKS's app routing runs on its managed CRDs), got "${args.gatewayApi.crds}"`,
+            );
         }
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid AksCluster "${name}"`, errors });
         const updateArgs = args.gatewayApi ? ingressProfileUpdateArgs(args.gatewayApi.crds, args.gatewayApi.appRoutingIstio) : undefined;
@@ -254,7 +278,9 @@ export class AksCluster extends pulumi.ComponentResource {
             this.ingressProfileUpdate = new command.local.Command(
                 `${name}-gateway-api`,
                 {
-                    create: pulumi.all([pulumi.output(args.resourceGroupName), this.cluster.name]).apply(([group, cluster]) => ingressProfileUpdateCommand(group, cluster, updateArgs) ?? ""),
+                    create: pulumi
+                        .all([pulumi.output(args.resourceGroupName), this.cluster.name])
+                        .apply(([group, cluster]) => ingressProfileUpdateCommand(group, cluster, updateArgs) ?? ""),
                     // A new cluster (new id) or other flags run it again; nothing else does.
                     triggers: [this.cluster.id, updateArgs.join(" ")],
                 },
@@ -283,11 +309,7 @@ export class AksCluster extends pulumi.ComponentResource {
         );
         this.kubeconfig = pulumi.secret(credentials.apply((c) => withKubeloginMode(decodeKubeconfig(c), args.kubeloginMode)));
 
-        this.provider = new k8s.Provider(
-            `${name}-k8s`,
-            { kubeconfig: this.kubeconfig },
-            { parent: this, dependsOn: grants },
-        );
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: grants });
 
         this.registerOutputs({
             clusterName: this.clusterName,

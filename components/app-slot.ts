@@ -53,7 +53,8 @@ export function slotChartValues(i: {
     imageTag: string;
 }): SlotChartValues {
     if (!isSemver(i.version)) throw new Error(`slot ${i.slot}: version ${JSON.stringify(i.version)} is not semver`);
-    if (!Number.isInteger(i.replicas) || i.replicas < 0) throw new Error(`slot ${i.slot}: replicas must be an integer ≥ 0, got ${i.replicas}`);
+    if (!Number.isInteger(i.replicas) || i.replicas < 0)
+        throw new Error(`slot ${i.slot}: replicas must be an integer ≥ 0, got ${i.replicas}`);
     return {
         image: { repository: i.imageRepository, tag: i.imageTag, pullPolicy: "IfNotPresent" },
         replicaCount: i.replicas,
@@ -110,15 +111,23 @@ export class AppSlot extends pulumi.ComponentResource {
             "app.kubernetes.io/managed-by": "phoenix",
             "phoenix/slot": args.slot,
         };
-        this.namespace = new kubernetes.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: this.resourceName, labels },
-        }, { parent: this });
+        this.namespace = new kubernetes.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: { name: this.resourceName, labels },
+            },
+            { parent: this },
+        );
 
-        this.appInsightsSecret = new kubernetes.core.v1.Secret(`${name}-appinsights`, {
-            metadata: { name: appInsightsSecretName(args.appName), namespace: this.namespace.metadata.name, labels },
-            type: "Opaque",
-            stringData: { [APP_INSIGHTS_SECRET_KEY]: pulumi.secret(args.appInsightsConnectionString) },
-        }, { parent: this });
+        this.appInsightsSecret = new kubernetes.core.v1.Secret(
+            `${name}-appinsights`,
+            {
+                metadata: { name: appInsightsSecretName(args.appName), namespace: this.namespace.metadata.name, labels },
+                type: "Opaque",
+                stringData: { [APP_INSIGHTS_SECRET_KEY]: pulumi.secret(args.appInsightsConnectionString) },
+            },
+            { parent: this },
+        );
 
         if (args.state.role !== "absent") {
             const version = args.state.version;
@@ -131,18 +140,24 @@ export class AppSlot extends pulumi.ComponentResource {
             } catch (e) {
                 throw new pulumi.ResourceError((e as Error).message, this);
             }
-            this.release = new kubernetes.helm.v3.Release(`${name}-release`, {
-                name: this.resourceName,
-                namespace: this.namespace.metadata.name,
-                chart: args.chart,
-                version: args.chartVersion,
-                values: pulumi.output(args.imageRepository).apply((repository) => ({ ...values, image: { ...values.image, repository } })),
-                atomic: true,
-                cleanupOnFail: true,
-                timeout: args.helmTimeoutSeconds,
-                maxHistory: 10,
-                createNamespace: false,
-            }, { parent: this, dependsOn: [this.appInsightsSecret] });
+            this.release = new kubernetes.helm.v3.Release(
+                `${name}-release`,
+                {
+                    name: this.resourceName,
+                    namespace: this.namespace.metadata.name,
+                    chart: args.chart,
+                    version: args.chartVersion,
+                    values: pulumi
+                        .output(args.imageRepository)
+                        .apply((repository) => ({ ...values, image: { ...values.image, repository } })),
+                    atomic: true,
+                    cleanupOnFail: true,
+                    timeout: args.helmTimeoutSeconds,
+                    maxHistory: 10,
+                    createNamespace: false,
+                },
+                { parent: this, dependsOn: [this.appInsightsSecret] },
+            );
         }
         this.namespaceName = this.namespace.metadata.name;
         this.serviceName = pulumi.output(this.resourceName);

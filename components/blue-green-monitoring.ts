@@ -57,7 +57,11 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 function argumentProblems(a: BlueGreenMonitoringArgs): Array<{ propertyPath: string; reason: string }> {
     const p: Array<{ propertyPath: string; reason: string }> = [];
     if (!DNS_LABEL.test(a.appName)) p.push({ propertyPath: "appName", reason: `expected a DNS label, got ${JSON.stringify(a.appName)}` });
-    if (!DNS_LABEL.test(a.namePrefix)) p.push({ propertyPath: "namePrefix", reason: `expected lower-case letters, digits and hyphens, got ${JSON.stringify(a.namePrefix)}` });
+    if (!DNS_LABEL.test(a.namePrefix))
+        p.push({
+            propertyPath: "namePrefix",
+            reason: `expected lower-case letters, digits and hyphens, got ${JSON.stringify(a.namePrefix)}`,
+        });
     a.alerts.emails.forEach((e, i) => {
         if (!EMAIL.test(e)) p.push({ propertyPath: `alerts.emails[${i}]`, reason: `expected an email address, got ${JSON.stringify(e)}` });
     });
@@ -68,9 +72,12 @@ function argumentProblems(a: BlueGreenMonitoringArgs): Array<{ propertyPath: str
     if (a.alerts.enabled && a.alerts.emails.length + a.alerts.webhookUrls.length === 0) {
         p.push({ propertyPath: "alerts", reason: "enabled alerts need at least one email or webhook receiver" });
     }
-    if (!(a.alerts.failureRatePercent > 0 && a.alerts.failureRatePercent <= 100)) p.push({ propertyPath: "alerts.failureRatePercent", reason: `expected 0 < x ≤ 100, got ${a.alerts.failureRatePercent}` });
-    if (!(Number.isInteger(a.alerts.p95LatencyMs) && a.alerts.p95LatencyMs > 0)) p.push({ propertyPath: "alerts.p95LatencyMs", reason: `expected a positive integer, got ${a.alerts.p95LatencyMs}` });
-    if (!(Number.isInteger(a.alerts.minRequests) && a.alerts.minRequests > 0)) p.push({ propertyPath: "alerts.minRequests", reason: `expected a positive integer, got ${a.alerts.minRequests}` });
+    if (!(a.alerts.failureRatePercent > 0 && a.alerts.failureRatePercent <= 100))
+        p.push({ propertyPath: "alerts.failureRatePercent", reason: `expected 0 < x ≤ 100, got ${a.alerts.failureRatePercent}` });
+    if (!(Number.isInteger(a.alerts.p95LatencyMs) && a.alerts.p95LatencyMs > 0))
+        p.push({ propertyPath: "alerts.p95LatencyMs", reason: `expected a positive integer, got ${a.alerts.p95LatencyMs}` });
+    if (!(Number.isInteger(a.alerts.minRequests) && a.alerts.minRequests > 0))
+        p.push({ propertyPath: "alerts.minRequests", reason: `expected a positive integer, got ${a.alerts.minRequests}` });
     return p;
 }
 
@@ -91,7 +98,8 @@ export class BlueGreenMonitoring extends pulumi.ComponentResource {
         this.alertQuery = liveSlotHealth({ appName: args.appName, flavour: "alert" }, args.alerts.minRequests || 1);
         const check = checkKql(this.alertQuery);
         if (!check.ok) problems.push({ propertyPath: "alertQuery", reason: describeProblems(this.alertQuery, check.problems) });
-        if (problems.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid BlueGreenMonitoring "${name}"`, errors: problems });
+        if (problems.length > 0)
+            throw new pulumi.InputPropertiesError({ message: `invalid BlueGreenMonitoring "${name}"`, errors: problems });
 
         this.workbook = new applicationinsights.Workbook(
             `${name}-workbook`,
@@ -102,19 +110,26 @@ export class BlueGreenMonitoring extends pulumi.ComponentResource {
                 kind: "shared",
                 category: "workbook",
                 displayName: `${args.appName} ${args.environment}: blue vs green`,
-                description: "Blue/green comparison of production requests, failure rate and weighted p50/p95 latency by slot and version (Phoenix).",
+                description:
+                    "Blue/green comparison of production requests, failure rate and weighted p50/p95 latency by slot and version (Phoenix).",
                 sourceId: args.workspaceResourceId,
                 version: "Notebook/1.0",
-                serializedData: pulumi.output(args.workspaceResourceId).apply((workspaceResourceId) =>
-                    serializeWorkbook(blueGreenWorkbook({ appName: args.appName, environment: args.environment, workspaceResourceId })),
-                ),
+                serializedData: pulumi
+                    .output(args.workspaceResourceId)
+                    .apply((workspaceResourceId) =>
+                        serializeWorkbook(blueGreenWorkbook({ appName: args.appName, environment: args.environment, workspaceResourceId })),
+                    ),
                 tags: args.tags,
             },
             { parent: this },
         );
 
         const emails = args.alerts.emails.map((emailAddress, i) => ({ name: `email-${i + 1}`, emailAddress, useCommonAlertSchema: true }));
-        const webhooks = args.alerts.webhookUrls.map((serviceUri, i) => ({ name: `webhook-${i + 1}`, serviceUri, useCommonAlertSchema: true }));
+        const webhooks = args.alerts.webhookUrls.map((serviceUri, i) => ({
+            name: `webhook-${i + 1}`,
+            serviceUri,
+            useCommonAlertSchema: true,
+        }));
         if (emails.length + webhooks.length > 0) {
             this.actionGroup = new monitor.ActionGroup(
                 `${name}-actions`,

@@ -33,7 +33,7 @@ export class ConfigValidationError extends pulumi.RunError {
 export type RawConfig = (key: string) => string | undefined;
 
 function show(v: unknown): string {
-    const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+    const s = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
@@ -226,7 +226,8 @@ export const ADO_ISSUER = /^https:\/\/(vstoken\.dev\.azure\.com\/[0-9a-fA-F-]{36
  * Classic subject `sc://<organization>/<project>/<service connection>`, or the Entra-issuer form
  * `/eid1/c/pub/t/<tenant>/a/<app>/sc/<organization id>/<service connection id>` of newer connections.
  */
-export const ADO_SUBJECT = /^(sc:\/\/[^/\s]+\/[^/\s]+\/[^/\s]+|\/eid1\/c\/pub\/t\/[^/\s]+\/a\/[^/\s]+\/sc\/[0-9a-fA-F-]{36}\/[0-9a-fA-F-]{36})$/;
+export const ADO_SUBJECT =
+    /^(sc:\/\/[^/\s]+\/[^/\s]+\/[^/\s]+|\/eid1\/c\/pub\/t\/[^/\s]+\/a\/[^/\s]+\/sc\/[0-9a-fA-F-]{36}\/[0-9a-fA-F-]{36})$/;
 /** A federated identity credential's name: 3–120 characters, alphanumeric, `-` or `_`, starting alphanumeric. */
 export const FEDERATED_CREDENTIAL_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}$/;
 
@@ -246,7 +247,11 @@ export interface ServiceConnection {
 export function credentialNameForSubject(subject: string): string {
     const classic = /^sc:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(subject);
     const raw = classic ? `ado-${classic[1]}-${classic[2]}-${classic[3]}` : `ado-${subject.split("/").pop() ?? ""}`;
-    return raw.replace(/[^a-zA-Z0-9_-]/g, "-").replace(/-{2,}/g, "-").slice(0, 120).replace(/[-_]+$/, "");
+    return raw
+        .replace(/[^a-zA-Z0-9_-]/g, "-")
+        .replace(/-{2,}/g, "-")
+        .slice(0, 120)
+        .replace(/[-_]+$/, "");
 }
 
 /**
@@ -256,7 +261,8 @@ export function credentialNameForSubject(subject: string): string {
 export function readServiceConnections(reader: ConfigReader, issuerKey: string, subjectsKey: string): ServiceConnection[] {
     const issuer = reader.string(issuerKey, {
         pattern: ADO_ISSUER,
-        patternText: "the issuer shown on the Azure DevOps service connection: https://vstoken.dev.azure.com/<organization id> or https://login.microsoftonline.com/<tenant id>/v2.0",
+        patternText:
+            "the issuer shown on the Azure DevOps service connection: https://vstoken.dev.azure.com/<organization id> or https://login.microsoftonline.com/<tenant id>/v2.0",
     });
     const list = reader.json(subjectsKey, []);
     if (!Array.isArray(list)) {
@@ -269,7 +275,11 @@ export function readServiceConnections(reader: ConfigReader, issuerKey: string, 
     list.forEach((subject: unknown, i) => {
         const name = typeof subject === "string" ? credentialNameForSubject(subject) : "";
         if (typeof subject !== "string" || !ADO_SUBJECT.test(subject)) {
-            reader.problem(`${subjectsKey}[${i}]`, "a service connection subject identifier, sc://<organization>/<project>/<service connection> (or /eid1/c/pub/t/…/sc/<organization id>/<connection id>)", subject);
+            reader.problem(
+                `${subjectsKey}[${i}]`,
+                "a service connection subject identifier, sc://<organization>/<project>/<service connection> (or /eid1/c/pub/t/…/sc/<organization id>/<connection id>)",
+                subject,
+            );
         } else if (!FEDERATED_CREDENTIAL_NAME.test(name)) {
             reader.problem(`${subjectsKey}[${i}]`, "a subject whose connection part yields a credential name of 3–120 characters", subject);
         } else if (names.has(name)) {

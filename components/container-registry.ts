@@ -42,8 +42,18 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         if (!(REGISTRY_SKUS as readonly string[]).includes(args.sku)) {
             errors.push({ propertyPath: "sku", reason: `expected one of ${REGISTRY_SKUS.join(", ")}, got "${args.sku}"` });
         }
-        errors.push(...grantProblems("pushers", (args.pushers ?? []).map((grantee) => ({ role: "AcrPush" as const, grantee }))));
-        errors.push(...grantProblems("pullers", (args.pullers ?? []).map((grantee) => ({ role: "AcrPull" as const, grantee }))));
+        errors.push(
+            ...grantProblems(
+                "pushers",
+                (args.pushers ?? []).map((grantee) => ({ role: "AcrPush" as const, grantee })),
+            ),
+        );
+        errors.push(
+            ...grantProblems(
+                "pullers",
+                (args.pullers ?? []).map((grantee) => ({ role: "AcrPull" as const, grantee })),
+            ),
+        );
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid ContainerRegistry "${name}"`, errors });
 
         const suffix = randomSuffix(`${name}-suffix`, { parent: this });
@@ -66,10 +76,18 @@ export class ContainerRegistry extends pulumi.ComponentResource {
 
         // Named by role and principal; the alias is the former list-index name (stacks deployed before keep theirs).
         (args.pushers ?? []).forEach((p, i) =>
-            assignRole(`${name}-acrpush-${grantKey("AcrPush", p)}`, { ...p, scope: this.registry.id, role: "AcrPush" }, { parent: this, aliases: [{ name: `${name}-acrpush-${i}` }] }),
+            assignRole(
+                `${name}-acrpush-${grantKey("AcrPush", p)}`,
+                { ...p, scope: this.registry.id, role: "AcrPush" },
+                { parent: this, aliases: [{ name: `${name}-acrpush-${i}` }] },
+            ),
         );
         (args.pullers ?? []).forEach((p, i) =>
-            assignRole(`${name}-acrpull-${grantKey("AcrPull", p)}`, { ...p, scope: this.registry.id, role: "AcrPull" }, { parent: this, aliases: [{ name: `${name}-acrpull-${i}` }] }),
+            assignRole(
+                `${name}-acrpull-${grantKey("AcrPull", p)}`,
+                { ...p, scope: this.registry.id, role: "AcrPull" },
+                { parent: this, aliases: [{ name: `${name}-acrpull-${i}` }] },
+            ),
         );
 
         this.registerOutputs({ registryName: this.registryName, registryId: this.registryId, loginServer: this.loginServer });

@@ -152,7 +152,11 @@ export function gatewayManifest(args: GatewaySpecArgs): KubernetesObject {
     return {
         apiVersion: GATEWAY_API_VERSION,
         kind: "Gateway",
-        metadata: { name: GATEWAY_NAME, namespace: args.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "phoenix" } },
+        metadata: {
+            name: GATEWAY_NAME,
+            namespace: args.namespace,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "phoenix" },
+        },
         spec: {
             gatewayClassName: args.className,
             // GEP-1762: both implementations copy these onto the load balancer Service they generate,
@@ -177,7 +181,12 @@ export function envoyGatewayClassManifest(): KubernetesObject {
         spec: {
             controllerName: ENVOY_CONTROLLER_NAME,
             // The namespace is required for Envoy Gateway to apply a class-level EnvoyProxy.
-            parametersRef: { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: ENVOY_PROXY_NAME, namespace: ENVOY_GATEWAY_NAMESPACE },
+            parametersRef: {
+                group: "gateway.envoyproxy.io",
+                kind: "EnvoyProxy",
+                name: ENVOY_PROXY_NAME,
+                namespace: ENVOY_GATEWAY_NAMESPACE,
+            },
         },
     };
 }
@@ -244,10 +253,14 @@ export const GATEWAY_CEL_RULES: CelRule[] = [
     },
     {
         crdText: "tls must be specified for protocols ['HTTPS', 'TLS'] (`self.all(l, l.protocol in ['HTTPS', 'TLS'] ? has(l.tls) : true)`)",
-        check: (g) => listenersOf(g).filter((l) => (l.protocol === "HTTPS" || l.protocol === "TLS") && !l.tls).map((l) => `listener "${String(l.name)}" (${String(l.protocol)}) has no tls`),
+        check: (g) =>
+            listenersOf(g)
+                .filter((l) => (l.protocol === "HTTPS" || l.protocol === "TLS") && !l.tls)
+                .map((l) => `listener "${String(l.name)}" (${String(l.protocol)}) has no tls`),
     },
     {
-        crdText: "tls mode must be set and not empty when protocol is HTTPS; certificateRefs or options must be specified when mode is Terminate",
+        crdText:
+            "tls mode must be set and not empty when protocol is HTTPS; certificateRefs or options must be specified when mode is Terminate",
         check: (g) =>
             listenersOf(g)
                 .filter((l) => l.protocol === "HTTPS")
@@ -255,34 +268,48 @@ export const GATEWAY_CEL_RULES: CelRule[] = [
                     const tls = (l.tls ?? {}) as Record<string, unknown>;
                     const refs = Array.isArray(tls.certificateRefs) ? tls.certificateRefs : [];
                     const mode = tls.mode ?? "Terminate";
-                    return mode === "Terminate" && refs.length === 0 && !tls.options ? [`listener "${String(l.name)}" terminates TLS without certificateRefs`] : [];
+                    return mode === "Terminate" && refs.length === 0 && !tls.options
+                        ? [`listener "${String(l.name)}" terminates TLS without certificateRefs`]
+                        : [];
                 }),
     },
     {
-        crdText: "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP'] (`self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)`)",
-        check: (g) => listenersOf(g).filter((l) => ["HTTP", "TCP", "UDP"].includes(String(l.protocol)) && l.tls !== undefined).map((l) => `listener "${String(l.name)}" (${String(l.protocol)}) sets tls`),
+        crdText:
+            "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP'] (`self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)`)",
+        check: (g) =>
+            listenersOf(g)
+                .filter((l) => ["HTTP", "TCP", "UDP"].includes(String(l.protocol)) && l.tls !== undefined)
+                .map((l) => `listener "${String(l.name)}" (${String(l.protocol)}) sets tls`),
     },
     {
-        crdText: "hostname must not be specified for protocols ['TCP', 'UDP']; Hostname: RFC 1123 name, no IP address, optional `*.` prefix, at most 253 characters",
+        crdText:
+            "hostname must not be specified for protocols ['TCP', 'UDP']; Hostname: RFC 1123 name, no IP address, optional `*.` prefix, at most 253 characters",
         check: (g) =>
             listenersOf(g).flatMap((l) => {
                 if (l.hostname === undefined) return [];
                 const h = String(l.hostname);
-                if (l.protocol === "TCP" || l.protocol === "UDP") return [`listener "${String(l.name)}" (${String(l.protocol)}) sets hostname`];
-                if (h.length > 253 || !HOSTNAME.test(h) || IPV4.test(h)) return [`listener "${String(l.name)}" hostname "${h}" is not a valid RFC 1123 host name`];
+                if (l.protocol === "TCP" || l.protocol === "UDP")
+                    return [`listener "${String(l.name)}" (${String(l.protocol)}) sets hostname`];
+                if (h.length > 253 || !HOSTNAME.test(h) || IPV4.test(h))
+                    return [`listener "${String(l.name)}" hostname "${h}" is not a valid RFC 1123 host name`];
                 return [];
             }),
     },
     {
         crdText: "Port: 1–65535 (`+kubebuilder:validation:Minimum=1`, `Maximum=65535`)",
-        check: (g) => listenersOf(g).filter((l) => !Number.isInteger(l.port) || (l.port as number) < 1 || (l.port as number) > 65535).map((l) => `listener "${String(l.name)}" port ${String(l.port)} is out of range`),
+        check: (g) =>
+            listenersOf(g)
+                .filter((l) => !Number.isInteger(l.port) || (l.port as number) < 1 || (l.port as number) > 65535)
+                .map((l) => `listener "${String(l.name)}" port ${String(l.port)} is out of range`),
     },
     {
         crdText: "allowedRoutes.namespaces: selector must be specified when from is Selector",
         check: (g) =>
             listenersOf(g).flatMap((l) => {
                 const ns = ((l.allowedRoutes ?? {}) as Record<string, unknown>).namespaces as Record<string, unknown> | undefined;
-                return ns?.from === "Selector" && ns.selector === undefined ? [`listener "${String(l.name)}" selects namespaces without a selector`] : [];
+                return ns?.from === "Selector" && ns.selector === undefined
+                    ? [`listener "${String(l.name)}" selects namespaces without a selector`]
+                    : [];
             }),
     },
     {
@@ -296,15 +323,22 @@ export const GATEWAY_CEL_RULES: CelRule[] = [
 
 export const GATEWAY_CLASS_CEL_RULES: CelRule[] = [
     {
-        crdText: "GatewayController: a domain-prefixed path (`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`), at most 253 characters",
+        crdText:
+            "GatewayController: a domain-prefixed path (`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`), at most 253 characters",
         check: (c) => {
             const name = String(c.spec.controllerName ?? "");
-            return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(name) && name.length <= 253 ? [] : [`controllerName "${name}" is not a domain-prefixed path`];
+            return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(name) &&
+                name.length <= 253
+                ? []
+                : [`controllerName "${name}" is not a domain-prefixed path`];
         },
     },
     {
         crdText: "Value is immutable (controllerName: `self == oldSelf`)",
-        check: (c, previous) => (previous !== undefined && previous.spec.controllerName !== c.spec.controllerName ? [`controllerName changes from "${String(previous.spec.controllerName)}" to "${String(c.spec.controllerName)}"`] : []),
+        check: (c, previous) =>
+            previous !== undefined && previous.spec.controllerName !== c.spec.controllerName
+                ? [`controllerName changes from "${String(previous.spec.controllerName)}" to "${String(c.spec.controllerName)}"`]
+                : [],
     },
 ];
 

@@ -73,24 +73,45 @@ export interface GatewayFrontDoorArgs {
 }
 
 /** Argument problems, as `{ propertyPath, reason }`; empty when the arguments are usable. Pure. */
-export function gatewayFrontDoorProblems(args: Omit<GatewayFrontDoorArgs, "provider" | "resourceGroupName" | "location" | "clusterPrincipalId" | "tags" | "gatewayApiReady">): { propertyPath: string; reason: string }[] {
+export function gatewayFrontDoorProblems(
+    args: Omit<GatewayFrontDoorArgs, "provider" | "resourceGroupName" | "location" | "clusterPrincipalId" | "tags" | "gatewayApiReady">,
+): { propertyPath: string; reason: string }[] {
     const errors: { propertyPath: string; reason: string }[] = [];
-    if (args.mode !== "envoy" && args.mode !== "app-routing-istio") errors.push({ propertyPath: "mode", reason: `expected envoy or app-routing-istio, got "${String(args.mode)}"` });
+    if (args.mode !== "envoy" && args.mode !== "app-routing-istio")
+        errors.push({ propertyPath: "mode", reason: `expected envoy or app-routing-istio, got "${String(args.mode)}"` });
     const labelProblem = dnsLabelPrefixProblem(args.dnsLabelPrefix);
     if (labelProblem) errors.push({ propertyPath: "dnsLabelPrefix", reason: labelProblem });
-    if (!DNS1123_LABEL.test(args.namespace)) errors.push({ propertyPath: "namespace", reason: `expected a Kubernetes namespace name, got "${args.namespace}"` });
-    else if (args.namespace === ENVOY_GATEWAY_NAMESPACE) errors.push({ propertyPath: "namespace", reason: `expected a namespace of its own, not the controller's "${ENVOY_GATEWAY_NAMESPACE}"` });
-    if (args.hostname !== undefined && (args.hostname.length > 253 || !DNS1123_SUBDOMAIN.test(args.hostname) || !args.hostname.includes("."))) {
+    if (!DNS1123_LABEL.test(args.namespace))
+        errors.push({ propertyPath: "namespace", reason: `expected a Kubernetes namespace name, got "${args.namespace}"` });
+    else if (args.namespace === ENVOY_GATEWAY_NAMESPACE)
+        errors.push({
+            propertyPath: "namespace",
+            reason: `expected a namespace of its own, not the controller's "${ENVOY_GATEWAY_NAMESPACE}"`,
+        });
+    if (
+        args.hostname !== undefined &&
+        (args.hostname.length > 253 || !DNS1123_SUBDOMAIN.test(args.hostname) || !args.hostname.includes("."))
+    ) {
         errors.push({ propertyPath: "hostname", reason: `expected a fully qualified lower-case host name, got "${args.hostname}"` });
     }
     if (args.tlsSecretName !== undefined && (args.tlsSecretName.length > 253 || !DNS1123_SUBDOMAIN.test(args.tlsSecretName))) {
         errors.push({ propertyPath: "tlsSecretName", reason: `expected a Kubernetes Secret name, got "${args.tlsSecretName}"` });
     }
-    if (!(gatewayApi.GATEWAY_API_CRD_OWNERS as readonly string[]).includes(args.crds)) errors.push({ propertyPath: "crds", reason: `expected managed or phoenix, got "${String(args.crds)}"` });
-    else if (args.mode === "app-routing-istio" && args.crds !== "managed") errors.push({ propertyPath: "crds", reason: `expected managed with app-routing-istio (it runs on AKS's managed CRDs), got "${args.crds}"` });
+    if (!(gatewayApi.GATEWAY_API_CRD_OWNERS as readonly string[]).includes(args.crds))
+        errors.push({ propertyPath: "crds", reason: `expected managed or phoenix, got "${String(args.crds)}"` });
+    else if (args.mode === "app-routing-istio" && args.crds !== "managed")
+        errors.push({
+            propertyPath: "crds",
+            reason: `expected managed with app-routing-istio (it runs on AKS's managed CRDs), got "${args.crds}"`,
+        });
     if (args.mode === "envoy") {
-        if (!ENVOY_GATEWAY_VERSION.test(args.chartVersion)) errors.push({ propertyPath: "chartVersion", reason: `expected an exact Envoy Gateway release like v1.9.2, got "${args.chartVersion}"` });
-        if (!Number.isInteger(args.proxyReplicas) || args.proxyReplicas < 2) errors.push({ propertyPath: "proxyReplicas", reason: `expected an integer ≥ 2, got ${args.proxyReplicas}` });
+        if (!ENVOY_GATEWAY_VERSION.test(args.chartVersion))
+            errors.push({
+                propertyPath: "chartVersion",
+                reason: `expected an exact Envoy Gateway release like v1.9.2, got "${args.chartVersion}"`,
+            });
+        if (!Number.isInteger(args.proxyReplicas) || args.proxyReplicas < 2)
+            errors.push({ propertyPath: "proxyReplicas", reason: `expected an integer ≥ 2, got ${args.proxyReplicas}` });
     }
     return errors;
 }
@@ -123,7 +144,11 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
         this.https = args.tlsSecretName !== undefined;
         const k8sOpts = { parent: this, provider: args.provider };
 
-        const ip = staticPublicIp(name, { resourceGroupName: args.resourceGroupName, location: args.location, dnsLabelPrefix: args.dnsLabelPrefix, tags: args.tags }, this);
+        const ip = staticPublicIp(
+            name,
+            { resourceGroupName: args.resourceGroupName, location: args.location, dnsLabelPrefix: args.dnsLabelPrefix, tags: args.tags },
+            this,
+        );
         this.publicIp = ip.publicIp;
         this.ipAddress = ip.ipAddress;
         this.fqdn = ip.fqdn;
@@ -134,13 +159,23 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
         // front doors run side by side.
         const networkContributor = assignRole(
             `${name}-lb-network-contributor`,
-            { scope: this.publicIp.id, principalId: args.clusterPrincipalId, principalType: "ServicePrincipal", role: "NetworkContributor" },
+            {
+                scope: this.publicIp.id,
+                principalId: args.clusterPrincipalId,
+                principalType: "ServicePrincipal",
+                role: "NetworkContributor",
+            },
             { parent: this },
         );
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: args.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "phoenix" } } },
+            {
+                metadata: {
+                    name: args.namespace,
+                    labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "phoenix" },
+                },
+            },
             k8sOpts,
         );
 
@@ -150,19 +185,19 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
             this.controllerCrds = phoenixOwnsCrds
                 ? undefined
                 : new k8s.helm.v3.Release(
-                    `${name}-controller-crds`,
-                    {
-                        name: ENVOY_GATEWAY_CRDS_RELEASE,
-                        namespace: ENVOY_GATEWAY_NAMESPACE,
-                        createNamespace: true,
-                        chart: ENVOY_GATEWAY_CRDS_CHART,
-                        version: args.chartVersion,
-                        values: envoyGatewayCrdsValues(),
-                        atomic: true,
-                        cleanupOnFail: true,
-                    },
-                    { ...k8sOpts, dependsOn: args.gatewayApiReady ?? [] },
-                );
+                      `${name}-controller-crds`,
+                      {
+                          name: ENVOY_GATEWAY_CRDS_RELEASE,
+                          namespace: ENVOY_GATEWAY_NAMESPACE,
+                          createNamespace: true,
+                          chart: ENVOY_GATEWAY_CRDS_CHART,
+                          version: args.chartVersion,
+                          values: envoyGatewayCrdsValues(),
+                          atomic: true,
+                          cleanupOnFail: true,
+                      },
+                      { ...k8sOpts, dependsOn: args.gatewayApiReady ?? [] },
+                  );
             this.controller = new k8s.helm.v3.Release(
                 `${name}-controller`,
                 {
@@ -178,15 +213,36 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
                 },
                 { ...k8sOpts, dependsOn: [...(args.gatewayApiReady ?? []), ...(this.controllerCrds ? [this.controllerCrds] : [])] },
             );
-            const proxy = this.customResource(`${name}-proxy`, envoyProxyManifest(args.proxyReplicas), { ...k8sOpts, dependsOn: [this.controller] });
-            const cls = this.customResource(`${name}-class`, envoyGatewayClassManifest(), { ...k8sOpts, dependsOn: [this.controller, proxy] });
+            const proxy = this.customResource(`${name}-proxy`, envoyProxyManifest(args.proxyReplicas), {
+                ...k8sOpts,
+                dependsOn: [this.controller],
+            });
+            const cls = this.customResource(`${name}-class`, envoyGatewayClassManifest(), {
+                ...k8sOpts,
+                dependsOn: [this.controller, proxy],
+            });
             gatewayDeps.push(this.controller, cls);
         }
 
-        const spec = pulumi.all([this.hostname, this.publicIp.name, pulumi.output(args.resourceGroupName)]).apply(([hostname, publicIpName, ipResourceGroup]) =>
-            gatewayManifest({ namespace: args.namespace, className: this.gatewayClass, hostname, tlsSecretName: args.tlsSecretName, publicIpName, ipResourceGroup }),
-        );
-        const shape = gatewayManifest({ namespace: args.namespace, className: this.gatewayClass, hostname: "placeholder.invalid", publicIpName: "", ipResourceGroup: "" });
+        const spec = pulumi
+            .all([this.hostname, this.publicIp.name, pulumi.output(args.resourceGroupName)])
+            .apply(([hostname, publicIpName, ipResourceGroup]) =>
+                gatewayManifest({
+                    namespace: args.namespace,
+                    className: this.gatewayClass,
+                    hostname,
+                    tlsSecretName: args.tlsSecretName,
+                    publicIpName,
+                    ipResourceGroup,
+                }),
+            );
+        const shape = gatewayManifest({
+            namespace: args.namespace,
+            className: this.gatewayClass,
+            hostname: "placeholder.invalid",
+            publicIpName: "",
+            ipResourceGroup: "",
+        });
         this.gateway = new k8s.apiextensions.CustomResource(
             `${name}-gateway`,
             { apiVersion: shape.apiVersion, kind: shape.kind, metadata: shape.metadata, spec: spec.apply((g) => g.spec) },
@@ -203,7 +259,15 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
         });
     }
 
-    private customResource(resourceName: string, obj: KubernetesObject, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
-        return new k8s.apiextensions.CustomResource(resourceName, { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec }, opts);
+    private customResource(
+        resourceName: string,
+        obj: KubernetesObject,
+        opts: pulumi.CustomResourceOptions,
+    ): k8s.apiextensions.CustomResource {
+        return new k8s.apiextensions.CustomResource(
+            resourceName,
+            { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata, spec: obj.spec },
+            opts,
+        );
     }
 }

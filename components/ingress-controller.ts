@@ -65,20 +65,32 @@ export class IngressController extends pulumi.ComponentResource {
         const errors: { propertyPath: string; reason: string }[] = [];
         const labelProblem = dnsLabelPrefixProblem(args.dnsLabelPrefix);
         if (labelProblem) errors.push({ propertyPath: "dnsLabelPrefix", reason: labelProblem });
-        if (!CHART_VERSION.test(args.chartVersion)) errors.push({ propertyPath: "chartVersion", reason: `expected an exact version like 4.15.1, got "${args.chartVersion}"` });
-        if (!Number.isInteger(args.replicas) || args.replicas < 2) errors.push({ propertyPath: "replicas", reason: `expected an integer ≥ 2, got ${args.replicas}` });
-        if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace)) errors.push({ propertyPath: "namespace", reason: `expected a Kubernetes namespace name, got "${args.namespace}"` });
+        if (!CHART_VERSION.test(args.chartVersion))
+            errors.push({ propertyPath: "chartVersion", reason: `expected an exact version like 4.15.1, got "${args.chartVersion}"` });
+        if (!Number.isInteger(args.replicas) || args.replicas < 2)
+            errors.push({ propertyPath: "replicas", reason: `expected an integer ≥ 2, got ${args.replicas}` });
+        if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace))
+            errors.push({ propertyPath: "namespace", reason: `expected a Kubernetes namespace name, got "${args.namespace}"` });
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid IngressController "${name}"`, errors });
         this.namespace = args.namespace;
 
-        const ip = staticPublicIp(name, { resourceGroupName: args.resourceGroupName, location: args.location, dnsLabelPrefix: args.dnsLabelPrefix, tags: args.tags }, this);
+        const ip = staticPublicIp(
+            name,
+            { resourceGroupName: args.resourceGroupName, location: args.location, dnsLabelPrefix: args.dnsLabelPrefix, tags: args.tags },
+            this,
+        );
         this.publicIp = ip.publicIp;
         this.ipAddress = ip.ipAddress;
         this.fqdn = ip.fqdn;
 
         const networkContributor = assignRole(
             `${name}-lb-network-contributor`,
-            { scope: args.resourceGroupId, principalId: args.clusterPrincipalId, principalType: "ServicePrincipal", role: "NetworkContributor" },
+            {
+                scope: args.resourceGroupId,
+                principalId: args.clusterPrincipalId,
+                principalType: "ServicePrincipal",
+                role: "NetworkContributor",
+            },
             { parent: this },
         );
 
@@ -126,7 +138,9 @@ export function ingressNginxValues(args: {
                     maxSkew: 1,
                     topologyKey: "kubernetes.io/hostname",
                     whenUnsatisfiable: "ScheduleAnyway",
-                    labelSelector: { matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
+                    labelSelector: {
+                        matchLabels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" },
+                    },
                 },
             ],
             service: {

@@ -54,15 +54,32 @@ export class KeyVault extends pulumi.ComponentResource {
         if (!(KEY_VAULT_SKUS as readonly string[]).includes(args.sku)) {
             errors.push({ propertyPath: "sku", reason: `expected one of ${KEY_VAULT_SKUS.join(", ")}, got "${args.sku}"` });
         }
-        if (!Number.isInteger(args.softDeleteRetentionInDays) || args.softDeleteRetentionInDays < 7 || args.softDeleteRetentionInDays > 90) {
-            errors.push({ propertyPath: "softDeleteRetentionInDays", reason: `expected an integer from 7 to 90, got ${args.softDeleteRetentionInDays}` });
+        if (
+            !Number.isInteger(args.softDeleteRetentionInDays) ||
+            args.softDeleteRetentionInDays < 7 ||
+            args.softDeleteRetentionInDays > 90
+        ) {
+            errors.push({
+                propertyPath: "softDeleteRetentionInDays",
+                reason: `expected an integer from 7 to 90, got ${args.softDeleteRetentionInDays}`,
+            });
         }
         for (const secretName of Object.keys(args.secrets)) {
             const p = secretNameProblem(secretName);
             if (p) errors.push({ propertyPath: `secrets.${secretName}`, reason: p });
         }
-        errors.push(...grantProblems("secretOfficers", args.secretOfficers.map((grantee) => ({ role: "KeyVaultSecretsOfficer" as const, grantee }))));
-        errors.push(...grantProblems("secretReaders", args.secretReaders.map((grantee) => ({ role: "KeyVaultSecretsUser" as const, grantee }))));
+        errors.push(
+            ...grantProblems(
+                "secretOfficers",
+                args.secretOfficers.map((grantee) => ({ role: "KeyVaultSecretsOfficer" as const, grantee })),
+            ),
+        );
+        errors.push(
+            ...grantProblems(
+                "secretReaders",
+                args.secretReaders.map((grantee) => ({ role: "KeyVaultSecretsUser" as const, grantee })),
+            ),
+        );
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid KeyVault "${name}"`, errors });
 
         const suffix = randomSuffix(`${name}-suffix`, { parent: this });
@@ -88,10 +105,18 @@ export class KeyVault extends pulumi.ComponentResource {
 
         // Named by role and principal; the alias is the former list-index name (stacks deployed before keep theirs).
         const officers = args.secretOfficers.map((p, i) =>
-            assignRole(`${name}-secrets-officer-${grantKey("KeyVaultSecretsOfficer", p)}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsOfficer" }, { parent: this, aliases: [{ name: `${name}-secrets-officer-${i}` }] }),
+            assignRole(
+                `${name}-secrets-officer-${grantKey("KeyVaultSecretsOfficer", p)}`,
+                { ...p, scope: this.vault.id, role: "KeyVaultSecretsOfficer" },
+                { parent: this, aliases: [{ name: `${name}-secrets-officer-${i}` }] },
+            ),
         );
         args.secretReaders.forEach((p, i) =>
-            assignRole(`${name}-secrets-user-${grantKey("KeyVaultSecretsUser", p)}`, { ...p, scope: this.vault.id, role: "KeyVaultSecretsUser" }, { parent: this, aliases: [{ name: `${name}-secrets-user-${i}` }] }),
+            assignRole(
+                `${name}-secrets-user-${grantKey("KeyVaultSecretsUser", p)}`,
+                { ...p, scope: this.vault.id, role: "KeyVaultSecretsUser" },
+                { parent: this, aliases: [{ name: `${name}-secrets-user-${i}` }] },
+            ),
         );
 
         this.secrets = {};

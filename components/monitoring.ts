@@ -51,7 +51,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 workspaceName: args.workspaceName,
                 sku: { name: "PerGB2018" },
                 retentionInDays: args.retentionInDays,
-                workspaceCapping: args.dailyQuotaGb !== undefined && args.dailyQuotaGb > 0 ? { dailyQuotaGb: args.dailyQuotaGb } : undefined,
+                workspaceCapping:
+                    args.dailyQuotaGb !== undefined && args.dailyQuotaGb > 0 ? { dailyQuotaGb: args.dailyQuotaGb } : undefined,
                 tags: args.tags,
             },
             { parent: this },

@@ -40,9 +40,21 @@ export class PipelineIdentity extends pulumi.ComponentResource {
             errors.push({ propertyPath: "identityName", reason: `expected 3–128 letters, digits, '-' or '_', got "${args.identityName}"` });
         }
         args.serviceConnections.forEach((c, i) => {
-            if (!FEDERATED_CREDENTIAL_NAME.test(c.name)) errors.push({ propertyPath: `serviceConnections[${i}].name`, reason: `expected 3–120 letters, digits, '-' or '_', got "${c.name}"` });
-            if (!ADO_ISSUER.test(c.issuer)) errors.push({ propertyPath: `serviceConnections[${i}].issuer`, reason: `expected an Azure DevOps issuer URL, got "${c.issuer}"` });
-            if (!ADO_SUBJECT.test(c.subject)) errors.push({ propertyPath: `serviceConnections[${i}].subject`, reason: `expected sc://<organization>/<project>/<service connection>, got "${c.subject}"` });
+            if (!FEDERATED_CREDENTIAL_NAME.test(c.name))
+                errors.push({
+                    propertyPath: `serviceConnections[${i}].name`,
+                    reason: `expected 3–120 letters, digits, '-' or '_', got "${c.name}"`,
+                });
+            if (!ADO_ISSUER.test(c.issuer))
+                errors.push({
+                    propertyPath: `serviceConnections[${i}].issuer`,
+                    reason: `expected an Azure DevOps issuer URL, got "${c.issuer}"`,
+                });
+            if (!ADO_SUBJECT.test(c.subject))
+                errors.push({
+                    propertyPath: `serviceConnections[${i}].subject`,
+                    reason: `expected sc://<organization>/<project>/<service connection>, got "${c.subject}"`,
+                });
         });
         if (new Set(args.serviceConnections.map((c) => c.name)).size !== args.serviceConnections.length) {
             errors.push({ propertyPath: "serviceConnections", reason: "expected unique credential names" });
@@ -78,6 +90,11 @@ export class PipelineIdentity extends pulumi.ComponentResource {
         this.principalId = this.identity.principalId;
         this.tenantId = this.identity.tenantId;
         this.identityId = this.identity.id;
-        this.registerOutputs({ clientId: this.clientId, principalId: this.principalId, tenantId: this.tenantId, identityId: this.identityId });
+        this.registerOutputs({
+            clientId: this.clientId,
+            principalId: this.principalId,
+            tenantId: this.tenantId,
+            identityId: this.identityId,
+        });
     }
 }

@@ -8,9 +8,5 @@ import { SUFFIX_LENGTH } from "./naming";
  * so the names built on it never change after the first `up`.
  */
 export function randomSuffix(name: string, opts: pulumi.CustomResourceOptions): random.RandomString {
-    return new random.RandomString(
-        name,
-        { length: SUFFIX_LENGTH, lower: true, upper: false, numeric: true, special: false },
-        opts,
-    );
+    return new random.RandomString(name, { length: SUFFIX_LENGTH, lower: true, upper: false, numeric: true, special: false }, opts);
 }

@@ -17,7 +17,14 @@ import { randomSuffix } from "./random-suffix";
 import { assignRole, grantKey, grantProblems, Grantee } from "./role-assignment";
 
 /** Redundancy options of a standard general-purpose v2 account (Premium SKUs need other account kinds). */
-export const RECORD_STORE_SKUS = ["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"] as const;
+export const RECORD_STORE_SKUS = [
+    "Standard_LRS",
+    "Standard_ZRS",
+    "Standard_GRS",
+    "Standard_RAGRS",
+    "Standard_GZRS",
+    "Standard_RAGZRS",
+] as const;
 export type RecordStoreSku = (typeof RECORD_STORE_SKUS)[number];
 
 /** The container the engine looks for when the vault names only the account. */
@@ -79,12 +86,23 @@ export class ReleaseRecordStore extends pulumi.ComponentResource {
         if (containerProblem) errors.push({ propertyPath: "containerName", reason: containerProblem });
         const days = args.softDeleteRetentionDays;
         if (!Number.isInteger(days) || days < SOFT_DELETE_DAYS.min || days > SOFT_DELETE_DAYS.max) {
-            errors.push({ propertyPath: "softDeleteRetentionDays", reason: `expected an integer from ${SOFT_DELETE_DAYS.min} to ${SOFT_DELETE_DAYS.max}, got ${days}` });
+            errors.push({
+                propertyPath: "softDeleteRetentionDays",
+                reason: `expected an integer from ${SOFT_DELETE_DAYS.min} to ${SOFT_DELETE_DAYS.max}, got ${days}`,
+            });
         }
         if (args.contributors.length === 0) {
-            errors.push({ propertyPath: "contributors", reason: "expected at least one principal (the pipeline identity writes the record)" });
+            errors.push({
+                propertyPath: "contributors",
+                reason: "expected at least one principal (the pipeline identity writes the record)",
+            });
         }
-        errors.push(...grantProblems("contributors", args.contributors.map((grantee) => ({ role: "StorageBlobDataContributor" as const, grantee }))));
+        errors.push(
+            ...grantProblems(
+                "contributors",
+                args.contributors.map((grantee) => ({ role: "StorageBlobDataContributor" as const, grantee })),
+            ),
+        );
         if (errors.length > 0) throw new pulumi.InputPropertiesError({ message: `invalid ReleaseRecordStore "${name}"`, errors });
 
         const suffix = randomSuffix(`${name}-suffix`, { parent: this });
@@ -144,11 +162,22 @@ export class ReleaseRecordStore extends pulumi.ComponentResource {
         for (const p of args.contributors) {
             assignRole(
                 `${name}-blob-contributor-${grantKey("StorageBlobDataContributor", p)}`,
-                { ...p, scope: this.containerId, role: "StorageBlobDataContributor", description: "Reads and writes the environment's release record" },
+                {
+                    ...p,
+                    scope: this.containerId,
+                    role: "StorageBlobDataContributor",
+                    description: "Reads and writes the environment's release record",
+                },
                 { parent: this },
             );
         }
 
-        this.registerOutputs({ accountName: this.accountName, accountId: this.accountId, containerName: this.containerName, containerId: this.containerId, containerUrl: this.containerUrl });
+        this.registerOutputs({
+            accountName: this.accountName,
+            accountId: this.accountId,
+            containerName: this.containerName,
+            containerId: this.containerId,
+            containerUrl: this.containerUrl,
+        });
     }
 }

@@ -93,21 +93,34 @@ export function grantKey(role: BuiltInRole, grantee: Grantee): string {
  * known only at deploy time without a `key`, an empty `key`, the same role and principal twice (one
  * name; Azure rejects the duplicate too). `path` is the Args field. Pure.
  */
-export function grantProblems(path: string, grants: ReadonlyArray<{ readonly role: BuiltInRole; readonly grantee: Grantee }>): { propertyPath: string; reason: string }[] {
+export function grantProblems(
+    path: string,
+    grants: ReadonlyArray<{ readonly role: BuiltInRole; readonly grantee: Grantee }>,
+): { propertyPath: string; reason: string }[] {
     const problems: { propertyPath: string; reason: string }[] = [];
     const seen = new Map<string, number>();
     grants.forEach(({ role, grantee }, i) => {
         if (grantee.key !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(grantee.key)) {
-            problems.push({ propertyPath: `${path}[${i}].key`, reason: `expected 1–63 letters, digits, '.', '_' or '-', got ${JSON.stringify(grantee.key)}` });
+            problems.push({
+                propertyPath: `${path}[${i}].key`,
+                reason: `expected 1–63 letters, digits, '.', '_' or '-', got ${JSON.stringify(grantee.key)}`,
+            });
             return;
         }
         const id = grantIdentity(role, grantee);
         if (id === undefined) {
-            problems.push({ propertyPath: `${path}[${i}]`, reason: "expected a plain principalId or a stable key (the assignment is named after its principal; an output is unknown then)" });
+            problems.push({
+                propertyPath: `${path}[${i}]`,
+                reason: "expected a plain principalId or a stable key (the assignment is named after its principal; an output is unknown then)",
+            });
             return;
         }
         const first = seen.get(id);
-        if (first !== undefined) problems.push({ propertyPath: `${path}[${i}]`, reason: `expected each principal once per role, got the same ${role} grant as ${path}[${first}]` });
+        if (first !== undefined)
+            problems.push({
+                propertyPath: `${path}[${i}]`,
+                reason: `expected each principal once per role, got the same ${role} grant as ${path}[${first}]`,
+            });
         else seen.set(id, i);
     });
     return problems;

@@ -67,11 +67,17 @@ export interface TrafficRouter {
 
 function validateIntent(intent: RouterIntent, path: string, parent: pulumi.Resource): void {
     if (!isValidHeaderName(intent.headerName)) {
-        throw new pulumi.ResourceError(`preview header name ${JSON.stringify(intent.headerName)} is not valid: expected letters, digits and dashes`, parent);
+        throw new pulumi.ResourceError(
+            `preview header name ${JSON.stringify(intent.headerName)} is not valid: expected letters, digits and dashes`,
+            parent,
+        );
     }
     const w = intent.weights;
     if (![w.blue, w.green].every((x) => Number.isInteger(x) && x >= 0 && x <= 100) || w.blue + w.green !== 100) {
-        throw new pulumi.ResourceError(`production weights must be integers from 0 to 100 adding up to 100, got blue ${w.blue}, green ${w.green}`, parent);
+        throw new pulumi.ResourceError(
+            `production weights must be integers from 0 to 100 adding up to 100, got blue ${w.blue}, green ${w.green}`,
+            parent,
+        );
     }
     if (!path.startsWith("/")) throw new pulumi.ResourceError(`path must start with "/", got ${JSON.stringify(path)}`, parent);
 }
@@ -98,22 +104,32 @@ abstract class ModelRouter extends pulumi.ComponentResource implements TrafficRo
         const preview = args.intent.preview;
         this.weights = pulumi.output({ ...args.intent.weights });
         this.previewHeaderName = pulumi.output(args.intent.headerName);
-        this.previewHeaderValue = preview === undefined
-            ? pulumi.output<string | undefined>(undefined)
-            : preview.secret ? pulumi.secret<string | undefined>(preview.value) : pulumi.output<string | undefined>(preview.value);
+        this.previewHeaderValue =
+            preview === undefined
+                ? pulumi.output<string | undefined>(undefined)
+                : preview.secret
+                  ? pulumi.secret<string | undefined>(preview.value)
+                  : pulumi.output<string | undefined>(preview.value);
         this.previewTarget = pulumi.output<SlotName | undefined>(preview?.target);
     }
 
-    protected register(kind: RouterKind, args: TrafficRouterArgs, childName: (o: KubeObject) => string, extraDependsOn: pulumi.Resource[] = []): pulumi.CustomResource[] {
+    protected register(
+        kind: RouterKind,
+        args: TrafficRouterArgs,
+        childName: (o: KubeObject) => string,
+        extraDependsOn: pulumi.Resource[] = [],
+    ): pulumi.CustomResource[] {
         const model = routerModel(kind);
         const path = args.path ?? "/";
         const base = { appName: args.appName, headerName: args.intent.headerName, path };
-        const settings: pulumi.Output<RouterSettings> = pulumi.all([args.host, args.ingressClassName, args.gateway]).apply(([host, ingressClassName, gateway]) => ({
-            ...base,
-            host,
-            ...(ingressClassName !== undefined ? { ingressClassName } : {}),
-            ...(gateway !== undefined ? { gateway: { name: gateway.name, namespace: gateway.namespace } } : {}),
-        }));
+        const settings: pulumi.Output<RouterSettings> = pulumi
+            .all([args.host, args.ingressClassName, args.gateway])
+            .apply(([host, ingressClassName, gateway]) => ({
+                ...base,
+                host,
+                ...(ingressClassName !== undefined ? { ingressClassName } : {}),
+                ...(gateway !== undefined ? { gateway: { name: gateway.name, namespace: gateway.namespace } } : {}),
+            }));
         const shape = model.objects(args.intent, { ...base, ...SHAPE_SETTINGS });
         const secretValue = args.intent.preview?.secret ? args.intent.preview.value : undefined;
         const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...(args.dependsOn ?? []), ...extraDependsOn] };
@@ -127,7 +143,11 @@ abstract class ModelRouter extends pulumi.ComponentResource implements TrafficRo
             if (s.kind === "Ingress") {
                 return new kubernetes.networking.v1.Ingress(childName(s), { metadata, spec }, childOpts);
             }
-            return new kubernetes.apiextensions.CustomResource(childName(s), { apiVersion: s.apiVersion, kind: s.kind, metadata, spec }, childOpts);
+            return new kubernetes.apiextensions.CustomResource(
+                childName(s),
+                { apiVersion: s.apiVersion, kind: s.kind, metadata, spec },
+                childOpts,
+            );
         });
     }
 
@@ -154,7 +174,11 @@ export class NginxTrafficRouter extends ModelRouter {
 
     constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phoenix:router:NginxTrafficRouter", name, args, opts);
-        const [main, canary] = this.register("nginx", args, (o) => `${name}-${o.metadata.namespace?.startsWith("blue-") ? "main" : "canary"}`) as kubernetes.networking.v1.Ingress[];
+        const [main, canary] = this.register(
+            "nginx",
+            args,
+            (o) => `${name}-${o.metadata.namespace?.startsWith("blue-") ? "main" : "canary"}`,
+        ) as kubernetes.networking.v1.Ingress[];
         this.mainIngress = main;
         this.canaryIngress = canary;
         this.done();
@@ -172,17 +196,34 @@ export class GatewayApiTrafficRouter extends ModelRouter {
 
     constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phoenix:router:GatewayApiTrafficRouter", name, args, opts);
-        if (args.gateway === undefined) throw new pulumi.ResourceError("the gateway-api router needs the platform's Gateway (gatewayName/gatewayNamespace outputs)", this);
-        this.routesNamespace = new kubernetes.core.v1.Namespace(`${name}-routes`, {
-            metadata: {
-                name: routesNamespaceOf(args.appName),
-                labels: pulumi.output(args.gateway).apply((g) => ({ "app.kubernetes.io/part-of": args.appName, "app.kubernetes.io/managed-by": "phoenix", [GATEWAY_ACCESS_LABEL]: g.name })),
+        if (args.gateway === undefined)
+            throw new pulumi.ResourceError(
+                "the gateway-api router needs the platform's Gateway (gatewayName/gatewayNamespace outputs)",
+                this,
+            );
+        this.routesNamespace = new kubernetes.core.v1.Namespace(
+            `${name}-routes`,
+            {
+                metadata: {
+                    name: routesNamespaceOf(args.appName),
+                    labels: pulumi.output(args.gateway).apply((g) => ({
+                        "app.kubernetes.io/part-of": args.appName,
+                        "app.kubernetes.io/managed-by": "phoenix",
+                        [GATEWAY_ACCESS_LABEL]: g.name,
+                    })),
+                },
             },
-        }, { parent: this });
-        this.objects = this.register("gateway-api", args, (o) => {
-            if (o.kind === "ReferenceGrant") return `${name}-grant-${o.metadata.namespace?.startsWith("blue-") ? "blue" : "green"}`;
-            return `${name}-${o.metadata.name.endsWith("-preview") ? "preview" : "production"}`;
-        }, [this.routesNamespace]);
+            { parent: this },
+        );
+        this.objects = this.register(
+            "gateway-api",
+            args,
+            (o) => {
+                if (o.kind === "ReferenceGrant") return `${name}-grant-${o.metadata.namespace?.startsWith("blue-") ? "blue" : "green"}`;
+                return `${name}-${o.metadata.name.endsWith("-preview") ? "preview" : "production"}`;
+            },
+            [this.routesNamespace],
+        );
         this.done({ routesNamespace: this.routesNamespace.metadata.name });
     }
 }
@@ -191,7 +232,13 @@ export class GatewayApiTrafficRouter extends ModelRouter {
  * Creates the router of the given kind. Validate `kind` with {@link isRouterKind} before registering
  * anything; this throws for kinds without an implementation.
  */
-export function createTrafficRouter(kind: string, name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions): TrafficRouter & pulumi.ComponentResource {
-    if (!isRouterKind(kind)) throw new pulumi.RunError(`router kind ${JSON.stringify(kind)} is not supported; expected one of: ${ROUTER_KINDS.join(", ")}`);
+export function createTrafficRouter(
+    kind: string,
+    name: string,
+    args: TrafficRouterArgs,
+    opts?: pulumi.ComponentResourceOptions,
+): TrafficRouter & pulumi.ComponentResource {
+    if (!isRouterKind(kind))
+        throw new pulumi.RunError(`router kind ${JSON.stringify(kind)} is not supported; expected one of: ${ROUTER_KINDS.join(", ")}`);
     return kind === "nginx" ? new NginxTrafficRouter(name, args, opts) : new GatewayApiTrafficRouter(name, args, opts);
 }

@@ -49,7 +49,9 @@ export function valuesPathsIn(text: string): Set<string> {
 }
 /** Leaf paths of a values object (maps are walked; lists and scalars are leaves). */
 export function leafPaths(values: Json, prefix = ""): string[] {
-    return Object.entries(values).flatMap(([k, v]) => (isObject(v) && Object.keys(v).length > 0 ? leafPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+    return Object.entries(values).flatMap(([k, v]) =>
+        isObject(v) && Object.keys(v).length > 0 ? leafPaths(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+    );
 }
 /** Every property path the schema declares. */
 export function schemaPaths(s: Schema, prefix = ""): string[] {
@@ -61,7 +63,8 @@ export function scanChart(templateTexts: string[], values: Json, valuesSchema: S
     const declared = new Set([...leafPaths(values), ...schemaPaths(valuesSchema)]);
     const declaredPrefixes = new Set([...declared].flatMap((p) => p.split(".").map((_, i, a) => a.slice(0, i + 1).join("."))));
     const problems: string[] = [];
-    for (const p of used) if (!declaredPrefixes.has(p)) problems.push(`template uses .Values.${p}, which neither values.yaml nor the schema declares`);
+    for (const p of used)
+        if (!declaredPrefixes.has(p)) problems.push(`template uses .Values.${p}, which neither values.yaml nor the schema declares`);
     for (const leaf of leafPaths(values)) {
         const isUsed = [...used].some((u) => u === leaf || leaf.startsWith(`${u}.`));
         if (!isUsed) problems.push(`values.yaml sets ${leaf}, which no template uses`);
@@ -72,7 +75,8 @@ export function scanChart(templateTexts: string[], values: Json, valuesSchema: S
 describe("app: chart values against values.schema.json", () => {
     const ajv = new Ajv({ allErrors: true, strict: true });
     const validate = ajv.compile(schema);
-    const check = (values: Json): string[] => (validate(values) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+    const check = (values: Json): string[] =>
+        validate(values) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 
     it("is draft-07", () => assert.equal(schema.$schema, "http://json-schema.org/draft-07/schema#"));
 
@@ -95,12 +99,19 @@ describe("app: chart values against values.schema.json", () => {
         it(`without ${missing} it is rejected (required, no default)`, () => {
             const values = withoutPath(merge(defaults, REQUIRED_AT_INSTALL), missing);
             const errors = check(values);
-            assert.ok(errors.some((e) => e.includes(`must have required property '${missing.split(".").pop()}'`)), errors.join("; "));
+            assert.ok(
+                errors.some((e) => e.includes(`must have required property '${missing.split(".").pop()}'`)),
+                errors.join("; "),
+            );
         });
     }
     it("values.yaml alone sets none of the required values", () => {
         const errors = check(defaults);
-        for (const p of ["repository", "tag", "version", "slot"]) assert.ok(errors.some((e) => e.includes(`'${p}'`)), p);
+        for (const p of ["repository", "tag", "version", "slot"])
+            assert.ok(
+                errors.some((e) => e.includes(`'${p}'`)),
+                p,
+            );
     });
 
     const bad: Array<[string, Json]> = [
@@ -147,10 +158,14 @@ describe("app: chart values against values.schema.json", () => {
             const variants = (s.oneOf as Schema[] | undefined) ?? [s];
             for (const v of variants) {
                 if (v.type === undefined) unbounded.push(`${at}: untyped`);
-                if ((v.type === "integer" || v.type === "number") && (v.maximum === undefined || (v.minimum === undefined && v.exclusiveMinimum === undefined))) {
+                if (
+                    (v.type === "integer" || v.type === "number") &&
+                    (v.maximum === undefined || (v.minimum === undefined && v.exclusiveMinimum === undefined))
+                ) {
                     unbounded.push(`${at}: number without both bounds`);
                 }
-                if (v.type === "string" && v.enum === undefined && v.pattern === undefined) unbounded.push(`${at}: string without enum or pattern`);
+                if (v.type === "string" && v.enum === undefined && v.pattern === undefined)
+                    unbounded.push(`${at}: string without enum or pattern`);
             }
         };
         walk(schema, "");
@@ -177,7 +192,11 @@ describe("app: chart templates", () => {
     });
 
     it("the scan reports an undeclared path and an unused value", () => {
-        const problems = scanChart(["{{ .Values.image.tag }} {{ .Values.fault.errorRatio }}"], { image: { tag: "x" }, unused: { deep: 1 } }, { properties: {} });
+        const problems = scanChart(
+            ["{{ .Values.image.tag }} {{ .Values.fault.errorRatio }}"],
+            { image: { tag: "x" }, unused: { deep: 1 } },
+            { properties: {} },
+        );
         assert.deepEqual(problems, [
             "template uses .Values.fault.errorRatio, which neither values.yaml nor the schema declares",
             "values.yaml sets unused.deep, which no template uses",
@@ -213,9 +232,13 @@ describe("app: chart templates", () => {
         ]) {
             assert.match(d, needle);
         }
-        for (const env of ["PORT", "APP_NAME", "FAULT_ERROR_RATE", "FAULT_LATENCY_MS", "SHUTDOWN_DRAIN_MS"]) assert.match(d, new RegExp(`- name: ${env}\\b`));
+        for (const env of ["PORT", "APP_NAME", "FAULT_ERROR_RATE", "FAULT_LATENCY_MS", "SHUTDOWN_DRAIN_MS"])
+            assert.match(d, new RegExp(`- name: ${env}\\b`));
         // The grace period adds the preStop sleep, the drain rounded up to seconds, and an extra ≥ 1 s.
-        assert.match(templates["_helpers.tpl"], /add \.Values\.shutdown\.preStopSleepSeconds \(div \(add \.Values\.shutdown\.drainMs 999\) 1000\) \.Values\.shutdown\.extraGraceSeconds/);
+        assert.match(
+            templates["_helpers.tpl"],
+            /add \.Values\.shutdown\.preStopSleepSeconds \(div \(add \.Values\.shutdown\.drainMs 999\) 1000\) \.Values\.shutdown\.extraGraceSeconds/,
+        );
         const shutdown = (schema.properties as Record<string, Schema>).shutdown.properties as Record<string, Schema>;
         assert.ok((shutdown.extraGraceSeconds.minimum as number) >= 1);
         // The image tag is required and `latest` refused in the template too (Helm without the schema).
@@ -228,16 +251,25 @@ describe("app: chart templates", () => {
         assert.match(s, /name: \{\{ \.Release\.Name \}\}/);
         assert.match(s, /type: ClusterIP/);
         assert.match(s, /port: 80\s+targetPort: http/);
-        assert.match(templates["pdb.yaml"], /^\{\{- if and \.Values\.podDisruptionBudget\.enabled \(gt \(int \(include "calculator\.minPods" \.\)\) 1\) \}\}/);
+        assert.match(
+            templates["pdb.yaml"],
+            /^\{\{- if and \.Values\.podDisruptionBudget\.enabled \(gt \(int \(include "calculator\.minPods" \.\)\) 1\) \}\}/,
+        );
         assert.match(templates["hpa.yaml"], /^\{\{- if \.Values\.autoscaling\.enabled \}\}/);
-        assert.match(templates["serviceaccount.yaml"], /azure\.workload\.identity\/client-id: \{\{ \.Values\.serviceAccount\.workloadIdentityClientId \| quote \}\}/);
+        assert.match(
+            templates["serviceaccount.yaml"],
+            /azure\.workload\.identity\/client-id: \{\{ \.Values\.serviceAccount\.workloadIdentityClientId \| quote \}\}/,
+        );
     });
 });
 
 describe("app: image (Dockerfile, reviewed statically: no Docker engine here)", () => {
     const APP = path.join(__dirname, "..", "app");
     const dockerfile = fs.readFileSync(path.join(APP, "Dockerfile"), "utf8");
-    const ignore = fs.readFileSync(path.join(__dirname, "..", ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+    const ignore = fs
+        .readFileSync(path.join(__dirname, "..", ".dockerignore"), "utf8")
+        .split("\n")
+        .map((l) => l.trim());
 
     it("is multi-stage on a pinned Node 22 base, production dependencies only, non-root, runs dist/main.js", () => {
         const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
@@ -253,8 +285,13 @@ describe("app: image (Dockerfile, reviewed statically: no Docker engine here)", 
     });
 
     it(".dockerignore allow-lists the context: no node_modules, dist or secrets-bearing files", () => {
-        assert.equal(ignore.find((l) => l && !l.startsWith("#")), "*", "deny everything first");
-        for (const needed of ["!package-lock.json", "!app/src/**", "!app/public/**", "!app/package.json"]) assert.ok(ignore.includes(needed), needed);
+        assert.equal(
+            ignore.find((l) => l && !l.startsWith("#")),
+            "*",
+            "deny everything first",
+        );
+        for (const needed of ["!package-lock.json", "!app/src/**", "!app/public/**", "!app/package.json"])
+            assert.ok(ignore.includes(needed), needed);
         assert.ok(ignore.includes("**/node_modules"));
         assert.ok(!ignore.some((l) => /Pulumi\..*yaml|\.env/.test(l) && l.startsWith("!")));
     });

@@ -38,7 +38,8 @@ describe("app: config (environment contract)", () => {
             APP_VERSION: "2.0.0-rc.1+build.7",
             APP_SLOT: "green",
             APP_NAME: "calc-2",
-            APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/",
+            APPLICATIONINSIGHTS_CONNECTION_STRING:
+                "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/",
             FAULT_ERROR_RATE: "0.05",
             FAULT_LATENCY_MS: "250",
             FAULT_AFTER_REQUESTS: "150",
@@ -91,10 +92,12 @@ describe("app: config (environment contract)", () => {
             assert.fail("expected a ConfigError");
         } catch (e) {
             assert.ok(e instanceof ConfigError);
-            assert.deepEqual(
-                e.problems.map((p) => p.variable).sort(),
-                ["APPLICATIONINSIGHTS_CONNECTION_STRING", "APP_SLOT", "APP_VERSION", "PORT"],
-            );
+            assert.deepEqual(e.problems.map((p) => p.variable).sort(), [
+                "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "APP_SLOT",
+                "APP_VERSION",
+                "PORT",
+            ]);
             assert.match(e.message, /APP_SLOT must be one of blue, green, local \(got "purple"\)/);
             assert.ok(!e.message.includes(secret));
             assert.ok(!JSON.stringify(e.problems).includes(secret));

@@ -26,7 +26,10 @@ function primesBelow(bound: number, count: number): number[] {
 
 describe("app: factorize", () => {
     it("matches trial division on random inputs up to 10^10 and across the whole safe range", () => {
-        fc.assert(fc.property(fc.integer({ min: 2, max: 1e10 }), (n) => assert.deepEqual(factorize(n), trialDivision(n))), { numRuns: 1500 });
+        fc.assert(
+            fc.property(fc.integer({ min: 2, max: 1e10 }), (n) => assert.deepEqual(factorize(n), trialDivision(n))),
+            { numRuns: 1500 },
+        );
         // Large random inputs: the factors must be prime, ascending, and multiply back to n.
         fc.assert(
             fc.property(fc.integer({ min: 2, max: Number.MAX_SAFE_INTEGER }), (n) => {
@@ -69,11 +72,16 @@ describe("app: factorize", () => {
     it("mulMod is exact against BigInt across the whole range", () => {
         const M = Number.MAX_SAFE_INTEGER;
         fc.assert(
-            fc.property(fc.integer({ min: 2, max: M }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (m, u, v) => {
-                const a = Math.floor(u * m);
-                const b = Math.floor(v * m);
-                assert.equal(mulMod(a, b, m), Number((BigInt(a) * BigInt(b)) % BigInt(m)));
-            }),
+            fc.property(
+                fc.integer({ min: 2, max: M }),
+                fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+                fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+                (m, u, v) => {
+                    const a = Math.floor(u * m);
+                    const b = Math.floor(v * m);
+                    assert.equal(mulMod(a, b, m), Number((BigInt(a) * BigInt(b)) % BigInt(m)));
+                },
+            ),
             { numRuns: 3000 },
         );
         for (const m of [M, 9007199254740881, 94906265, 94906266]) {

@@ -24,7 +24,9 @@ function start(env: Record<string, string>): Run {
     let err = "";
     child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
     return { child, stdout: () => out, stderr: () => err, exit };
 }
 
@@ -51,13 +53,22 @@ async function waitForEvent(run: Run, event: string, timeoutMs = 5000): Promise<
     return Date.now();
 }
 
-function request(port: number, method: string, urlPath: string, agent: http.Agent | false, body?: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function request(
+    port: number,
+    method: string,
+    urlPath: string,
+    agent: http.Agent | false,
+    body?: string,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
     return new Promise((resolve, reject) => {
-        const req = http.request({ host: "127.0.0.1", port, method, path: urlPath, agent, headers: body ? { "content-type": "application/json" } : {} }, (res) => {
-            let data = "";
-            res.on("data", (d: Buffer) => (data += d.toString()));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data, headers: res.headers }));
-        });
+        const req = http.request(
+            { host: "127.0.0.1", port, method, path: urlPath, agent, headers: body ? { "content-type": "application/json" } : {} },
+            (res) => {
+                let data = "";
+                res.on("data", (d: Buffer) => (data += d.toString()));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data, headers: res.headers }));
+            },
+        );
         req.on("error", reject);
         req.end(body);
     });
@@ -98,10 +109,22 @@ describe("app: the process (node app/dist/main.js)", function () {
         const DRAIN = 600;
         const LATENCY = 600;
         const BEFORE_CLOSE = 250;
-        const run = start({ PORT: "0", HOST: "127.0.0.1", APP_VERSION: "2.0.0", APP_SLOT: "blue", SHUTDOWN_DRAIN_MS: String(DRAIN), FAULT_LATENCY_MS: String(LATENCY) });
+        const run = start({
+            PORT: "0",
+            HOST: "127.0.0.1",
+            APP_VERSION: "2.0.0",
+            APP_SLOT: "blue",
+            SHUTDOWN_DRAIN_MS: String(DRAIN),
+            FAULT_LATENCY_MS: String(LATENCY),
+        });
         children.push(run.child);
         const port = await waitForListening(run);
-        const listening = JSON.parse(run.stdout().split("\n").find((l) => l.includes('"listening"')) as string) as Record<string, unknown>;
+        const listening = JSON.parse(
+            run
+                .stdout()
+                .split("\n")
+                .find((l) => l.includes('"listening"')) as string,
+        ) as Record<string, unknown>;
         assert.equal(listening.telemetry, false, "telemetry is off without a connection string");
         assert.equal(listening.slot, "blue");
 
@@ -127,7 +150,7 @@ describe("app: the process (node app/dist/main.js)", function () {
         let acrossSettled = false;
         void Promise.allSettled(acrossClose).then(() => (acrossSettled = true));
         // Wait until the listener is closed (new connections refused) ...
-        for (let refused = false, deadline = Date.now() + 3000; !refused; ) {
+        for (let refused = false, deadline = Date.now() + 3000; !refused;) {
             assert.ok(Date.now() < deadline, "the listener never closed after the drain");
             refused = await request(port, "GET", "/healthz", false).then(
                 () => false,
@@ -148,7 +171,11 @@ describe("app: the process (node app/dist/main.js)", function () {
         assert.equal(signal, null);
         assert.equal(code, 0);
         assert.ok(elapsed >= DRAIN, `exited after ${elapsed} ms, before the ${DRAIN} ms drain`);
-        const events = run.stdout().trim().split("\n").map((l) => (JSON.parse(l) as { event: string }).event);
+        const events = run
+            .stdout()
+            .trim()
+            .split("\n")
+            .map((l) => (JSON.parse(l) as { event: string }).event);
         assert.deepEqual(events.slice(-3), ["shutdown-start", "drain-complete", "stopped"]);
         await assert.rejects(request(port, "GET", "/ping", false), /ECONNREFUSED/);
         keepAlive.destroy();

@@ -37,7 +37,13 @@ describe("app: HTTP server on loopback", () => {
         assert.equal(res.status, 200);
         expectIdentityHeaders(res);
         assert.equal(res.headers.get("cache-control"), "no-store");
-        assert.deepEqual(await res.json(), { number: 9007199254740991, factors: [6361, 69431, 20394401], version: "1.4.2", slot: "green", host: "test-host" });
+        assert.deepEqual(await res.json(), {
+            number: 9007199254740991,
+            factors: [6361, 69431, 20394401],
+            version: "1.4.2",
+            slot: "green",
+            host: "test-host",
+        });
 
         const byHeader = await post(`${base}/api/calculation`, undefined, { number: "360" });
         assert.equal(byHeader.status, 200);
@@ -55,7 +61,12 @@ describe("app: HTTP server on loopback", () => {
         ["too large", `{"number":9007199254740992}`, { "content-type": "application/json" }, /too large/],
         ["malformed JSON", `{"number": `, { "content-type": "application/json" }, /malformed JSON/],
         ["empty JSON body", "", { "content-type": "application/json" }, /body is empty/],
-        ["body over 1 KiB", JSON.stringify({ number: 42, pad: "x".repeat(BODY_LIMIT_BYTES) }), { "content-type": "application/json" }, /too large: the limit is 1024 bytes/],
+        [
+            "body over 1 KiB",
+            JSON.stringify({ number: 42, pad: "x".repeat(BODY_LIMIT_BYTES) }),
+            { "content-type": "application/json" },
+            /too large: the limit is 1024 bytes/,
+        ],
         ["unsupported content-type", "<n>42</n>", { "content-type": "application/xml" }, /unsupported content-type/],
         ["text body", "42", { "content-type": "text/plain" }, /JSON object/],
         ["bad number header", undefined, { number: "4e3" }, /"number" header must be an integer/],
@@ -99,14 +110,21 @@ describe("app: HTTP server on loopback", () => {
         const html = await page.text();
         assert.match(html, /<script src="app.js"><\/script>/);
         assert.match(html, /href="style.css"/);
-        for (const [file, type] of [["app.js", /javascript/], ["style.css", /text\/css/]] as const) {
+        for (const [file, type] of [
+            ["app.js", /javascript/],
+            ["style.css", /text\/css/],
+        ] as const) {
             const res = await fetch(`${base}/${file}`);
             assert.equal(res.status, 200);
             assert.match(res.headers.get("content-type") ?? "", type);
             assert.equal(await res.text(), fs.readFileSync(path.join(PUBLIC_DIR, file), "utf8"));
         }
         for (const file of fs.readdirSync(PUBLIC_DIR)) {
-            assert.doesNotMatch(fs.readFileSync(path.join(PUBLIC_DIR, file), "utf8"), /(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}\//i, `${file} loads from the internet`);
+            assert.doesNotMatch(
+                fs.readFileSync(path.join(PUBLIC_DIR, file), "utf8"),
+                /(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}\//i,
+                `${file} loads from the internet`,
+            );
         }
         const js = fs.readFileSync(path.join(PUBLIC_DIR, "app.js"), "utf8");
         assert.match(js, /INTERVAL_MS = 500\b/);
@@ -134,7 +152,14 @@ describe("app: HTTP server on loopback", () => {
 });
 
 describe("app: fault injection", () => {
-    const cfg = (rate: string, latency = "0", after = "") => parseConfig({ APP_VERSION: "1.4.2", APP_SLOT: "green", FAULT_ERROR_RATE: rate, FAULT_LATENCY_MS: latency, FAULT_AFTER_REQUESTS: after });
+    const cfg = (rate: string, latency = "0", after = "") =>
+        parseConfig({
+            APP_VERSION: "1.4.2",
+            APP_SLOT: "green",
+            FAULT_ERROR_RATE: rate,
+            FAULT_LATENCY_MS: latency,
+            FAULT_AFTER_REQUESTS: after,
+        });
     const calc = (app: FastifyInstance) => app.inject({ method: "POST", url: "/api/calculation", payload: { number: 1001 } });
 
     it("answers 500 on a fraction of API requests within binomial bounds (2000 requests, rate 0.2)", async () => {
@@ -168,7 +193,10 @@ describe("app: fault injection", () => {
         }
         const draws = [0.29, 0.3, 0.31];
         const seeded = buildServer(cfg("0.3"), { random: () => draws.shift() as number });
-        assert.deepEqual([(await calc(seeded)).statusCode, (await calc(seeded)).statusCode, (await calc(seeded)).statusCode], [500, 200, 200]);
+        assert.deepEqual(
+            [(await calc(seeded)).statusCode, (await calc(seeded)).statusCode, (await calc(seeded)).statusCode],
+            [500, 200, 200],
+        );
         await Promise.all([never.close(), always.close(), seeded.close()]);
     });
 

@@ -11,7 +11,12 @@ import {
 } from "../app/src/telemetry";
 
 const CONN = "InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=https://example.invalid/";
-const withTelemetry = parseConfig({ APP_VERSION: "3.1.0", APP_SLOT: "green", APP_NAME: "calc", APPLICATIONINSIGHTS_CONNECTION_STRING: CONN });
+const withTelemetry = parseConfig({
+    APP_VERSION: "3.1.0",
+    APP_SLOT: "green",
+    APP_NAME: "calc",
+    APPLICATIONINSIGHTS_CONNECTION_STRING: CONN,
+});
 const withoutTelemetry = parseConfig({ APP_VERSION: "3.1.0", APP_SLOT: "green" });
 
 function recorder() {
@@ -35,7 +40,10 @@ describe("app: telemetry", () => {
         assert.equal(loaded, false);
         assert.deepEqual(env, {}, "no OTEL_* variables set");
         await t.shutdown();
-        assert.deepEqual(lines.map((l) => [l.event, l.fields?.enabled]), [["telemetry", false]]);
+        assert.deepEqual(
+            lines.map((l) => [l.event, l.fields?.enabled]),
+            [["telemetry", false]],
+        );
         assert.throws(() => buildTelemetrySettings(withoutTelemetry, "pod-1"), /telemetry is off/);
     });
 
@@ -58,7 +66,10 @@ describe("app: telemetry", () => {
         assert.equal(s.options.samplingRatio, 1);
         assert.equal(s.options.tracesPerSecond, 0);
         const kept = buildTelemetrySettings(withTelemetry, "pod,1", "deployment.environment=dev");
-        assert.equal(kept.env.OTEL_RESOURCE_ATTRIBUTES, "deployment.environment=dev,service.name=calc,service.instance.id=pod%2C1,service.version=3.1.0,app.slot=green");
+        assert.equal(
+            kept.env.OTEL_RESOURCE_ATTRIBUTES,
+            "deployment.environment=dev,service.name=calc,service.instance.id=pod%2C1,service.version=3.1.0,app.slot=green",
+        );
     });
 
     it("the distro's own resource detector reads those variables as the role name, instance and version", () => {
@@ -78,7 +89,10 @@ describe("app: telemetry", () => {
             assert.equal(attrs["service.version"], "3.1.0");
             assert.equal(attrs["app.slot"], "green");
         } finally {
-            for (const [k, v] of [["OTEL_RESOURCE_ATTRIBUTES", saved.a], ["OTEL_SERVICE_NAME", saved.n]] as const) {
+            for (const [k, v] of [
+                ["OTEL_RESOURCE_ATTRIBUTES", saved.a],
+                ["OTEL_SERVICE_NAME", saved.n],
+            ] as const) {
                 if (v === undefined) delete process.env[k];
                 else process.env[k] = v;
             }

@@ -26,7 +26,7 @@ const TREE: Record<string, string> = {
     // release-model: imports itself only (allowed), then one import of the repository, one SDK, one I/O built-in.
     "release-model/package.json": JSON.stringify({ name: "@phoenix/release-model", version: "0.1.0", main: "src/index.ts" }),
     "release-model/src/index.ts": 'export * from "./state";\n',
-    "release-model/src/state.ts": "export const SLOTS = [\"blue\", \"green\"];\n",
+    "release-model/src/state.ts": 'export const SLOTS = ["blue", "green"];\n',
     "release-model/src/reaches-out.ts": 'import { plan } from "../../release-engine/src/planner/plan";\nexport const p = plan;\n',
     "release-model/src/uses-sdk.ts": 'import * as pulumi from "@pulumi/pulumi";\nexport const p = pulumi;\n',
     // "node:fs" is reported as the built-in "fs"; the rules match both spellings.
@@ -34,24 +34,30 @@ const TREE: Record<string, string> = {
 
     // engine: the planner uses the model (allowed) and reaches the network through a helper; the gate
     // statistics import the Azure SDK; a backend may do I/O (allowed).
-    "release-engine/src/planner/plan.ts": 'import { SLOTS } from "@phoenix/release-model";\nimport { probe } from "../util/probe";\nexport const plan = () => [SLOTS, probe];\n',
+    "release-engine/src/planner/plan.ts":
+        'import { SLOTS } from "@phoenix/release-model";\nimport { probe } from "../util/probe";\nexport const plan = () => [SLOTS, probe];\n',
     "release-engine/src/util/probe.ts": 'import * as net from "net";\nexport const probe = net;\n',
-    "release-engine/src/gates/stats.ts": 'import { DefaultAzureCredential } from "@azure/identity";\nexport const c = DefaultAzureCredential;\n',
-    "release-engine/src/backends/store.ts": 'import * as fs from "fs";\nimport { plan } from "../planner/plan";\nexport const s = [fs, plan];\n',
+    "release-engine/src/gates/stats.ts":
+        'import { DefaultAzureCredential } from "@azure/identity";\nexport const c = DefaultAzureCredential;\n',
+    "release-engine/src/backends/store.ts":
+        'import * as fs from "fs";\nimport { plan } from "../planner/plan";\nexport const s = [fs, plan];\n',
 
     // components: the model by name and the SDK (allowed), the engine's source (not).
-    "components/slot.ts": 'import * as pulumi from "@pulumi/pulumi";\nimport { SLOTS } from "@phoenix/release-model";\nexport const s = [pulumi, SLOTS];\n',
+    "components/slot.ts":
+        'import * as pulumi from "@pulumi/pulumi";\nimport { SLOTS } from "@phoenix/release-model";\nexport const s = [pulumi, SLOTS];\n',
     "components/router.ts": 'import { plan } from "../release-engine/src/planner/plan";\nexport const r = plan;\n',
 
     // app: its own modules, packages and built-ins (allowed), the model by name and by path (not).
     "app/package.json": JSON.stringify({ name: "@phoenix/calculator", version: "1.0.0", main: "src/server.ts" }),
-    "app/src/server.ts": 'import * as http from "http";\nimport * as fastify from "fastify";\nimport { port } from "./config";\nexport const s = [http, fastify, port];\n',
+    "app/src/server.ts":
+        'import * as http from "http";\nimport * as fastify from "fastify";\nimport { port } from "./config";\nexport const s = [http, fastify, port];\n',
     "app/src/config.ts": 'import { SLOTS } from "@phoenix/release-model";\nexport const port = SLOTS.length;\n',
     "app/bench/bench.ts": 'import { SLOTS } from "../../release-model/src/state";\nexport const b = SLOTS;\n',
 
     // stacks: components and their own modules (allowed), another stack (not).
-    "stacks/platform/config.ts": "export const poolName = \"system\";\n",
-    "stacks/platform/index.ts": 'import { s } from "../../components/slot";\nimport { poolName } from "./config";\nexport const out = [s, poolName];\n',
+    "stacks/platform/config.ts": 'export const poolName = "system";\n',
+    "stacks/platform/index.ts":
+        'import { s } from "../../components/slot";\nimport { poolName } from "./config";\nexport const out = [s, poolName];\n',
     "stacks/release/index.ts": 'import { poolName } from "../platform/config";\nexport const out = poolName;\n',
 
     // policy: the model by name (allowed), a component and the model by a relative path (not).
@@ -113,6 +119,9 @@ describe("architecture rules: each one fires on a deliberate violation", functio
     it("the planner's I/O is found through the module it imports (reachability), naming the path", () => {
         const v = result.summary.violations.find((x) => x.rule.name === "engine-pure-core-no-io" && x.from.endsWith("plan.ts"));
         assert.ok(v !== undefined);
-        assert.deepEqual((v.via ?? []).map((x) => x.name), ["release-engine/src/util/probe.ts", "net"]);
+        assert.deepEqual(
+            (v.via ?? []).map((x) => x.name),
+            ["release-engine/src/util/probe.ts", "net"],
+        );
     });
 });

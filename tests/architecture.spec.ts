@@ -35,7 +35,11 @@ describe("architecture: the repository keeps its dependency rules", function () 
     before(() => {
         result = cruise(REPO_ROOT, ["."]);
         console.log(`      ${result.report.split("\n").join("\n      ")}`);
-        console.log(`      layers (outside tests): ${layerGraph(result).filter((e) => !e.startsWith("tests")).join("; ")}`);
+        console.log(
+            `      layers (outside tests): ${layerGraph(result)
+                .filter((e) => !e.startsWith("tests"))
+                .join("; ")}`,
+        );
     });
 
     it("runs every rule of the architecture", () => {
@@ -48,26 +52,46 @@ describe("architecture: the repository keeps its dependency rules", function () 
     });
 
     it("resolves every import (an unresolved one would escape the rules)", () => {
-        const unresolved = result.modules.flatMap((m) => m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`));
+        const unresolved = result.modules.flatMap((m) =>
+            m.dependencies.filter((d) => d.couldNotResolve).map((d) => `${m.source} → ${d.module}`),
+        );
         assert.deepEqual(unresolved, []);
     });
 
     it("cruises every layer the rules speak of", () => {
         const sources = result.modules.map((m) => m.source);
         for (const layer of [
-            "release-model/src/", "release-engine/src/planner/", "release-engine/src/gates/stats.ts", "components/",
-            "stacks/platform/", "stacks/registry/", "stacks/release/", "app/src/", "policy/src/",
+            "release-model/src/",
+            "release-engine/src/planner/",
+            "release-engine/src/gates/stats.ts",
+            "components/",
+            "stacks/platform/",
+            "stacks/registry/",
+            "stacks/release/",
+            "app/src/",
+            "policy/src/",
         ]) {
-            assert.ok(sources.some((s) => s.startsWith(layer)), `no module under ${layer} was cruised`);
+            assert.ok(
+                sources.some((s) => s.startsWith(layer)),
+                `no module under ${layer} was cruised`,
+            );
         }
         assert.ok(result.summary.totalCruised > 150, `only ${result.summary.totalCruised} modules cruised`);
     });
 
     it("sees @phoenix/release-model as the workspace package (what policy-model-by-name relies on)", () => {
-        const byName = result.modules.flatMap((m) => m.dependencies.filter((d) => d.module === "@phoenix/release-model").map((d) => ({ from: m.source, d })));
-        assert.ok(byName.some((x) => x.from.startsWith("policy/")), "the policy pack imports the model by name");
+        const byName = result.modules.flatMap((m) =>
+            m.dependencies.filter((d) => d.module === "@phoenix/release-model").map((d) => ({ from: m.source, d })),
+        );
+        assert.ok(
+            byName.some((x) => x.from.startsWith("policy/")),
+            "the policy pack imports the model by name",
+        );
         for (const { from, d } of byName) {
-            assert.ok(d.dependencyTypes.includes("aliased-workspace") && d.resolved.startsWith("release-model/"), `${from}: ${d.resolved} ${d.dependencyTypes.join(",")}`);
+            assert.ok(
+                d.dependencyTypes.includes("aliased-workspace") && d.resolved.startsWith("release-model/"),
+                `${from}: ${d.resolved} ${d.dependencyTypes.join(",")}`,
+            );
         }
     });
 });

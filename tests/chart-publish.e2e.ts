@@ -28,13 +28,14 @@ const TOKEN_USER = "00000000-0000-0000-0000-000000000000";
 const VERSION = "1.0.4711";
 
 const transcript: string[] = [];
-const say = (line: string): void => { transcript.push(line); };
+const say = (line: string): void => {
+    transcript.push(line);
+};
 
 function which(cmd: string): string | undefined {
     const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
     return r.status === 0 ? r.stdout.trim() : undefined;
 }
-
 
 /** GET /v2/ over TLS trusting only `ca`; the status code, or undefined while nothing listens. */
 function probe(port: number, ca: Buffer): Promise<number | undefined> {
@@ -44,7 +45,10 @@ function probe(port: number, ca: Buffer): Promise<number | undefined> {
             resolve(res.statusCode);
         });
         req.on("error", () => resolve(undefined));
-        req.on("timeout", () => { req.destroy(); resolve(undefined); });
+        req.on("timeout", () => {
+            req.destroy();
+            resolve(undefined);
+        });
     });
 }
 
@@ -53,9 +57,11 @@ function htpasswdLine(user: string, secret: string): string {
     const alphabet = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     const salt = Array.from(crypto.randomBytes(22), (b) => alphabet[b % 64]).join("");
     const r = spawnSync("perl", ["-e", "print crypt($ENV{PHOENIX_SECRET}, $ENV{PHOENIX_SALT})"], {
-        encoding: "utf8", env: { PATH: process.env.PATH, PHOENIX_SECRET: secret, PHOENIX_SALT: `$2b$05$${salt}` },
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, PHOENIX_SECRET: secret, PHOENIX_SALT: `$2b$05$${salt}` },
     });
-    if (r.status !== 0 || !r.stdout.startsWith("$2b$05$") || r.stdout.length !== 60) throw new Error(`crypt(3) gave no bcrypt hash: ${r.stdout}${r.stderr}`);
+    if (r.status !== 0 || !r.stdout.startsWith("$2b$05$") || r.stdout.length !== 60)
+        throw new Error(`crypt(3) gave no bcrypt hash: ${r.stdout}${r.stderr}`);
     return `${user}:${r.stdout}\n`;
 }
 
@@ -80,21 +86,49 @@ describe(`chart publishing: publish-chart.sh → docker-registry (TLS, htpasswd)
 
         const cert = path.join(dir, "cert.pem");
         const key = path.join(dir, "key.pem");
-        const ssl = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert], { encoding: "utf8" });
+        const ssl = spawnSync(
+            "openssl",
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                key,
+                "-out",
+                cert,
+            ],
+            { encoding: "utf8" },
+        );
         assert.equal(ssl.status, 0, ssl.stderr);
         fs.writeFileSync(path.join(dir, "htpasswd"), htpasswdLine(TOKEN_USER, token), { mode: 0o600 });
-        fs.writeFileSync(path.join(dir, "config.yml"), [
-            "version: 0.1",
-            "log: { level: warn, accesslog: { disabled: true } }",
-            `storage: { filesystem: { rootdirectory: ${JSON.stringify(path.join(dir, "data"))} } }`,
-            `http: { addr: "${loginServer}", tls: { certificate: ${JSON.stringify(cert)}, key: ${JSON.stringify(key)} } }`,
-            `auth: { htpasswd: { realm: phoenix-test, path: ${JSON.stringify(path.join(dir, "htpasswd"))} } }`,
-            "",
-        ].join("\n"));
+        fs.writeFileSync(
+            path.join(dir, "config.yml"),
+            [
+                "version: 0.1",
+                "log: { level: warn, accesslog: { disabled: true } }",
+                `storage: { filesystem: { rootdirectory: ${JSON.stringify(path.join(dir, "data"))} } }`,
+                `http: { addr: "${loginServer}", tls: { certificate: ${JSON.stringify(cert)}, key: ${JSON.stringify(key)} } }`,
+                `auth: { htpasswd: { realm: phoenix-test, path: ${JSON.stringify(path.join(dir, "htpasswd"))} } }`,
+                "",
+            ].join("\n"),
+        );
         registry = spawn(bin, ["serve", path.join(dir, "config.yml")], { stdio: ["ignore", "pipe", "pipe"] });
-        registry.stdout?.on("data", (b: Buffer) => { registryLog += b.toString(); });
-        registry.stderr?.on("data", (b: Buffer) => { registryLog += b.toString(); });
+        registry.stdout?.on("data", (b: Buffer) => {
+            registryLog += b.toString();
+        });
+        registry.stderr?.on("data", (b: Buffer) => {
+            registryLog += b.toString();
+        });
         const ca = fs.readFileSync(cert);
         let status: number | undefined;
         for (let i = 0; i < 100 && status === undefined && registry.exitCode === null; i++) {
@@ -102,25 +136,31 @@ describe(`chart publishing: publish-chart.sh → docker-registry (TLS, htpasswd)
             if (status === undefined) await new Promise((r) => setTimeout(r, 100));
         }
         assert.equal(status, 401, `the registry answers /v2/ with 401 (auth required); log:\n${registryLog}`);
-        say(`registry: docker-registry ${spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim().split(" ").pop()} on https://${loginServer} (self-signed, htpasswd)`);
+        say(
+            `registry: docker-registry ${spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim().split(" ").pop()} on https://${loginServer} (self-signed, htpasswd)`,
+        );
 
         // The stand-in az and helm on PATH for the script; the token is read from a file, never in argv.
         const binDir = path.join(dir, "bin");
         fs.mkdirSync(binDir);
         fs.symlinkSync(helmBinary(), path.join(binDir, "helm"));
         fs.writeFileSync(path.join(dir, "token"), token, { mode: 0o600 });
-        fs.writeFileSync(path.join(binDir, "az"), [
-            "#!/usr/bin/env bash",
-            "# Stand-in for the Azure CLI: answers only the two questions publish-chart.sh asks.",
-            "set -euo pipefail",
-            'printf "%s\\n" "$*" >> "$AZ_CALLS"',
-            'case "$*" in',
-            `  "acr show --name ${ACR_NAME} --query loginServer --output tsv") echo "$AZ_LOGIN_SERVER" ;;`,
-            `  "acr login --name ${ACR_NAME} --expose-token --output tsv --query accessToken") cat "$AZ_TOKEN_FILE" ;;`,
-            '  *) echo "az stand-in: unexpected arguments: $*" >&2; exit 2 ;;',
-            "esac",
-            "",
-        ].join("\n"), { mode: 0o755 });
+        fs.writeFileSync(
+            path.join(binDir, "az"),
+            [
+                "#!/usr/bin/env bash",
+                "# Stand-in for the Azure CLI: answers only the two questions publish-chart.sh asks.",
+                "set -euo pipefail",
+                'printf "%s\\n" "$*" >> "$AZ_CALLS"',
+                'case "$*" in',
+                `  "acr show --name ${ACR_NAME} --query loginServer --output tsv") echo "$AZ_LOGIN_SERVER" ;;`,
+                `  "acr login --name ${ACR_NAME} --expose-token --output tsv --query accessToken") cat "$AZ_TOKEN_FILE" ;;`,
+                '  *) echo "az stand-in: unexpected arguments: $*" >&2; exit 2 ;;',
+                "esac",
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
         env = helmEnv({
             PATH: `${binDir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
             SSL_CERT_FILE: cert,
@@ -136,11 +176,19 @@ describe(`chart publishing: publish-chart.sh → docker-registry (TLS, htpasswd)
         if (transcript.length > 0) console.log(transcript.map((l) => `      ${l}`).join("\n"));
     });
 
-    const publish = (extra: Record<string, string> = {}) => spawnSync("bash", [SCRIPT], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...env, ACR_NAME, CHART_PATH: "app/chart", RELEASE_VERSION: VERSION, CHART_OUTPUT_DIR: path.join(dir, "chart-out"), ...extra },
-    });
+    const publish = (extra: Record<string, string> = {}) =>
+        spawnSync("bash", [SCRIPT], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: {
+                ...env,
+                ACR_NAME,
+                CHART_PATH: "app/chart",
+                RELEASE_VERSION: VERSION,
+                CHART_OUTPUT_DIR: path.join(dir, "chart-out"),
+                ...extra,
+            },
+        });
 
     it("publish-chart.sh refuses to push with a wrong token (the registry really checks it)", () => {
         fs.writeFileSync(path.join(dir, "wrong-token"), "not-the-token");
@@ -164,38 +212,61 @@ describe(`chart publishing: publish-chart.sh → docker-registry (TLS, htpasswd)
             `acr login --name ${ACR_NAME} --expose-token --output tsv --query accessToken`,
         ]);
         say(`$ ACR_NAME=${ACR_NAME} CHART_PATH=app/chart RELEASE_VERSION=${VERSION} publish-chart.sh`);
-        for (const line of out.split("\n").filter((l) => /^(Successfully packaged|Login Succeeded|Pushed|Digest|Removing login)/.test(l))) say(`  ${line.trim()}`);
+        for (const line of out.split("\n").filter((l) => /^(Successfully packaged|Login Succeeded|Pushed|Digest|Removing login)/.test(l)))
+            say(`  ${line.trim()}`);
     });
 
     it("the pushed chart is private: without a login Helm cannot pull it (publish-chart.sh logged out)", () => {
-        const r = helm(["show", "chart", `oci://${loginServer}/helm/calculator`, "--version", VERSION], { env: { SSL_CERT_FILE: env.SSL_CERT_FILE } });
+        const r = helm(["show", "chart", `oci://${loginServer}/helm/calculator`, "--version", VERSION], {
+            env: { SSL_CERT_FILE: env.SSL_CERT_FILE },
+        });
         assert.notEqual(r.code, 0);
         assert.match(r.stderr, /401|unauthorized|basic credential not found/i);
         say(`helm show chart without a login: exit ${r.code}, ${r.stderr.trim().replace(/^.*: /s, "")}`);
     });
 
     it("helm template of the exact oci:// reference and version the release stack builds renders the slot", async () => {
-        const view = await releaseStackView("dev", { slots: { blue: { role: "live", version: VERSION }, green: { role: "absent" } } }, loginServer);
+        const view = await releaseStackView(
+            "dev",
+            { slots: { blue: { role: "live", version: VERSION }, green: { role: "absent" } } },
+            loginServer,
+        );
         assert.equal(view.releases.length, 1);
         const rel = view.releases[0];
         assert.equal(rel.chart, `oci://${loginServer}/helm/calculator`);
         assert.equal(rel.version, VERSION);
 
-        const login = helm(["registry", "login", loginServer, "--username", TOKEN_USER, "--password-stdin"], { env: { SSL_CERT_FILE: env.SSL_CERT_FILE }, input: token });
+        const login = helm(["registry", "login", loginServer, "--username", TOKEN_USER, "--password-stdin"], {
+            env: { SSL_CERT_FILE: env.SSL_CERT_FILE },
+            input: token,
+        });
         assert.equal(login.code, 0, login.stderr);
         const pulled = fs.mkdtempSync(path.join(dir, "pulled-"));
-        const pull = helm(["pull", rel.chart, "--version", rel.version ?? "", "--destination", pulled], { env: { SSL_CERT_FILE: env.SSL_CERT_FILE } });
+        const pull = helm(["pull", rel.chart, "--version", rel.version ?? "", "--destination", pulled], {
+            env: { SSL_CERT_FILE: env.SSL_CERT_FILE },
+        });
         assert.equal(pull.code, 0, pull.stderr);
         const pushed = fs.readFileSync(path.join(dir, "chart-out", `calculator-${VERSION}.tgz`));
-        assert.deepEqual(fs.readFileSync(path.join(pulled, `calculator-${VERSION}.tgz`)), pushed, "the pulled package is byte for byte the one publish-chart.sh packaged");
+        assert.deepEqual(
+            fs.readFileSync(path.join(pulled, `calculator-${VERSION}.tgz`)),
+            pushed,
+            "the pulled package is byte for byte the one publish-chart.sh packaged",
+        );
         say(`$ helm pull ${rel.chart} --version ${rel.version}   # ${pushed.length} bytes, identical to the pushed package`);
 
         const values = path.join(dir, "values.json");
         fs.writeFileSync(values, JSON.stringify(rel.values));
-        const t = helm(["template", rel.name, rel.chart, "--version", rel.version ?? "", "--namespace", rel.namespace, "-f", values], { env: { SSL_CERT_FILE: env.SSL_CERT_FILE } });
+        const t = helm(["template", rel.name, rel.chart, "--version", rel.version ?? "", "--namespace", rel.namespace, "-f", values], {
+            env: { SSL_CERT_FILE: env.SSL_CERT_FILE },
+        });
         assert.equal(t.code, 0, t.stderr);
         const objects = parseRendered(t.stdout);
-        assert.deepEqual(objectNames(objects), ["Deployment/blue-calculator", "PodDisruptionBudget/blue-calculator", "Service/blue-calculator", "ServiceAccount/blue-calculator"]);
+        assert.deepEqual(objectNames(objects), [
+            "Deployment/blue-calculator",
+            "PodDisruptionBudget/blue-calculator",
+            "Service/blue-calculator",
+            "ServiceAccount/blue-calculator",
+        ]);
         for (const o of objects) assert.deepEqual(strictSchemaProblems(o), [], `${o.kind}/${o.metadata.name}`);
         assert.equal(appContainer(objects)?.image, `${loginServer}/calculator:${VERSION}`);
         for (const o of objects) assert.equal(o.metadata.labels?.["helm.sh/chart"], `calculator-${VERSION}`);

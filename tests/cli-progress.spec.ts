@@ -26,7 +26,10 @@ const sample = (over: Partial<GateProgress> = {}): GateProgress => ({
 
 describe("gate progress display", () => {
     it("one line: requests of the cap, errors, slow, production, the running verdict", () => {
-        assert.equal(progressLine(sample()), "http gate: 40/200 preview requests, 1 errors, 0 slow; production 12 requests, 0 failed — undecided (1.5 s)");
+        assert.equal(
+            progressLine(sample()),
+            "http gate: 40/200 preview requests, 1 errors, 0 slow; production 12 requests, 0 failed — undecided (1.5 s)",
+        );
         assert.match(progressLine(sample({ decisions: { errors: "accept", slow: "accept" } })), /— passing/);
         assert.match(progressLine(sample({ decisions: { errors: "reject", slow: "continue" } })), /— failing/);
         assert.match(progressLine(sample({ wrongVersion: 1 })), /1 wrong answers.*— failing/);
@@ -55,7 +58,14 @@ describe("gate progress display", () => {
         const r = createProgressRenderer({ write: (s) => (out += s), tty: false, tfBuild: true, now: () => now, logIntervalMs: 2000 });
         for (now = 0; now <= 5000; now += 500) r.update(sample({ requests: now / 50 }));
         const lines = out.trim().split("\n");
-        assert.deepEqual(lines.filter((l) => l.startsWith("##vso")), ["##vso[task.setprogress value=0;]http gate", "##vso[task.setprogress value=20;]http gate", "##vso[task.setprogress value=40;]http gate"]);
+        assert.deepEqual(
+            lines.filter((l) => l.startsWith("##vso")),
+            [
+                "##vso[task.setprogress value=0;]http gate",
+                "##vso[task.setprogress value=20;]http gate",
+                "##vso[task.setprogress value=40;]http gate",
+            ],
+        );
         assert.equal(lines.filter((l) => l.startsWith("    http gate:")).length, 3);
         assert.ok(!out.includes("\r"));
     });
@@ -64,14 +74,27 @@ describe("gate progress display", () => {
         const server = http.createServer((req, res) => {
             req.resume();
             const candidate = req.headers.canary === "yes";
-            res.writeHead(200, { "x-app-slot": candidate ? "green" : "blue", "x-app-version": candidate ? "2.0.0" : "1.0.0", "content-type": "application/json" });
+            res.writeHead(200, {
+                "x-app-slot": candidate ? "green" : "blue",
+                "x-app-version": candidate ? "2.0.0" : "1.0.0",
+                "content-type": "application/json",
+            });
             res.end("{}");
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         try {
             const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
             const seen: GateProgress[] = [];
-            const report = await runHttpGate({ url, preview: { header: "canary", value: "yes" }, candidate: { slot: "green", version: "2.0.0" }, live: { slot: "blue", version: "1.0.0" } }, TEST_GATE, (p) => seen.push(p));
+            const report = await runHttpGate(
+                {
+                    url,
+                    preview: { header: "canary", value: "yes" },
+                    candidate: { slot: "green", version: "2.0.0" },
+                    live: { slot: "blue", version: "1.0.0" },
+                },
+                TEST_GATE,
+                (p) => seen.push(p),
+            );
             assert.equal(report.verdict, "pass");
             assert.ok(seen.length >= report.requests - TEST_GATE.concurrency, `${seen.length} updates for ${report.requests} requests`);
             assert.deepEqual(seen.map((p) => p.requests).slice(0, 3), [1, 2, 3]);
@@ -93,10 +116,20 @@ describe("weighted step progress display (issue 20.2)", () => {
 
     it("one line: both arms against the minimum, bake time left, the no-traffic clock and the running verdict", () => {
         const waiting = cmp().update({ candidate: arm(12, 0), live: arm(140, 1), elapsedMs: 4200 });
-        assert.equal(stepProgressLine({ weight: 20, result: waiting, config }), "step 20 %: candidate 12/50 requests, 0 failed; live 140 requests, 1 failed; baked 4 s of 10 s — undecided (4.2 s)");
+        assert.equal(
+            stepProgressLine({ weight: 20, result: waiting, config }),
+            "step 20 %: candidate 12/50 requests, 0 failed; live 140 requests, 1 failed; baked 4 s of 10 s — undecided (4.2 s)",
+        );
         const idle = cmp().update({ candidate: arm(0, 0), live: arm(90, 0), elapsedMs: 12_000 });
-        assert.match(stepProgressLine({ weight: 5, result: idle, config }), /candidate 0\/50 requests.*baked 10 s of 10 s; no candidate traffic for 12 s of 30 s — undecided/);
-        assert.equal(stepPercent({ weight: 20, result: waiting, config }), 24, "the earliest verdict needs both: 12/50 requests is the slower");
+        assert.match(
+            stepProgressLine({ weight: 5, result: idle, config }),
+            /candidate 0\/50 requests.*baked 10 s of 10 s; no candidate traffic for 12 s of 30 s — undecided/,
+        );
+        assert.equal(
+            stepPercent({ weight: 20, result: waiting, config }),
+            24,
+            "the earliest verdict needs both: 12/50 requests is the slower",
+        );
         const c = cmp();
         c.update({ candidate: arm(0, 0), live: arm(10, 0), elapsedMs: 1000 });
         const gone = c.update({ candidate: arm(0, 0), live: arm(900, 0), elapsedMs: 30_000 });

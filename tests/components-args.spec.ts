@@ -21,7 +21,8 @@ export function argsFieldProblems(fileName: string, source: string, extraNames: 
                 const name = `${fileName}: ${node.name.text}.${m.name.getText(sf)}`;
                 if (!(m.modifiers ?? []).some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword)) problems.push(`${name} is not readonly`);
                 const docs = (m as unknown as { jsDoc?: ts.JSDoc[] }).jsDoc ?? [];
-                if (!docs.some((d) => typeof d.comment === "string" ? d.comment.trim() !== "" : (d.comment ?? []).length > 0)) problems.push(`${name} has no doc comment`);
+                if (!docs.some((d) => (typeof d.comment === "string" ? d.comment.trim() !== "" : (d.comment ?? []).length > 0)))
+                    problems.push(`${name} has no doc comment`);
             }
         }
         ts.forEachChild(node, visit);
@@ -34,17 +35,27 @@ export function argsFieldProblems(fileName: string, source: string, extraNames: 
 const NESTED_ARG_TYPES = new Set(["SystemPoolArgs", "ClusterGrant", "Grantee", "AssignRoleArgs", "LiveSlotAlerts", "ServiceConnection"]);
 
 function componentFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? componentFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) =>
+            e.isDirectory() ? componentFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+        );
 }
 
 describe("components: Args fields are readonly and documented (pulumi-eks style)", () => {
     it("holds for every component in components/", () => {
-        const problems = componentFiles(COMPONENTS).flatMap((f) => argsFieldProblems(path.relative(COMPONENTS, f), fs.readFileSync(f, "utf8"), NESTED_ARG_TYPES));
+        const problems = componentFiles(COMPONENTS).flatMap((f) =>
+            argsFieldProblems(path.relative(COMPONENTS, f), fs.readFileSync(f, "utf8"), NESTED_ARG_TYPES),
+        );
         assert.deepEqual(problems, []);
     });
 
     it("the check finds a mutable field and an undocumented one", () => {
-        const src = "export interface FooArgs {\n    /** Documented. */\n    name: string;\n    readonly size: number;\n    /** ok */\n    readonly fine: boolean;\n}\n";
-        assert.deepEqual(argsFieldProblems("foo.ts", src), ["foo.ts: FooArgs.name is not readonly", "foo.ts: FooArgs.size has no doc comment"]);
+        const src =
+            "export interface FooArgs {\n    /** Documented. */\n    name: string;\n    readonly size: number;\n    /** ok */\n    readonly fine: boolean;\n}\n";
+        assert.deepEqual(argsFieldProblems("foo.ts", src), [
+            "foo.ts: FooArgs.name is not readonly",
+            "foo.ts: FooArgs.size has no doc comment",
+        ]);
     });
 });

@@ -50,8 +50,19 @@ describe("components: naming", () => {
     });
 
     it("blob container names: 3–63 lower-case letters, digits and single hyphens, letter or digit at both ends", () => {
-        for (const ok of ["abc", "release-records", "r2-d2", "a".repeat(63), "123"]) assert.equal(naming.blobContainerNameProblem(ok), undefined, ok);
-        for (const bad of ["ab", "a".repeat(64), "Release-records", "-records", "records-", "release--records", "release_records", "release.records", ""]) {
+        for (const ok of ["abc", "release-records", "r2-d2", "a".repeat(63), "123"])
+            assert.equal(naming.blobContainerNameProblem(ok), undefined, ok);
+        for (const bad of [
+            "ab",
+            "a".repeat(64),
+            "Release-records",
+            "-records",
+            "records-",
+            "release--records",
+            "release_records",
+            "release.records",
+            "",
+        ]) {
             assert.match(naming.blobContainerNameProblem(bad) ?? "", new RegExp(`3–63 .*got "${bad.replace(/\./g, "\\.")}"`), bad);
         }
     });
@@ -82,7 +93,10 @@ describe("components: naming", () => {
                 assert.equal(!naming.vaultPrefixProblem(prefix), !naming.vaultNameProblem(naming.vaultName(prefix, suffix)));
                 assert.equal(!naming.registryPrefixProblem(prefix), !naming.registryNameProblem(naming.registryName(prefix, suffix)));
                 assert.equal(!naming.dnsLabelPrefixProblem(prefix), !naming.dnsLabelProblem(naming.dnsLabel(prefix, suffix)));
-                assert.equal(!naming.storageAccountPrefixProblem(prefix), !naming.storageAccountNameProblem(naming.storageAccountName(prefix, suffix)));
+                assert.equal(
+                    !naming.storageAccountPrefixProblem(prefix),
+                    !naming.storageAccountNameProblem(naming.storageAccountName(prefix, suffix)),
+                );
             }),
             { numRuns: 300 },
         );
@@ -127,13 +141,16 @@ describe("components: config reader", () => {
             assert.fail("expected a ConfigValidationError");
         } catch (e) {
             assert.ok(e instanceof ConfigValidationError);
-            assert.deepEqual(e.problems.map((p) => p.key), ["proj:bad", "proj:required", "proj:e2"]);
+            assert.deepEqual(
+                e.problems.map((p) => p.key),
+                ["proj:bad", "proj:required", "proj:e2"],
+            );
             assert.match(e.message, /3 problems/);
             assert.match(e.message, /proj:bad: expected an integer, got "1\.5"/);
         }
     });
 
-    it("treats an empty string as unset, so Pulumi.yaml `default: \"\"` means derive", () => {
+    it('treats an empty string as unset, so Pulumi.yaml `default: ""` means derive', () => {
         assert.equal(reader({ rg: "" }).string("rg", { default: "derived" }), "derived");
     });
 
@@ -142,7 +159,10 @@ describe("components: config reader", () => {
         assert.deepEqual(r.tags("tags"), { a: "1", b: "two", c: "x=y" });
         const bad = reader({ tags: '["noequals","=v","a/b=1","d=1","d=2"]' });
         bad.tags("tags");
-        assert.deepEqual(bad.problems.map((p) => p.key), ["proj:tags[0]", "proj:tags[1]", "proj:tags[2]", "proj:tags[4]"]);
+        assert.deepEqual(
+            bad.problems.map((p) => p.key),
+            ["proj:tags[0]", "proj:tags[1]", "proj:tags[2]", "proj:tags[4]"],
+        );
         const notList = reader({ tags: '{"a":"b"}' });
         notList.tags("tags");
         assert.match(notList.problems[0].expected, /list of strings/);
@@ -168,9 +188,15 @@ describe("components: config reader", () => {
         });
         assert.equal(readServiceConnections(ok, "iss", "subs").length, 2);
         assert.deepEqual(ok.problems, []);
-        const bad = reader({ iss: "https://evil.example.com/x", subs: JSON.stringify(["sc://contoso/phoenix", "sc://a/b/c", "sc://a/b/c"]) });
+        const bad = reader({
+            iss: "https://evil.example.com/x",
+            subs: JSON.stringify(["sc://contoso/phoenix", "sc://a/b/c", "sc://a/b/c"]),
+        });
         assert.equal(readServiceConnections(bad, "iss", "subs").length, 1);
-        assert.deepEqual(bad.problems.map((p) => p.key), ["proj:iss", "proj:subs[0]", "proj:subs[2]"]);
+        assert.deepEqual(
+            bad.problems.map((p) => p.key),
+            ["proj:iss", "proj:subs[0]", "proj:subs[2]"],
+        );
     });
 });
 
@@ -186,7 +212,19 @@ describe("components: kubeconfig", () => {
                     exec: {
                         apiVersion: "client.authentication.k8s.io/v1beta1",
                         command: "kubelogin",
-                        args: ["get-token", "--login", "devicecode", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--client-id", "80faf920-1908-4b52-b5ef-a8e7bedfc67a", "--tenant-id", "t", "--environment", "AzurePublicCloud"],
+                        args: [
+                            "get-token",
+                            "--login",
+                            "devicecode",
+                            "--server-id",
+                            "6dae42f8-4368-4678-94ff-3960e28e3630",
+                            "--client-id",
+                            "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+                            "--tenant-id",
+                            "t",
+                            "--environment",
+                            "AzurePublicCloud",
+                        ],
                     },
                 },
             },
@@ -197,7 +235,17 @@ describe("components: kubeconfig", () => {
         for (const mode of ["azurecli", "workloadidentity", "msi"] as const) {
             const out = YAML.parse(withKubeloginMode(execKubeconfig, mode)) as { users: { user: { exec: { args: string[] } } }[] };
             const args = out.users[0].user.exec.args;
-            assert.deepEqual(args, ["get-token", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630", "--tenant-id", "t", "--environment", "AzurePublicCloud", "--login", mode]);
+            assert.deepEqual(args, [
+                "get-token",
+                "--server-id",
+                "6dae42f8-4368-4678-94ff-3960e28e3630",
+                "--tenant-id",
+                "t",
+                "--environment",
+                "AzurePublicCloud",
+                "--login",
+                mode,
+            ]);
         }
         assert.equal(withKubeloginMode(execKubeconfig, "devicecode"), execKubeconfig);
     });
@@ -216,8 +264,12 @@ describe("components: kubeconfig", () => {
 
 describe("components: role ids", () => {
     it("writes subscription-qualified role definition ids", () => {
-        assert.equal(roleDefinitionId("sub", "AcrPush"), "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec");
-        for (const guid of Object.values(BuiltInRoles)) assert.match(guid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        assert.equal(
+            roleDefinitionId("sub", "AcrPush"),
+            "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec",
+        );
+        for (const guid of Object.values(BuiltInRoles))
+            assert.match(guid, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
         assert.equal(new Set(Object.values(BuiltInRoles)).size, Object.keys(BuiltInRoles).length);
     });
 });

@@ -27,14 +27,25 @@ fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: phoenix-components\nrunti
 type Captured = pulumi.ResourceTransformationArgs;
 
 /** Runs `build` under mocks; returns the run and every child's transformation args (the component itself excluded). */
-async function capture(build: (opts: pulumi.ComponentResourceOptions) => Record<string, unknown> | void, hooks: MockHooks = azureHooks()): Promise<{ run: RunResult; children: Captured[] }> {
+async function capture(
+    build: (opts: pulumi.ComponentResourceOptions) => Record<string, unknown> | void,
+    hooks: MockHooks = azureHooks(),
+): Promise<{ run: RunResult; children: Captured[] }> {
     const children: Captured[] = [];
     const run = await runProgram({
         projectDir: dir,
         stack: "test",
         hooks,
         captureStackTraces: false,
-        program: () => build({ transformations: [(a) => { children.push(a); return undefined; }] }) ?? {},
+        program: () =>
+            build({
+                transformations: [
+                    (a) => {
+                        children.push(a);
+                        return undefined;
+                    },
+                ],
+            }) ?? {},
     });
     return { run, children: children.filter((c) => !c.type.startsWith("phoenix:")) };
 }
@@ -52,7 +63,14 @@ function inputErrors(fn: () => unknown): string[] {
 /** Throws synchronously inside the mock runtime and returns the errors. */
 async function argumentErrors(fn: () => unknown): Promise<string[]> {
     let errors: string[] = [];
-    await runProgram({ projectDir: dir, stack: "test", captureStackTraces: false, program: () => { errors = inputErrors(fn); } });
+    await runProgram({
+        projectDir: dir,
+        stack: "test",
+        captureStackTraces: false,
+        program: () => {
+            errors = inputErrors(fn);
+        },
+    });
     return errors;
 }
 
@@ -61,16 +79,26 @@ const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 
 /** The names a child's `aliases` give (the SDK adds nameless entries inherited from the parent). */
 function aliasNames(c: pulumi.ResourceTransformationArgs): string[] {
-    return (c.opts.aliases ?? []).flatMap((a) => (typeof a === "object" && typeof (a as pulumi.Alias).name === "string" ? [(a as pulumi.Alias).name as string] : []));
+    return (c.opts.aliases ?? []).flatMap((a) =>
+        typeof a === "object" && typeof (a as pulumi.Alias).name === "string" ? [(a as pulumi.Alias).name as string] : [],
+    );
 }
 const RA = "azure-native:authorization:RoleAssignment";
 
 describe("components: PipelineIdentity", () => {
-    const connections = ["a", "b", "c"].map((n) => ({ name: `ado-${n}x`, issuer: "https://vstoken.dev.azure.com/5f3b2c1d-8e7a-4b6c-9d0e-1a2b3c4d5e6f", subject: `sc://o/p/${n}` }));
+    const connections = ["a", "b", "c"].map((n) => ({
+        name: `ado-${n}x`,
+        issuer: "https://vstoken.dev.azure.com/5f3b2c1d-8e7a-4b6c-9d0e-1a2b3c4d5e6f",
+        subject: `sc://o/p/${n}`,
+    }));
 
     it("chains the federated credentials with dependsOn (Azure rejects concurrent writes on one identity)", async () => {
         const { children } = await capture((opts) => {
-            const p = new PipelineIdentity("pi", { resourceGroupName: "rg", location: "westeurope", identityName: "pipeline-id", serviceConnections: connections, tags }, opts);
+            const p = new PipelineIdentity(
+                "pi",
+                { resourceGroupName: "rg", location: "westeurope", identityName: "pipeline-id", serviceConnections: connections, tags },
+                opts,
+            );
             return { id: p.principalId };
         });
         const fics = children.filter((c) => c.type === FIC);
@@ -87,46 +115,85 @@ describe("components: PipelineIdentity", () => {
 
     it("refuses a malformed subject or issuer naming the property", async () => {
         const errors = await argumentErrors(
-            () => new PipelineIdentity("pi", { resourceGroupName: "rg", location: "l", identityName: "id", serviceConnections: [{ name: "x", issuer: "http://x", subject: "o/p/c" }], tags }),
+            () =>
+                new PipelineIdentity("pi", {
+                    resourceGroupName: "rg",
+                    location: "l",
+                    identityName: "id",
+                    serviceConnections: [{ name: "x", issuer: "http://x", subject: "o/p/c" }],
+                    tags,
+                }),
         );
-        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["identityName", "serviceConnections[0].name", "serviceConnections[0].issuer", "serviceConnections[0].subject"]);
+        assert.deepEqual(
+            errors.map((e) => e.split(":")[0]),
+            ["identityName", "serviceConnections[0].name", "serviceConnections[0].issuer", "serviceConnections[0].subject"],
+        );
     });
 });
 
 describe("components: ContainerRegistry", () => {
     it("grants AcrPush and AcrPull to the given principals on the registry", async () => {
         const { run } = await capture((opts) => {
-            const r = new ContainerRegistry("acr", {
-                resourceGroupName: "rg", location: "l", namePrefix: "my-app", sku: "Basic", tags,
-                pushers: [{ principalId: "pusher", principalType: "ServicePrincipal" }],
-                pullers: [{ principalId: "puller", principalType: "ServicePrincipal" }],
-            }, opts);
+            const r = new ContainerRegistry(
+                "acr",
+                {
+                    resourceGroupName: "rg",
+                    location: "l",
+                    namePrefix: "my-app",
+                    sku: "Basic",
+                    tags,
+                    pushers: [{ principalId: "pusher", principalType: "ServicePrincipal" }],
+                    pullers: [{ principalId: "puller", principalType: "ServicePrincipal" }],
+                },
+                opts,
+            );
             return { name: r.registryName };
         });
         assert.match(run.outputs.name as string, /^myapp[a-z0-9]{5}$/);
         const registry = one(run.resources, "azure-native:containerregistry:Registry");
         const ras = byType(run.resources, RA);
-        assert.deepEqual(ras.map((r) => [r.inputs.principalId, (r.inputs.roleDefinitionId as string).split("/").pop(), r.inputs.scope]).sort(), [
-            ["puller", "7f951dda-4ed3-4680-a7ca-43fe172d538d", registry.id],
-            ["pusher", "8311e382-0749-4cb8-b61a-304f252e45ec", registry.id],
-        ]);
+        assert.deepEqual(
+            ras.map((r) => [r.inputs.principalId, (r.inputs.roleDefinitionId as string).split("/").pop(), r.inputs.scope]).sort(),
+            [
+                ["puller", "7f951dda-4ed3-4680-a7ca-43fe172d538d", registry.id],
+                ["pusher", "8311e382-0749-4cb8-b61a-304f252e45ec", registry.id],
+            ],
+        );
     });
 
     it("refuses a prefix that cannot make a registry name and an unknown SKU", async () => {
-        const errors = await argumentErrors(() => new ContainerRegistry("acr", { resourceGroupName: "rg", location: "l", namePrefix: "x".repeat(46), sku: "Gold" as "Basic", tags }));
+        const errors = await argumentErrors(
+            () =>
+                new ContainerRegistry("acr", {
+                    resourceGroupName: "rg",
+                    location: "l",
+                    namePrefix: "x".repeat(46),
+                    sku: "Gold" as "Basic",
+                    tags,
+                }),
+        );
         assert.match(errors[0], /^namePrefix: .*5–50/);
         assert.match(errors[1], /^sku: expected one of Basic, Standard, Premium, got "Gold"/);
     });
 
     it("names each assignment by role and principal, so reordering the list renames nothing; the alias is the former index name", async () => {
         const names = async (pullers: { principalId: pulumi.Input<string>; principalType: "ServicePrincipal"; key?: string }[]) => {
-            const { children } = await capture((opts) => { new ContainerRegistry("acr", { resourceGroupName: "rg", location: "l", namePrefix: "app", sku: "Basic", tags, pullers }, opts); });
+            const { children } = await capture((opts) => {
+                new ContainerRegistry(
+                    "acr",
+                    { resourceGroupName: "rg", location: "l", namePrefix: "app", sku: "Basic", tags, pullers },
+                    opts,
+                );
+            });
             return children.filter((c) => c.type === RA).map((c) => [c.name, aliasNames(c).join()]);
         };
         const a = { principalId: "aaaa", principalType: "ServicePrincipal" as const };
         const b = { principalId: "bbbb", principalType: "ServicePrincipal" as const };
         const ab = await names([a, b]);
-        assert.deepEqual(ab, [[`acr-acrpull-${shortHash("AcrPull/aaaa")}`, "acr-acrpull-0"], [`acr-acrpull-${shortHash("AcrPull/bbbb")}`, "acr-acrpull-1"]]);
+        assert.deepEqual(ab, [
+            [`acr-acrpull-${shortHash("AcrPull/aaaa")}`, "acr-acrpull-0"],
+            [`acr-acrpull-${shortHash("AcrPull/bbbb")}`, "acr-acrpull-1"],
+        ]);
         const ba = await names([b, a]);
         assert.deepEqual(ba.map((x) => x[0]).sort(), ab.map((x) => x[0]).sort());
         // The same principal with another role is another name; an output principal is named by its key.
@@ -136,14 +203,27 @@ describe("components: ContainerRegistry", () => {
     });
 
     it("refuses an output principal without a key, a malformed key and the same principal twice, before registering anything", async () => {
-        const errors = await argumentErrors(() => new ContainerRegistry("acr", {
-            resourceGroupName: "rg", location: "l", namePrefix: "app", sku: "Basic", tags,
-            pushers: [{ principalId: pulumi.output("later"), principalType: "ServicePrincipal" }, { principalId: "x", principalType: "User", key: "no spaces" }],
-            pullers: [{ principalId: "p", principalType: "ServicePrincipal" }, { principalId: "p", principalType: "ServicePrincipal" }],
-        }));
+        const errors = await argumentErrors(
+            () =>
+                new ContainerRegistry("acr", {
+                    resourceGroupName: "rg",
+                    location: "l",
+                    namePrefix: "app",
+                    sku: "Basic",
+                    tags,
+                    pushers: [
+                        { principalId: pulumi.output("later"), principalType: "ServicePrincipal" },
+                        { principalId: "x", principalType: "User", key: "no spaces" },
+                    ],
+                    pullers: [
+                        { principalId: "p", principalType: "ServicePrincipal" },
+                        { principalId: "p", principalType: "ServicePrincipal" },
+                    ],
+                }),
+        );
         assert.deepEqual(errors, [
             "pushers[0]: expected a plain principalId or a stable key (the assignment is named after its principal; an output is unknown then)",
-            'pushers[1].key: expected 1–63 letters, digits, \'.\', \'_\' or \'-\', got "no spaces"',
+            "pushers[1].key: expected 1–63 letters, digits, '.', '_' or '-', got \"no spaces\"",
             "pullers[1]: expected each principal once per role, got the same AcrPull grant as pullers[0]",
         ]);
     });
@@ -151,8 +231,14 @@ describe("components: ContainerRegistry", () => {
 
 describe("components: KeyVault", () => {
     const args = (over: Partial<KeyVaultArgs> = {}): KeyVaultArgs => ({
-        resourceGroupName: "rg", location: "l", namePrefix: "phoenix-dev", tenantId: "tenant", sku: "standard",
-        softDeleteRetentionInDays: 7, purgeProtection: false, tags,
+        resourceGroupName: "rg",
+        location: "l",
+        namePrefix: "phoenix-dev",
+        tenantId: "tenant",
+        sku: "standard",
+        softDeleteRetentionInDays: 7,
+        purgeProtection: false,
+        tags,
         secrets: { "a-secret": "one", "b-secret": pulumi.secret("two") },
         secretReaders: [{ principalId: "reader", principalType: "ServicePrincipal" }],
         secretOfficers: [{ principalId: "officer", principalType: "User" }],
@@ -160,8 +246,12 @@ describe("components: KeyVault", () => {
     });
 
     it("writes secrets only after the Secrets Officer assignment exists", async () => {
-        const { children } = await capture((opts) => { new KeyVault("kv", args(), opts); });
-        const officer = children.find((c) => c.type === RA && c.name === `kv-secrets-officer-${shortHash("KeyVaultSecretsOfficer/officer")}`);
+        const { children } = await capture((opts) => {
+            new KeyVault("kv", args(), opts);
+        });
+        const officer = children.find(
+            (c) => c.type === RA && c.name === `kv-secrets-officer-${shortHash("KeyVaultSecretsOfficer/officer")}`,
+        );
         assert.ok(officer);
         const secrets = children.filter((c) => c.type === "azure-native:keyvault:Secret");
         assert.equal(secrets.length, 2);
@@ -170,7 +260,9 @@ describe("components: KeyVault", () => {
 
     it("omits purge protection when off (Azure rejects false) and sets it when on", async () => {
         for (const on of [false, true]) {
-            const { run } = await capture((opts) => { new KeyVault("kv", args({ purgeProtection: on }), opts); });
+            const { run } = await capture((opts) => {
+                new KeyVault("kv", args({ purgeProtection: on }), opts);
+            });
             const props = one(run.resources, "azure-native:keyvault:Vault").inputs.properties as Record<string, unknown>;
             assert.equal(props.enablePurgeProtection, on ? true : undefined);
             assert.ok(!("enablePurgeProtection" in props) || on);
@@ -178,38 +270,64 @@ describe("components: KeyVault", () => {
     });
 
     it("refuses a prefix too long for 24 characters, retention outside 7–90 and a bad secret name", async () => {
-        const errors = await argumentErrors(() => new KeyVault("kv", args({ namePrefix: "phoenix-platform-prod", softDeleteRetentionInDays: 91, secrets: { bad_name: "x" } })));
-        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["namePrefix", "softDeleteRetentionInDays", "secrets.bad_name"]);
+        const errors = await argumentErrors(
+            () =>
+                new KeyVault(
+                    "kv",
+                    args({ namePrefix: "phoenix-platform-prod", softDeleteRetentionInDays: 91, secrets: { bad_name: "x" } }),
+                ),
+        );
+        assert.deepEqual(
+            errors.map((e) => e.split(":")[0]),
+            ["namePrefix", "softDeleteRetentionInDays", "secrets.bad_name"],
+        );
         assert.match(errors[0], /3–24 characters/);
     });
 });
 
 describe("components: AksCluster", () => {
     const base: AksClusterArgs = {
-        resourceGroupName: "rg", location: "westeurope", clusterName: "c", dnsPrefix: "c1", nodeResourceGroupName: "rg-nodes",
-        kubernetesVersion: "1.34", upgradeChannel: "patch", nodeOsUpgradeChannel: "NodeImage", skuTier: "Free",
+        resourceGroupName: "rg",
+        location: "westeurope",
+        clusterName: "c",
+        dnsPrefix: "c1",
+        nodeResourceGroupName: "rg-nodes",
+        kubernetesVersion: "1.34",
+        upgradeChannel: "patch",
+        nodeOsUpgradeChannel: "NodeImage",
+        skuTier: "Free",
         systemPool: { name: "system", vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 3 },
-        tenantId: "t", adminGroupObjectIds: [], disableLocalAccounts: true,
-        logAnalyticsWorkspaceResourceId: "/ws", registryId: "/acr",
+        tenantId: "t",
+        adminGroupObjectIds: [],
+        disableLocalAccounts: true,
+        logAnalyticsWorkspaceResourceId: "/ws",
+        registryId: "/acr",
         clusterGrants: [
             { principalId: "pipeline", principalType: "ServicePrincipal", role: "writer" },
             { principalId: "me", principalType: "User", role: "cluster-admin" },
         ],
-        kubeloginMode: "azurecli", tags,
+        kubeloginMode: "azurecli",
+        tags,
     };
     const execKubeconfig = YAML.stringify({
-        apiVersion: "v1", kind: "Config",
-        users: [{ name: "u", user: { exec: { command: "kubelogin", args: ["get-token", "--login", "devicecode", "--server-id", "sid"] } } }],
+        apiVersion: "v1",
+        kind: "Config",
+        users: [
+            { name: "u", user: { exec: { command: "kubelogin", args: ["get-token", "--login", "devicecode", "--server-id", "sid"] } } },
+        ],
     });
     const hooks: MockHooks = {
         ...azureHooks(),
-        call: (a) => a.token === "azure-native:containerservice:listManagedClusterUserCredentials"
-            ? { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(execKubeconfig).toString("base64") }] }
-            : undefined,
+        call: (a) =>
+            a.token === "azure-native:containerservice:listManagedClusterUserCredentials"
+                ? { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(execKubeconfig).toString("base64") }] }
+                : undefined,
     };
 
     it("ignores changes to the System pool's count (the autoscaler owns it)", async () => {
-        const { children } = await capture((opts) => { new AksCluster("aks", base, opts); }, hooks);
+        const { children } = await capture((opts) => {
+            new AksCluster("aks", base, opts);
+        }, hooks);
         const mc = children.find((c) => c.type === "azure-native:containerservice:ManagedCluster");
         assert.deepEqual(mc?.opts.ignoreChanges, ["agentPoolProfiles[0].count"]);
     });
@@ -220,10 +338,16 @@ describe("components: AksCluster", () => {
             return { kubeconfig: aks.kubeconfig };
         }, hooks);
         const grants = children.filter((c) => c.type === RA && c.name.startsWith("aks-rbac-"));
-        assert.deepEqual(grants.map((g) => g.name).sort(), [`aks-rbac-cluster-admin-${shortHash("AksRbacClusterAdmin/me")}`, `aks-rbac-writer-${shortHash("AksRbacWriter/pipeline")}`]);
+        assert.deepEqual(grants.map((g) => g.name).sort(), [
+            `aks-rbac-cluster-admin-${shortHash("AksRbacClusterAdmin/me")}`,
+            `aks-rbac-writer-${shortHash("AksRbacWriter/pipeline")}`,
+        ]);
         assert.deepEqual(grants.map(aliasNames).sort(), [["aks-rbac-cluster-admin-1"], ["aks-rbac-writer-0"]]);
         const provider = children.find((c) => c.type === "pulumi:providers:kubernetes");
-        assert.deepEqual(provider?.opts.dependsOn, grants.map((g) => g.resource));
+        assert.deepEqual(
+            provider?.opts.dependsOn,
+            grants.map((g) => g.resource),
+        );
         assert.deepEqual(run.secretOutputs, ["kubeconfig"]);
         const user = (YAML.parse(run.outputs.kubeconfig as string) as { users: { user: { exec: { args: string[] } } }[] }).users[0];
         assert.deepEqual(user.user.exec.args, ["get-token", "--server-id", "sid", "--login", "azurecli"]);
@@ -233,13 +357,22 @@ describe("components: AksCluster", () => {
     });
 
     it("refuses min > max, a zero-node System pool and a malformed version, naming each property", async () => {
-        const errors = await argumentErrors(() => new AksCluster("aks", { ...base, kubernetesVersion: "latest", systemPool: { ...base.systemPool, minCount: 0, maxCount: -1 } }));
+        const errors = await argumentErrors(
+            () =>
+                new AksCluster("aks", {
+                    ...base,
+                    kubernetesVersion: "latest",
+                    systemPool: { ...base.systemPool, minCount: 0, maxCount: -1 },
+                }),
+        );
         assert.deepEqual(errors, [
             'kubernetesVersion: expected <major>.<minor>[.<patch>], got "latest"',
             "systemPool.minCount: expected an integer ≥ 1 (a System pool cannot scale to zero), got 0",
             "systemPool.maxCount: expected an integer ≥ 1 and ≤ 1000, got -1",
         ]);
-        const minMax = await argumentErrors(() => new AksCluster("aks", { ...base, systemPool: { ...base.systemPool, name: "System", minCount: 4, maxCount: 3 } }));
+        const minMax = await argumentErrors(
+            () => new AksCluster("aks", { ...base, systemPool: { ...base.systemPool, name: "System", minCount: 4, maxCount: 3 } }),
+        );
         assert.deepEqual(minMax, [
             'systemPool.name: expected 1–12 lower-case letters and digits, starting with a letter, got "System"',
             "systemPool.minCount: expected a value ≤ maxCount (3), got 4",
@@ -252,8 +385,16 @@ describe("components: IngressController and Monitoring", () => {
         const { run, children } = await capture((opts) => {
             const provider = new k8s.Provider("k8s", { kubeconfig: "x" });
             const args: IngressControllerArgs = {
-                resourceGroupName: "rg", resourceGroupId: "/subscriptions/s/resourceGroups/rg", location: "westeurope", dnsLabelPrefix: "app-dev",
-                clusterPrincipalId: "cluster", provider, namespace: "ingress-nginx", chartVersion: "4.15.1", replicas: 2, tags,
+                resourceGroupName: "rg",
+                resourceGroupId: "/subscriptions/s/resourceGroups/rg",
+                location: "westeurope",
+                dnsLabelPrefix: "app-dev",
+                clusterPrincipalId: "cluster",
+                provider,
+                namespace: "ingress-nginx",
+                chartVersion: "4.15.1",
+                replicas: 2,
+                tags,
             };
             const ingress = new IngressController("ingress", args, opts);
             return { fqdn: ingress.fqdn };
@@ -268,34 +409,77 @@ describe("components: IngressController and Monitoring", () => {
     });
 
     it("refuses one replica, a chart range and a bad DNS label prefix", async () => {
-        const errors = await argumentErrors(() => new IngressController("i", {
-            resourceGroupName: "rg", resourceGroupId: "id", location: "l", dnsLabelPrefix: "Bad_Prefix", clusterPrincipalId: "p",
-            provider: undefined as unknown as k8s.Provider, namespace: "ingress-nginx", chartVersion: "4.x", replicas: 1, tags,
-        }));
-        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["dnsLabelPrefix", "chartVersion", "replicas"]);
+        const errors = await argumentErrors(
+            () =>
+                new IngressController("i", {
+                    resourceGroupName: "rg",
+                    resourceGroupId: "id",
+                    location: "l",
+                    dnsLabelPrefix: "Bad_Prefix",
+                    clusterPrincipalId: "p",
+                    provider: undefined as unknown as k8s.Provider,
+                    namespace: "ingress-nginx",
+                    chartVersion: "4.x",
+                    replicas: 1,
+                    tags,
+                }),
+        );
+        assert.deepEqual(
+            errors.map((e) => e.split(":")[0]),
+            ["dnsLabelPrefix", "chartVersion", "replicas"],
+        );
     });
 
     it("keeps the App Insights connection string secret and refuses retention outside 30–730", async () => {
         const { run } = await capture((opts) => {
-            const m = new Monitoring("mon", { resourceGroupName: "rg", location: "l", workspaceName: "ws", appInsightsName: "ai", retentionInDays: 30, tags }, opts);
+            const m = new Monitoring(
+                "mon",
+                { resourceGroupName: "rg", location: "l", workspaceName: "ws", appInsightsName: "ai", retentionInDays: 30, tags },
+                opts,
+            );
             return { cs: m.connectionString, appId: m.appId };
         });
         assert.deepEqual(run.secretOutputs, ["cs"]);
-        const errors = await argumentErrors(() => new Monitoring("mon", { resourceGroupName: "rg", location: "l", workspaceName: "ws", appInsightsName: "ai", retentionInDays: 7, tags }));
+        const errors = await argumentErrors(
+            () =>
+                new Monitoring("mon", {
+                    resourceGroupName: "rg",
+                    location: "l",
+                    workspaceName: "ws",
+                    appInsightsName: "ai",
+                    retentionInDays: 7,
+                    tags,
+                }),
+        );
         assert.match(errors[0], /^retentionInDays: expected an integer from 30 to 730, got 7/);
     });
 });
 
 describe("components: ReleaseRecordStore", () => {
     const args = (over: Partial<ReleaseRecordStoreArgs> = {}): ReleaseRecordStoreArgs => ({
-        resourceGroupName: "rg", location: "westeurope", namePrefix: "phoenix-dev", sku: "Standard_LRS", containerName: "release-records",
-        softDeleteRetentionDays: 7, contributors: [{ principalId: "pipeline", principalType: "ServicePrincipal" }], tags,
+        resourceGroupName: "rg",
+        location: "westeurope",
+        namePrefix: "phoenix-dev",
+        sku: "Standard_LRS",
+        containerName: "release-records",
+        softDeleteRetentionDays: 7,
+        contributors: [{ principalId: "pipeline", principalType: "ServicePrincipal" }],
+        tags,
         ...over,
     });
 
     it("parents every child, orders the container after the blob service and grants each contributor on the container", async () => {
         const { run, children } = await capture((opts) => {
-            const s = new ReleaseRecordStore("rec", args({ contributors: [{ principalId: "pipeline", principalType: "ServicePrincipal" }, { principalId: "operator", principalType: "User" }] }), opts);
+            const s = new ReleaseRecordStore(
+                "rec",
+                args({
+                    contributors: [
+                        { principalId: "pipeline", principalType: "ServicePrincipal" },
+                        { principalId: "operator", principalType: "User" },
+                    ],
+                }),
+                opts,
+            );
             return { account: s.accountName, container: s.containerName, url: s.containerUrl, scope: s.containerId };
         });
         const account = one(run.resources, "azure-native:storage:StorageAccount");
@@ -310,14 +494,39 @@ describe("components: ReleaseRecordStore", () => {
         assert.ok(service && container);
         assert.deepEqual(container.opts.dependsOn, [service.resource]);
         const grants = byType(run.resources, RA);
-        assert.deepEqual(grants.map((g) => [g.name, g.inputs.principalId, g.inputs.principalType, g.inputs.scope, (g.inputs.roleDefinitionId as string).split("/").pop()]).sort(), [
-            [`rec-blob-contributor-${grantKey("StorageBlobDataContributor", { principalId: "operator", principalType: "User" })}`, "operator", "User", run.outputs.scope, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"],
-            [`rec-blob-contributor-${grantKey("StorageBlobDataContributor", { principalId: "pipeline", principalType: "ServicePrincipal" })}`, "pipeline", "ServicePrincipal", run.outputs.scope, "ba92f5b4-2d11-453d-a403-e96b0029c9fe"],
-        ]);
+        assert.deepEqual(
+            grants
+                .map((g) => [
+                    g.name,
+                    g.inputs.principalId,
+                    g.inputs.principalType,
+                    g.inputs.scope,
+                    (g.inputs.roleDefinitionId as string).split("/").pop(),
+                ])
+                .sort(),
+            [
+                [
+                    `rec-blob-contributor-${grantKey("StorageBlobDataContributor", { principalId: "operator", principalType: "User" })}`,
+                    "operator",
+                    "User",
+                    run.outputs.scope,
+                    "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+                ],
+                [
+                    `rec-blob-contributor-${grantKey("StorageBlobDataContributor", { principalId: "pipeline", principalType: "ServicePrincipal" })}`,
+                    "pipeline",
+                    "ServicePrincipal",
+                    run.outputs.scope,
+                    "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+                ],
+            ],
+        );
     });
 
     it("applies the retention to blob and container soft delete, and never allows permanent delete", async () => {
-        const { run } = await capture((opts) => { new ReleaseRecordStore("rec", args({ softDeleteRetentionDays: 30 }), opts); });
+        const { run } = await capture((opts) => {
+            new ReleaseRecordStore("rec", args({ softDeleteRetentionDays: 30 }), opts);
+        });
         const bs = one(run.resources, "azure-native:storage:BlobServiceProperties");
         assert.equal(bs.inputs.isVersioningEnabled, true);
         assert.deepEqual(bs.inputs.deleteRetentionPolicy, { enabled: true, days: 30, allowPermanentDelete: false });
@@ -325,16 +534,44 @@ describe("components: ReleaseRecordStore", () => {
     });
 
     it("refuses a prefix too long for 24 characters, an unknown SKU, a bad container name, retention outside 1–365 and no contributor, naming each property", async () => {
-        const errors = await argumentErrors(() => new ReleaseRecordStore("rec", args({
-            namePrefix: "phoenix-platform-prod", sku: "Premium_LRS" as ReleaseRecordStoreArgs["sku"], containerName: "Records", softDeleteRetentionDays: 0, contributors: [],
-        })));
-        assert.deepEqual(errors.map((e) => e.split(":")[0]), ["namePrefix", "sku", "containerName", "softDeleteRetentionDays", "contributors"]);
+        const errors = await argumentErrors(
+            () =>
+                new ReleaseRecordStore(
+                    "rec",
+                    args({
+                        namePrefix: "phoenix-platform-prod",
+                        sku: "Premium_LRS" as ReleaseRecordStoreArgs["sku"],
+                        containerName: "Records",
+                        softDeleteRetentionDays: 0,
+                        contributors: [],
+                    }),
+                ),
+        );
+        assert.deepEqual(
+            errors.map((e) => e.split(":")[0]),
+            ["namePrefix", "sku", "containerName", "softDeleteRetentionDays", "contributors"],
+        );
         assert.match(errors[0], /3–24 characters; "phoenixplatformprodst\w{5}" has 26/);
         assert.match(errors[1], /one of Standard_LRS, .*got "Premium_LRS"/);
         assert.match(errors[2], /got "Records"/);
         assert.match(errors[3], /integer from 1 to 365, got 0/);
         assert.match(errors[4], /at least one principal/);
-        const dup = await argumentErrors(() => new ReleaseRecordStore("rec", args({ softDeleteRetentionDays: 2.5, contributors: [{ principalId: "p", principalType: "User" }, { principalId: "p", principalType: "User" }] })));
-        assert.deepEqual(dup.map((e) => e.split(":")[0]), ["softDeleteRetentionDays", "contributors[1]"]);
+        const dup = await argumentErrors(
+            () =>
+                new ReleaseRecordStore(
+                    "rec",
+                    args({
+                        softDeleteRetentionDays: 2.5,
+                        contributors: [
+                            { principalId: "p", principalType: "User" },
+                            { principalId: "p", principalType: "User" },
+                        ],
+                    }),
+                ),
+        );
+        assert.deepEqual(
+            dup.map((e) => e.split(":")[0]),
+            ["softDeleteRetentionDays", "contributors[1]"],
+        );
     });
 });

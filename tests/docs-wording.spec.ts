@@ -8,7 +8,13 @@ import * as fs from "fs";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..");
-const DOCS = ["README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f))];
+const DOCS = [
+    "README.md",
+    ...fs
+        .readdirSync(path.join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => path.join("docs", f)),
+];
 
 const RULES: Array<[RegExp, string]> = [
     [/(^|[\s`(])\/(work|home|root|Users|mnt|srv)\/[\w.-]/m, "a path of a particular machine"],

@@ -19,18 +19,27 @@ function server(apiPath: string): Promise<{ url: string; paths: string[]; close:
             } else res.writeHead(404).end();
         });
     });
-    return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve({
-        url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
-        paths,
-        close: () => new Promise<void>((r) => s.close(() => r())),
-    })));
+    return new Promise((resolve) =>
+        s.listen(0, "127.0.0.1", () =>
+            resolve({
+                url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
+                paths,
+                close: () => new Promise<void>((r) => s.close(() => r())),
+            }),
+        ),
+    );
 }
 
 describe("engine: the production check requests the configured API path", () => {
     it("settles on the slot through the gate's path", async () => {
         const srv = await server("/v2/factors");
         try {
-            const r = await checkProduction({ url: srv.url }, { slot: "blue", version: "1.0.0" }, { requests: 3, timeoutMs: 5000 }, "/v2/factors");
+            const r = await checkProduction(
+                { url: srv.url },
+                { slot: "blue", version: "1.0.0" },
+                { requests: 3, timeoutMs: 5000 },
+                "/v2/factors",
+            );
             assert.deepEqual({ ok: r.ok, requests: r.requests }, { ok: true, requests: 3 });
             assert.deepEqual([...new Set(srv.paths)], ["/v2/factors"]);
         } finally {
@@ -41,7 +50,12 @@ describe("engine: the production check requests the configured API path", () => 
     it("fails when the service does not answer on the configured path (the old hard-coded one is not tried)", async () => {
         const srv = await server("/api/calculation");
         try {
-            const r = await checkProduction({ url: srv.url }, { slot: "blue", version: "1.0.0" }, { requests: 3, timeoutMs: 5000 }, "/v2/factors");
+            const r = await checkProduction(
+                { url: srv.url },
+                { slot: "blue", version: "1.0.0" },
+                { requests: 3, timeoutMs: 5000 },
+                "/v2/factors",
+            );
             assert.equal(r.ok, false);
             assert.match(r.detail, /production request 1 failed: HTTP 404/);
             assert.deepEqual(srv.paths, ["/v2/factors"]);

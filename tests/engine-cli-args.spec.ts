@@ -19,7 +19,12 @@ describe("CLI arguments: help, usage, validation, --json", () => {
     const run = async (argv: string[]) => {
         let out = "";
         let err = "";
-        const code = await main(argv, { PHOENIX_HOME: home }, (s) => (out += s), (s) => (err += s));
+        const code = await main(
+            argv,
+            { PHOENIX_HOME: home },
+            (s) => (out += s),
+            (s) => (err += s),
+        );
         return { code, out, err };
     };
 
@@ -54,7 +59,10 @@ describe("CLI arguments: help, usage, validation, --json", () => {
             const r = await run(argv);
             assert.equal(r.code, 2, argv.join(" "));
             assert.match(r.err, message, argv.join(" "));
-            assert.ok(r.err.includes(command ? commandUsage(command as (typeof COMMANDS)[number]) : USAGE), `${argv.join(" ")} prints the usage:\n${r.err}`);
+            assert.ok(
+                r.err.includes(command ? commandUsage(command as (typeof COMMANDS)[number]) : USAGE),
+                `${argv.join(" ")} prints the usage:\n${r.err}`,
+            );
             assert.equal(r.out, "");
         }
         assert.deepEqual(fs.readdirSync(home), [], "bad input creates nothing");
@@ -81,12 +89,18 @@ describe("CLI arguments: help, usage, validation, --json", () => {
         assert.equal(p.kind, "run");
         if (p.kind === "run") assert.deepEqual([p.env, p.showSecrets, p.backend], ["prod", true, "local"]);
         assert.deepEqual(parseCommandLine(["help", "status"], {}), { kind: "help", command: "status" });
-        assert.throws(() => parseCommandLine(["status", "--env", "nosuch"], {}), (e: unknown) => e instanceof UsageError && e.command === "status");
+        assert.throws(
+            () => parseCommandLine(["status", "--env", "nosuch"], {}),
+            (e: unknown) => e instanceof UsageError && e.command === "status",
+        );
     });
 
     it("plan takes --steps (it changes the plan): the weighted steps, validated by the same rule as release", async () => {
         fs.mkdirSync(path.join(home, "prod"), { recursive: true });
-        fs.writeFileSync(path.join(home, "prod", "state.json"), JSON.stringify({ state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } } }));
+        fs.writeFileSync(
+            path.join(home, "prod", "state.json"),
+            JSON.stringify({ state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } } }),
+        );
         const r = await run(["plan", "1.1.0", "--env", "prod", "--steps", "20,100"]);
         assert.equal(r.code, 0, r.err);
         assert.match(r.out, /shift: .*20 %/, r.out);
@@ -98,8 +112,14 @@ describe("CLI arguments: help, usage, validation, --json", () => {
         assert.equal(bad.code, 2);
         assert.match(bad.err, /--steps must be rising whole percents ending with 100 .*got "20,50"/);
         assert.equal((await run(["import-record", "--env", "dev"])).code, 2, "import-record is the Pulumi backend's");
-        assert.match((await run(["import-record"])).err, /import-record applies to the Pulumi backend's shared record \(add --backend pulumi\)/);
-        assert.match((await run(["import-record", "--backend", "pulumi", "--replace", "--steps", "100"])).err, /import-record takes no --steps/);
+        assert.match(
+            (await run(["import-record"])).err,
+            /import-record applies to the Pulumi backend's shared record \(add --backend pulumi\)/,
+        );
+        assert.match(
+            (await run(["import-record", "--backend", "pulumi", "--replace", "--steps", "100"])).err,
+            /import-record takes no --steps/,
+        );
     });
 
     it("the README's command reference is exactly the usage text", () => {

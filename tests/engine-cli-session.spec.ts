@@ -25,7 +25,13 @@ describe("engine CLI session (local backend): what an operator sees", function (
     const run = async (argv: string[], extra: NodeJS.ProcessEnv = {}) => {
         let out = "";
         let err = "";
-        const code = await main(argv, { ...env, ...extra }, (s) => (out += s), (s) => (err += s), { tty: false });
+        const code = await main(
+            argv,
+            { ...env, ...extra },
+            (s) => (out += s),
+            (s) => (err += s),
+            { tty: false },
+        );
         return { code, out, err };
     };
     const clusterFile = () => path.join(home, "dev", "cluster.json");
@@ -36,7 +42,10 @@ describe("engine CLI session (local backend): what an operator sees", function (
         home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-session-"));
         configDir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-session-config-"));
         const dev = JSON.parse(fs.readFileSync(path.join(ROOT, "release-engine", "config", "dev.json"), "utf8")) as Record<string, unknown>;
-        fs.writeFileSync(path.join(configDir, "dev.json"), JSON.stringify({ ...dev, replicas: 1, gate: TEST_GATE, production: { requests: 5, timeoutMs: 10000 } }));
+        fs.writeFileSync(
+            path.join(configDir, "dev.json"),
+            JSON.stringify({ ...dev, replicas: 1, gate: TEST_GATE, production: { requests: 5, timeoutMs: 10000 } }),
+        );
         env = { PATH: process.env.PATH, PHOENIX_HOME: home, PHOENIX_CONFIG_DIR: configDir, USER: "alice" };
     });
     after(async () => {
@@ -74,8 +83,14 @@ describe("engine CLI session (local backend): what an operator sees", function (
     it("2 + 8. status shows the URL; --show-secrets gives a curl line that reaches the candidate", async () => {
         const plain = await run(["status"]);
         assert.match(plain.out, new RegExp(`^url: ${firstUrl}`, "m"));
-        assert.match(plain.out, /preview: header "canary" with this release's secret value reaches green candidate 1\.2\.0; "status --show-secrets" prints it/);
-        const j = JSON.parse((await run(["status", "--json"])).out) as { url: string; status: { preview: { value: string; curl?: string } } };
+        assert.match(
+            plain.out,
+            /preview: header "canary" with this release's secret value reaches green candidate 1\.2\.0; "status --show-secrets" prints it/,
+        );
+        const j = JSON.parse((await run(["status", "--json"])).out) as {
+            url: string;
+            status: { preview: { value: string; curl?: string } };
+        };
         assert.equal(j.url, firstUrl, "status --json has the URL");
         assert.equal(j.status.preview.value, "(secret)");
         assert.equal(j.status.preview.curl, undefined);
@@ -84,10 +99,28 @@ describe("engine CLI session (local backend): what an operator sees", function (
         assert.ok(curl, shown.out);
         const header = /-H '([^:']+): ([^']+)'/.exec(curl);
         assert.ok(header && header[1] === "canary" && header[2].length >= 16, curl);
-        const viaCurl = await httpRequest(`${firstUrl}/api/calculation`, { method: "POST", headers: { [header[1]]: header[2] }, body: '{"number":12}', timeoutMs: 5000 });
-        assert.deepEqual([viaCurl.headers["x-app-slot"], viaCurl.headers["x-app-version"]], ["green", "1.2.0"], "the printed value reaches the candidate");
-        const always = await httpRequest(`${firstUrl}/api/calculation`, { method: "POST", headers: { canary: "always" }, body: '{"number":12}', timeoutMs: 5000 });
-        assert.equal(always.headers["x-app-version"], "1.0.0", "'always' reaches production while a secret value is set, as the docs now say");
+        const viaCurl = await httpRequest(`${firstUrl}/api/calculation`, {
+            method: "POST",
+            headers: { [header[1]]: header[2] },
+            body: '{"number":12}',
+            timeoutMs: 5000,
+        });
+        assert.deepEqual(
+            [viaCurl.headers["x-app-slot"], viaCurl.headers["x-app-version"]],
+            ["green", "1.2.0"],
+            "the printed value reaches the candidate",
+        );
+        const always = await httpRequest(`${firstUrl}/api/calculation`, {
+            method: "POST",
+            headers: { canary: "always" },
+            body: '{"number":12}',
+            timeoutMs: 5000,
+        });
+        assert.equal(
+            always.headers["x-app-version"],
+            "1.0.0",
+            "'always' reaches production while a secret value is set, as the docs now say",
+        );
     });
 
     it("3. rollback after rolling back refuses to roll forward (exit 3, points to release)", async () => {
@@ -97,15 +130,25 @@ describe("engine CLI session (local backend): what an operator sees", function (
         assert.match(once.out, /dev: blue live 1\.0\.0/);
         const twice = await run(["rollback"]);
         assert.equal(twice.code, 3, twice.out);
-        assert.match(twice.err, /1\.2\.0, which was itself rolled back or rejected; to make it live again, release it through the gate: release 1\.2\.0/);
+        assert.match(
+            twice.err,
+            /1\.2\.0, which was itself rolled back or rejected; to make it live again, release it through the gate: release 1\.2\.0/,
+        );
         assert.match((await run(["status"])).out, /blue live 1\.0\.0/, "production did not move");
     });
 
     it("6 + 9. a rejected release shows gate progress and headlines the verdict and its reason", async () => {
         const r = await run(["release", "1.3.0"], { FAULT_ERROR_RATE: "0.5" });
         assert.equal(r.code, 1, r.out);
-        assert.match(r.out, /^ {4}http gate: \d+\/200 preview requests, \d+ errors, \d+ slow; production \d+ requests, 0 failed — \w+/m, "progress while the gate runs");
-        assert.match(r.err, /^error: release 1\.3\.0 rejected by the http gate: error rate above 0\.05 \(SPRT, \d+\/\d+ failed\); rolled back to blue live 1\.0\.0/m);
+        assert.match(
+            r.out,
+            /^ {4}http gate: \d+\/200 preview requests, \d+ errors, \d+ slow; production \d+ requests, 0 failed — \w+/m,
+            "progress while the gate runs",
+        );
+        assert.match(
+            r.err,
+            /^error: release 1\.3\.0 rejected by the http gate: error rate above 0\.05 \(SPRT, \d+\/\d+ failed\); rolled back to blue live 1\.0\.0/m,
+        );
         assert.doesNotMatch(r.err + r.out, /deploy-candidate failed/);
         assert.match(r.out, /^rolling back: the http gate rejected the candidate \(error rate above/m);
     });
@@ -130,11 +173,15 @@ describe("engine CLI session (local backend): what an operator sees", function (
     });
 
     it("5. Ctrl-C during a release says what was left and what to run next, releases the lock, exits 130", async () => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "release-engine", "src", "cli", "main.ts"), "release", "1.4.0"], {
-            cwd: ROOT,
-            env: { ...env, TS_NODE_TRANSPILE_ONLY: "true", FAULT_LATENCY_MS: "300" },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "release-engine", "src", "cli", "main.ts"), "release", "1.4.0"],
+            {
+                cwd: ROOT,
+                env: { ...env, TS_NODE_TRANSPILE_ONLY: "true", FAULT_LATENCY_MS: "300" },
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         let out = "";
         let err = "";
         child.stderr.on("data", (d: Buffer) => (err += d.toString()));
@@ -148,7 +195,10 @@ describe("engine CLI session (local backend): what an operator sees", function (
         });
         child.kill("SIGINT");
         assert.equal(await exited, 130, out + err);
-        assert.match(err, /interrupted by SIGINT during release: the environment is blue live 1\.0\.0 ×1; green candidate 1\.4\.0 ×1; release 1\.4\.0 is pending in green \(not live\)\. Next: re-run "release 1\.4\.0" to resume, or "abort" to remove the candidate; the lock was released/);
+        assert.match(
+            err,
+            /interrupted by SIGINT during release: the environment is blue live 1\.0\.0 ×1; green candidate 1\.4\.0 ×1; release 1\.4\.0 is pending in green \(not live\)\. Next: re-run "release 1\.4\.0" to resume, or "abort" to remove the candidate; the lock was released/,
+        );
         // The lock is free: another process takes it at once (the lock directory stays, its holder is "released").
         const release = acquireLock(path.join(home, "dev"), "dev");
         release();

@@ -18,14 +18,22 @@ describe("engine CLI (local backend, daemon)", function () {
     let err = "";
     let configDir: string;
     const run = (argv: string[], extra: NodeJS.ProcessEnv = {}) =>
-        main(argv, { PATH: process.env.PATH, PHOENIX_HOME: home, PHOENIX_CONFIG_DIR: configDir, ...extra }, (s) => (out += s), (s) => (err += s));
+        main(
+            argv,
+            { PATH: process.env.PATH, PHOENIX_HOME: home, PHOENIX_CONFIG_DIR: configDir, ...extra },
+            (s) => (out += s),
+            (s) => (err += s),
+        );
 
     before(() => {
         ensureAppBuilt(() => undefined);
         home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-cli-"));
         // dev.json with the load-tolerant test gate: a stalled CI machine must not reject a healthy release.
         configDir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-cli-config-"));
-        const dev = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "release-engine", "config", "dev.json"), "utf8")) as Record<string, unknown>;
+        const dev = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "release-engine", "config", "dev.json"), "utf8")) as Record<
+            string,
+            unknown
+        >;
         fs.writeFileSync(path.join(configDir, "dev.json"), JSON.stringify({ ...dev, gate: TEST_GATE }));
     });
     after(async () => {
@@ -41,13 +49,24 @@ describe("engine CLI (local backend, daemon)", function () {
         assert.ok(summary && fs.readFileSync(summary, "utf8").includes("| first-release | ok |"));
         // Every local release writes its HTML report under the environment's state folder.
         const report = /^report: (.+-1\.0\.0\.html)$/m.exec(out)?.[1];
-        assert.ok(report && report.startsWith(path.join(home, "dev", "reports")) && fs.readFileSync(report, "utf8").includes('<canvas id="timeline"'), out);
+        assert.ok(
+            report &&
+                report.startsWith(path.join(home, "dev", "reports")) &&
+                fs.readFileSync(report, "utf8").includes('<canvas id="timeline"'),
+            out,
+        );
         out = "";
         assert.equal(await run(["status", "--json"]), 0, err);
-        const status = JSON.parse(out) as { record: { state: { slots: { blue: { role: string; version: string } } } }; status: { slots: Record<string, unknown> } };
+        const status = JSON.parse(out) as {
+            record: { state: { slots: { blue: { role: string; version: string } } } };
+            status: { slots: Record<string, unknown> };
+        };
         assert.deepEqual(status.record.state.slots.blue, { role: "live", version: "1.0.0", replicas: 2 });
         // What the slots actually run: readiness beside the desired replicas, and restarts (issue 20).
-        assert.deepEqual(status.status.slots, { blue: { ready: 2, desired: 2, versions: ["1.0.0"], restarts: 0 }, green: { ready: 0, desired: 0, versions: [], restarts: 0 } });
+        assert.deepEqual(status.status.slots, {
+            blue: { ready: 2, desired: 2, versions: ["1.0.0"], restarts: 0 },
+            green: { ready: 0, desired: 0, versions: [], restarts: 0 },
+        });
         // The router the daemon keeps serves production from blue 1.0.0 after the CLI exited.
         const cluster = JSON.parse(fs.readFileSync(path.join(home, "dev", "cluster.json"), "utf8")) as { url: string };
         const r = await httpRequest(`${cluster.url}/api/calculation`, { method: "POST", body: '{"number":12}', timeoutMs: 5000 });

@@ -25,11 +25,19 @@ const labels = (slot: string, version: string) => ({
     "app.kubernetes.io/managed-by": "Helm",
     "pod-template-hash": "7d9f8c6b5",
 });
-const pod = (slot: string, n: number, version: string, o: Partial<FakePod> = {}): FakePod => ({ name: `${slot}-calculator-7d9f8c6b5-${n}abcd`, namespace: `${slot}-calculator`, labels: labels(slot, version), ready: true, restartCount: 0, ...o });
+const pod = (slot: string, n: number, version: string, o: Partial<FakePod> = {}): FakePod => ({
+    name: `${slot}-calculator-7d9f8c6b5-${n}abcd`,
+    namespace: `${slot}-calculator`,
+    labels: labels(slot, version),
+    ready: true,
+    restartCount: 0,
+    ...o,
+});
 
 /** Slot health reads the cluster only: a store whose every call fails says so if it ever touches the record. */
 const untouchedStore: RecordStore = new Proxy({ where: "untouched" } as RecordStore, {
-    get: (target, key) => (key === "where" ? target.where : () => Promise.reject(new Error(`slot health called the record store's ${String(key)}`))),
+    get: (target, key) =>
+        key === "where" ? target.where : () => Promise.reject(new Error(`slot health called the record store's ${String(key)}`)),
 });
 
 /** A store that only holds `record` for reading (status is read-only: anything else fails). */
@@ -77,7 +85,12 @@ describe("engine (Pulumi backend): slot health from the cluster's pods", () => {
     });
 
     it("lists each slot's pods by its release's instance label in its namespace, with the kubeconfig's token", async () => {
-        api.pods = [pod("blue", 1, "1.2.8", { restartCount: 1 }), pod("blue", 2, "1.2.8"), pod("green", 1, "1.1.0"), pod("green", 2, "1.1.0", { ready: false, restartCount: 4 })];
+        api.pods = [
+            pod("blue", 1, "1.2.8", { restartCount: 1 }),
+            pod("blue", 2, "1.2.8"),
+            pod("green", 1, "1.1.0"),
+            pod("green", 2, "1.1.0", { ready: false, restartCount: 4 }),
+        ];
         api.requests = [];
         const health = await new ClusterHealth(async () => outputs(api)).slotHealth();
         assert.deepEqual(health, {
@@ -112,7 +125,10 @@ describe("engine (Pulumi backend): slot health from the cluster's pods", () => {
         const backend = new PulumiBackend({ env: "dev", workDir: "stacks/release", factory: async () => stack, store: untouchedStore });
         assert.deepEqual((await backend.slotHealth()).green, { ready: 2, desired: 2, versions: ["1.1.0"], restarts: 0 });
         out = outputs(undefined);
-        await assert.rejects(new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: untouchedStore }).slotHealth(), /the release stack has no kubeconfig output, so the engine cannot see the slots' pods/);
+        await assert.rejects(
+            new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: untouchedStore }).slotHealth(),
+            /the release stack has no kubeconfig output, so the engine cannot see the slots' pods/,
+        );
         const wrong = outputs(api);
         wrong.kubeconfig = { value: kubeconfigFor(api.url, api.ca, "not-the-token"), secret: true };
         await assert.rejects(new ClusterHealth(async () => wrong).slotHealth(), (e: Error) => {
@@ -123,22 +139,49 @@ describe("engine (Pulumi backend): slot health from the cluster's pods", () => {
     });
 
     it("status shows each slot's ready pods and restarts from the cluster (status.slots), or says why it cannot see them", async () => {
-        api.pods = [pod("blue", 1, "1.2.8", { restartCount: 3 }), pod("blue", 2, "1.2.8", { ready: false }), pod("green", 1, "1.1.0"), pod("green", 2, "1.1.0")];
+        api.pods = [
+            pod("blue", 1, "1.2.8", { restartCount: 3 }),
+            pod("blue", 2, "1.2.8", { ready: false }),
+            pod("green", 1, "1.1.0"),
+            pod("green", 2, "1.1.0"),
+        ];
         let out = { ...outputs(api), publicUrl: { value: "https://calculator.example.invalid", secret: false } };
         const stack = { outputs: async () => out } as unknown as AutomationStack;
         const record = {
-            state: { slots: { blue: { role: "candidate" as const, version: "1.2.8", replicas: 2 }, green: { role: "live" as const, version: "1.1.0", replicas: 2 } } },
-            operation: { kind: "release" as const, version: "1.2.8", slot: "blue" as const, before: { slots: { blue: { role: "standby" as const, version: "1.0.0", replicas: 2 }, green: { role: "live" as const, version: "1.1.0", replicas: 2 } } } },
+            state: {
+                slots: {
+                    blue: { role: "candidate" as const, version: "1.2.8", replicas: 2 },
+                    green: { role: "live" as const, version: "1.1.0", replicas: 2 },
+                },
+            },
+            operation: {
+                kind: "release" as const,
+                version: "1.2.8",
+                slot: "blue" as const,
+                before: {
+                    slots: {
+                        blue: { role: "standby" as const, version: "1.0.0", replicas: 2 },
+                        green: { role: "live" as const, version: "1.1.0", replicas: 2 },
+                    },
+                },
+            },
         };
         const status = async () => {
             let text = "";
             const backend = new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: readOnlyStore(record) });
-            const r = await runStatus({ backend, config: loadConfig("dev"), reporter: createReporter({ write: (x) => (text += x), tfBuild: false }) });
+            const r = await runStatus({
+                backend,
+                config: loadConfig("dev"),
+                reporter: createReporter({ write: (x) => (text += x), tfBuild: false }),
+            });
             return { r, text };
         };
         const seen = await status();
         assert.equal(seen.r.exitCode, 0, seen.text);
-        assert.deepEqual(seen.r.status?.slots, { blue: { ready: 1, desired: 2, versions: ["1.2.8"], restarts: 3 }, green: { ready: 2, desired: 2, versions: ["1.1.0"], restarts: 0 } });
+        assert.deepEqual(seen.r.status?.slots, {
+            blue: { ready: 1, desired: 2, versions: ["1.2.8"], restarts: 3 },
+            green: { ready: 2, desired: 2, versions: ["1.1.0"], restarts: 0 },
+        });
         assert.match(seen.text, /^ {2}blue: 1\/2 ready \(1\.2\.8\), restarts 3 {2}← not all ready$/m);
         out = { ...outputs(undefined), publicUrl: out.publicUrl };
         const unseen = await status();

@@ -45,7 +45,9 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             // Slow candidates keep the gate running long enough to crash them mid-gate.
             const slow = { FAULT_LATENCY_MS: "150" };
             const backend = new LocalBackend({ env: "dev", root, cluster, versionEnv: { "1.2.0": slow, "1.3.0": slow } });
-            const config = loadConfig("dev", { overrides: { router, replicas: 2, gate: TEST_GATE, production: { requests: 5, timeoutMs: 5000 } } });
+            const config = loadConfig("dev", {
+                overrides: { router, replicas: 2, gate: TEST_GATE, production: { requests: 5, timeoutMs: 5000 } },
+            });
             deps = { backend, config, reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
             for (const v of ["1.0.0", "1.1.0"]) assert.equal((await runIntent(deps, { kind: "release", version: v })).exitCode, 0, out);
         });
@@ -54,7 +56,9 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             fs.rmSync(root, { recursive: true, force: true });
         });
 
-        async function crashCandidateMidGate(version: string): Promise<{ slot: SlotName; exit: number; failed: number; total: number; counted: { requests: number; failed: number } }> {
+        async function crashCandidateMidGate(
+            version: string,
+        ): Promise<{ slot: SlotName; exit: number; failed: number; total: number; counted: { requests: number; failed: number } }> {
             const load = startLoad(cluster.url, { concurrency: 4, timeoutMs: 5000 });
             out = "";
             const running = runIntent(deps, { kind: "release", version });
@@ -85,12 +89,16 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             assert.equal(second.failed, 0, `${second.failed} of ${second.total} production requests failed\n${out}`);
             if (router === "nginx") assert.deepEqual([first.slot, second.slot], ["green", "green"]);
             else assert.deepEqual([first.slot, second.slot].sort(), ["blue", "green"], "both slots held a crashing candidate");
-            console.log(`      ${router}: candidate crash in ${first.slot} → exit ${first.exit}, production ${first.failed}/${first.total} failed (router: ${first.counted.failed}/${first.counted.requests}); in ${second.slot} → exit ${second.exit}, ${second.failed}/${second.total}`);
+            console.log(
+                `      ${router}: candidate crash in ${first.slot} → exit ${first.exit}, production ${first.failed}/${first.total} failed (router: ${first.counted.failed}/${first.counted.requests}); in ${second.slot} → exit ${second.exit}, ${second.failed}/${second.total}`,
+            );
         });
 
         it("a standby that crashes at rest: 0 failed production requests; restarted like a ReplicaSet would; status shows it", async () => {
             const rec = await deps.backend.read();
-            const standby = (["blue", "green"] as SlotName[]).find((s) => rec.state?.slots[s].role === "standby") ?? assert.fail(`no standby in ${JSON.stringify(rec.state)}`);
+            const standby =
+                (["blue", "green"] as SlotName[]).find((s) => rec.state?.slots[s].role === "standby") ??
+                assert.fail(`no standby in ${JSON.stringify(rec.state)}`);
             const restartsBefore = cluster.status().slots[standby].restarts;
             const load = startLoad(cluster.url, { concurrency: 4, timeoutMs: 5000 });
             for (const p of cluster.slotProcesses(standby)) p.crash();
@@ -115,13 +123,20 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
                 const live = rec.state!.slots.blue.role === "live" ? "blue" : "green";
                 const liveVersion = rec.state!.slots[live].version!;
                 // What the original planner did: deploy the candidate into blue while green serves production.
-                await cluster.apply({ slots: { blue: { role: "candidate", version: "1.9.0", replicas: 2 }, green: { role: "live", version: liveVersion, replicas: 2 } } });
+                await cluster.apply({
+                    slots: {
+                        blue: { role: "candidate", version: "1.9.0", replicas: 2 },
+                        green: { role: "live", version: liveVersion, replicas: 2 },
+                    },
+                });
                 const load = startLoad(cluster.url, { concurrency: 4, timeoutMs: 5000 });
                 await sleep(300);
                 for (const p of cluster.slotProcesses("blue")) p.crash();
                 await sleep(1500);
                 const stats = await load.stop();
-                console.log(`      nginx, original design: candidate crash behind the main Ingress → ${stats.failed} of ${stats.total} production requests failed`);
+                console.log(
+                    `      nginx, original design: candidate crash behind the main Ingress → ${stats.failed} of ${stats.total} production requests failed`,
+                );
                 assert.ok(stats.failed > 0, "the old design's outage reproduces (so the checks above can fail)");
                 assert.match(stats.failures.join("\n"), /503/);
             });

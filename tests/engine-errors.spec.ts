@@ -12,7 +12,14 @@ describe("errors → exit codes", () => {
     });
     it("each outcome has one exit code: done/noop 0, rejected 1, invalid 2, blocked 3", () => {
         assert.deepEqual(
-            { done: OUTCOME_EXIT.done, noop: OUTCOME_EXIT.noop, rolledBack: OUTCOME_EXIT["rolled-back"], failed: OUTCOME_EXIT.failed, invalid: OUTCOME_EXIT.invalid, blocked: OUTCOME_EXIT.blocked },
+            {
+                done: OUTCOME_EXIT.done,
+                noop: OUTCOME_EXIT.noop,
+                rolledBack: OUTCOME_EXIT["rolled-back"],
+                failed: OUTCOME_EXIT.failed,
+                invalid: OUTCOME_EXIT.invalid,
+                blocked: OUTCOME_EXIT.blocked,
+            },
             { done: 0, noop: 0, rolledBack: 1, failed: 1, invalid: 2, blocked: 3 },
         );
     });

@@ -13,7 +13,20 @@ import { InputError } from "../release-engine/src/errors";
 
 function backendObserving(seen: Observation): Backend {
     const no = () => Promise.reject(new Error("load must only observe"));
-    return { kind: "local", env: "dev", observe: async () => seen, lock: no, read: no, apply: no, endpoint: no, history: no, recordHistory: no, slotReady: no, slotHealth: no, close: async () => undefined };
+    return {
+        kind: "local",
+        env: "dev",
+        observe: async () => seen,
+        lock: no,
+        read: no,
+        apply: no,
+        endpoint: no,
+        history: no,
+        recordHistory: no,
+        slotReady: no,
+        slotHealth: no,
+        close: async () => undefined,
+    };
 }
 
 describe("load command: production traffic at a fixed rate", function () {
@@ -25,7 +38,11 @@ describe("load command: production traffic at a fixed rate", function () {
         server = http.createServer((req, res) => {
             req.resume();
             served++;
-            res.writeHead(200, { "x-app-slot": served % 5 === 0 ? "green" : "blue", "x-app-version": served % 5 === 0 ? "1.1.0" : "1.0.0", "content-type": "application/json" });
+            res.writeHead(200, {
+                "x-app-slot": served % 5 === 0 ? "green" : "blue",
+                "x-app-version": served % 5 === 0 ? "1.1.0" : "1.0.0",
+                "content-type": "application/json",
+            });
             res.end("{}");
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -36,7 +53,13 @@ describe("load command: production traffic at a fixed rate", function () {
     it("holds the rate for the duration, reports who answered, and stops by itself", async () => {
         let out = "";
         served = 0;
-        const s = await runLoadCommand(backendObserving({ running: true, endpoint: { url } }), "dev", { rps: 40, durationS: 2, write: (x) => (out += x), interrupted: new Promise(() => undefined), lineEveryMs: 500 });
+        const s = await runLoadCommand(backendObserving({ running: true, endpoint: { url } }), "dev", {
+            rps: 40,
+            durationS: 2,
+            write: (x) => (out += x),
+            interrupted: new Promise(() => undefined),
+            lineEveryMs: 500,
+        });
         assert.ok(s.total >= 70 && s.total <= 85, `40/s for 2 s: ${s.total} requests`);
         assert.equal(s.failed, 0);
         assert.equal(served, s.total);
@@ -52,7 +75,11 @@ describe("load command: production traffic at a fixed rate", function () {
         const interrupted = new Promise<void>((r) => (stop = r));
         setTimeout(() => stop(), 600);
         const t0 = Date.now();
-        const s = await runLoadCommand(backendObserving({ running: true, endpoint: { url: "http://127.0.0.1:9" } }), "dev", { rps: 20, write: (x) => (out += x), interrupted });
+        const s = await runLoadCommand(backendObserving({ running: true, endpoint: { url: "http://127.0.0.1:9" } }), "dev", {
+            rps: 20,
+            write: (x) => (out += x),
+            interrupted,
+        });
         assert.ok(Date.now() - t0 < 3000);
         assert.ok(s.total > 0 && s.failed === s.total, `${s.failed}/${s.total}`);
         assert.match(out, /until Ctrl-C/);
@@ -60,14 +87,28 @@ describe("load command: production traffic at a fixed rate", function () {
     });
 
     it("refuses a stopped environment and bad options by value", async () => {
-        await assert.rejects(runLoadCommand(backendObserving({ running: false, detail: "its router will listen on http://127.0.0.1:4000 again" }), "prod", { rps: 5, write: () => undefined, interrupted: Promise.resolve() }), (e: Error) => e instanceof InputError && /the local environment prod is not running \(its router will listen on http:\/\/127\.0\.0\.1:4000 again\): release a version first \(npm run release -- release <version> --env prod\)/.test(e.message));
+        await assert.rejects(
+            runLoadCommand(backendObserving({ running: false, detail: "its router will listen on http://127.0.0.1:4000 again" }), "prod", {
+                rps: 5,
+                write: () => undefined,
+                interrupted: Promise.resolve(),
+            }),
+            (e: Error) =>
+                e instanceof InputError &&
+                /the local environment prod is not running \(its router will listen on http:\/\/127\.0\.0\.1:4000 again\): release a version first \(npm run release -- release <version> --env prod\)/.test(
+                    e.message,
+                ),
+        );
         const p = parseCommandLine(["load", "--rps", "25", "--duration", "60"], {});
         assert.ok(p.kind === "run" && p.rps === 25 && p.durationS === 60);
         const d = parseCommandLine(["load"], {});
         assert.ok(d.kind === "run" && d.rps === 50 && d.durationS === undefined, "default 50/s until stopped");
         assert.throws(() => parseCommandLine(["load", "--rps", "0"], {}), /--rps must be a whole number 1-2000, got "0"/);
         assert.throws(() => parseCommandLine(["load", "--rps", "2.5"], {}), /--rps must be a whole number 1-2000, got "2\.5"/);
-        assert.throws(() => parseCommandLine(["load", "--duration", "forever"], {}), /--duration must be a whole number 1-86400, got "forever"/);
+        assert.throws(
+            () => parseCommandLine(["load", "--duration", "forever"], {}),
+            /--duration must be a whole number 1-86400, got "forever"/,
+        );
         assert.throws(() => parseCommandLine(["load", "--backend", "pulumi"], {}), /load drives a local environment only/);
         assert.throws(() => parseCommandLine(["release", "1.0.0", "--rps", "5"], {}), /release takes no --rps/);
     });

@@ -18,7 +18,9 @@ import { writeRecord } from "../release-engine/src/backends/local/store";
 import { APP_ENTRY, ensureAppBuilt } from "../release-engine/src/demo/app-build";
 
 const LIVE_1: ReleaseState = { slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "absent" } } };
-const LIVE_2: ReleaseState = { slots: { blue: { role: "standby", version: "1.0.0", replicas: 1 }, green: { role: "live", version: "1.1.0", replicas: 1 } } };
+const LIVE_2: ReleaseState = {
+    slots: { blue: { role: "standby", version: "1.0.0", replicas: 1 }, green: { role: "live", version: "1.1.0", replicas: 1 } },
+};
 
 function statusOf(state: ReleaseState | null): ClusterStatus {
     const slot = { ready: 0, versions: [], ports: [], desired: { replicas: 0 }, restarts: 0 };
@@ -76,7 +78,16 @@ describe("daemon client: finding the daemon", function () {
     beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-daemon-client-"))));
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const options = { appEntry: APP_ENTRY, appName: "calculator", host: "phoenix.local", headerName: "canary", drainMs: 200, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 };
+    const options = {
+        appEntry: APP_ENTRY,
+        appName: "calculator",
+        host: "phoenix.local",
+        headerName: "canary",
+        drainMs: 200,
+        readyTimeoutMs: 10_000,
+        stopGraceMs: 2000,
+        port: 0,
+    };
 
     it("a running daemon answers the first status directly: one request to its control API", async () => {
         const seen: string[] = [];

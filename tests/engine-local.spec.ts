@@ -23,7 +23,14 @@ describe("engine (local backend): the demo path under load", function () {
 
     it("releases 1.0.0, 1.1.0, rejects a 20 %-faulty 1.2.0, rolls back — zero failed production requests; a latent fault is rolled back at its first step", async () => {
         let out = "";
-        const r = await runDemo({ write: (s) => (out += s), pauseMs: 0, port: 0, drainMs: 200, loadConcurrency: 3, overrides: { gate: TEST_GATE } });
+        const r = await runDemo({
+            write: (s) => (out += s),
+            pauseMs: 0,
+            port: 0,
+            drainMs: 200,
+            loadConcurrency: 3,
+            overrides: { gate: TEST_GATE },
+        });
         assert.deepEqual(
             r.phases.map((p) => [p.exitCode, p.state]),
             [
@@ -37,9 +44,16 @@ describe("engine (local backend): the demo path under load", function () {
         );
         assert.equal(r.load.failed, 0, out);
         // The fifth act: the latent fault passed the preview, was judged worse than live at its first step and rolled back.
-        assert.match(out, /✔ deploy-candidate deploy 1\.3\.0[\s\S]*http gate PASS[\s\S]*✘ shift +step 1\/4: 5 % of production[\s\S]*analysis FAIL at 5 %[\s\S]*✔ weight-back/, out);
+        assert.match(
+            out,
+            /✔ deploy-candidate deploy 1\.3\.0[\s\S]*http gate PASS[\s\S]*✘ shift +step 1\/4: 5 % of production[\s\S]*analysis FAIL at 5 %[\s\S]*✔ weight-back/,
+            out,
+        );
         assert.ok(r.latent?.withinBound, r.latent?.line);
-        assert.match(out, /latent fault: \d+ of \d+ production requests failed while exposed \([\d.]+ %\), weight back to 0 after [\d.]+ s/);
+        assert.match(
+            out,
+            /latent fault: \d+ of \d+ production requests failed while exposed \([\d.]+ %\), weight back to 0 after [\d.]+ s/,
+        );
         assert.ok(r.load.total > 100, `only ${r.load.total} production requests`);
         assert.ok(r.load.answeredBy["green 1.1.0"] > 0 && r.load.answeredBy["blue 1.0.0"] > 0);
         assert.equal(r.load.answeredBy["blue 1.2.0"], undefined, "the rejected candidate never served production");
@@ -97,11 +111,18 @@ describe("engine (local backend): bad candidates are rejected without a failed p
             assert.match(out, why);
             assert.match(out, /##vso\[task\.logissue type=error\]/);
             const now = await deps.backend.read();
-            assert.deepEqual({ state: now.state, operation: now.operation }, { state: before.state, operation: before.operation }, "the environment is as it was");
+            assert.deepEqual(
+                { state: now.state, operation: now.operation },
+                { state: before.state, operation: before.operation },
+                "the environment is as it was",
+            );
             assert.ok(now.rejected?.includes(version), "the rejected version is remembered (rollback never returns to it)");
             if (r.steps.some((s) => s.details.some((d) => d.startsWith("http gate FAIL")))) {
                 // Issue 14 item 9: a gate rejection is headlined as such, with its reason, not as a failed deploy.
-                assert.match(r.message ?? "", new RegExp(`^release ${version.replace(/\./g, "\\.")} rejected by the http gate: .+; rolled back to`));
+                assert.match(
+                    r.message ?? "",
+                    new RegExp(`^release ${version.replace(/\./g, "\\.")} rejected by the http gate: .+; rolled back to`),
+                );
             }
         }
         const stats = await load.stop();

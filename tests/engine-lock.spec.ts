@@ -108,7 +108,8 @@ function startChild(storeJs: string): Child {
     };
 }
 
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once("exit", (code) => r(code))));
+const exited = (c: ChildProcess) =>
+    new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once("exit", (code) => r(code))));
 
 /** The most holders at any one instant, from the holding intervals. */
 function maxSimultaneous(outcomes: Outcome[]): number {
@@ -159,7 +160,14 @@ describe("local store: the environment lock under many processes", function () {
 
     it("maxSimultaneous counts overlapping intervals (the check can fail)", () => {
         assert.equal(maxSimultaneous([{ got: true, t0: 0, t1: 10 }, { got: true, t0: 10, t1: 20 }, { got: false }]), 1);
-        assert.equal(maxSimultaneous([{ got: true, t0: 0, t1: 10 }, { got: true, t0: 5, t1: 20 }, { got: true, t0: 6, t1: 7 }]), 3);
+        assert.equal(
+            maxSimultaneous([
+                { got: true, t0: 0, t1: 10 },
+                { got: true, t0: 5, t1: 20 },
+                { got: true, t0: 6, t1: 7 },
+            ]),
+            3,
+        );
     });
 
     it(`${CONTENDERS} processes on a lock naming a dead PID: exactly one holder at any time, ${TRIALS} trials`, async () => {
@@ -172,9 +180,13 @@ describe("local store: the environment lock under many processes", function () {
             const holders = outcomes.filter((o) => o.got);
             const max = maxSimultaneous(outcomes);
             const strange = outcomes.filter((o) => !o.got && !/^BlockedError: another release is running in dev/.test(o.error ?? ""));
-            report.push(`trial ${t}: ${holders.length} took the lock, at most ${max} at once${holders.some((o) => o.overlap) ? ", witness saw an overlap" : ""}`);
+            report.push(
+                `trial ${t}: ${holders.length} took the lock, at most ${max} at once${holders.some((o) => o.overlap) ? ", witness saw an overlap" : ""}`,
+            );
             if (holders.length === 0 || max !== 1 || holders.some((o) => o.overlap) || strange.length > 0) {
-                bad.push(`trial ${t}: ${holders.length} holders, ${max} at once; other failures: ${strange.map((o) => o.error).join(" | ") || "none"}`);
+                bad.push(
+                    `trial ${t}: ${holders.length} holders, ${max} at once; other failures: ${strange.map((o) => o.error).join(" | ") || "none"}`,
+                );
             }
         }
         assert.deepEqual(bad, [], report.join("\n"));

@@ -51,7 +51,11 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
                     replicas: 2,
                     gate: TEST_GATE,
                     production: { requests: 5, timeoutMs: 5000 },
-                    progressive: { steps: STEPS, pollMs: 100, analysis: { ...DEFAULT_COMPARISON, minBakeMs: 500, minRequests: 30, maxDurationMs: 30_000, noTrafficMs: 10_000 } },
+                    progressive: {
+                        steps: STEPS,
+                        pollMs: 100,
+                        analysis: { ...DEFAULT_COMPARISON, minBakeMs: 500, minRequests: 30, maxDurationMs: 30_000, noTrafficMs: 10_000 },
+                    },
                 },
             });
             deps = { backend, config, reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
@@ -68,7 +72,11 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             const r = await runIntent(deps, { kind: "release", version: "1.1.0" });
             const stats = await load.stop();
             assert.equal(r.exitCode, 0, out);
-            assert.deepEqual(r.steps.filter((s) => s.name === "shift").map((s) => s.status), ["ok", "ok"], out);
+            assert.deepEqual(
+                r.steps.filter((s) => s.name === "shift").map((s) => s.status),
+                ["ok", "ok"],
+                out,
+            );
             assert.equal((out.match(/analysis PASS at (5|50) %/g) ?? []).length, 2, out);
             assert.equal(stats.failed, 0, stats.failures.join("\n"));
             const rec = await deps.backend.read();
@@ -85,7 +93,11 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             const r = await runIntent(deps, { kind: "release", version: "1.2.0" });
             const stats = await load.stop();
             assert.equal(r.exitCode, 1, out);
-            assert.match(out, /http gate PASS[\s\S]*✘ shift +step 1\/3: 5 %[\s\S]*analysis FAIL at 5 %: candidate failure rate[\s\S]*✔ weight-back[\s\S]*✔ restore-slot/, out);
+            assert.match(
+                out,
+                /http gate PASS[\s\S]*✘ shift +step 1\/3: 5 %[\s\S]*analysis FAIL at 5 %: candidate failure rate[\s\S]*✔ weight-back[\s\S]*✔ restore-slot/,
+                out,
+            );
             assert.deepEqual((await deps.backend.read()).state, before.state, "the environment is as it was");
             // Exposed at 5 % to a 20 % fault, caught in a few dozen requests: a small share of production failed.
             assert.ok(stats.failed / stats.total <= 0.005, `${stats.failed} of ${stats.total} production requests failed`);
@@ -105,13 +117,21 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
         it("a crash mid-steps resumes at that step; abort there returns production to live at once", async () => {
             // The record a crash at the 50 % step leaves behind (what the engine had applied), taken from the plan itself.
             const start = await deps.backend.read();
-            const p = plan(start, { kind: "release", version: "1.4.0", previewHeaderValue: "pv-crash-test-value-0001" }, { defaultReplicas: 2, router: routerModel(router), steps: STEPS });
+            const p = plan(
+                start,
+                { kind: "release", version: "1.4.0", previewHeaderValue: "pv-crash-test-value-0001" },
+                { defaultReplicas: 2, router: routerModel(router), steps: STEPS },
+            );
             const at50 = p.steps.find((s) => s.name === "shift" && s.record.state?.candidateWeight === 50)!;
             await deps.backend.apply(at50.record, () => undefined);
             out = "";
             const interrupted = await runStatus(deps);
             assert.match(out, /pending: release 1\.4\.0 in \w+; the candidate serves 50 % of production \(step 2 of 3\)/, out);
-            assert.match(out, /interrupted: no release holds the lock; re-run "release 1\.4\.0" or "promote" to go on, "abort" returns production to live at once/, out);
+            assert.match(
+                out,
+                /interrupted: no release holds the lock; re-run "release 1\.4\.0" or "promote" to go on, "abort" returns production to live at once/,
+                out,
+            );
             assert.deepEqual(interrupted.status?.lock, { running: false });
             // While a release holds the lock it is running: who and since when, and no re-run advice.
             const held = await deps.backend.lock();
@@ -128,7 +148,10 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             const a = await runIntent(deps, { kind: "abort" });
             const stats = await load.stop();
             assert.equal(a.exitCode, 0, out);
-            assert.deepEqual(a.steps.map((s) => s.name), ["weight-back", "restore-slot"]);
+            assert.deepEqual(
+                a.steps.map((s) => s.name),
+                ["weight-back", "restore-slot"],
+            );
             assert.equal(stats.failed, 0, stats.failures.join("\n"));
             assert.deepEqual((await deps.backend.read()).state, start.state);
             // Resuming instead: the same crash, then `release 1.4.0` again starts at the 50 % step, not back at 10 %.
@@ -144,9 +167,23 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
         });
 
         it("a step no production request reaches says so, returns production to live at once and keeps the candidate pending (exit 1); promote --steps 100 then switches", async () => {
-            const quiet: EngineDeps = { ...deps, config: { ...deps.config, progressive: { ...deps.config.progressive, steps: [20, 100], analysis: { ...deps.config.progressive.analysis, noTrafficMs: 1500 } } } };
+            const quiet: EngineDeps = {
+                ...deps,
+                config: {
+                    ...deps.config,
+                    progressive: {
+                        ...deps.config.progressive,
+                        steps: [20, 100],
+                        analysis: { ...deps.config.progressive.analysis, noTrafficMs: 1500 },
+                    },
+                },
+            };
             const lines: string[] = [];
-            quiet.progress = { update: () => undefined, step: (p) => lines.push(`${p.weight} ${p.result.stats.candidate.requests} ${p.result.verdict}`), done: () => undefined };
+            quiet.progress = {
+                update: () => undefined,
+                step: (p) => lines.push(`${p.weight} ${p.result.stats.candidate.requests} ${p.result.verdict}`),
+                done: () => undefined,
+            };
             out = "";
             const before = await deps.backend.read();
             const liveBefore = before.state!.slots.blue.role === "live" ? "blue" : "green";
@@ -158,7 +195,10 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             );
             assert.match(out, /✔ weight-back/, out);
             assert.doesNotMatch(out, /restore-slot/, "the candidate is kept");
-            assert.ok(lines.length > 3 && lines.every((l) => l.startsWith("20 0 ")), `the step's progress was shown while it waited: ${lines.join(" | ")}`);
+            assert.ok(
+                lines.length > 3 && lines.every((l) => l.startsWith("20 0 ")),
+                `the step's progress was shown while it waited: ${lines.join(" | ")}`,
+            );
             assert.equal(lines.at(-1), "20 0 no-traffic");
             const rec = await deps.backend.read();
             assert.equal(rec.state?.candidateWeight, undefined, "production is all on live");

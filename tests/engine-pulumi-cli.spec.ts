@@ -52,7 +52,13 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
     let az: Azurite;
     let records: TestStore;
     let kube: KubeApiFake;
-    const ENV_KEYS = ["PATH", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "FAKE_PULUMI_PUBLIC_URL", "FAKE_PULUMI_KUBECONFIG"] as const;
+    const ENV_KEYS = [
+        "PATH",
+        "PULUMI_BACKEND_URL",
+        "PULUMI_CONFIG_PASSPHRASE",
+        "FAKE_PULUMI_PUBLIC_URL",
+        "FAKE_PULUMI_KUBECONFIG",
+    ] as const;
     const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
     const restore = (k: (typeof ENV_KEYS)[number]) => {
         if (saved[k] === undefined) delete process.env[k];
@@ -66,10 +72,13 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             .map((l) => JSON.parse(l) as Call);
     const settingsText = () => fs.readFileSync(path.join(work, "Pulumi.dev.yaml"), "utf8");
     /** The stack's config as the settings file holds it: plain values, secrets as `{ secure }`. */
-    const stackConfig = () => ((YAML.parse(settingsText()) as { config?: Record<string, unknown> }).config ?? {});
+    const stackConfig = () => (YAML.parse(settingsText()) as { config?: Record<string, unknown> }).config ?? {};
     /** Every file of the backend, concatenated (to prove no secret reached it in plain text). */
     const backendText = (): string => {
-        const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+        const walk = (d: string): string[] =>
+            fs
+                .readdirSync(d, { withFileTypes: true })
+                .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
         return walk(dir)
             .map((f) => fs.readFileSync(f, "utf8"))
             .join("\n");
@@ -92,12 +101,20 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
     });
     beforeEach(async () => {
         records = await newTestStore(az);
-        await records.store.write(nextRecordDocument(undefined, { state: validateReleaseState(blueLive) }, "earlier run", new Date()), await records.store.read());
+        await records.store.write(
+            nextRecordDocument(undefined, { state: validateReleaseState(blueLive) }, "earlier run", new Date()),
+            await records.store.read(),
+        );
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
         work = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-work-"));
         // The release project as committed, and a settings file with the state (the stack is created by the library).
         fs.copyFileSync(RELEASE_PROJECT_FILE, path.join(work, "Pulumi.yaml"));
-        fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), YAML.stringify({ config: { "phoenix-release:platformStack": "organization/phoenix-platform/dev", [KEY_STATE]: JSON.stringify(blueLive) } }));
+        fs.writeFileSync(
+            path.join(work, "Pulumi.dev.yaml"),
+            YAML.stringify({
+                config: { "phoenix-release:platformStack": "organization/phoenix-platform/dev", [KEY_STATE]: JSON.stringify(blueLive) },
+            }),
+        );
         process.env.PULUMI_BACKEND_URL = `file://${dir}`;
         process.env.PULUMI_CONFIG_PASSPHRASE = "spec-passphrase";
         process.env.PATH = `${FAKE_BIN}${path.delimiter}${saved.PATH}`;
@@ -126,7 +143,12 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             holder: "spec",
         });
         const config = loadConfig("dev", { overrides: { production: { requests: 3, timeoutMs: 5000 } } });
-        const deps: EngineDeps = { backend, config, reporter: createReporter({ write: (s) => (out.text += s), tfBuild: false }), actor: "alice@host" };
+        const deps: EngineDeps = {
+            backend,
+            config,
+            reporter: createReporter({ write: (s) => (out.text += s), tfBuild: false }),
+            actor: "alice@host",
+        };
         return { backend, deps };
     };
 
@@ -137,12 +159,18 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         const d = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
         assert.equal(d.exitCode, 0, out.text);
         assert.match(out.text, /restart baseline of candidate 1\.1\.0 in green: 0/);
-        assert.ok(kube.requests.some((r) => r.url.startsWith("/api/v1/namespaces/green-calculator/pods?")), "the candidate's pods were read through the stack's kubeconfig output");
+        assert.ok(
+            kube.requests.some((r) => r.url.startsWith("/api/v1/namespaces/green-calculator/pods?")),
+            "the candidate's pods were read through the stack's kubeconfig output",
+        );
         // The candidate's config is in the working directory's settings file, the secrets encrypted.
         const deployed = stackConfig();
         assert.equal((JSON.parse(String(deployed[KEY_STATE])) as { slots: { green: { version?: string } } }).slots.green.version, "1.1.0");
         assert.match(String((deployed[KEY_PREVIEW] as { secure?: string }).secure), /^v1:/, "the preview value is a secure value");
-        assert.ok(!settingsText().includes(SECRET) && !settingsText().includes("InstrumentationKey"), "a secret in plain text in Pulumi.dev.yaml");
+        assert.ok(
+            !settingsText().includes(SECRET) && !settingsText().includes("InstrumentationKey"),
+            "a secret in plain text in Pulumi.dev.yaml",
+        );
         const a = await runIntent(deps, { kind: "abort" });
         assert.equal(a.exitCode, 0, out.text);
         const all = calls();
@@ -151,7 +179,11 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         const ups = all.filter((c) => c.argv[0] === "up");
         assert.equal(ups.length, 2, all.map((c) => c.argv.join(" ")).join("\n") + out.text);
         for (const u of ups) {
-            assert.deepEqual([u.argv.indexOf("--policy-pack") > 0, u.argv[u.argv.indexOf("--policy-pack") + 1]], [true, "/repo/policy"], u.argv.join(" "));
+            assert.deepEqual(
+                [u.argv.indexOf("--policy-pack") > 0, u.argv[u.argv.indexOf("--policy-pack") + 1]],
+                [true, "/repo/policy"],
+                u.argv.join(" "),
+            );
             assert.equal(u.argv[u.argv.indexOf("--policy-pack-config") + 1], "/repo/policy/config/dev.json");
             assert.equal(u.argv[u.argv.indexOf("--stack") + 1], "dev");
             assert.ok(u.argv.includes("--event-log"), "JSON engine events are requested");
@@ -162,16 +194,28 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             assert.ok(!line.includes(SECRET) && !line.includes("InstrumentationKey"), `a secret value reached argv: pulumi ${line}`);
         }
         const secretSets = all.filter((c) => c.argv[0] === "config" && c.argv[1] === "set" && c.argv.includes("--secret"));
-        assert.ok(secretSets.some((c) => c.argv.includes(KEY_PREVIEW) && c.stdinBytes === SECRET.length), "the preview value went in on stdin");
-        assert.ok(secretSets.some((c) => c.argv.includes("phoenix-release:appInsightsConnectionString") && c.stdinBytes === CONNECTION.length));
+        assert.ok(
+            secretSets.some((c) => c.argv.includes(KEY_PREVIEW) && c.stdinBytes === SECRET.length),
+            "the preview value went in on stdin",
+        );
+        assert.ok(
+            secretSets.some((c) => c.argv.includes("phoenix-release:appInsightsConnectionString") && c.stdinBytes === CONNECTION.length),
+        );
         assert.ok(!all.some((c) => c.argv.includes("set-all") && c.argv.includes("--secret")), "no secret through set-all");
-        assert.match(out.text, /\| warning: fake-policy: advisory note from the stand-in policy pack/, "the up's JSON engine events were read");
+        assert.match(
+            out.text,
+            /\| warning: fake-policy: advisory note from the stand-in policy pack/,
+            "the up's JSON engine events were read",
+        );
         assert.match(out.text, /slot-ready: helm release green-calculator reports 1\.1\.0 ×2/, "stack output --json read back");
         assert.ok(!out.text.includes(SECRET));
         const cfg = stackConfig();
         assert.equal(cfg[KEY_PREVIEW], undefined, "abort removed the preview value");
         assert.deepEqual(JSON.parse(String(cfg[KEY_STATE])), blueLive);
-        assert.ok(!backendText().includes(SECRET) && !backendText().includes("InstrumentationKey") && !backendText().includes(KUBE_TOKEN), "a secret in plain text in the backend");
+        assert.ok(
+            !backendText().includes(SECRET) && !backendText().includes("InstrumentationKey") && !backendText().includes(KUBE_TOKEN),
+            "a secret in plain text in the backend",
+        );
         assert.ok(!out.text.includes(KUBE_TOKEN), "the kubeconfig's token is never printed");
         const history = await backend.history();
         assert.deepEqual(
@@ -196,18 +240,31 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             assert.equal(calls().filter((c) => c.argv[0] === "up").length, 1, "no recovery up after a failure that applied nothing");
             const stored = await records.store.read();
             assert.ok(stored.exists);
-            assert.equal(describeSlots(stored.document.record.state), "blue live 1.0.0, green absent", "the record is back to what the stack applied");
+            assert.equal(
+                describeSlots(stored.document.record.state),
+                "blue live 1.0.0, green absent",
+                "the record is back to what the stack applied",
+            );
         });
     }
 
     it("an update already running on the stack (its lock in the backend) → exit 3, nothing applied", async () => {
         const fake = path.join(FAKE_BIN, "pulumi");
-        await new Promise<void>((resolve, reject) => spawn(fake, ["stack", "init", "dev"], { cwd: work, stdio: "ignore" }).on("exit", (c) => (c === 0 ? resolve() : reject(new Error(`stack init exit ${c}`)))));
+        await new Promise<void>((resolve, reject) =>
+            spawn(fake, ["stack", "init", "dev"], { cwd: work, stdio: "ignore" }).on("exit", (c) =>
+                c === 0 ? resolve() : reject(new Error(`stack init exit ${c}`)),
+            ),
+        );
         // Another process's `up`, kept running so its lock stays in .pulumi/locks.
-        const other = spawn(fake, ["up", "--yes", "--stack", "dev"], { cwd: work, env: { ...process.env, FAKE_PULUMI_UP_DELAY_MS: "4000" }, stdio: "ignore" });
+        const other = spawn(fake, ["up", "--yes", "--stack", "dev"], {
+            cwd: work,
+            env: { ...process.env, FAKE_PULUMI_UP_DELAY_MS: "4000" },
+            stdio: "ignore",
+        });
         const otherDone = new Promise<number | null>((r) => other.on("exit", r));
         const lockDir = path.join(dir, ".pulumi", "locks", "organization", "phoenix-release", "dev");
-        for (let i = 0; i < 100 && !(fs.existsSync(lockDir) && fs.readdirSync(lockDir).length > 0); i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 100 && !(fs.existsSync(lockDir) && fs.readdirSync(lockDir).length > 0); i++)
+            await new Promise((r) => setTimeout(r, 50));
         assert.equal(fs.readdirSync(lockDir).length, 1, "the other update holds the stack's lock");
         const out = { text: "" };
         const { deps } = engine(out);
@@ -220,7 +277,11 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         assert.deepEqual(history, [], "nothing was applied, so nothing was appended to the shared history");
         const stored = await records.store.read();
         assert.ok(stored.exists);
-        assert.equal(describeSlots(stored.document.record.state), "blue live 1.0.0, green absent", "the shared record still says what is live");
+        assert.equal(
+            describeSlots(stored.document.record.state),
+            "blue live 1.0.0, green absent",
+            "the shared record still says what is live",
+        );
     });
 
     it("4. no pulumi CLI on PATH: one line saying what is missing and what to do, exit 2", async () => {
@@ -229,12 +290,37 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         let err = "";
         const withStore = { openRecordStore: async () => records.store };
         const storeEnv = { PHOENIX_HOME: dir, PHOENIX_RECORD_STORE: "https://phxrecdev01.blob.core.windows.net/release-records" };
-        const code = await main(["status", "--backend", "pulumi"], storeEnv, (s) => (out += s), (s) => (err += s), withStore);
+        const code = await main(
+            ["status", "--backend", "pulumi"],
+            storeEnv,
+            (s) => (out += s),
+            (s) => (err += s),
+            withStore,
+        );
         assert.equal(code, 2, err);
-        assert.equal(err, "error: the pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or use --backend local\n");
-        assert.equal(out, "environment dev (pulumi, router gateway-api): blue live 1.0.0 ×2; green absent\n", "the record comes from the shared store; only the stack's outputs need the CLI");
+        assert.equal(
+            err,
+            "error: the pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or use --backend local\n",
+        );
+        assert.equal(
+            out,
+            "environment dev (pulumi, router gateway-api): blue live 1.0.0 ×2; green absent\n",
+            "the record comes from the shared store; only the stack's outputs need the CLI",
+        );
         let json = "";
-        assert.equal(await main(["status", "--backend", "pulumi", "--json"], storeEnv, (s) => (json += s), () => undefined, withStore), 2);
-        assert.deepEqual((({ outcome, exitCode }) => ({ outcome, exitCode }))(JSON.parse(json) as { outcome: string; exitCode: number }), { outcome: "environment", exitCode: 2 });
+        assert.equal(
+            await main(
+                ["status", "--backend", "pulumi", "--json"],
+                storeEnv,
+                (s) => (json += s),
+                () => undefined,
+                withStore,
+            ),
+            2,
+        );
+        assert.deepEqual((({ outcome, exitCode }) => ({ outcome, exitCode }))(JSON.parse(json) as { outcome: string; exitCode: number }), {
+            outcome: "environment",
+            exitCode: 2,
+        });
     });
 });

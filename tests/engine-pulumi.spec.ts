@@ -36,7 +36,9 @@ import { newTestStore, type TestStore } from "./support/blob-record-store";
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- createCommandError is @internal (absent from the .d.ts) but is how the SDK maps CLI failures.
 const sdkErrors = require("@pulumi/pulumi/automation/errors") as { createCommandError(result: unknown): Error };
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- same module family; CommandResult's constructor is @internal.
-const sdkCmd = require("@pulumi/pulumi/automation/cmd") as { CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => unknown };
+const sdkCmd = require("@pulumi/pulumi/automation/cmd") as {
+    CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => unknown;
+};
 
 const SECRET = "s3cr3t-preview-value-0123456789";
 /** The public URL the fake stack reports: a loopback server answering as production (blue 1.0.0). */
@@ -69,7 +71,13 @@ class FakeStack implements AutomationStack {
     }
     /** As if the stack had been updated with this state (a real update, or one by hand). */
     applied(state: unknown, message = "") {
-        this.updates.push({ kind: "update", startTime: new Date().toISOString(), message, result: "succeeded", config: { [KEY_STATE]: { value: JSON.stringify(state), secret: false } } });
+        this.updates.push({
+            kind: "update",
+            startTime: new Date().toISOString(),
+            message,
+            result: "succeeded",
+            config: { [KEY_STATE]: { value: JSON.stringify(state), secret: false } },
+        });
     }
     async removeConfig(key: string) {
         this.calls.push(`remove ${key}`);
@@ -81,7 +89,9 @@ class FakeStack implements AutomationStack {
         if (this.upError) throw this.upError;
         this.updates.push({ kind: "update", startTime: new Date().toISOString(), result: "succeeded", config: { ...this.config } });
         opts.onOutput("Updating (dev)\n\n     Type   Name\n +   helm   green-calculator\n");
-        const state = JSON.parse(this.config[KEY_STATE].value) as { slots: Record<string, { role: string; version?: string; replicas?: number }> };
+        const state = JSON.parse(this.config[KEY_STATE].value) as {
+            slots: Record<string, { role: string; version?: string; replicas?: number }>;
+        };
         this.out = {
             publicUrl: { value: publicUrl, secret: false },
             previewHeader: { value: "x-preview", secret: false },
@@ -89,7 +99,12 @@ class FakeStack implements AutomationStack {
             // The release stack re-exports the platform's kubeconfig (secret) for the engine's slot health.
             kubeconfig: { value: FAKE_KUBECONFIG, secret: true },
             slots: {
-                value: Object.fromEntries(Object.entries(state.slots).map(([k, s]) => [k, { role: s.role, version: s.version ?? null, replicas: s.role === "absent" ? 0 : (s.replicas ?? 2) }])),
+                value: Object.fromEntries(
+                    Object.entries(state.slots).map(([k, s]) => [
+                        k,
+                        { role: s.role, version: s.version ?? null, replicas: s.role === "absent" ? 0 : (s.replicas ?? 2) },
+                    ]),
+                ),
                 secret: false,
             },
         };
@@ -118,7 +133,9 @@ function podsOf(stack: FakeStack): ListerFactory {
         assert.equal(kubeconfig, FAKE_KUBECONFIG, "slot health uses the stack's kubeconfig output");
         return async (namespace, selector) => {
             const slots = (stack.out.slots?.value ?? {}) as Record<string, { version: string | null; replicas: number }>;
-            const slot = Object.keys(slots).find((k) => namespace === `${k}-calculator` && selector === `app.kubernetes.io/instance=${k}-calculator`);
+            const slot = Object.keys(slots).find(
+                (k) => namespace === `${k}-calculator` && selector === `app.kubernetes.io/instance=${k}-calculator`,
+            );
             const s = slot ? slots[slot] : undefined;
             if (!s?.version) return [];
             const version = s.version;
@@ -131,7 +148,13 @@ function podsOf(stack: FakeStack): ListerFactory {
 }
 
 const lockedError = () =>
-    sdkErrors.createCommandError(new sdkCmd.CommandResult("", "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file", 255));
+    sdkErrors.createCommandError(
+        new sdkCmd.CommandResult(
+            "",
+            "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file",
+            255,
+        ),
+    );
 
 describe("engine (Pulumi backend): Automation API mapping", function () {
     this.timeout(30000);
@@ -174,7 +197,10 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
     };
 
     it("state goes to phoenix-release:state without the preview secret, which is secret config; the operation is secret too", () => {
-        const rec: EngineRecord = { state: withCandidate, operation: { kind: "release", version: "1.1.0", slot: "green", before: blueLive } };
+        const rec: EngineRecord = {
+            state: withCandidate,
+            operation: { kind: "release", version: "1.1.0", slot: "green", before: blueLive },
+        };
         const { set, remove } = recordToConfig(rec);
         assert.equal(set[KEY_STATE].secret, false);
         assert.ok(!set[KEY_STATE].value.includes(SECRET));
@@ -188,15 +214,30 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         const remembered = recordToConfig({ state: blueLive, rejected: ["1.1.0"] });
         assert.deepEqual(remembered.set[KEY_REJECTED], { value: '["1.1.0"]', secret: false });
         assert.deepEqual(configToRecord(remembered.set).rejected, ["1.1.0"], "rolled-back versions survive the round trip");
-        assert.throws(() => configToRecord({ ...remembered.set, [KEY_REJECTED]: { value: '["latest"]' } }), /phoenix-release:rejectedVersions: "rejected" must be a list of semver versions/);
-        assert.throws(() => configToRecord({ [KEY_STATE]: { value: '{"slots":{"blue":{"role":"absent"},"green":{"role":"live","version":"1"}}}' } }), /phoenix-release:state: .*version must be semver/);
+        assert.throws(
+            () => configToRecord({ ...remembered.set, [KEY_REJECTED]: { value: '["latest"]' } }),
+            /phoenix-release:rejectedVersions: "rejected" must be a list of semver versions/,
+        );
+        assert.throws(
+            () => configToRecord({ [KEY_STATE]: { value: '{"slots":{"blue":{"role":"absent"},"green":{"role":"live","version":"1"}}}' } }),
+            /phoenix-release:state: .*version must be semver/,
+        );
         // One rule with the release stack: a state carrying a different preview value than the secret config is refused, not overridden.
-        const conflicting = { ...set, [KEY_STATE]: { value: JSON.stringify({ ...withCandidate, previewHeaderValue: "another-value-0123456789" }) } };
-        assert.throws(() => configToRecord(conflicting), (e: Error) => /with different values/.test(e.message) && !e.message.includes(SECRET));
-        assert.throws(() => configToRecord({ ...set, [KEY_OPERATION]: { value: '{"kind":"teleport"}', secret: true } }), /phoenix-release:releaseOperation: operation.kind must be release or rollback/);
+        const conflicting = {
+            ...set,
+            [KEY_STATE]: { value: JSON.stringify({ ...withCandidate, previewHeaderValue: "another-value-0123456789" }) },
+        };
+        assert.throws(
+            () => configToRecord(conflicting),
+            (e: Error) => /with different values/.test(e.message) && !e.message.includes(SECRET),
+        );
+        assert.throws(
+            () => configToRecord({ ...set, [KEY_OPERATION]: { value: '{"kind":"teleport"}', secret: true } }),
+            /phoenix-release:releaseOperation: operation.kind must be release or rollback/,
+        );
     });
 
-    it("the SDK's ConcurrentUpdateError (a locked stack) becomes \"another release is running in <env>\" and exit 3", async () => {
+    it('the SDK\'s ConcurrentUpdateError (a locked stack) becomes "another release is running in <env>" and exit 3', async () => {
         const err = lockedError();
         assert.equal(err.name, "ConcurrentUpdateError");
         assert.ok(isConcurrentUpdate(err));
@@ -205,7 +246,11 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         stack.upError = err;
         let out = "";
         const backend = new PulumiBackend({ env: "dev", workDir: "stacks/release", factory: async () => stack, store: t.store });
-        const deps: EngineDeps = { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
+        const deps: EngineDeps = {
+            backend,
+            config: loadConfig("dev"),
+            reporter: createReporter({ write: (s) => (out += s), tfBuild: false }),
+        };
         const r = await runIntent(deps, { kind: "deploy", version: "1.1.0" });
         assert.equal(r.exitCode, 3, out);
         assert.match(out, /another release is running in dev \(the stack is locked by another update/);
@@ -229,7 +274,11 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
             secretConfig: { appInsightsConnectionString: "InstrumentationKey=abc;IngestionEndpoint=https://x" },
             podLister: podsOf(stack),
         });
-        const deps: EngineDeps = { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) };
+        const deps: EngineDeps = {
+            backend,
+            config: loadConfig("dev"),
+            reporter: createReporter({ write: (s) => (out += s), tfBuild: false }),
+        };
         const r = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
         assert.equal(r.exitCode, 0, out);
         assert.deepEqual(stack.lastUpOpts?.policyPacks, ["policy"]);
@@ -246,7 +295,11 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         await free.release();
         const a = await runIntent(deps, { kind: "abort" });
         assert.equal(a.exitCode, 0, out);
-        assert.deepEqual(await recordIn(t), { state: blueLive, rejected: ["1.1.0"] }, "the aborted version is remembered: rollback never returns to it");
+        assert.deepEqual(
+            await recordIn(t),
+            { state: blueLive, rejected: ["1.1.0"] },
+            "the aborted version is remembered: rollback never returns to it",
+        );
         assert.equal(stack.calls.filter((c) => c === "up").length, 2);
         assert.deepEqual(
             (await backend.history()).map((e) => `${e.action} ${e.version} ${e.outcome} by ${e.by}`),
@@ -277,11 +330,23 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
     it("the lock is the store's lease: held by another run → blocked naming it; released → free; changes need it", async () => {
         const { stack, t } = await environment(blueLive, "prod");
         const backend = new PulumiBackend({ env: "prod", workDir: "w", factory: async () => stack, store: t.store, holder: "build 7" });
-        await assert.rejects(backend.apply({ state: null }, () => undefined), /can only be changed while holding its lease/);
+        await assert.rejects(
+            backend.apply({ state: null }, () => undefined),
+            /can only be changed while holding its lease/,
+        );
         const release = await backend.lock();
-        await assert.rejects(new PulumiBackend({ env: "prod", workDir: "w", factory: async () => stack, store: t.store, holder: "build 8" }).lock(), /another release is running: the lease on .*\/calculator\/prod\/lock is held by build 7/);
+        await assert.rejects(
+            new PulumiBackend({ env: "prod", workDir: "w", factory: async () => stack, store: t.store, holder: "build 8" }).lock(),
+            /another release is running: the lease on .*\/calculator\/prod\/lock is held by build 7/,
+        );
         await release();
-        const other = await new PulumiBackend({ env: "prod", workDir: "w", factory: async () => stack, store: t.store, holder: "build 8" }).lock();
+        const other = await new PulumiBackend({
+            env: "prod",
+            workDir: "w",
+            factory: async () => stack,
+            store: t.store,
+            holder: "build 8",
+        }).lock();
         await other();
         assert.deepEqual(await recordIn(t), { state: blueLive }, "locking changed nothing");
     });
@@ -291,9 +356,15 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         stack.applied({ slots: { blue: { role: "live", version: "0.9.0", replicas: 2 }, green: { role: "absent" } } }, "pulumi up by hand");
         let out = "";
         const backend = new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: t.store });
-        const r = await runIntent({ backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) }, { kind: "release", version: "1.1.0" });
+        const r = await runIntent(
+            { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) },
+            { kind: "release", version: "1.1.0" },
+        );
         assert.equal(r.exitCode, 2, out);
-        assert.match(out, /drift in dev: the release stack's last update applied blue live 0\.9\.0, green absent, but the release record says blue live 1\.0\.0, green absent\. Someone applied the release stack outside the engine/);
+        assert.match(
+            out,
+            /drift in dev: the release stack's last update applied blue live 0\.9\.0, green absent, but the release record says blue live 1\.0\.0, green absent\. Someone applied the release stack outside the engine/,
+        );
         assert.ok(!stack.calls.includes("up"));
         assert.deepEqual(await recordIn(t), { state: blueLive });
         const free = await t.store.acquire("next");
@@ -309,14 +380,31 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         const done = await backend.importRecord({ replace: false, source: "stacks/release/Pulumi.dev.yaml", by: "ops@laptop" });
         assert.deepEqual(done, { record: old, replaced: false });
         assert.deepEqual(await recordIn(t), old);
-        await assert.rejects(backend.importRecord({ replace: false, source: "stacks/release/Pulumi.dev.yaml" }), (e: Error) => e instanceof BlockedError && /already exists \(blue live 1\.0\.0, green absent\); nothing imported.*--replace/.test(e.message));
+        await assert.rejects(
+            backend.importRecord({ replace: false, source: "stacks/release/Pulumi.dev.yaml" }),
+            (e: Error) =>
+                e instanceof BlockedError &&
+                /already exists \(blue live 1\.0\.0, green absent\); nothing imported.*--replace/.test(e.message),
+        );
         Object.assign(stack.config, recordToConfig({ state: withCandidate }).set);
-        await assert.rejects(backend.importRecord({ replace: true, source: "stacks/release/Pulumi.dev.yaml" }), /says blue live 1\.0\.0, green candidate 1\.1\.0 but the release stack's last update applied blue live 1\.0\.0, green absent/);
+        await assert.rejects(
+            backend.importRecord({ replace: true, source: "stacks/release/Pulumi.dev.yaml" }),
+            /says blue live 1\.0\.0, green candidate 1\.1\.0 but the release stack's last update applied blue live 1\.0\.0, green absent/,
+        );
         assert.deepEqual(await recordIn(t), old, "a refused import changes nothing");
         const h = await backend.history();
-        assert.deepEqual(h.map((e) => `${e.action} ${e.outcome} ${e.liveAfter} by ${e.by}: ${e.detail}`), ["import done blue 1.0.0 by ops@laptop: imported from stacks/release/Pulumi.dev.yaml"]);
+        assert.deepEqual(
+            h.map((e) => `${e.action} ${e.outcome} ${e.liveAfter} by ${e.by}: ${e.detail}`),
+            ["import done blue 1.0.0 by ops@laptop: imported from stacks/release/Pulumi.dev.yaml"],
+        );
         const empty = await environment(undefined);
-        await assert.rejects(new PulumiBackend({ env: "dev", workDir: "w", factory: async () => empty.stack, store: empty.t.store }).importRecord({ replace: false, source: "Pulumi.dev.yaml" }), /Pulumi\.dev\.yaml holds no release state/);
+        await assert.rejects(
+            new PulumiBackend({ env: "dev", workDir: "w", factory: async () => empty.stack, store: empty.t.store }).importRecord({
+                replace: false,
+                source: "Pulumi.dev.yaml",
+            }),
+            /Pulumi\.dev\.yaml holds no release state/,
+        );
     });
 
     it("a corrupt record: every command refuses by name (exit 2, nothing changed); restore-record puts the previous version back", async () => {
@@ -328,9 +416,15 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         await release();
         await t.recordBlob().upload("{ not json", 10);
         let out = "";
-        const r = await runIntent({ backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) }, { kind: "release", version: "1.1.0" });
+        const r = await runIntent(
+            { backend, config: loadConfig("dev"), reporter: createReporter({ write: (s) => (out += s), tfBuild: false }) },
+            { kind: "release", version: "1.1.0" },
+        );
         assert.equal(r.exitCode, 2, out);
-        assert.match(out, /the release record .*record\.json is not valid: it is not valid JSON \(at line 1 column 3\)\. Nothing was changed/);
+        assert.match(
+            out,
+            /the release record .*record\.json is not valid: it is not valid JSON \(at line 1 column 3\)\. Nothing was changed/,
+        );
         assert.ok(!stack.calls.includes("up"));
         assert.deepEqual((await backend.restoreRecord({ by: "ops" })).record, { state: blueLive, rejected: ["0.9.0"] });
         await assert.rejects(backend.restoreRecord({}), /is valid; restore-record only replaces a record that is not/);
@@ -342,10 +436,16 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         const backend = new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: t.store });
         const release = await backend.lock();
         await backend.apply({ state: blueLive }, () => undefined);
-        await backend.apply({ state: blueLive, operation: { kind: "release", version: "1.0.0", slot: "blue", before: null } }, () => undefined);
+        await backend.apply(
+            { state: blueLive, operation: { kind: "release", version: "1.0.0", slot: "blue", before: null } },
+            () => undefined,
+        );
         await backend.apply({ state: null }, () => undefined);
         await release();
-        assert.deepEqual(stack.calls.filter((c) => c === "up" || c === "destroy"), ["up", "destroy"]);
+        assert.deepEqual(
+            stack.calls.filter((c) => c === "up" || c === "destroy"),
+            ["up", "destroy"],
+        );
         assert.equal(stack.config[KEY_STATE], undefined);
         assert.deepEqual(await recordIn(t), { state: null });
     });

@@ -12,7 +12,14 @@ import type { WeightGuard } from "../release-engine/src/planner/types";
 import type { ReadinessSettings } from "../release-engine/src/settings/config";
 
 const FAST: ReadinessSettings = { settleMs: 40, waitMs: 150, pollMs: 5 };
-const guard = (o: Partial<WeightGuard> = {}): WeightGuard => ({ slot: "blue", version: "1.2.8", replicas: 2, weight: 100, candidate: true, ...o });
+const guard = (o: Partial<WeightGuard> = {}): WeightGuard => ({
+    slot: "blue",
+    version: "1.2.8",
+    replicas: 2,
+    weight: 100,
+    candidate: true,
+    ...o,
+});
 const health = (o: Partial<SlotHealth> = {}): SlotHealth => ({ ready: 2, desired: 2, versions: ["1.2.8"], restarts: 0, ...o });
 
 /** A health source that plays `script` (one observation per read, the last one repeated) and counts reads. */
@@ -46,7 +53,11 @@ describe("engine: readiness before weight", () => {
                                     const onlyVersion = v.every((x) => x === "1.2.8");
                                     const r = onlyVersion ? h.ready : 0;
                                     const ok = !crashed && onlyVersion && r >= 1 && (weight < 100 || r >= replicas);
-                                    assert.equal(got.verdict, crashed ? "crashed" : ok ? "ok" : "wait", `${JSON.stringify({ candidate, baseline, h, g })}: ${got.detail}`);
+                                    assert.equal(
+                                        got.verdict,
+                                        crashed ? "crashed" : ok ? "ok" : "wait",
+                                        `${JSON.stringify({ candidate, baseline, h, g })}: ${got.detail}`,
+                                    );
                                     if (got.verdict === "crashed") {
                                         assert.equal(got.restarts, restarts - (baseline as number));
                                         assert.match(got.detail, new RegExp(`restarted ${restarts - (baseline as number)} time`));
@@ -94,13 +105,31 @@ describe("engine: readiness before weight", () => {
         assert.equal(late.reads(), 3);
         const never = await awaitGuard(scripted([health({ ready: 1 })]).source, guard({ candidate: false }), undefined, FAST);
         assert.equal(never.ok, false);
-        assert.match(never.detail, /blue has 1 of 2 endpoints ready; all of production goes only to a fully ready slot after waiting 150 ms/);
-        const restore = await awaitGuard(scripted([health({ ready: 1 })]).source, guard({ candidate: false, restoring: true }), undefined, FAST);
+        assert.match(
+            never.detail,
+            /blue has 1 of 2 endpoints ready; all of production goes only to a fully ready slot after waiting 150 ms/,
+        );
+        const restore = await awaitGuard(
+            scripted([health({ ready: 1 })]).source,
+            guard({ candidate: false, restoring: true }),
+            undefined,
+            FAST,
+        );
         assert.equal(restore.ok, true, restore.detail);
         assert.match(restore.detail, /production returns to it anyway/);
-        const none = await awaitGuard(scripted([health({ ready: 0, versions: [] })]).source, guard({ candidate: false, restoring: true }), undefined, FAST);
+        const none = await awaitGuard(
+            scripted([health({ ready: 0, versions: [] })]).source,
+            guard({ candidate: false, restoring: true }),
+            undefined,
+            FAST,
+        );
         assert.equal(none.ok, false, "not even a restore goes to a slot without ready endpoints");
-        const weighted = await awaitGuard(scripted([health({ ready: 1 })]).source, guard({ candidate: false, weight: 25 }), undefined, FAST);
+        const weighted = await awaitGuard(
+            scripted([health({ ready: 1 })]).source,
+            guard({ candidate: false, weight: 25 }),
+            undefined,
+            FAST,
+        );
         assert.equal(weighted.ok, true, "a weighted step needs some ready endpoints");
     });
 
@@ -120,7 +149,10 @@ describe("engine: readiness before weight", () => {
         await new Promise((r) => setTimeout(r, 30));
         const seen = await w.stop();
         assert.equal(seen?.restarts, 2);
-        assert.match(describeCrash(seen!, "the gate", t0), /^restarted 2 times since it was deployed \(first seen \d{4}-\d\d-\d\dT[\d:.]+Z, 0\.\d s into the gate\)$/);
+        assert.match(
+            describeCrash(seen!, "the gate", t0),
+            /^restarted 2 times since it was deployed \(first seen \d{4}-\d\d-\d\dT[\d:.]+Z, 0\.\d s into the gate\)$/,
+        );
         const quiet = new CrashWatch(source, "blue", 3, 5);
         await new Promise((r) => setTimeout(r, 20));
         assert.equal(await quiet.stop(), undefined);

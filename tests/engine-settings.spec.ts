@@ -19,7 +19,11 @@ function fakeVault(values: Record<string, string>, failWith?: Error & { statusCo
         async getSecret(name: string) {
             asked.push(name);
             if (failWith) throw failWith;
-            if (!(name in values)) throw Object.assign(new Error(`A secret with (name/id) ${name} was not found in this key vault.`), { statusCode: 404, code: "SecretNotFound" });
+            if (!(name in values))
+                throw Object.assign(new Error(`A secret with (name/id) ${name} was not found in this key vault.`), {
+                    statusCode: 404,
+                    code: "SecretNotFound",
+                });
             return { value: values[name] };
         },
     };
@@ -60,7 +64,8 @@ describe("engine settings: Key Vault", () => {
         assert.match(String(failed.result), /phoenix-fqdn/);
         for (const written of [ok.written, failed.written]) {
             // The message names the secret, never the captured text (a failure must not print the value either).
-            for (const [name, value] of Object.entries(FULL)) assert.ok(!written.includes(value), `the value of ${name} reached the output`);
+            for (const [name, value] of Object.entries(FULL))
+                assert.ok(!written.includes(value), `the value of ${name} reached the output`);
         }
     });
 
@@ -80,18 +85,30 @@ describe("engine settings: Key Vault", () => {
 
     it("a missing secret is an input error naming it", async () => {
         const { ["log-analytics-workspace-id"]: _gone, ...partial } = FULL;
-        await assert.rejects(loadVaultSettings("kv-phoenix-dev", fakeVault(partial)), (e: Error) => e instanceof InputError && /lacks required secret\(s\): log-analytics-workspace-id/.test(e.message));
+        await assert.rejects(
+            loadVaultSettings("kv-phoenix-dev", fakeVault(partial)),
+            (e: Error) => e instanceof InputError && /lacks required secret\(s\): log-analytics-workspace-id/.test(e.message),
+        );
         await assert.rejects(loadVaultSettings("kv-phoenix-dev", fakeVault({ ...FULL, "phoenix-fqdn": "" })), /phoenix-fqdn/);
         await assert.rejects(loadVaultSettings("no_such vault", fakeVault(FULL)), /not a Key Vault name/);
     });
 
     it("other vault errors never echo what the SDK put in the message", async () => {
         const err = Object.assign(new Error(`forbidden: caller cannot read; value was ${CONN}`), { statusCode: 403, code: "Forbidden" });
-        await assert.rejects(loadVaultSettings("kv-phoenix-dev", fakeVault(FULL, err)), (e: Error) => /Forbidden/.test(e.message) && !e.message.includes("InstrumentationKey"));
+        await assert.rejects(
+            loadVaultSettings("kv-phoenix-dev", fakeVault(FULL, err)),
+            (e: Error) => /Forbidden/.test(e.message) && !e.message.includes("InstrumentationKey"),
+        );
     });
 
     it("uses AzurePipelinesCredential only in Azure DevOps with the service connection's variables", () => {
-        const ado = { TF_BUILD: "True", AZURESUBSCRIPTION_TENANT_ID: "t", AZURESUBSCRIPTION_CLIENT_ID: "c", AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: "s", SYSTEM_ACCESSTOKEN: "x" };
+        const ado = {
+            TF_BUILD: "True",
+            AZURESUBSCRIPTION_TENANT_ID: "t",
+            AZURESUBSCRIPTION_CLIENT_ID: "c",
+            AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: "s",
+            SYSTEM_ACCESSTOKEN: "x",
+        };
         assert.equal(credentialKind(ado), "azure-pipelines");
         assert.equal(credentialKind({ ...ado, SYSTEM_ACCESSTOKEN: "" }), "default");
         assert.equal(credentialKind({}), "default");
@@ -103,18 +120,42 @@ describe("engine settings: config and CLI input", () => {
         assert.equal(loadConfig("prod").gate.maxErrorRate, 0.02);
         assert.equal(loadConfig("dev").gate.maxErrorRate, 0.05);
         assert.throws(() => loadConfig("staging"), /unknown environment "staging"/);
-        assert.throws(() => loadConfig("dev", { overrides: { gate: { maxErrorRate: 2, concurrency: 0 } } }), /concurrency must be an integer >= 1[\s\S]*maxErrorRate must be in \(0,1\)/);
+        assert.throws(
+            () => loadConfig("dev", { overrides: { gate: { maxErrorRate: 2, concurrency: 0 } } }),
+            /concurrency must be an integer >= 1[\s\S]*maxErrorRate must be in \(0,1\)/,
+        );
     });
 
     it("parses commands and refuses bad input", () => {
-        assert.deepEqual(parseArgs(["release", "1.2.0", "--env", "prod", "--backend=pulumi", "--json"], {}), { command: "release", version: "1.2.0", env: "prod", backend: "pulumi", vault: undefined, json: true, showSecrets: false });
+        assert.deepEqual(parseArgs(["release", "1.2.0", "--env", "prod", "--backend=pulumi", "--json"], {}), {
+            command: "release",
+            version: "1.2.0",
+            env: "prod",
+            backend: "pulumi",
+            vault: undefined,
+            json: true,
+            showSecrets: false,
+        });
         assert.equal(parseArgs(["status"], { AZURE_KEYVAULT_NAME: "kv-x" }).vault, "kv-x");
         assert.equal(parseArgs(["rollback", "1.1.0"], {}).version, "1.1.0");
-        assert.equal(parseArgs(["rollback"], { RELEASE_VERSION: "1.2.0" }).version, "1.2.0", "the pipeline's on: failure undoes its own release only");
+        assert.equal(
+            parseArgs(["rollback"], { RELEASE_VERSION: "1.2.0" }).version,
+            "1.2.0",
+            "the pipeline's on: failure undoes its own release only",
+        );
         assert.equal(parseArgs(["rollback"], {}).version, undefined);
         assert.equal(parseArgs(["deploy", "1.0.0"], { RELEASE_VERSION: "1.2.0" }).version, "1.0.0");
         assert.throws(() => parseArgs(["rollback"], { RELEASE_VERSION: "build-7" }), /RELEASE_VERSION "build-7" is not a semantic version/);
-        for (const bad of [[], ["ship", "1.0.0"], ["release"], ["release", "1.0"], ["promote", "1.0.0"], ["status", "--backend", "helm"], ["status", "--what"], ["deploy", "1.0.0", "extra"]]) {
+        for (const bad of [
+            [],
+            ["ship", "1.0.0"],
+            ["release"],
+            ["release", "1.0"],
+            ["promote", "1.0.0"],
+            ["status", "--backend", "helm"],
+            ["status", "--what"],
+            ["deploy", "1.0.0", "extra"],
+        ]) {
             assert.throws(() => parseArgs(bad, {}), InputError, bad.join(" "));
         }
     });
@@ -122,7 +163,13 @@ describe("engine settings: config and CLI input", () => {
     it("bad input exits 2 and changes nothing", async () => {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-cli-"));
         let err = "";
-        const run = (argv: string[]) => main(argv, { PHOENIX_HOME: home }, () => undefined, (s) => (err += s));
+        const run = (argv: string[]) =>
+            main(
+                argv,
+                { PHOENIX_HOME: home },
+                () => undefined,
+                (s) => (err += s),
+            );
         assert.equal(await run(["release", "one.two"]), 2);
         assert.match(err, /"one\.two" is not a semantic version/);
         assert.equal(await run(["release", "1.0.0", "--env", "qa"]), 2);
@@ -135,11 +182,27 @@ describe("engine settings: config and CLI input", () => {
     it("--help prints the usage on stdout and exits 0; <command> --help prints that command's", async () => {
         let out = "";
         let err = "";
-        assert.equal(await main(["--help"], {}, (s) => (out += s), (s) => (err += s)), 0);
+        assert.equal(
+            await main(
+                ["--help"],
+                {},
+                (s) => (out += s),
+                (s) => (err += s),
+            ),
+            0,
+        );
         assert.match(out, /^usage: phoenix-release <command>/);
         assert.equal(err, "");
         out = "";
-        assert.equal(await main(["release", "1.0.0", "--help"], {}, (s) => (out += s), (s) => (err += s)), 0);
+        assert.equal(
+            await main(
+                ["release", "1.0.0", "--help"],
+                {},
+                (s) => (out += s),
+                (s) => (err += s),
+            ),
+            0,
+        );
         assert.match(out, /^usage: phoenix-release release <version> \[options\]/);
     });
 
@@ -150,9 +213,26 @@ describe("engine settings: config and CLI input", () => {
         let out = "";
         let err = "";
         const env = { PHOENIX_HOME: home, PHOENIX_CONFIG_DIR: dir };
-        assert.equal(await main(["plan", "1.0.0", "--json"], env, (s) => (out += s), (s) => (err += s)), 0, err);
+        assert.equal(
+            await main(
+                ["plan", "1.0.0", "--json"],
+                env,
+                (s) => (out += s),
+                (s) => (err += s),
+            ),
+            0,
+            err,
+        );
         assert.match(out, /×3/, "the plan uses the replicas of the replaced config");
-        assert.equal(await main(["plan", "1.0.0", "--env", "prod"], env, () => undefined, (s) => (err += s)), 2);
+        assert.equal(
+            await main(
+                ["plan", "1.0.0", "--env", "prod"],
+                env,
+                () => undefined,
+                (s) => (err += s),
+            ),
+            2,
+        );
         assert.match(err, /prod\.json/);
         for (const d of [dir, home]) fs.rmSync(d, { recursive: true, force: true });
     });
@@ -163,7 +243,13 @@ describe("engine output under Azure DevOps", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-ado-"));
         let out = "";
         const r = createReporter({ write: (s) => (out += s), tfBuild: true, summaryDir: dir });
-        r.step({ name: "deploy-candidate", description: "deploy 1.2.0", status: "failed", durationMs: 1234, details: ["http gate FAIL: error rate above 0.05 (100%)"] });
+        r.step({
+            name: "deploy-candidate",
+            description: "deploy 1.2.0",
+            status: "failed",
+            durationMs: 1234,
+            details: ["http gate FAIL: error rate above 0.05 (100%)"],
+        });
         r.summary("## summary\n");
         assert.match(out, /^✘ deploy-candidate +deploy 1\.2\.0 \(1\.23 s\)$/m);
         assert.match(out, /^##vso\[task\.logissue type=error\]deploy-candidate: http gate FAIL: error rate above 0\.05 \(100%AZP25\)$/m);

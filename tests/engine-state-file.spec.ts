@@ -16,7 +16,9 @@ import { CORRUPT } from "./support/store-fixtures";
 
 const REPO = path.join(__dirname, "..");
 const GOOD: EngineRecord = { state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } } };
-const LATEST: EngineRecord = { state: { slots: { blue: { role: "standby", version: "1.0.0", replicas: 2 }, green: { role: "live", version: "1.1.0", replicas: 2 } } } };
+const LATEST: EngineRecord = {
+    state: { slots: { blue: { role: "standby", version: "1.0.0", replicas: 2 }, green: { role: "live", version: "1.1.0", replicas: 2 } } },
+};
 const COMMANDS = [["status"], ["plan", "1.2.0"], ["release", "1.2.0"], ["abort"], ["rollback"], ["status", "--json"]];
 
 /** Every file under `dir` with its bytes (base64), so any change shows. */
@@ -35,7 +37,13 @@ describe("engine CLI: a corrupt state file", function () {
     let envDir: string;
     let out = "";
     let err = "";
-    const run = (argv: string[]) => main(argv, { PATH: process.env.PATH, PHOENIX_HOME: home }, (s) => (out += s), (s) => (err += s));
+    const run = (argv: string[]) =>
+        main(
+            argv,
+            { PATH: process.env.PATH, PHOENIX_HOME: home },
+            (s) => (out += s),
+            (s) => (err += s),
+        );
 
     before(() => ensureAppBuilt(() => undefined)); // else the CLI refuses for another reason
     beforeEach(() => {
@@ -81,13 +89,20 @@ describe("engine CLI: a corrupt state file", function () {
 
     it("the issue's reproduction, as a process: echo 'garbage{{' > state.json; release -- status → exit 2", () => {
         fs.writeFileSync(path.join(envDir, "state.json"), "garbage{{\n");
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "release-engine", "src", "cli", "main.ts"), "status"], {
-            cwd: REPO,
-            env: { PATH: process.env.PATH, PHOENIX_HOME: home },
-            encoding: "utf8",
-        });
+        const r = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(REPO, "release-engine", "src", "cli", "main.ts"), "status"],
+            {
+                cwd: REPO,
+                env: { PATH: process.env.PATH, PHOENIX_HOME: home },
+                encoding: "utf8",
+            },
+        );
         assert.equal(r.status, 2, r.stdout + r.stderr);
-        assert.match(r.stderr, /^error: the state file .*state\.json is unusable: it is not valid JSON\nNothing was changed\. To recover:\n {2}- restore the last good copy/);
+        assert.match(
+            r.stderr,
+            /^error: the state file .*state\.json is unusable: it is not valid JSON\nNothing was changed\. To recover:\n {2}- restore the last good copy/,
+        );
         assert.doesNotMatch(r.stderr, /Unexpected token/);
     });
 });

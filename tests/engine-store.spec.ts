@@ -37,9 +37,21 @@ describe("local store: the record file format", () => {
         ["an unknown key", '{"state": null, "status": 1}', /unknown key "status"/],
         ["a bad state", CORRUPT["wrong shape"], /state: slot blue: version must be semver[\s\S]*state: slot green is missing/],
         ["a bad operation kind", JSON.stringify({ ...V1, operation: { kind: "deploy" } }), /operation\.kind must be release or rollback/],
-        ["an operation without before", JSON.stringify({ ...V1, operation: { kind: "release", version: "1.1.0", slot: "green" } }), /operation\.before is missing/],
-        ["an operation with a bad before", JSON.stringify({ ...V1, operation: { ...V2.operation, before: { slots: {} } } }), /operation\.before: slot blue is missing/],
-        ["a bad rollback", JSON.stringify({ ...V1, operation: { kind: "rollback", to: { slot: "red", version: "1.0.0" }, from: "green" } }), /operation\.to\.slot must be blue or green[\s\S]*operation\.from must be an object/],
+        [
+            "an operation without before",
+            JSON.stringify({ ...V1, operation: { kind: "release", version: "1.1.0", slot: "green" } }),
+            /operation\.before is missing/,
+        ],
+        [
+            "an operation with a bad before",
+            JSON.stringify({ ...V1, operation: { ...V2.operation, before: { slots: {} } } }),
+            /operation\.before: slot blue is missing/,
+        ],
+        [
+            "a bad rollback",
+            JSON.stringify({ ...V1, operation: { kind: "rollback", to: { slot: "red", version: "1.0.0" }, from: "green" } }),
+            /operation\.to\.slot must be blue or green[\s\S]*operation\.from must be an object/,
+        ],
         ["operation null", JSON.stringify({ ...V1, operation: null }), /"operation" must be an object, got null/],
     ];
     for (const [name, input, why] of problems) {
@@ -51,7 +63,12 @@ describe("local store: the record file format", () => {
     }
 
     it("never echoes the text, which may hold the preview secret", () => {
-        const withSecret = [CORRUPT.truncated, text(V2).replace('"green"', '"green" x'), JSON.stringify({ ...V2, extra: SECRET }), `garbage ${SECRET}`];
+        const withSecret = [
+            CORRUPT.truncated,
+            text(V2).replace('"green"', '"green" x'),
+            JSON.stringify({ ...V2, extra: SECRET }),
+            `garbage ${SECRET}`,
+        ];
         for (const t of withSecret) {
             const r = parseRecord(t);
             assert.equal(r.ok, false, t);
@@ -125,19 +142,28 @@ describe("local store: reading and writing the record", () => {
                     return true;
                 },
             );
-            assert.deepEqual(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]), before);
+            assert.deepEqual(
+                fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]),
+                before,
+            );
         });
     }
 
     it("a state file that cannot be read (here: a directory) is a StateFileError too", () => {
         fs.mkdirSync(file(), { recursive: true });
-        assert.throws(() => readRecord(dir), (e: Error) => e instanceof StateFileError && /unusable: it cannot be read \(EISDIR\)/.test(e.message));
+        assert.throws(
+            () => readRecord(dir),
+            (e: Error) => e instanceof StateFileError && /unusable: it cannot be read \(EISDIR\)/.test(e.message),
+        );
     });
 
     it("says so when there is no usable previous copy, and suggests abort when one was pending", () => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(file(), "");
-        assert.throws(() => readRecord(dir), /To recover \(there is no usable previous copy: .*state\.json\.prev does not exist\):\n {2}- re-create the environment/);
+        assert.throws(
+            () => readRecord(dir),
+            /To recover \(there is no usable previous copy: .*state\.json\.prev does not exist\):\n {2}- re-create the environment/,
+        );
         fs.writeFileSync(prev(), "[]");
         assert.throws(() => readRecord(dir), /state\.json\.prev is unusable too: it holds an array/);
         fs.writeFileSync(prev(), text(V2));
@@ -175,7 +201,10 @@ for (let i = 0; ; i++) {
     async function raceWriter(how: "atomic" | "naive", ms: number): Promise<{ reads: number; torn: string[] }> {
         fs.rmSync(dir, { recursive: true, force: true });
         writeRecord(dir, V1);
-        const child = spawn(process.execPath, ["-e", WRITER, storeJs, dir, how, JSON.stringify(V1), JSON.stringify(V2)], { env: childEnv(), stdio: ["ignore", "pipe", "inherit"] });
+        const child = spawn(process.execPath, ["-e", WRITER, storeJs, dir, how, JSON.stringify(V1), JSON.stringify(V2)], {
+            env: childEnv(),
+            stdio: ["ignore", "pipe", "inherit"],
+        });
         await new Promise<void>((r) => child.stdout.once("data", () => r()));
         const torn: string[] = [];
         let reads = 0;
@@ -232,7 +261,10 @@ describe("local store: lock generations", () => {
         const release = acquireLock(dir, "dev");
         assert.deepEqual(entries(), ["1"]);
         assert.match(content(1), new RegExp(`^${process.pid} `));
-        assert.throws(() => acquireLock(dir, "dev"), (e: Error) => e instanceof BlockedError && e.message.includes(`pid ${process.pid}`));
+        assert.throws(
+            () => acquireLock(dir, "dev"),
+            (e: Error) => e instanceof BlockedError && e.message.includes(`pid ${process.pid}`),
+        );
         release();
         assert.equal(content(1), "released");
         release(); // twice is harmless
@@ -272,7 +304,10 @@ describe("local store: lock generations", () => {
         let calls = 0;
         mod.readdirSync = (p) => (calls++ === 0 ? ["3"] : real(p));
         try {
-            assert.throws(() => acquireLock(dir, "dev"), (e: Error) => e instanceof BlockedError && e.message.includes(`pid ${process.pid}`));
+            assert.throws(
+                () => acquireLock(dir, "dev"),
+                (e: Error) => e instanceof BlockedError && e.message.includes(`pid ${process.pid}`),
+            );
         } finally {
             mod.readdirSync = real;
         }
@@ -283,7 +318,10 @@ describe("local store: lock generations", () => {
     it("a lock file of the former format is reported, not overwritten", () => {
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(lockDir(), "123 456");
-        assert.throws(() => acquireLock(dir, "dev"), /lock is not a directory \(an older engine's lock file\?\); remove it if no release is running in dev/);
+        assert.throws(
+            () => acquireLock(dir, "dev"),
+            /lock is not a directory \(an older engine's lock file\?\); remove it if no release is running in dev/,
+        );
         assert.equal(fs.readFileSync(lockDir(), "utf8"), "123 456");
     });
 });

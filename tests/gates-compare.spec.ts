@@ -49,17 +49,26 @@ describe("compare: config and count contract", () => {
             [{ alpha: 0 }, /analysis\.alpha must be a number in \(0,1\) \(got 0\)/],
             [{ beta: 1 }, /analysis\.beta must be a number in \(0,1\)/],
             [{ alpha: 0.6, beta: 0.5 }, /alpha \+ beta must be below 1/],
-            [{ failureRate: { tolerance: 0.05, margin: 0.05 } }, /failureRate\.margin \(0\.05\) must exceed failureRate\.tolerance \(0\.05\)/],
+            [
+                { failureRate: { tolerance: 0.05, margin: 0.05 } },
+                /failureRate\.margin \(0\.05\) must exceed failureRate\.tolerance \(0\.05\)/,
+            ],
             [{ failureRate: { tolerance: -0.01, margin: 0.05 } }, /failureRate\.tolerance must be a number in \[0,1\)/],
             [{ failureRate: { tolerance: 0, margin: 1 } }, /failureRate\.margin must be a number in \(0,1\)/],
-            [{ latency: { ...DEFAULT_COMPARISON.latency!, bucketsMs: [10, 5] } }, /latency\.bucketsMs must be at least 2 strictly ascending/],
+            [
+                { latency: { ...DEFAULT_COMPARISON.latency!, bucketsMs: [10, 5] } },
+                /latency\.bucketsMs must be at least 2 strictly ascending/,
+            ],
             [{ latency: { ...DEFAULT_COMPARISON.latency!, maxP95IncreaseMs: -5 } }, /latency\.maxP95IncreaseMs must be a number >= 0/],
             [{ latency: { ...DEFAULT_COMPARISON.latency!, maxP95IncreaseMs: 0, maxP95IncreaseRatio: 0 } }, /cannot both be 0/],
             [{ latency: { ...DEFAULT_COMPARISON.latency!, margin: 0 } }, /latency\.margin must be a number in \(0,1\)/],
         ];
         for (const [over, expected] of cases) {
             const problems = validateComparisonConfig({ ...DEFAULT_COMPARISON, ...over }, "analysis");
-            assert.ok(problems.some((p) => expected.test(p)), `${JSON.stringify(over)} → ${JSON.stringify(problems)}`);
+            assert.ok(
+                problems.some((p) => expected.test(p)),
+                `${JSON.stringify(over)} → ${JSON.stringify(problems)}`,
+            );
             assert.throws(() => newComparison({ ...DEFAULT_COMPARISON, ...over }), expected);
         }
         assert.match(validateComparisonConfig({ ...DEFAULT_COMPARISON, alpha: 2 }, "steps.prod")[0], /^steps\.prod\.alpha/);
@@ -72,26 +81,42 @@ describe("compare: config and count contract", () => {
     it("refuses counts that are inconsistent or not cumulative", () => {
         const cmp = () => newComparison({ ...PURE, minBakeMs: 1000 });
         const bad: Array<[Parameters<ReturnType<typeof newComparison>["update"]>[0], RegExp]> = [
-            [{ candidate: { requests: 5, failed: 6, latency: arm(5, 0).latency }, live: arm(5, 0), elapsedMs: 0 }, /candidate\.failed \(6\) exceeds candidate\.requests \(5\)/],
+            [
+                { candidate: { requests: 5, failed: 6, latency: arm(5, 0).latency }, live: arm(5, 0), elapsedMs: 0 },
+                /candidate\.failed \(6\) exceeds candidate\.requests \(5\)/,
+            ],
             [{ candidate: { requests: -1, failed: 0 }, live: arm(5, 0), elapsedMs: 0 }, /integers >= 0/],
             [{ candidate: { requests: 5, failed: 0 }, live: arm(5, 0), elapsedMs: 0 }, /candidate\.latency must hold 15 counts/],
             [{ candidate: { requests: 5, failed: 0, latency: [1, 2] }, live: arm(5, 0), elapsedMs: 0 }, /must hold 15 counts/],
-            [{ candidate: { ...arm(5, 0), requests: 6 }, live: arm(5, 0), elapsedMs: 0 }, /candidate\.latency counts sum to 5, not candidate\.requests \(6\)/],
+            [
+                { candidate: { ...arm(5, 0), requests: 6 }, live: arm(5, 0), elapsedMs: 0 },
+                /candidate\.latency counts sum to 5, not candidate\.requests \(6\)/,
+            ],
             [{ candidate: arm(5, 0), live: arm(5, 0), elapsedMs: Number.NaN }, /elapsedMs must be a number >= 0/],
         ];
         for (const [counts, expected] of bad) assert.throws(() => cmp().update(counts), expected);
         const c = cmp();
         c.update({ candidate: arm(10, 0), live: arm(100, 0), elapsedMs: 100 });
-        assert.throws(() => c.update({ candidate: arm(9, 0), live: arm(120, 0), elapsedMs: 200 }), /candidate counts went backwards \(10 → 9 requests\)/);
+        assert.throws(
+            () => c.update({ candidate: arm(9, 0), live: arm(120, 0), elapsedMs: 200 }),
+            /candidate counts went backwards \(10 → 9 requests\)/,
+        );
         assert.throws(() => c.update({ candidate: arm(10, 0), live: arm(120, 0), elapsedMs: 50 }), /elapsedMs went backwards/);
         // Without latency in the config no histogram is needed.
-        const f = newComparison({ ...PURE, latency: undefined }).update({ candidate: { requests: 90, failed: 0 }, live: { requests: 500, failed: 0 }, elapsedMs: 1 });
+        const f = newComparison({ ...PURE, latency: undefined }).update({
+            candidate: { requests: 90, failed: 0 },
+            live: { requests: 500, failed: 0 },
+            elapsedMs: 1,
+        });
         assert.equal(f.verdict, "pass", f.reason);
         assert.match(f.reason, /latency not judged/);
     });
 
     it("buckets, histogram quantiles and windows from cumulative counters", () => {
-        assert.deepEqual([0, 5, 5.01, 10, 4999, 5000, 5001, 1e9].map((ms) => bucketIndex(ms, EDGES)), [0, 0, 1, 1, 13, 13, 14, 14]);
+        assert.deepEqual(
+            [0, 5, 5.01, 10, 4999, 5000, 5001, 1e9].map((ms) => bucketIndex(ms, EDGES)),
+            [0, 0, 1, 1, 13, 13, 14, 14],
+        );
         const h = emptyHistogram(EDGES);
         h[bucketIndex(8, EDGES)] = 95;
         h[bucketIndex(400, EDGES)] = 5;
@@ -119,7 +144,15 @@ describe("compare: the two-sample sequential test", () => {
             }
             return best;
         };
-        for (const [fc, nc, fl, nl, d] of [[0, 90, 0, 1700, 0.05], [3, 10, 0, 190, 0.05], [3, 10, 0, 190, 0], [2, 100, 5, 400, 0.05], [10, 10, 0, 5, 0.05], [1, 50, 30, 60, 0], [0, 0, 4, 10, 0.05]]) {
+        for (const [fc, nc, fl, nl, d] of [
+            [0, 90, 0, 1700, 0.05],
+            [3, 10, 0, 190, 0.05],
+            [3, 10, 0, 190, 0],
+            [2, 100, 5, 400, 0.05],
+            [10, 10, 0, 5, 0.05],
+            [1, 50, 30, 60, 0],
+            [0, 0, 4, 10, 0.05],
+        ]) {
             const a = profileLogLik(fc, nc, fl, nl, d);
             const b = brute(fc, nc, fl, nl, d);
             assert.ok(Math.abs(a - b) < 1e-4 * Math.max(1, Math.abs(b)) && a >= b - 1e-9, `${[fc, nc, fl, nl, d]}: ${a} vs ${b}`);
@@ -153,7 +186,10 @@ describe("compare: verdicts", () => {
         assert.match(r.reason, /^baked 20 s of 30 s$/);
         r = c.update({ candidate: arm(200, 0), live: arm(3800, 0), elapsedMs: 30_000 });
         assert.equal(r.verdict, "pass", r.reason);
-        assert.match(r.reason, /as good as live after 200 requests and 30 s: failure rate 0\.00 % vs 0\.00 %, 0 vs 0 requests slower than 150 ms/);
+        assert.match(
+            r.reason,
+            /as good as live after 200 requests and 30 s: failure rate 0\.00 % vs 0\.00 %, 0 vs 0 requests slower than 150 ms/,
+        );
         assert.equal(r.stats.latency?.thresholdMs, 150, "live p95 10 ms + max(100 ms, 50 %) = 110 → edge 150");
         assert.equal(r.stats.candidate.meanMs, 8);
         // Final: later counts (even bad ones) do not change it.
@@ -193,7 +229,14 @@ describe("compare: verdicts", () => {
         assert.equal(end.verdict, "fail");
         assert.match(end.reason, /no verdict within 60000 ms/);
         // No candidate traffic at all is no proof either (without the no-traffic rule: undecided at the maximum → fail).
-        assert.equal(newComparison({ ...PURE, maxDurationMs: 1000, noTrafficMs: undefined }).update({ candidate: arm(0, 0), live: arm(400, 0), elapsedMs: 1000 }).verdict, "fail");
+        assert.equal(
+            newComparison({ ...PURE, maxDurationMs: 1000, noTrafficMs: undefined }).update({
+                candidate: arm(0, 0),
+                live: arm(400, 0),
+                elapsedMs: 1000,
+            }).verdict,
+            "fail",
+        );
     });
 
     it("no candidate traffic for noTrafficMs is its own final verdict (neither pass nor fail), and only with zero candidate requests", () => {
@@ -204,7 +247,11 @@ describe("compare: verdicts", () => {
         assert.match(r.reason, /no production request reached the candidate in 5 s \(live served 400\): nothing can judge this step/);
         assert.equal(idle.update({ candidate: arm(50, 0), live: arm(900, 0), elapsedMs: 9000 }).verdict, "no-traffic", "final");
         const trickle = newComparison({ ...PURE, noTrafficMs: 5000, minRequests: 100 });
-        assert.equal(trickle.update({ candidate: arm(1, 0), live: arm(400, 0), elapsedMs: 6000 }).verdict, "continue", "one request is traffic: the usual rules wait for the sample");
+        assert.equal(
+            trickle.update({ candidate: arm(1, 0), live: arm(400, 0), elapsedMs: 6000 }).verdict,
+            "continue",
+            "one request is traffic: the usual rules wait for the sample",
+        );
     });
 
     it("seeded Monte Carlo: 20 % vs 0 % always fails, 0 % vs 0 % and 1 % vs 1 % always pass (200 runs each, 5 % step)", () => {
@@ -246,7 +293,10 @@ describe("compare: App Insights source (real LogsQueryClient, loopback query end
     const seen = () => fake.seen;
     const client = () => fake.client();
     before(async () => {
-        fake = await startLogsQueryFake(() => ({ columns: columns.map((name) => ({ name, type: name === "slot" || name === "version" ? "string" : "real" })), rows }));
+        fake = await startLogsQueryFake(() => ({
+            columns: columns.map((name) => ({ name, type: name === "slot" || name === "version" ? "string" : "real" })),
+            rows,
+        }));
     });
     after(() => fake.close());
     beforeEach(() => fake.reset());
@@ -263,11 +313,21 @@ describe("compare: App Insights source (real LogsQueryClient, loopback query end
         assert.match(q, /AppRoleName == "calculator"/);
         assert.match(q, /Properties\["app\.slot"\]/);
         assert.match(q, /\(slot == "green" and version == "1\.1\.0"\) or \(slot == "blue" and version == "1\.0\.0"\)/);
-        assert.match(q, /requests = sum\(ItemCount\), failed = sumif\(ItemCount, Success == false\), totalMs = sum\(DurationMs \* ItemCount\)/);
+        assert.match(
+            q,
+            /requests = sum\(ItemCount\), failed = sumif\(ItemCount, Success == false\), totalMs = sum\(DurationMs \* ItemCount\)/,
+        );
         assert.match(q, /p95 = percentilew\(DurationMs, ItemCount, 95\)/);
-        assert.match(q, /b0 = sumif\(ItemCount, DurationMs <= 10\), b1 = sumif\(ItemCount, DurationMs > 10 and DurationMs <= 100\), b2 = sumif\(ItemCount, DurationMs > 100 and DurationMs <= 1000\)/);
+        assert.match(
+            q,
+            /b0 = sumif\(ItemCount, DurationMs <= 10\), b1 = sumif\(ItemCount, DurationMs > 10 and DurationMs <= 100\), b2 = sumif\(ItemCount, DurationMs > 100 and DurationMs <= 1000\)/,
+        );
         assert.match(seen()[0].body.timespan ?? "", new RegExp(`^${since.toISOString()}/`), "the window starts at the step's start");
-        assert.deepEqual(r.candidate, { requests: 40, failed: 2, totalMs: 800, latency: [30, 8, 1, 1] }, "the overflow bucket is the remainder");
+        assert.deepEqual(
+            r.candidate,
+            { requests: 40, failed: 2, totalMs: 800, latency: [30, 8, 1, 1] },
+            "the overflow bucket is the remainder",
+        );
         assert.deepEqual(r.live, { requests: 760, failed: 1, totalMs: 9000, latency: [700, 60, 0, 0] });
         assert.deepEqual(r.p95Ms, { candidate: 31.5, live: 12.25 });
         // The counts feed the comparison as they are.
@@ -281,12 +341,18 @@ describe("compare: App Insights source (real LogsQueryClient, loopback query end
         assert.deepEqual(r.candidate, { requests: 0, failed: 0, totalMs: 0, latency: [0, 0, 0, 0] });
         assert.ok(Number.isNaN(r.p95Ms.candidate));
         rows = [["green", "1.1.0", 5, 0, 40, 9, 5, 1, 0]];
-        await assert.rejects(queryStepCounts(client(), source, { candidate, live, since: new Date() }), /bucket counts \(6\) exceed requests \(5\)/);
+        await assert.rejects(
+            queryStepCounts(client(), source, { candidate, live, since: new Date() }),
+            /bucket counts \(6\) exceed requests \(5\)/,
+        );
         rows = [["green", "1.1.0", 5.5, 0, 40, 9, 5, 0, 0]];
         await assert.rejects(queryStepCounts(client(), source, { candidate, live, since: new Date() }), /requests is not a count/);
         assert.throws(() => buildCompareQuery('calc" or 1==1', candidate, live, [10]), /not a DNS label/);
         assert.throws(() => buildCompareQuery("calculator", { slot: "green", version: '1" | drop' }, live, [10]), /not a version/);
         assert.throws(() => buildCompareQuery("calculator", candidate, live, [10, 10]), /strictly ascending/);
-        assert.throws(() => parseCompareTable({ name: "t", columnDescriptors: [{ name: "slot" }], rows: [] } as never, [10]), /lacks column "version"/);
+        assert.throws(
+            () => parseCompareTable({ name: "t", columnDescriptors: [{ name: "slot" }], rows: [] } as never, [10]),
+            /lacks column "version"/,
+        );
     });
 });

@@ -8,7 +8,19 @@ import { startLogsQueryFake, type LogsQueryFake } from "./support/logs-query-fak
 import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
 import { buildQuery, evaluate, runAppInsightsGate, type AppInsightsGateConfig } from "../release-engine/src/gates/appinsights-gate";
 import { runHttpGate, type GateTarget } from "../release-engine/src/gates/http-gate";
-import { percentile, sprtBounds, sprtCappedDecision, sprtCapRule, sprtDecision, sprtInit, sprtMinAcceptN, sprtOperatingCharacteristic, sprtUpdate, wilson, type SprtState } from "../release-engine/src/gates/stats";
+import {
+    percentile,
+    sprtBounds,
+    sprtCappedDecision,
+    sprtCapRule,
+    sprtDecision,
+    sprtInit,
+    sprtMinAcceptN,
+    sprtOperatingCharacteristic,
+    sprtUpdate,
+    wilson,
+    type SprtState,
+} from "../release-engine/src/gates/stats";
 import { errorParams, slowParams } from "../release-engine/src/gates/http-gate";
 import { loadConfig } from "../release-engine/src/settings/config";
 import { validateReleaseState } from "@phoenix/release-model";
@@ -29,7 +41,13 @@ describe("gates: statistics", () => {
         let bad = sprtInit();
         for (let i = 0; i < 3; i++) bad = sprtUpdate(p, bad, true);
         assert.equal(sprtDecision(p, bad), "reject", "three failures in three requests are conclusive at 5 % vs 1 %");
-        assert.throws(() => sprtUpdate({ ...p, p0: 0.1 }, sprtInit(), true) && (() => { throw new Error(); })());
+        assert.throws(
+            () =>
+                sprtUpdate({ ...p, p0: 0.1 }, sprtInit(), true) &&
+                (() => {
+                    throw new Error();
+                })(),
+        );
     });
 
     it("the exact operating characteristic matches Wald's closed forms where they are exact", () => {
@@ -60,7 +78,11 @@ describe("gates: statistics", () => {
         assert.ok(leaning > p.beta, `leaning rule ${leaning}`);
         assert.ok(rejectAtP0 > 0 && rejectAtP0 < 0.05);
         // At a cap of 400 that rule is "reject every undecided candidate": k <= 7 of 400 is already Wald's accept.
-        const state = (n: number, events: number): SprtState => ({ n, events, llr: events * Math.log(p.p1 / p.p0) + (n - events) * Math.log((1 - p.p1) / (1 - p.p0)) });
+        const state = (n: number, events: number): SprtState => ({
+            n,
+            events,
+            llr: events * Math.log(p.p1 / p.p0) + (n - events) * Math.log((1 - p.p1) / (1 - p.p0)),
+        });
         assert.equal(sprtDecision(p, state(400, rule.maxEventsAtCap)), "accept");
         assert.equal(sprtDecision(p, state(400, rule.maxEventsAtCap + 1)), "continue");
         assert.equal(sprtCappedDecision(p, rule, state(400, rule.maxEventsAtCap + 1)), "reject");
@@ -87,7 +109,10 @@ describe("gates: statistics", () => {
             for (const params of [errorParams(g), slowParams(g)]) {
                 const { acceptAtP1, rejectAtP0 } = sprtCapRule(params, g.maxRequests, g.minRequests);
                 assert.ok(acceptAtP1 <= g.beta, `${env}: P(accept | p1 = ${params.p1}) = ${acceptAtP1} > beta ${g.beta}`);
-                assert.ok(rejectAtP0 <= g.alpha, `${env}: P(reject | p0 = ${params.p0}) = ${rejectAtP0} > alpha ${g.alpha} — raise gate.maxRequests`);
+                assert.ok(
+                    rejectAtP0 <= g.alpha,
+                    `${env}: P(reject | p0 = ${params.p0}) = ${rejectAtP0} > alpha ${g.alpha} — raise gate.maxRequests`,
+                );
             }
         }
         // The same check on the old dev cap (400) fails on alpha: the cap that keeps beta rejects 3.2 % at p0.
@@ -119,9 +144,18 @@ describe("gates: HTTP gate against real app processes", function () {
     after(async () => cluster?.stop());
 
     const withCandidate = async (version: string) => {
-        await cluster.apply(validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "candidate", version, replicas: 1 } } }));
+        await cluster.apply(
+            validateReleaseState({
+                slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "candidate", version, replicas: 1 } },
+            }),
+        );
     };
-    const target = (version: string): GateTarget => ({ url: cluster.url, preview: { header: "canary", value: "always" }, candidate: { slot: "green", version }, live });
+    const target = (version: string): GateTarget => ({
+        url: cluster.url,
+        preview: { header: "canary", value: "always" },
+        candidate: { slot: "green", version },
+        live,
+    });
 
     it("accepts a healthy candidate once SPRT is certain, with production untouched", async () => {
         await withCandidate("1.1.0");
@@ -161,16 +195,34 @@ describe("gates: HTTP gate against real app processes", function () {
     });
 
     it("fails when the candidate has no endpoints and previews silently fall back to production", async () => {
-        await cluster.apply(validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "absent" } } }));
+        await cluster.apply(
+            validateReleaseState({ slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "absent" } } }),
+        );
         const r = await runHttpGate(target("1.1.0"), TEST_GATE);
         assert.equal(r.verdict, "fail");
         assert.match(r.firstProblem ?? "", /answered by HTTP 200 from blue 1\.0\.0/);
     });
 
     it("repeated runs: no false accept of the faulty, no false reject of the healthy (small sample; scripts/gate-error-rates.ts measures more)", async () => {
-        await cluster.apply(validateReleaseState({ slots: { blue: { role: "candidate", version: "1.2.0", replicas: 1 }, green: { role: "live", version: "1.1.0", replicas: 1 } } }));
-        const faulty: GateTarget = { url: cluster.url, preview: { header: "canary", value: "never" }, candidate: { slot: "blue", version: "1.2.0" }, live: { slot: "green", version: "1.1.0" } };
-        const healthy: GateTarget = { url: cluster.url, preview: { header: "canary", value: "nothing-matches" }, candidate: { slot: "green", version: "1.1.0" } };
+        await cluster.apply(
+            validateReleaseState({
+                slots: {
+                    blue: { role: "candidate", version: "1.2.0", replicas: 1 },
+                    green: { role: "live", version: "1.1.0", replicas: 1 },
+                },
+            }),
+        );
+        const faulty: GateTarget = {
+            url: cluster.url,
+            preview: { header: "canary", value: "never" },
+            candidate: { slot: "blue", version: "1.2.0" },
+            live: { slot: "green", version: "1.1.0" },
+        };
+        const healthy: GateTarget = {
+            url: cluster.url,
+            preview: { header: "canary", value: "nothing-matches" },
+            candidate: { slot: "green", version: "1.1.0" },
+        };
         for (let i = 0; i < 3; i++) {
             const f = await runHttpGate(faulty, TEST_GATE);
             assert.equal(f.verdict, "fail", f.reason);
@@ -208,7 +260,11 @@ describe("gates: App Insights gate (real LogsQueryClient, loopback query endpoin
     });
     after(() => fake.close());
     beforeEach(() => fake.reset());
-    const who = { candidate: { slot: "green", version: "1.1.0" }, live: { slot: "blue", version: "1.0.0" }, since: new Date(Date.now() - 600_000) };
+    const who = {
+        candidate: { slot: "green", version: "1.1.0" },
+        live: { slot: "blue", version: "1.0.0" },
+        since: new Date(Date.now() - 600_000),
+    };
 
     it("queries AppRequests per slot/version with sum(ItemCount) and passes a candidate no worse than live", async () => {
         respond = () => [
@@ -238,7 +294,13 @@ describe("gates: App Insights gate (real LogsQueryClient, loopback query endpoin
     });
 
     it("waits for ingestion until the minimum sample arrives, and fails without it", async () => {
-        respond = (n) => (n < 3 ? [["green", "1.1.0", 10, 0, 30]] : [["green", "1.1.0", 60, 0, 30], ["blue", "1.0.0", 600, 1, 30]]);
+        respond = (n) =>
+            n < 3
+                ? [["green", "1.1.0", 10, 0, 30]]
+                : [
+                      ["green", "1.1.0", 60, 0, 30],
+                      ["blue", "1.0.0", 600, 1, 30],
+                  ];
         const r = await runAppInsightsGate(client(), config, who);
         assert.equal(r.verdict, "pass", r.reason);
         assert.equal(r.polls, 3);

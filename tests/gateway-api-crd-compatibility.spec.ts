@@ -10,7 +10,14 @@ import { ingressProfileUpdateArgs, ingressProfileUpdateCommand } from "../compon
 import { ingressNginxWarning } from "../components/gateway-api";
 
 const {
-    AKS_MANAGED_BUNDLES, ENVOY_GATEWAY_RELEASES, GATEWAY_API_CRD_OWNERS, aksManagedBundle, crdOwnershipProblems, envoyGatewayRelease, envoyGatewayMinorsFor, kubernetesMinor,
+    AKS_MANAGED_BUNDLES,
+    ENVOY_GATEWAY_RELEASES,
+    GATEWAY_API_CRD_OWNERS,
+    aksManagedBundle,
+    crdOwnershipProblems,
+    envoyGatewayRelease,
+    envoyGatewayMinorsFor,
+    kubernetesMinor,
 } = gatewayApi;
 
 const MINORS = Array.from({ length: 13 }, (_, i) => 25 + i);
@@ -28,7 +35,8 @@ describe("Gateway API CRD ownership and compatibility (pure)", () => {
 
     it("every table entry names its source; the AKS table has no gap or overlap", () => {
         for (const e of [...AKS_MANAGED_BUNDLES, ...ENVOY_GATEWAY_RELEASES]) assert.match(e.source, /\S/);
-        for (let i = 1; i < AKS_MANAGED_BUNDLES.length; i++) assert.equal(AKS_MANAGED_BUNDLES[i].fromMinor, (AKS_MANAGED_BUNDLES[i - 1].toMinor ?? NaN) + 1);
+        for (let i = 1; i < AKS_MANAGED_BUNDLES.length; i++)
+            assert.equal(AKS_MANAGED_BUNDLES[i].fromMinor, (AKS_MANAGED_BUNDLES[i - 1].toMinor ?? NaN) + 1);
         assert.equal(AKS_MANAGED_BUNDLES[AKS_MANAGED_BUNDLES.length - 1].toMinor, undefined);
     });
 
@@ -56,8 +64,13 @@ describe("Gateway API CRD ownership and compatibility (pure)", () => {
                         else {
                             // Envoy Gateway's matrix: minor → Gateway API bundle and Kubernetes minors.
                             const fits: Record<string, [string, number[]]> = {
-                                "v1.9.0": ["v1.6.1", [33, 34, 35, 36]], "v1.8.0": ["v1.5.1", [32, 33, 34, 35]], "v1.7.0": ["v1.4.1", [32, 33, 34, 35]], "v1.6.0": ["v1.4.0", [30, 31, 32, 33]],
-                                "v1.5.0": ["v1.3.0", [30, 31, 32, 33]], "v1.4.0": ["v1.3.0", [30, 31, 32, 33]], "v1.3.0": ["v1.2.1", [29, 30, 31, 32]],
+                                "v1.9.0": ["v1.6.1", [33, 34, 35, 36]],
+                                "v1.8.0": ["v1.5.1", [32, 33, 34, 35]],
+                                "v1.7.0": ["v1.4.1", [32, 33, 34, 35]],
+                                "v1.6.0": ["v1.4.0", [30, 31, 32, 33]],
+                                "v1.5.0": ["v1.3.0", [30, 31, 32, 33]],
+                                "v1.4.0": ["v1.3.0", [30, 31, 32, 33]],
+                                "v1.3.0": ["v1.2.1", [29, 30, 31, 32]],
                             };
                             const f = fits[version ?? ""];
                             const aks = m < 26 ? undefined : m <= 33 ? "v1.2.1" : m === 34 ? "v1.3.0" : "v1.4.1";
@@ -70,7 +83,15 @@ describe("Gateway API CRD ownership and compatibility (pure)", () => {
             }
         }
         // On AKS-managed CRDs only Envoy Gateway v1.7 on 1.35 and v1.3 on 1.29–1.32 fit; everything else needs phoenix.
-        const managedEnvoy = MINORS.flatMap((m) => releases.filter((v) => crdOwnershipProblems({ gateway: "envoy", crds: "managed", kubernetesVersion: `1.${m}`, envoyChartVersion: v }).length === 0).map((v) => `1.${m} ${v}`));
+        const managedEnvoy = MINORS.flatMap((m) =>
+            releases
+                .filter(
+                    (v) =>
+                        crdOwnershipProblems({ gateway: "envoy", crds: "managed", kubernetesVersion: `1.${m}`, envoyChartVersion: v })
+                            .length === 0,
+                )
+                .map((v) => `1.${m} ${v}`),
+        );
         assert.deepEqual(managedEnvoy, ["1.29 v1.3.0", "1.30 v1.3.0", "1.31 v1.3.0", "1.32 v1.3.0", "1.35 v1.7.0"]);
         assert.ok(allowed > 0);
     });
@@ -79,22 +100,35 @@ describe("Gateway API CRD ownership and compatibility (pure)", () => {
         assert.deepEqual(envoyGatewayMinorsFor("v1.4.1", 35), ["v1.7 (end of life 2026-08-05)"]);
         assert.deepEqual(envoyGatewayMinorsFor("v1.3.0", 34), []);
         assert.deepEqual(envoyGatewayMinorsFor("v1.3.0", undefined), ["v1.5 (end of life 2026-02-13)", "v1.4 (end of life 2025-11-13)"]);
-        assert.deepEqual(crdOwnershipProblems({ gateway: "envoy", crds: "managed", kubernetesVersion: "1.35", envoyChartVersion: "v1.9.2" }), [
-            "Envoy Gateway v1.9 requires Gateway API v1.6.1 but AKS manages v1.4.1 on Kubernetes 1.35; pin Envoy Gateway v1.7 (end of life 2026-08-05), or set gatewayApiCrds: phoenix",
-        ]);
-        assert.deepEqual(crdOwnershipProblems({ gateway: "nginx", crds: "phoenix", kubernetesVersion: "1.34" }), [], "nginx uses no Gateway API");
+        assert.deepEqual(
+            crdOwnershipProblems({ gateway: "envoy", crds: "managed", kubernetesVersion: "1.35", envoyChartVersion: "v1.9.2" }),
+            [
+                "Envoy Gateway v1.9 requires Gateway API v1.6.1 but AKS manages v1.4.1 on Kubernetes 1.35; pin Envoy Gateway v1.7 (end of life 2026-08-05), or set gatewayApiCrds: phoenix",
+            ],
+        );
+        assert.deepEqual(
+            crdOwnershipProblems({ gateway: "nginx", crds: "phoenix", kubernetesVersion: "1.34" }),
+            [],
+            "nginx uses no Gateway API",
+        );
     });
 
     it("the az aks update arguments: managed CRDs (+ app-routing Istio), nothing when Phoenix owns the CRDs", () => {
         assert.deepEqual(ingressProfileUpdateArgs("managed", true), ["--enable-gateway-api", "--enable-app-routing-istio"]);
         assert.deepEqual(ingressProfileUpdateArgs("managed", false), ["--enable-gateway-api"]);
         assert.equal(ingressProfileUpdateArgs("phoenix", false), undefined);
-        assert.equal(ingressProfileUpdateCommand("rg", "aks", ["--enable-gateway-api"]), "az aks update --resource-group 'rg' --name 'aks' --enable-gateway-api --only-show-errors --output none");
+        assert.equal(
+            ingressProfileUpdateCommand("rg", "aks", ["--enable-gateway-api"]),
+            "az aks update --resource-group 'rg' --name 'aks' --enable-gateway-api --only-show-errors --output none",
+        );
         assert.equal(ingressProfileUpdateCommand("rg", "aks", undefined), undefined);
     });
 
     it("warns while ingress-nginx runs, naming the setting, the end of support and the migration guide; silent otherwise", () => {
-        assert.match(ingressNginxWarning("nginx", false) ?? "", /^ingress-nginx is out of support .*November 2026.*gateway: nginx remains only to migrate.*docs\/gateway-migration\.md/);
+        assert.match(
+            ingressNginxWarning("nginx", false) ?? "",
+            /^ingress-nginx is out of support .*November 2026.*gateway: nginx remains only to migrate.*docs\/gateway-migration\.md/,
+        );
         assert.match(ingressNginxWarning("app-routing-istio", true) ?? "", /legacyNginx: true remains only to migrate/);
         assert.equal(ingressNginxWarning("app-routing-istio", false), undefined);
         assert.equal(ingressNginxWarning("envoy", false), undefined);

@@ -19,7 +19,10 @@ import { main as releaseMain } from "../stacks/release/program";
 
 type Obj = { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> };
 
-const FIXTURE = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "gateway-api-crd-schemas.json"), "utf8")) as Record<string, unknown>;
+const FIXTURE = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "gateway-api-crd-schemas.json"), "utf8")) as Record<
+    string,
+    unknown
+>;
 const OLDEST = gatewayApi.OLDEST_SUPPORTED_BUNDLE;
 /** The newest bundle Phoenix installs: the one the newest Envoy Gateway release in the table is built for. */
 const NEWEST = gatewayApi.ENVOY_GATEWAY_RELEASES[0].requiresBundle;
@@ -44,7 +47,10 @@ function crdProblems(bundle: string, obj: Obj): string[] {
     const version = obj.apiVersion.split("/")[1];
     const validate = validatorFor(bundle, obj.kind, version);
     if (validate(obj)) return [];
-    return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}${e.keyword === "additionalProperties" ? `: ${String((e.params as { additionalProperty?: string }).additionalProperty)}` : ""}`);
+    return (validate.errors ?? []).map(
+        (e) =>
+            `${e.instancePath || "/"} ${e.message ?? ""}${e.keyword === "additionalProperties" ? `: ${String((e.params as { additionalProperty?: string }).additionalProperty)}` : ""}`,
+    );
 }
 
 function gatewayApiObjects(r: RunResult): Obj[] {
@@ -52,18 +58,35 @@ function gatewayApiObjects(r: RunResult): Obj[] {
         .filter((x) => x.type.startsWith("kubernetes:gateway.networking.k8s.io/"))
         .map((x) => {
             const i = x.type.lastIndexOf(":");
-            return { apiVersion: x.type.slice("kubernetes:".length, i), kind: x.type.slice(i + 1), metadata: plainInputs(x.inputs.metadata) as Record<string, unknown>, spec: plainInputs(x.inputs.spec) as Record<string, unknown> };
+            return {
+                apiVersion: x.type.slice("kubernetes:".length, i),
+                kind: x.type.slice(i + 1),
+                metadata: plainInputs(x.inputs.metadata) as Record<string, unknown>,
+                spec: plainInputs(x.inputs.spec) as Record<string, unknown>,
+            };
         });
 }
 
 const HOST = "shop.example.com";
 const PLATFORM = {
-    kubeconfig: MOCK_KUBECONFIG, registryLoginServer: "phoenixshared.azurecr.io", host: HOST, publicUrl: `https://${HOST}`,
+    kubeconfig: MOCK_KUBECONFIG,
+    registryLoginServer: "phoenixshared.azurecr.io",
+    host: HOST,
+    publicUrl: `https://${HOST}`,
     appInsightsConnectionString: "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint=https://mock/",
-    routerKind: "gateway-api", gatewayName: "phoenix-gateway", gatewayNamespace: "phoenix-gateway", gatewayClass: "approuting-istio", legacyNginx: false,
+    routerKind: "gateway-api",
+    gatewayName: "phoenix-gateway",
+    gatewayNamespace: "phoenix-gateway",
+    gatewayClass: "approuting-istio",
+    legacyNginx: false,
 };
 
-function releaseRun(stack: "dev" | "prod", state: unknown, extra: Record<string, unknown> = {}, secretKeys: string[] = []): Promise<RunResult> {
+function releaseRun(
+    stack: "dev" | "prod",
+    state: unknown,
+    extra: Record<string, unknown> = {},
+    secretKeys: string[] = [],
+): Promise<RunResult> {
     return runProgram({
         projectDir: path.join(__dirname, "..", "stacks", "release"),
         stack,
@@ -82,12 +105,30 @@ describe("Gateway API objects use only standard-channel fields of the oldest and
     before(async () => {
         const states: Array<[string, "dev" | "prod", unknown, Record<string, unknown>?, string[]?]> = [
             ["blue live only", "dev", { slots: { blue: { role: "live", version: "1.4.0", replicas: 2 }, green: { role: "absent" } } }],
-            ["blue live + green candidate (preview route)", "dev", { slots: { blue: { role: "live", version: "1.4.0" }, green: { role: "candidate", version: "1.5.0" } } }],
-            ["green candidate at a 25 % progressive step", "prod", { slots: { blue: { role: "live", version: "1.4.0" }, green: { role: "candidate", version: "1.5.0" } }, candidateWeight: 25 }],
-            ["green live + blue candidate behind a secret header value", "prod", { slots: { blue: { role: "candidate", version: "1.6.0" }, green: { role: "live", version: "1.5.0" } } }, { previewHeaderValue: "pv-Zm9vYmFyYmF6cXV4" }, ["previewHeaderValue"]],
+            [
+                "blue live + green candidate (preview route)",
+                "dev",
+                { slots: { blue: { role: "live", version: "1.4.0" }, green: { role: "candidate", version: "1.5.0" } } },
+            ],
+            [
+                "green candidate at a 25 % progressive step",
+                "prod",
+                {
+                    slots: { blue: { role: "live", version: "1.4.0" }, green: { role: "candidate", version: "1.5.0" } },
+                    candidateWeight: 25,
+                },
+            ],
+            [
+                "green live + blue candidate behind a secret header value",
+                "prod",
+                { slots: { blue: { role: "candidate", version: "1.6.0" }, green: { role: "live", version: "1.5.0" } } },
+                { previewHeaderValue: "pv-Zm9vYmFyYmF6cXV4" },
+                ["previewHeaderValue"],
+            ],
         ];
         for (const [name, stack, state, extra, secrets] of states) {
-            for (const obj of gatewayApiObjects(await releaseRun(stack, state, extra, secrets))) registered.push({ where: `release/${stack} ${name}`, obj });
+            for (const obj of gatewayApiObjects(await releaseRun(stack, state, extra, secrets)))
+                registered.push({ where: `release/${stack} ${name}`, obj });
         }
         const registry = (await runRegistry()).outputs;
         const modes: Record<string, Record<string, unknown>> = {
@@ -95,12 +136,18 @@ describe("Gateway API objects use only standard-channel fields of the oldest and
             envoy: { gateway: "envoy", gatewayApiCrds: "phoenix" },
         };
         for (const [mode, configOverrides] of Object.entries(modes)) {
-            for (const obj of gatewayApiObjects(await runPlatform("dev", registry, { configOverrides }))) registered.push({ where: `platform/dev ${mode}`, obj });
+            for (const obj of gatewayApiObjects(await runPlatform("dev", registry, { configOverrides })))
+                registered.push({ where: `platform/dev ${mode}`, obj });
         }
     });
 
     it("the fixture holds the two bundles the compatibility table names (oldest supported, newest installed)", () => {
-        assert.deepEqual(Object.keys(FIXTURE).filter((k) => k.startsWith("v")).sort(), [...BUNDLES].sort());
+        assert.deepEqual(
+            Object.keys(FIXTURE)
+                .filter((k) => k.startsWith("v"))
+                .sort(),
+            [...BUNDLES].sort(),
+        );
         assert.equal(OLDEST, gatewayApi.AKS_MANAGED_BUNDLES[0].bundle, "the oldest bundle AKS manages");
     });
 
@@ -113,7 +160,8 @@ describe("Gateway API objects use only standard-channel fields of the oldest and
 
     for (const bundle of BUNDLES) {
         it(`every object validates against the standard-channel CRDs of ${bundle} (unknown fields refused)`, () => {
-            for (const { where, obj } of registered) assert.deepEqual(crdProblems(bundle, obj), [], `${where}: ${obj.kind} ${String(obj.metadata.name)}`);
+            for (const { where, obj } of registered)
+                assert.deepEqual(crdProblems(bundle, obj), [], `${where}: ${obj.kind} ${String(obj.metadata.name)}`);
         });
     }
 
@@ -129,7 +177,12 @@ describe("Gateway API objects use only standard-channel fields of the oldest and
             for (const field of ["sessionPersistence", "retry"]) {
                 const o = production();
                 rules(o)[0][field] = field === "retry" ? { attempts: 2 } : { sessionName: "s", type: "Cookie" };
-                for (const bundle of BUNDLES) assert.deepEqual(crdProblems(bundle, o), [`/spec/rules/0 must NOT have additional properties: ${field}`], `${bundle} ${field}`);
+                for (const bundle of BUNDLES)
+                    assert.deepEqual(
+                        crdProblems(bundle, o),
+                        [`/spec/rules/0 must NOT have additional properties: ${field}`],
+                        `${bundle} ${field}`,
+                    );
             }
         });
 
@@ -144,12 +197,15 @@ describe("Gateway API objects use only standard-channel fields of the oldest and
             const typo = production();
             (typo.spec as Record<string, unknown>).parentref = typo.spec.parentRefs;
             const badMatch = production();
-            ((rules(badMatch)[0].matches as Record<string, Record<string, unknown>>[])[0].path).type = "Glob";
+            (rules(badMatch)[0].matches as Record<string, Record<string, unknown>>[])[0].path.type = "Glob";
             const heavy = production();
             (rules(heavy)[0].backendRefs as Record<string, unknown>[])[0].weight = 1000001;
             for (const bundle of BUNDLES) {
                 assert.deepEqual(crdProblems(bundle, typo), ["/spec must NOT have additional properties: parentref"]);
-                assert.match(crdProblems(bundle, badMatch).join(), /\/spec\/rules\/0\/matches\/0\/path\/type must be equal to one of the allowed values/);
+                assert.match(
+                    crdProblems(bundle, badMatch).join(),
+                    /\/spec\/rules\/0\/matches\/0\/path\/type must be equal to one of the allowed values/,
+                );
                 assert.match(crdProblems(bundle, heavy).join(), /\/spec\/rules\/0\/backendRefs\/0\/weight must be <= 1000000/);
             }
         });

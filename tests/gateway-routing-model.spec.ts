@@ -8,7 +8,15 @@
  */
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { gatewayApi, routerModel, serviceKey, type KubeObject, type ReadyEndpoints, type RouteOutcome, type RouteRequest } from "@phoenix/release-model";
+import {
+    gatewayApi,
+    routerModel,
+    serviceKey,
+    type KubeObject,
+    type ReadyEndpoints,
+    type RouteOutcome,
+    type RouteRequest,
+} from "@phoenix/release-model";
 
 const GW = routerModel("gateway-api");
 const GROUP = "gateway.networking.k8s.io";
@@ -56,7 +64,14 @@ function grant(targetNs: string, from: Obj[], to: Obj[]): KubeObject {
 const fromRoutes = (ns: string) => ({ group: GROUP, kind: "HTTPRoute", namespace: ns });
 const toService = (name?: string) => ({ group: "", kind: "Service", ...(name ? { name } : {}) });
 
-const READY: ReadyEndpoints = { "shop/blue": 2, "shop/green": 2, "shop/red": 1, "shop/yellow": 1, "blue-app/blue-app": 2, "green-app/green-app": 2 };
+const READY: ReadyEndpoints = {
+    "shop/blue": 2,
+    "shop/green": 2,
+    "shop/red": 1,
+    "shop/yellow": 1,
+    "blue-app/blue-app": 2,
+    "green-app/green-app": 2,
+};
 
 function key(o: RouteOutcome): string {
     return o.kind === "served" ? o.service.name : String(o.status);
@@ -80,7 +95,9 @@ function dest(objects: KubeObject[], req: Partial<RouteRequest> = {}, ready: Rea
 }
 /** The error reasons a request can get. */
 function reasons(objects: KubeObject[], req: Partial<RouteRequest> = {}, ready: ReadyEndpoints = READY): string[] {
-    return GW.distribution(objects, ready, { host: HOST, path: "/", ...req }).flatMap((d) => (d.outcome.kind === "error" ? [d.outcome.reason] : []));
+    return GW.distribution(objects, ready, { host: HOST, path: "/", ...req }).flatMap((d) =>
+        d.outcome.kind === "error" ? [d.outcome.reason] : [],
+    );
 }
 function approx(actual: Record<string, number>, expected: Record<string, number>, message = ""): void {
     assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${message} ${JSON.stringify(actual)}`);
@@ -89,7 +106,15 @@ function approx(actual: Record<string, number>, expected: Record<string, number>
 
 describe("Gateway API routing model: backend weights", () => {
     it('"Weight specifies the proportion of requests forwarded to the referenced backend. This is computed as weight/(sum of all weights in this BackendRefs list) … Weight is not a percentage and the sum of weights does not need to equal 100."', () => {
-        const split = (...ws: number[]) => dist([httpRoute("r", [rule(undefined, ws.map((w, i) => be(["blue", "green", "red"][i], w)))])]);
+        const split = (...ws: number[]) =>
+            dist([
+                httpRoute("r", [
+                    rule(
+                        undefined,
+                        ws.map((w, i) => be(["blue", "green", "red"][i], w)),
+                    ),
+                ]),
+            ]);
         approx(split(1, 3), { blue: 0.25, green: 0.75 });
         approx(split(30, 70), { blue: 0.3, green: 0.7 });
         approx(split(7, 3), { blue: 0.7, green: 0.3 });
@@ -145,7 +170,8 @@ describe("Gateway API routing model: header matches", () => {
     it('HeaderMatchType "Exact" (Core): the value must equal the match value exactly, case included', () => {
         const objs = preview([hdr("canary", "Secret-1")]);
         assert.equal(dest(objs, { headers: { canary: "Secret-1" } }), "green");
-        for (const v of ["secret-1", "SECRET-1", "Secret-", "Secret-12", " Secret-1", ""]) assert.equal(dest(objs, { headers: { canary: v } }), "blue", JSON.stringify(v));
+        for (const v of ["secret-1", "SECRET-1", "Secret-", "Secret-12", " Secret-1", ""])
+            assert.equal(dest(objs, { headers: { canary: v } }), "blue", JSON.stringify(v));
     });
 
     it('"If multiple entries specify equivalent header names, only the first entry with an equivalent name MUST be considered for a match. Subsequent entries with an equivalent header name MUST be ignored."', () => {
@@ -155,10 +181,14 @@ describe("Gateway API routing model: header matches", () => {
         // For precedence the ignored duplicate does not count as a second header match: the older
         // route with one header ties with it on headers and wins on age.
         const older = to("older", "red", [prefix("/", { headers: [hdr("canary", "a")] })], { created: "2026-01-01T00:00:00Z" });
-        const newer = to("newer", "green", [prefix("/", { headers: [hdr("canary", "a"), hdr("CANARY", "a")] })], { created: "2026-02-01T00:00:00Z" });
+        const newer = to("newer", "green", [prefix("/", { headers: [hdr("canary", "a"), hdr("CANARY", "a")] })], {
+            created: "2026-02-01T00:00:00Z",
+        });
         assert.equal(dest([newer, older], { headers: { canary: "a" } }), "red");
         // Control: a genuine second header does win.
-        const two = to("newer", "green", [prefix("/", { headers: [hdr("canary", "a"), hdr("x-other", "a")] })], { created: "2026-02-01T00:00:00Z" });
+        const two = to("newer", "green", [prefix("/", { headers: [hdr("canary", "a"), hdr("x-other", "a")] })], {
+            created: "2026-02-01T00:00:00Z",
+        });
         assert.equal(dest([two, older], { headers: { canary: "a", "x-other": "a" } }), "green");
     });
 
@@ -207,10 +237,15 @@ describe("Gateway API routing model: paths, query parameters, methods", () => {
     });
 
     it('"Multiple match types are ANDed together, i.e. the match will evaluate to true only if all conditions are satisfied."', () => {
-        const objs = [to("r", "green", [prefix("/foo", { headers: [hdr("version", "v1")], queryParams: [{ name: "q", value: "1" }], method: "POST" })])];
+        const objs = [
+            to("r", "green", [
+                prefix("/foo", { headers: [hdr("version", "v1")], queryParams: [{ name: "q", value: "1" }], method: "POST" }),
+            ]),
+        ];
         const ok = { path: "/foo?q=1", headers: { version: "v1" }, method: "POST" };
         assert.equal(dest(objs, ok), "green");
-        for (const broken of [{ path: "/bar?q=1" }, { path: "/foo" }, { headers: {} }, { method: "GET" }]) assert.equal(dest(objs, { ...ok, ...broken }), "404", JSON.stringify(broken));
+        for (const broken of [{ path: "/bar?q=1" }, { path: "/foo" }, { headers: {} }, { method: "GET" }])
+            assert.equal(dest(objs, { ...ok, ...broken }), "404", JSON.stringify(broken));
     });
 
     it('QueryParams: Name "must be an exact string match"; "it is *recommended* that implementations should match against the first value of the param"', () => {
@@ -244,26 +279,47 @@ describe("Gateway API routing model: precedence across rules and routes", () => 
     const winner = (service: string, matches: Obj[]) => to("z-winner", service, matches, { created: NEW });
 
     it('"precedence must be given to the match having: * "Exact" path match."', () => {
-        const objs = [loser("blue", [prefix("/api/calc", { headers: [hdr("a", "1"), hdr("b", "2")], method: "GET" })]), winner("green", [exact("/api/calc")])];
+        const objs = [
+            loser("blue", [prefix("/api/calc", { headers: [hdr("a", "1"), hdr("b", "2")], method: "GET" })]),
+            winner("green", [exact("/api/calc")]),
+        ];
         assert.equal(dest(objs, { path: "/api/calc", headers: { a: "1", b: "2" } }), "green");
-        assert.equal(dest(objs, { path: "/api/calc/x", headers: { a: "1", b: "2" } }), "blue", "the exact match does not match a longer path");
+        assert.equal(
+            dest(objs, { path: "/api/calc/x", headers: { a: "1", b: "2" } }),
+            "blue",
+            "the exact match does not match a longer path",
+        );
     });
 
     it('"* "Prefix" path match with largest number of characters."', () => {
-        const objs = [loser("blue", [prefix("/", { headers: [hdr("a", "1")], method: "GET", queryParams: [{ name: "q", value: "1" }] })]), winner("green", [prefix("/api")])];
+        const objs = [
+            loser("blue", [prefix("/", { headers: [hdr("a", "1")], method: "GET", queryParams: [{ name: "q", value: "1" }] })]),
+            winner("green", [prefix("/api")]),
+        ];
         assert.equal(dest(objs, { path: "/api/x?q=1", headers: { a: "1" } }), "green");
         assert.equal(dest(objs, { path: "/other?q=1", headers: { a: "1" } }), "blue");
     });
 
     it('"* Method match."', () => {
-        const objs = [loser("blue", [prefix("/", { headers: [hdr("a", "1"), hdr("b", "2")], queryParams: [{ name: "q", value: "1" }] })]), winner("green", [prefix("/", { method: "GET" })])];
+        const objs = [
+            loser("blue", [prefix("/", { headers: [hdr("a", "1"), hdr("b", "2")], queryParams: [{ name: "q", value: "1" }] })]),
+            winner("green", [prefix("/", { method: "GET" })]),
+        ];
         assert.equal(dest(objs, { path: "/?q=1", headers: { a: "1", b: "2" }, method: "GET" }), "green");
         assert.equal(dest(objs, { path: "/?q=1", headers: { a: "1", b: "2" }, method: "POST" }), "blue");
     });
 
     it('"* Largest number of header matches."', () => {
         const objs = [
-            loser("blue", [prefix("/", { headers: [hdr("a", "1")], queryParams: [{ name: "q", value: "1" }, { name: "r", value: "1" }] })]),
+            loser("blue", [
+                prefix("/", {
+                    headers: [hdr("a", "1")],
+                    queryParams: [
+                        { name: "q", value: "1" },
+                        { name: "r", value: "1" },
+                    ],
+                }),
+            ]),
             winner("green", [prefix("/", { headers: [hdr("a", "1"), hdr("b", "2")] })]),
         ];
         assert.equal(dest(objs, { path: "/?q=1&r=1", headers: { a: "1", b: "2" } }), "green");
@@ -271,7 +327,17 @@ describe("Gateway API routing model: precedence across rules and routes", () => 
     });
 
     it('"* Largest number of query param matches."', () => {
-        const objs = [loser("blue", [prefix("/", { queryParams: [{ name: "q", value: "1" }] })]), winner("green", [prefix("/", { queryParams: [{ name: "q", value: "1" }, { name: "r", value: "2" }] })])];
+        const objs = [
+            loser("blue", [prefix("/", { queryParams: [{ name: "q", value: "1" }] })]),
+            winner("green", [
+                prefix("/", {
+                    queryParams: [
+                        { name: "q", value: "1" },
+                        { name: "r", value: "2" },
+                    ],
+                }),
+            ]),
+        ];
         assert.equal(dest(objs, { path: "/?q=1&r=2" }), "green");
         assert.equal(dest(objs, { path: "/?q=1" }), "blue");
     });
@@ -290,10 +356,18 @@ describe("Gateway API routing model: precedence across rules and routes", () => 
         const a = to("zzz", "green", [prefix("/")], { ...same, ns: "shop" });
         const b = to("aaa", "blue", [prefix("/")], { ...same, ns: "shop2" });
         // "shop/zzz" < "shop2/aaa": the namespace decides before the name, whatever the list order.
-        for (const objs of [[a, b], [b, a]]) assert.equal(dest(objs, {}, { ...READY, "shop2/blue": 1 }), "green");
+        for (const objs of [
+            [a, b],
+            [b, a],
+        ])
+            assert.equal(dest(objs, {}, { ...READY, "shop2/blue": 1 }), "green");
         const c = to("app-b", "blue", [prefix("/")], same);
         const d = to("app-a", "green", [prefix("/")], same);
-        for (const objs of [[c, d], [d, c]]) assert.equal(dest(objs), "green");
+        for (const objs of [
+            [c, d],
+            [d, c],
+        ])
+            assert.equal(dest(objs), "green");
     });
 
     it('"If ties still exist within an HTTPRoute, matching precedence MUST be granted to the FIRST matching rule (in list order) with a match meeting the above criteria."', () => {
@@ -306,11 +380,22 @@ describe("Gateway API routing model: precedence across rules and routes", () => 
     });
 
     it('across routes: a preview rule "PathPrefix / + header" beats the production rule "PathPrefix /" in another HTTPRoute (more header matches), but a production rule with a longer prefix beats it (prefix characters come first), so a preview route must repeat every path match', () => {
-        const prod = httpRoute("app-production", [rule([prefix("/"), prefix("/api")], [be("blue", 100), be("green", 0)])], { created: OLD });
+        const prod = httpRoute("app-production", [rule([prefix("/"), prefix("/api")], [be("blue", 100), be("green", 0)])], {
+            created: OLD,
+        });
         const previewSlash = to("app-preview", "green", [prefix("/", { headers: [hdr("canary", "s3cret")] })], { created: NEW });
         assert.equal(dest([prod, previewSlash], { path: "/", headers: { canary: "s3cret" } }), "green");
-        assert.equal(dest([prod, previewSlash], { path: "/api/calc", headers: { canary: "s3cret" } }), "blue", "the longer production prefix wins: the preview is lost on /api");
-        const previewAll = to("app-preview", "green", [prefix("/", { headers: [hdr("canary", "s3cret")] }), prefix("/api", { headers: [hdr("canary", "s3cret")] })], { created: NEW });
+        assert.equal(
+            dest([prod, previewSlash], { path: "/api/calc", headers: { canary: "s3cret" } }),
+            "blue",
+            "the longer production prefix wins: the preview is lost on /api",
+        );
+        const previewAll = to(
+            "app-preview",
+            "green",
+            [prefix("/", { headers: [hdr("canary", "s3cret")] }), prefix("/api", { headers: [hdr("canary", "s3cret")] })],
+            { created: NEW },
+        );
         for (const path of ["/", "/api/calc"]) {
             assert.equal(dest([prod, previewAll], { path, headers: { canary: "s3cret" } }), "green", path);
             assert.equal(dest([prod, previewAll], { path }), "blue", path);
@@ -322,8 +407,10 @@ describe("Gateway API routing model: precedence across rules and routes", () => 
 describe("Gateway API routing model: hostnames", () => {
     it('"Hostnames that are prefixed with a wildcard label (`*.`) are interpreted as a suffix match. That means that a match for `*.example.com` would match both `test.example.com`, and `foo.test.example.com`, but not `example.com`."', () => {
         const objs = [to("r", "green", undefined, { hostnames: ["*.example.com"] })];
-        for (const host of ["test.example.com", "foo.test.example.com", "TEST.Example.com"]) assert.equal(dest(objs, { host }), "green", host);
-        for (const host of ["example.com", "test.example.net", "testexample.com", "example.com.evil.net"]) assert.equal(dest(objs, { host }), "404", host);
+        for (const host of ["test.example.com", "foo.test.example.com", "TEST.Example.com"])
+            assert.equal(dest(objs, { host }), "green", host);
+        for (const host of ["example.com", "test.example.net", "testexample.com", "example.com.evil.net"])
+            assert.equal(dest(objs, { host }), "404", host);
     });
 
     it('"Hostnames defines a set of hostnames that should match against the HTTP Host header to select a HTTPRoute" — exact names match exactly (DNS case aside); a route without hostnames matches every host', () => {
@@ -343,28 +430,52 @@ describe("Gateway API routing model: hostnames", () => {
     it('"precedence must be given to rules from the HTTPRoute with the largest number of: * Characters in a matching non-wildcard hostname. * Characters in a matching hostname."', () => {
         // Hostname precedence comes before every path/header criterion.
         const exactHost = to("z-exact", "green", [prefix("/")], { hostnames: ["shop.example.com"], created: "2026-06-01T00:00:00Z" });
-        const longWildcard = to("b-long", "red", [exact("/api", { headers: [hdr("a", "1")] })], { hostnames: ["*.shop.example.com"], created: "2026-01-01T00:00:00Z" });
-        const wildcard = to("a-wild", "blue", [exact("/api", { headers: [hdr("a", "1")] })], { hostnames: ["*.example.com"], created: "2026-01-01T00:00:00Z" });
-        const anyHost = to("a-any", "yellow", [exact("/api", { headers: [hdr("a", "1"), hdr("b", "1")] })], { created: "2026-01-01T00:00:00Z" });
+        const longWildcard = to("b-long", "red", [exact("/api", { headers: [hdr("a", "1")] })], {
+            hostnames: ["*.shop.example.com"],
+            created: "2026-01-01T00:00:00Z",
+        });
+        const wildcard = to("a-wild", "blue", [exact("/api", { headers: [hdr("a", "1")] })], {
+            hostnames: ["*.example.com"],
+            created: "2026-01-01T00:00:00Z",
+        });
+        const anyHost = to("a-any", "yellow", [exact("/api", { headers: [hdr("a", "1"), hdr("b", "1")] })], {
+            created: "2026-01-01T00:00:00Z",
+        });
         const all = [anyHost, wildcard, longWildcard, exactHost];
         const req = { path: "/api", headers: { a: "1", b: "1" } };
         assert.equal(dest(all, { ...req, host: "shop.example.com" }), "green", "non-wildcard beats wildcards and no hostnames");
         assert.equal(dest(all, { ...req, host: "x.shop.example.com" }), "red", "the longer wildcard beats the shorter");
         assert.equal(dest(all, { ...req, host: "x.example.com" }), "blue");
-        assert.equal(dest([anyHost, longWildcard], { ...req, host: "x.shop.example.com" }), "red", "a wildcard beats a route without hostnames");
+        assert.equal(
+            dest([anyHost, longWildcard], { ...req, host: "x.shop.example.com" }),
+            "red",
+            "a wildcard beats a route without hostnames",
+        );
         assert.equal(dest(all, { ...req, host: "other.test" }), "yellow", "only the route without hostnames matches");
         // A route that lists both an exact and a wildcard name is scored by the better matching one.
-        const both = to("z-both", "green", [prefix("/")], { hostnames: ["*.example.com", "shop.example.com"], created: "2026-06-01T00:00:00Z" });
+        const both = to("z-both", "green", [prefix("/")], {
+            hostnames: ["*.example.com", "shop.example.com"],
+            created: "2026-06-01T00:00:00Z",
+        });
         assert.equal(dest([wildcard, both], { path: "/api", headers: { a: "1" }, host: "shop.example.com" }), "green");
-        assert.equal(dest([wildcard, both], { path: "/api", headers: { a: "1" }, host: "x.example.com" }), "blue", "both wildcards: the exact path decides");
+        assert.equal(
+            dest([wildcard, both], { path: "/api", headers: { a: "1" }, host: "x.example.com" }),
+            "blue",
+            "both wildcards: the exact path decides",
+        );
     });
 });
 
 describe("Gateway API routing model: invalid backends (500) and ReferenceGrants", () => {
-    const cross = (name = "blue-app", ns = "blue-app") => httpRoute("r", [rule(undefined, [be(name, 1, { namespace: ns })])], { ns: "app-routes" });
+    const cross = (name = "blue-app", ns = "blue-app") =>
+        httpRoute("r", [rule(undefined, [be(name, 1, { namespace: ns })])], { ns: "app-routes" });
 
     it('"A BackendRef is invalid if: * It refers to an unknown or unsupported kind of resource."', () => {
-        for (const ref of [{ kind: "ServiceImport", group: "multicluster.x-k8s.io" }, { kind: "Service", group: "example.com" }, { kind: "Backend", group: "gateway.envoyproxy.io" }]) {
+        for (const ref of [
+            { kind: "ServiceImport", group: "multicluster.x-k8s.io" },
+            { kind: "Service", group: "example.com" },
+            { kind: "Backend", group: "gateway.envoyproxy.io" },
+        ]) {
             const objs = [httpRoute("r", [rule(undefined, [be("blue", 1, ref)])])];
             approx(dist(objs), { 500: 1 });
             assert.match(reasons(objs).join(), /is not a Service/);
@@ -402,15 +513,26 @@ describe("Gateway API routing model: invalid backends (500) and ReferenceGrants"
     it('ReferenceGrant To: "Name is the name of the referent. When unspecified, this policy refers to all resources of the specified Group and Kind in the local namespace." — a grant for another Service name does not admit this one', () => {
         approx(dist([cross(), grant("blue-app", [fromRoutes("app-routes")], [toService("green-app")])]), { 500: 1 });
         approx(dist([cross(), grant("blue-app", [fromRoutes("app-routes")], [toService(undefined)])]), { "blue-app": 1 });
-        approx(dist([cross(), grant("blue-app", [fromRoutes("app-routes")], [{ group: "", kind: "Secret", name: "blue-app" }])]), { 500: 1 });
-        approx(dist([cross(), grant("blue-app", [fromRoutes("app-routes")], [toService("green-app"), toService("blue-app")])]), { "blue-app": 1 });
+        approx(dist([cross(), grant("blue-app", [fromRoutes("app-routes")], [{ group: "", kind: "Secret", name: "blue-app" }])]), {
+            500: 1,
+        });
+        approx(dist([cross(), grant("blue-app", [fromRoutes("app-routes")], [toService("green-app"), toService("blue-app")])]), {
+            "blue-app": 1,
+        });
     });
 
     it('ReferenceGrant From: "From describes the trusted namespaces and kinds that can reference the resources described in `To`." — a grant from another namespace (or kind) does not admit this route', () => {
         approx(dist([cross(), grant("blue-app", [fromRoutes("other-routes")], [toService("blue-app")])]), { 500: 1 });
-        approx(dist([cross(), grant("blue-app", [{ group: GROUP, kind: "GRPCRoute", namespace: "app-routes" }], [toService("blue-app")])]), { 500: 1 });
-        approx(dist([cross(), grant("blue-app", [{ group: GROUP, kind: "Gateway", namespace: "app-routes" }], [toService("blue-app")])]), { 500: 1 });
-        approx(dist([cross(), grant("blue-app", [fromRoutes("other-routes"), fromRoutes("app-routes")], [toService("blue-app")])]), { "blue-app": 1 });
+        approx(
+            dist([cross(), grant("blue-app", [{ group: GROUP, kind: "GRPCRoute", namespace: "app-routes" }], [toService("blue-app")])]),
+            { 500: 1 },
+        );
+        approx(dist([cross(), grant("blue-app", [{ group: GROUP, kind: "Gateway", namespace: "app-routes" }], [toService("blue-app")])]), {
+            500: 1,
+        });
+        approx(dist([cross(), grant("blue-app", [fromRoutes("other-routes"), fromRoutes("app-routes")], [toService("blue-app")])]), {
+            "blue-app": 1,
+        });
     });
 
     it('"If multiple backends are specified, and some are invalid, the proportion of requests that would otherwise have been routed to an invalid backend MUST receive a 500 status code." ("if two backends are specified with equal weights, and one is invalid, 50 percent of traffic must receive a 500")', () => {
@@ -419,7 +541,9 @@ describe("Gateway API routing model: invalid backends (500) and ReferenceGrants"
     });
 
     it('"If *all* entries in BackendRefs are invalid, and there are also no filters specified in this route rule, *all* traffic which matches this rule MUST receive a 500 status code." (a rule with no backendRefs too)', () => {
-        approx(dist([httpRoute("r", [rule(undefined, [be("gone"), be("blue", 1, { kind: "ConfigMap" }), { name: "green" }])])]), { 500: 1 });
+        approx(dist([httpRoute("r", [rule(undefined, [be("gone"), be("blue", 1, { kind: "ConfigMap" }), { name: "green" }])])]), {
+            500: 1,
+        });
         approx(dist([httpRoute("r", [rule(undefined, [])])]), { 500: 1 });
         approx(dist([httpRoute("r", [{ matches: [prefix("/")] }])]), { 500: 1 });
     });
@@ -447,7 +571,10 @@ describe("Gateway API routing model: Services without ready endpoints (503), no 
     });
 
     it('ParentRefs: "ParentRefs references the resources (usually Gateways) that a Route wants to be attached to." — a route without parentRefs is attached to nothing and routes nothing', () => {
-        const detached = to("a-detached", "green", [exact("/", { headers: [hdr("a", "1")] })], { parentRefs: null, created: "2020-01-01T00:00:00Z" });
+        const detached = to("a-detached", "green", [exact("/", { headers: [hdr("a", "1")] })], {
+            parentRefs: null,
+            created: "2020-01-01T00:00:00Z",
+        });
         const attached = to("z-attached", "blue", [prefix("/")], { created: "2026-01-01T00:00:00Z" });
         assert.equal(dest([detached]), "404");
         assert.equal(dest([to("r", "green", undefined, { parentRefs: [] })]), "404");
@@ -457,12 +584,24 @@ describe("Gateway API routing model: Services without ready endpoints (503), no 
     });
 
     it('"RegularExpression" matches and filters are "Implementation-specific": the model refuses a route that uses them rather than guess', () => {
-        const refuse = (r: KubeObject) => assert.throws(() => GW.distribution([r], READY, { host: HOST, path: "/" }), gatewayApi.UnsupportedRouteError);
+        const refuse = (r: KubeObject) =>
+            assert.throws(() => GW.distribution([r], READY, { host: HOST, path: "/" }), gatewayApi.UnsupportedRouteError);
         refuse(to("r", "green", [{ path: { type: "RegularExpression", value: "/a.*" } }]));
         refuse(to("r", "green", [prefix("/", { headers: [{ type: "RegularExpression", name: "x", value: ".*" }] })]));
         refuse(to("r", "green", [prefix("/", { queryParams: [{ type: "RegularExpression", name: "x", value: ".*" }] })]));
-        refuse(httpRoute("r", [{ backendRefs: [be("green")], filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "x", value: "1" }] } }] }]));
-        assert.equal(dest([to("r", "green", [prefix("/", { headers: [{ name: "x", value: "1" }] })])], { headers: { x: "1" } }), "green", "type defaults to Exact");
+        refuse(
+            httpRoute("r", [
+                {
+                    backendRefs: [be("green")],
+                    filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "x", value: "1" }] } }],
+                },
+            ]),
+        );
+        assert.equal(
+            dest([to("r", "green", [prefix("/", { headers: [{ name: "x", value: "1" }] })])], { headers: { x: "1" } }),
+            "green",
+            "type defaults to Exact",
+        );
     });
 });
 
@@ -472,7 +611,17 @@ describe("Gateway API routing model: properties (fast-check)", () => {
     const VALUE = fc.stringMatching(/^[A-Za-z0-9._~-]{1,16}$/);
     const PATHS = fc.uniqueArray(fc.constantFrom("/", "/api", "/api/calculation", "/static", "/v2"), { minLength: 1, maxLength: 3 });
     const REQ_PATH = fc.constantFrom("/", "/api", "/api/calculation", "/api/calculation/1", "/static/a.js", "/v2", "/other");
-    const production = (paths: string[], w: number) => httpRoute("app-production", [rule(paths.map((p) => prefix(p)), [be("blue", w), be("green", 100 - w)])], { created: "2026-01-01T00:00:00Z" });
+    const production = (paths: string[], w: number) =>
+        httpRoute(
+            "app-production",
+            [
+                rule(
+                    paths.map((p) => prefix(p)),
+                    [be("blue", w), be("green", 100 - w)],
+                ),
+            ],
+            { created: "2026-01-01T00:00:00Z" },
+        );
 
     it("production never changes while only the preview route changes (added, removed, retargeted, other header or paths)", () => {
         const previewRoute = fc.record({
@@ -484,37 +633,90 @@ describe("Gateway API routing model: properties (fast-check)", () => {
             name: fc.constantFrom("app-preview", "a-preview", "zz-preview"),
             created: fc.constantFrom("2025-01-01T00:00:00Z", "2027-01-01T00:00:00Z"),
         });
-        fc.assert(fc.property(PATHS, fc.integer({ min: 0, max: 100 }), fc.option(previewRoute), REQ_PATH, fc.dictionary(HEADER, VALUE, { maxKeys: 2 }), fc.constantFrom(0, 1, 2), (paths, w, pv, path, headers, blueReady) => {
-            const ready = { ...READY, "shop/blue": blueReady };
-            const base = [production(paths, w)];
-            const objs = pv
-                ? [...base, httpRoute(pv.name, [rule(pv.paths.map((p) => (pv.exactPaths ? exact(p, { headers: [hdr(pv.header, pv.value)] }) : prefix(p, { headers: [hdr(pv.header, pv.value)] }))), [be(pv.target)])], { created: pv.created })]
-                : base;
-            // A production request: it never carries the preview header's value.
-            const req = { path, headers: pv && Object.keys(headers).some((h) => h.toLowerCase() === pv.header) ? {} : headers };
-            assert.deepEqual(dist(objs, req, ready), dist(base, req, ready));
-        }), { numRuns: 300 });
+        fc.assert(
+            fc.property(
+                PATHS,
+                fc.integer({ min: 0, max: 100 }),
+                fc.option(previewRoute),
+                REQ_PATH,
+                fc.dictionary(HEADER, VALUE, { maxKeys: 2 }),
+                fc.constantFrom(0, 1, 2),
+                (paths, w, pv, path, headers, blueReady) => {
+                    const ready = { ...READY, "shop/blue": blueReady };
+                    const base = [production(paths, w)];
+                    const objs = pv
+                        ? [
+                              ...base,
+                              httpRoute(
+                                  pv.name,
+                                  [
+                                      rule(
+                                          pv.paths.map((p) =>
+                                              pv.exactPaths
+                                                  ? exact(p, { headers: [hdr(pv.header, pv.value)] })
+                                                  : prefix(p, { headers: [hdr(pv.header, pv.value)] }),
+                                          ),
+                                          [be(pv.target)],
+                                      ),
+                                  ],
+                                  { created: pv.created },
+                              ),
+                          ]
+                        : base;
+                    // A production request: it never carries the preview header's value.
+                    const req = { path, headers: pv && Object.keys(headers).some((h) => h.toLowerCase() === pv.header) ? {} : headers };
+                    assert.deepEqual(dist(objs, req, ready), dist(base, req, ready));
+                },
+            ),
+            { numRuns: 300 },
+        );
     });
 
     it("weights w/(100-w) give exactly those probabilities, and the per-request draw sends a request to blue iff random < w/100", () => {
-        fc.assert(fc.property(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (w, random) => {
-            const objs = [production(["/"], w)];
-            const expected: Record<string, number> = {};
-            if (w > 0) expected.blue = w / 100;
-            if (w < 100) expected.green = (100 - w) / 100;
-            assert.deepEqual(dist(objs), expected);
-            assert.equal(key(GW.route(objs, READY, { host: HOST, path: "/", random })), random < w / 100 ? "blue" : "green");
-        }), { numRuns: 500 });
+        fc.assert(
+            fc.property(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (w, random) => {
+                const objs = [production(["/"], w)];
+                const expected: Record<string, number> = {};
+                if (w > 0) expected.blue = w / 100;
+                if (w < 100) expected.green = (100 - w) / 100;
+                assert.deepEqual(dist(objs), expected);
+                assert.equal(key(GW.route(objs, READY, { host: HOST, path: "/", random })), random < w / 100 ? "blue" : "green");
+            }),
+            { numRuns: 500 },
+        );
     });
 
     it("the preview header reaches the preview target whatever the production weights, when the preview route repeats every production path", () => {
-        fc.assert(fc.property(PATHS, fc.integer({ min: 0, max: 100 }), fc.constantFrom(...SLOTS), HEADER, VALUE, REQ_PATH, (paths, w, target, header, value, path) => {
-            const objs = [production(paths, w), httpRoute("app-preview", [rule(paths.map((p) => prefix(p, { headers: [hdr(header, value)] })), [be(target)])], { created: "2026-02-01T00:00:00Z" })];
-            const prodDest = dist([production(paths, w)], { path });
-            const got = dist(objs, { path, headers: { [header.toUpperCase()]: value } });
-            // Where production has no rule (404), neither has the preview; everywhere else the header wins.
-            assert.deepEqual(got, "404" in prodDest ? { 404: 1 } : { [target]: 1 });
-        }), { numRuns: 300 });
+        fc.assert(
+            fc.property(
+                PATHS,
+                fc.integer({ min: 0, max: 100 }),
+                fc.constantFrom(...SLOTS),
+                HEADER,
+                VALUE,
+                REQ_PATH,
+                (paths, w, target, header, value, path) => {
+                    const objs = [
+                        production(paths, w),
+                        httpRoute(
+                            "app-preview",
+                            [
+                                rule(
+                                    paths.map((p) => prefix(p, { headers: [hdr(header, value)] })),
+                                    [be(target)],
+                                ),
+                            ],
+                            { created: "2026-02-01T00:00:00Z" },
+                        ),
+                    ];
+                    const prodDest = dist([production(paths, w)], { path });
+                    const got = dist(objs, { path, headers: { [header.toUpperCase()]: value } });
+                    // Where production has no rule (404), neither has the preview; everywhere else the header wins.
+                    assert.deepEqual(got, "404" in prodDest ? { 404: 1 } : { [target]: 1 });
+                },
+            ),
+            { numRuns: 300 },
+        );
     });
 
     it("with creation timestamps the outcome does not depend on the order routes are listed in", () => {
@@ -526,13 +728,28 @@ describe("Gateway API routing model: properties (fast-check)", () => {
             header: fc.boolean(),
             service: fc.constantFrom("blue", "green", "red"),
         });
-        fc.assert(fc.property(fc.uniqueArray(arbRoute, { minLength: 1, maxLength: 5, selector: (r) => `${r.ns}/${r.name}` }), fc.boolean(), (specs, withHeader) => {
-            const objs = specs.map((s) => to(s.name, s.service, [prefix(s.path, s.header ? { headers: [hdr("x", "1")] } : {})], { ns: s.ns, created: s.created }));
-            const ready = { ...READY, "shop2/blue": 1, "shop2/green": 1, "shop2/red": 1 };
-            const req = { path: "/api/x", headers: withHeader ? { x: "1" } : {} };
-            const forward = GW.distribution(objs, ready, { host: HOST, ...req });
-            const backward = GW.distribution([...objs].reverse(), ready, { host: HOST, ...req });
-            assert.deepEqual(backward.map((d) => d.outcome.kind === "served" ? serviceKey(d.outcome.service) : d.outcome.status), forward.map((d) => d.outcome.kind === "served" ? serviceKey(d.outcome.service) : d.outcome.status));
-        }), { numRuns: 300 });
+        fc.assert(
+            fc.property(
+                fc.uniqueArray(arbRoute, { minLength: 1, maxLength: 5, selector: (r) => `${r.ns}/${r.name}` }),
+                fc.boolean(),
+                (specs, withHeader) => {
+                    const objs = specs.map((s) =>
+                        to(s.name, s.service, [prefix(s.path, s.header ? { headers: [hdr("x", "1")] } : {})], {
+                            ns: s.ns,
+                            created: s.created,
+                        }),
+                    );
+                    const ready = { ...READY, "shop2/blue": 1, "shop2/green": 1, "shop2/red": 1 };
+                    const req = { path: "/api/x", headers: withHeader ? { x: "1" } : {} };
+                    const forward = GW.distribution(objs, ready, { host: HOST, ...req });
+                    const backward = GW.distribution([...objs].reverse(), ready, { host: HOST, ...req });
+                    assert.deepEqual(
+                        backward.map((d) => (d.outcome.kind === "served" ? serviceKey(d.outcome.service) : d.outcome.status)),
+                        forward.map((d) => (d.outcome.kind === "served" ? serviceKey(d.outcome.service) : d.outcome.status)),
+                    );
+                },
+            ),
+            { numRuns: 300 },
+        );
     });
 });

@@ -8,11 +8,17 @@ import { cliConfigProblems, runProgram } from "./support/pulumi-harness";
 
 describe("pulumi mock harness", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-harness-"));
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: harness-test\nruntime: nodejs\nconfig:\n  prefix:\n    type: string\n    default: dflt\n");
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        "name: harness-test\nruntime: nodejs\nconfig:\n  prefix:\n    type: string\n    default: dflt\n",
+    );
     fs.writeFileSync(path.join(dir, "Pulumi.s1.yaml"), "config:\n  harness-test:other: from-stack\n");
 
     it("applies Pulumi.yaml defaults, the stack file and overrides, and captures registrations", async () => {
-        for (const [stack, expected] of [["s1", "dflt"], ["s2", "over"]] as const) {
+        for (const [stack, expected] of [
+            ["s1", "dflt"],
+            ["s2", "over"],
+        ] as const) {
             const r = await runProgram({
                 projectDir: dir,
                 stack,
@@ -48,7 +54,10 @@ describe("stack config as the Pulumi CLI checks it", () => {
 
     it("flags a required key the stack file leaves unset and a secret with a default", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-cli-config-"));
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: p\nruntime: nodejs\nconfig:\n  needed:\n    type: string\n  token:\n    type: string\n    secret: true\n    default: x\n  fine:\n    type: string\n    default: y\n");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            "name: p\nruntime: nodejs\nconfig:\n  needed:\n    type: string\n  token:\n    type: string\n    secret: true\n    default: x\n  fine:\n    type: string\n    default: y\n",
+        );
         fs.writeFileSync(path.join(dir, "Pulumi.s.yaml"), "config:\n  p:fine: z\n");
         assert.deepEqual(cliConfigProblems(dir, "s"), [
             "p:needed has no default and Pulumi.s.yaml does not set it (the CLI refuses to run)",

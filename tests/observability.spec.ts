@@ -36,7 +36,18 @@ describe("observability: KQL checker", () => {
     }
 
     it("checks columns against the committed AppRequests list (the brief's columns are in it)", () => {
-        for (const c of ["AppRoleName", "AppVersion", "DurationMs", "Success", "ItemCount", "ResultCode", "Properties", "TimeGenerated", "Name"]) assert.ok(APP_REQUESTS_COLUMNS.includes(c), c);
+        for (const c of [
+            "AppRoleName",
+            "AppVersion",
+            "DurationMs",
+            "Success",
+            "ItemCount",
+            "ResultCode",
+            "Properties",
+            "TimeGenerated",
+            "Name",
+        ])
+            assert.ok(APP_REQUESTS_COLUMNS.includes(c), c);
     });
 
     it("fails on a misspelled column, naming it, its position and the near match", () => {
@@ -47,12 +58,18 @@ describe("observability: KQL checker", () => {
         assert.equal(r.ok, false);
         assert.equal(r.problems.length, 1);
         assert.match(problems(bad), /^6:\d+ unknown column "ItemCnt" \(did you mean "ItemCount"\?\)$/);
-        assert.match(problems(good.replace('where AppRoleName ==', 'where AppRolename ==')), /unknown column "AppRolename" \(did you mean "AppRoleName"\?\)/);
+        assert.match(
+            problems(good.replace("where AppRoleName ==", "where AppRolename ==")),
+            /unknown column "AppRolename" \(did you mean "AppRoleName"\?\)/,
+        );
         assert.match(problems(`${BASE}\n| summarize p95 = percentilew(DurationMS, ItemCount, 95) by slot`), /unknown column "DurationMS"/);
     });
 
     it("fails on a column used after summarize or project dropped it", () => {
-        assert.match(problems(`${BASE}\n| summarize requests = sum(ItemCount) by slot\n| where Success == false`), /unknown column "Success"/);
+        assert.match(
+            problems(`${BASE}\n| summarize requests = sum(ItemCount) by slot\n| where Success == false`),
+            /unknown column "Success"/,
+        );
         assert.match(problems(`${BASE}\n| project slot, version\n| extend d = DurationMs * 2`), /unknown column "DurationMs"/);
         assert.match(problems(`${BASE}\n| project-away slot\n| where slot == "blue"`), /unknown column "slot"/);
         // …and accepts the columns those operators create.
@@ -64,7 +81,10 @@ describe("observability: KQL checker", () => {
         assert.match(problems(`${BASE}\n| evaluate autocluster()`), /unknown or unsupported operator "evaluate"/);
         assert.match(problems(`${BASE}\n| extend x = tostrin(slot)`), /unknown function "tostrin\(\)"/);
         assert.match(problems(`${BASE}\n| extend n = sum(ItemCount)`), /aggregation "sum\(\)" outside summarize/);
-        assert.match(problems(`${BASE}\n| summarize p = percentilew(DurationMs, 95) by slot`), /percentilew\(\) takes 3 argument\(s\), got 2/);
+        assert.match(
+            problems(`${BASE}\n| summarize p = percentilew(DurationMs, 95) by slot`),
+            /percentilew\(\) takes 3 argument\(s\), got 2/,
+        );
     });
 
     it("fails on a window function over unserialized rows", () => {
@@ -85,7 +105,10 @@ describe("observability: KQL checker", () => {
         assert.equal(problems(`${BASE}\n| extend total = toscalar(AppRequests | summarize sum(ItemCount))`), "");
         assert.match(problems(`${BASE}\n| extend total = toscalar(AppRequests | summarize sum(ItemCout))`), /unknown column "ItemCout"/);
         // The outer columns are not visible inside.
-        assert.match(problems(`${BASE}\n| extend total = toscalar(AppRequests | where slot == "blue" | summarize sum(ItemCount))`), /unknown column "slot"/);
+        assert.match(
+            problems(`${BASE}\n| extend total = toscalar(AppRequests | where slot == "blue" | summarize sum(ItemCount))`),
+            /unknown column "slot"/,
+        );
     });
 
     it("refuses bad builder input instead of writing KQL with it", () => {
@@ -99,20 +122,32 @@ describe("observability: workbook builder", () => {
     it("has the intro, the time range and the seven comparison queries on the workspace", () => {
         const wb = blueGreenWorkbook({ appName: "calculator", environment: "dev", workspaceResourceId: WS });
         assert.equal(wb.version, "Notebook/1.0");
-        assert.deepEqual(wb.items.map((i) => i.type), [1, 9, 3, 3, 3, 3, 3, 3, 3]);
+        assert.deepEqual(
+            wb.items.map((i) => i.type),
+            [1, 9, 3, 3, 3, 3, 3, 3, 3],
+        );
         const queries = wb.items.filter((i): i is QueryItem => i.type === 3);
-        assert.deepEqual(queries.map((q) => q.content.visualization), ["timechart", "timechart", "timechart", "timechart", "table", "table", "table"]);
+        assert.deepEqual(
+            queries.map((q) => q.content.visualization),
+            ["timechart", "timechart", "timechart", "timechart", "table", "table", "table"],
+        );
         for (const q of queries) {
             assert.equal(q.content.timeContextFromParameter, "TimeRange");
             assert.equal(q.content.version, "KqlItem/1.0");
         }
-        assert.throws(() => blueGreenWorkbook({ appName: "calculator", environment: "dev", workspaceResourceId: "phoenix-dev-logs" }), /not a Log Analytics workspace resource id/);
+        assert.throws(
+            () => blueGreenWorkbook({ appName: "calculator", environment: "dev", workspaceResourceId: "phoenix-dev-logs" }),
+            /not a Log Analytics workspace resource id/,
+        );
     });
 
     it("names workbooks with stable version-5 UUIDs", () => {
         assert.equal(workbookResourceName("a"), workbookResourceName("a"));
         assert.notEqual(workbookResourceName("a"), workbookResourceName("b"));
-        assert.match(workbookResourceName("phoenix/phoenix-dev/calculator/blue-green"), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        assert.match(
+            workbookResourceName("phoenix/phoenix-dev/calculator/blue-green"),
+            /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
     });
 });
 
@@ -138,12 +173,18 @@ describe("observability: Grafana dashboard (dashboards/grafana/phoenix-blue-gree
             assert.match(t.azureLogAnalytics.query, /^AppRequests\n\| where \$__timeFilter\(TimeGenerated\)\n/);
             if (p.type === "timeseries") assert.ok(r.columns.includes("TimeGenerated"), `${p.title} has a time column`);
         }
-        assert.deepEqual(dashboard.templating.list.map((v) => v.name), ["datasource", "workspace", "app"]);
+        assert.deepEqual(
+            dashboard.templating.list.map((v) => v.name),
+            ["datasource", "workspace", "app"],
+        );
     });
 
     it("the same check fails on a broken committed query", () => {
         const broken = JSON.parse(committed) as typeof dashboard;
-        broken.panels[2].targets[0].azureLogAnalytics.query = broken.panels[2].targets[0].azureLogAnalytics.query.replace("DurationMs", "Duration");
+        broken.panels[2].targets[0].azureLogAnalytics.query = broken.panels[2].targets[0].azureLogAnalytics.query.replace(
+            "DurationMs",
+            "Duration",
+        );
         const r = checkKql(broken.panels[2].targets[0].azureLogAnalytics.query);
         assert.equal(r.ok, false);
         assert.match(r.problems[0].message, /unknown column "Duration"/);

@@ -10,8 +10,17 @@ import * as path from "path";
 import { parse } from "yaml";
 import { expandPipeline, PipelineTemplateError } from "./support/azure-pipeline-template";
 import {
-    Doc, engineCommands, isRecord, latestMentions, pulumiRunProblems, pulumiRuns, secretReferences,
-    secretsInArguments, stageGraph, stages, stepSites,
+    Doc,
+    engineCommands,
+    isRecord,
+    latestMentions,
+    pulumiRunProblems,
+    pulumiRuns,
+    secretReferences,
+    secretsInArguments,
+    stageGraph,
+    stages,
+    stepSites,
 } from "./support/pipeline-checks";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -20,8 +29,9 @@ const load = (file: string): unknown => parse(fs.readFileSync(file, "utf8"));
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 function yamlFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? yamlFiles(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []);
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? yamlFiles(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
 }
 
 const PIPELINES = {
@@ -51,7 +61,10 @@ function environmentProblems(doc: Doc): string[] {
     const problems: string[] = [];
     for (const env of ["dev", "prod"]) {
         const s = stages(doc).find((x) => x.stage === `Deploy_${env}`);
-        if (!s) { problems.push(`no Deploy_${env}`); continue; }
+        if (!s) {
+            problems.push(`no Deploy_${env}`);
+            continue;
+        }
         const vars = Array.isArray(s.variables) ? s.variables.filter(isRecord) : [];
         if (!vars.some((v) => v.name === "AZURE_KEYVAULT_NAME" && typeof v.value === "string" && v.value !== "")) {
             problems.push(`Deploy_${env}: no AZURE_KEYVAULT_NAME stage variable`);
@@ -60,21 +73,30 @@ function environmentProblems(doc: Doc): string[] {
         const platform = jobs.find((j) => j.job === "Platform");
         const release = jobs.find((j) => j.deployment !== undefined);
         if (!platform) problems.push(`Deploy_${env}: no platform job`);
-        if (!release) { problems.push(`Deploy_${env}: no deployment job`); continue; }
+        if (!release) {
+            problems.push(`Deploy_${env}: no deployment job`);
+            continue;
+        }
         if (release.environment !== env) problems.push(`Deploy_${env}: deployment environment is ${String(release.environment)}`);
         if (release.dependsOn !== "Platform") problems.push(`Deploy_${env}: release does not wait for the platform job`);
         const sites = stepSites(doc).filter((x) => x.stage === `Deploy_${env}` && x.job === release.deployment);
         for (const [hook, expected] of Object.entries(HOOKS)) {
             const engine = sites.filter((x) => x.hook === hook && engineCommands(x).length > 0);
-            if (engine.length !== 1) { problems.push(`Deploy_${env} ${hook}: ${engine.length} engine steps`); continue; }
+            if (engine.length !== 1) {
+                problems.push(`Deploy_${env} ${hook}: ${engine.length} engine steps`);
+                continue;
+            }
             const [site] = engine;
             const [cmd] = engineCommands(site);
             if (!expected.test(cmd)) problems.push(`Deploy_${env} ${hook}: runs "${cmd}"`);
-            if (!/--env "\$PHOENIX_ENV" --backend pulumi --vault "\$AZURE_KEYVAULT_NAME"$/.test(cmd)) problems.push(`Deploy_${env} ${hook}: options "${cmd}"`);
+            if (!/--env "\$PHOENIX_ENV" --backend pulumi --vault "\$AZURE_KEYVAULT_NAME"$/.test(cmd))
+                problems.push(`Deploy_${env} ${hook}: options "${cmd}"`);
             const inputs = isRecord(site.step.inputs) ? site.step.inputs : {};
-            if (site.step.task !== "AzureCLI@2" || inputs.addSpnToEnvironment !== true) problems.push(`Deploy_${env} ${hook}: not AzureCLI@2 with addSpnToEnvironment`);
+            if (site.step.task !== "AzureCLI@2" || inputs.addSpnToEnvironment !== true)
+                problems.push(`Deploy_${env} ${hook}: not AzureCLI@2 with addSpnToEnvironment`);
             const before = site.siblings.slice(0, site.index);
-            if (!before.some((b) => b.download === "current" && b.artifact === "phoenix")) problems.push(`Deploy_${env} ${hook}: engine not from this run's artifact`);
+            if (!before.some((b) => b.download === "current" && b.artifact === "phoenix"))
+                problems.push(`Deploy_${env} ${hook}: engine not from this run's artifact`);
             if (!before.some((b) => b.script === "npm ci")) problems.push(`Deploy_${env} ${hook}: no npm ci`);
             const env_ = isRecord(site.step.env) ? site.step.env : {};
             if (env_.PHOENIX_ENV !== "$(PHOENIX_ENV)") problems.push(`Deploy_${env} ${hook}: PHOENIX_ENV not mapped`);
@@ -90,8 +112,14 @@ describe("Azure DevOps pipelines", () => {
 
             it("runs Validate → Build → Registry → dev → prod, each stage after the one before", () => {
                 const graph = stageGraph(pipeline);
-                assert.deepEqual(graph.map((g) => g.id), EXPECTED_STAGES);
-                assert.deepEqual(graph.map((g) => g.dependsOn), [[], ["Validate"], ["Build"], ["Registry"], ["Deploy_dev"]]);
+                assert.deepEqual(
+                    graph.map((g) => g.id),
+                    EXPECTED_STAGES,
+                );
+                assert.deepEqual(
+                    graph.map((g) => g.dependsOn),
+                    [[], ["Validate"], ["Build"], ["Registry"], ["Deploy_dev"]],
+                );
             });
 
             it("builds and deploys only from main, never from a pull request", () => {
@@ -109,7 +137,10 @@ describe("Azure DevOps pipelines", () => {
             it("reviews every Pulumi preview and up with the policy pack and the stack's policy config", () => {
                 const runs = pulumiRuns(pipeline);
                 assert.deepEqual(runs.flatMap(pulumiRunProblems), []);
-                const previews = runs.filter((r) => r.command === "preview").map((r) => r.stack).sort();
+                const previews = runs
+                    .filter((r) => r.command === "preview")
+                    .map((r) => r.stack)
+                    .sort();
                 assert.deepEqual(previews, ["dev", "prod", "shared"]);
                 const ups = runs.filter((r) => r.command === "up").map((r) => `${r.site.stage}:${r.stack}`);
                 assert.deepEqual(ups, ["Registry:shared", "Deploy_dev:dev", "Deploy_prod:prod"]);
@@ -119,12 +150,16 @@ describe("Azure DevOps pipelines", () => {
             });
 
             it("builds the image with az acr build and pushes the chart as OCI with the same version", () => {
-                const build = stepSites(pipeline).filter((s) => s.stage === "Build").map((s) => s.step);
+                const build = stepSites(pipeline)
+                    .filter((s) => s.stage === "Build")
+                    .map((s) => s.step);
                 const scripts = build.map((s) => (isRecord(s.inputs) ? String(s.inputs.scriptPath ?? "") : ""));
                 assert.ok(scripts.some((p) => p.endsWith("/.azuredevops/scripts/build-image.sh")));
                 assert.ok(scripts.some((p) => p.endsWith("/.azuredevops/scripts/publish-chart.sh")));
                 assert.ok(build.some((s) => s.task === "HelmInstaller@1"));
-                assert.ok(build.some((s) => s.task === "PublishPipelineArtifact@1" && isRecord(s.inputs) && s.inputs.artifact === "phoenix"));
+                assert.ok(
+                    build.some((s) => s.task === "PublishPipelineArtifact@1" && isRecord(s.inputs) && s.inputs.artifact === "phoenix"),
+                );
                 const vars = (stage(pipeline, "Build").variables as Doc[]).find((v) => v.name === "RELEASE_VERSION");
                 assert.match(String(vars?.value), /^\d+\.\d+\.\$\(Build\.BuildId\)$/);
             });
@@ -182,7 +217,10 @@ describe("Azure DevOps pipelines", () => {
             }
             // The registry token goes from az to helm through a pipe, never through argv.
             const publish = fs.readFileSync(path.join(dir, "publish-chart.sh"), "utf8");
-            assert.match(publish, /az acr login [^\n]*--expose-token[^\n]*\\\n\s*\| helm registry login [^\n]*\\\n[^\n]*\\\n\s*--password-stdin/);
+            assert.match(
+                publish,
+                /az acr login [^\n]*--expose-token[^\n]*\\\n\s*\| helm registry login [^\n]*\\\n[^\n]*\\\n\s*--password-stdin/,
+            );
         });
     });
 
@@ -208,7 +246,10 @@ describe("Azure DevOps pipelines", () => {
             assert.equal(secretsInArguments(broken).length, 1);
             assert.equal(secretsInArguments(broken2).length, 1);
             assert.equal(secretsInArguments(broken3).length, 1);
-            assert.deepEqual(secretReferences("echo $AZURE_KEYVAULT_NAME $(System.AccessToken) ${APPINSIGHTS_CONNECTION_STRING}"), ["System.AccessToken", "APPINSIGHTS_CONNECTION_STRING"]);
+            assert.deepEqual(secretReferences("echo $AZURE_KEYVAULT_NAME $(System.AccessToken) ${APPINSIGHTS_CONNECTION_STRING}"), [
+                "System.AccessToken",
+                "APPINSIGHTS_CONNECTION_STRING",
+            ]);
         });
 
         it("swapped hooks, a missing hook and a missing vault variable are found", () => {
@@ -227,7 +268,9 @@ describe("Azure DevOps pipelines", () => {
             const broken = clone(pipeline);
             const [up] = pulumiRuns(broken).filter((r) => r.command === "up");
             const inputs = up.site.step.inputs as Doc;
-            inputs.args = String(inputs.args).replace("--yes ", "").replace(/--policy-pack \S+ /, "");
+            inputs.args = String(inputs.args)
+                .replace("--yes ", "")
+                .replace(/--policy-pack \S+ /, "");
             for (const s of up.site.siblings.slice(0, up.site.index)) if (s.script === "npm ci") s.script = "npm install";
             const problems = pulumiRuns(broken).flatMap(pulumiRunProblems);
             assert.equal(problems.length, 3, problems.join("\n"));
@@ -246,16 +289,33 @@ describe("Azure DevOps pipelines", () => {
             const broken = clone(pipeline);
             const s = broken.stages as Doc[];
             delete s[4].dependsOn; // prod without dependsOn still follows the stage before it: dev
-            assert.deepEqual(stageGraph(broken).map((g) => g.dependsOn), stageGraph(pipeline).map((g) => g.dependsOn));
+            assert.deepEqual(
+                stageGraph(broken).map((g) => g.dependsOn),
+                stageGraph(pipeline).map((g) => g.dependsOn),
+            );
             [s[3], s[4]] = [s[4], s[3]]; // listed before dev, prod would run right after Registry
-            assert.deepEqual(stageGraph(broken).map((g) => g.id), ["Validate", "Build", "Registry", "Deploy_prod", "Deploy_dev"]);
-            assert.deepEqual(stageGraph(broken).map((g) => g.dependsOn).slice(3), [["Registry"], ["Registry"]]);
+            assert.deepEqual(
+                stageGraph(broken).map((g) => g.id),
+                ["Validate", "Build", "Registry", "Deploy_prod", "Deploy_dev"],
+            );
+            assert.deepEqual(
+                stageGraph(broken)
+                    .map((g) => g.dependsOn)
+                    .slice(3),
+                [["Registry"], ["Registry"]],
+            );
         });
 
         it("a missing template, an unknown or missing parameter and an unsupported expression are refused", () => {
             const files: Record<string, unknown> = {
                 "/p/main.yaml": { stages: [{ template: "t.yaml", parameters: { a: "x" } }] },
-                "/p/t.yaml": { parameters: [{ name: "a", type: "string" }, { name: "b", type: "string", default: "d" }], stages: [{ stage: "S_${{ parameters.a }}_${{ parameters.b }}" }] },
+                "/p/t.yaml": {
+                    parameters: [
+                        { name: "a", type: "string" },
+                        { name: "b", type: "string", default: "d" },
+                    ],
+                    stages: [{ stage: "S_${{ parameters.a }}_${{ parameters.b }}" }],
+                },
                 "/p/typo.yaml": { stages: [{ template: "t.yaml", parameters: { a: "x", c: "y" } }] },
                 "/p/missing.yaml": { stages: [{ template: "t.yaml" }] },
                 "/p/gone.yaml": { stages: [{ template: "nope.yaml" }] },
@@ -267,7 +327,10 @@ describe("Azure DevOps pipelines", () => {
                 return clone(files[f]);
             };
             assert.deepEqual(expandPipeline("/p/main.yaml", fake).pipeline, { stages: [{ stage: "S_x_d" }] });
-            assert.throws(() => expandPipeline("/p/typo.yaml", fake), (e: Error) => e instanceof PipelineTemplateError && /unknown parameter "c"/.test(e.message));
+            assert.throws(
+                () => expandPipeline("/p/typo.yaml", fake),
+                (e: Error) => e instanceof PipelineTemplateError && /unknown parameter "c"/.test(e.message),
+            );
             assert.throws(() => expandPipeline("/p/missing.yaml", fake), /required parameter "a"/);
             assert.throws(() => expandPipeline("/p/gone.yaml", fake), /cannot be read/);
             assert.throws(() => expandPipeline("/p/cond.yaml", fake), /unsupported template key/);

@@ -57,6 +57,10 @@ describe("planner: rollback never rolls forward to a rolled-back or rejected ver
     it("the guard fails when the record forgets the rollback (deliberately broken input)", () => {
         const once = apply(promoted, { kind: "rollback" });
         const forgotten: EngineRecord = { state: once.state };
-        assert.equal(plan(forgotten, { kind: "rollback" }, OPTS).outcome, "apply", "without the memory the second rollback would roll forward");
+        assert.equal(
+            plan(forgotten, { kind: "rollback" }, OPTS).outcome,
+            "apply",
+            "without the memory the second rollback would roll forward",
+        );
     });
 });

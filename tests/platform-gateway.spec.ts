@@ -37,7 +37,9 @@ function asObject(r: RegisteredResource): KubernetesObject {
 }
 
 function gatewayApiObjects(run: RunResult): RegisteredResource[] {
-    return run.resources.filter((r) => typeof r.inputs.apiVersion === "string" && isGatewayApiType(r.inputs.apiVersion, String(r.inputs.kind)));
+    return run.resources.filter(
+        (r) => typeof r.inputs.apiVersion === "string" && isGatewayApiType(r.inputs.apiVersion, String(r.inputs.kind)),
+    );
 }
 
 describe("platform front door modes (platform/dev)", () => {
@@ -56,7 +58,8 @@ describe("platform front door modes (platform/dev)", () => {
     };
     before(async () => {
         registryOutputs = (await runRegistry()).outputs;
-        for (const [mode, overrides] of Object.entries(modes)) runs[mode] = await runPlatform("dev", registryOutputs, { configOverrides: overrides });
+        for (const [mode, overrides] of Object.entries(modes))
+            runs[mode] = await runPlatform("dev", registryOutputs, { configOverrides: overrides });
     });
 
     describe("envoy (gatewayApiCrds: phoenix)", () => {
@@ -78,7 +81,12 @@ describe("platform front door modes (platform/dev)", () => {
             const cls = asObject(one(r().resources, CLASS));
             assert.equal(cls.metadata.name, "phoenix-envoy");
             assert.equal(cls.spec.controllerName, "gateway.envoyproxy.io/gatewayclass-controller");
-            assert.deepEqual(cls.spec.parametersRef, { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: "phoenix-proxy", namespace: "envoy-gateway-system" });
+            assert.deepEqual(cls.spec.parametersRef, {
+                group: "gateway.envoyproxy.io",
+                kind: "EnvoyProxy",
+                name: "phoenix-proxy",
+                namespace: "envoy-gateway-system",
+            });
             const proxy = asObject(one(r().resources, PROXY));
             assert.deepEqual([proxy.metadata.name, proxy.metadata.namespace], ["phoenix-proxy", "envoy-gateway-system"]);
             assert.equal(at(proxy.spec, "provider.kubernetes.envoyDeployment.replicas"), 2);
@@ -88,14 +96,28 @@ describe("platform front door modes (platform/dev)", () => {
 
         it("registers one Gateway phoenix-gateway in its own namespace: HTTP on the environment's host, routes only from labelled namespaces", () => {
             const gw = asObject(one(r().resources, GATEWAY));
-            assert.deepEqual([gw.metadata.name, gw.metadata.namespace], ["phoenix-gateway", "phoenix-gateway"], "a fixed name: never autonamed");
-            assert.equal(one(r().resources, "kubernetes:core/v1:Namespace").inputs.metadata && at(one(r().resources, "kubernetes:core/v1:Namespace").inputs, "metadata.name"), "phoenix-gateway");
+            assert.deepEqual(
+                [gw.metadata.name, gw.metadata.namespace],
+                ["phoenix-gateway", "phoenix-gateway"],
+                "a fixed name: never autonamed",
+            );
+            assert.equal(
+                one(r().resources, "kubernetes:core/v1:Namespace").inputs.metadata &&
+                    at(one(r().resources, "kubernetes:core/v1:Namespace").inputs, "metadata.name"),
+                "phoenix-gateway",
+            );
             assert.equal(gw.spec.gatewayClassName, "phoenix-envoy");
             const listeners = gw.spec.listeners as Record<string, unknown>[];
             assert.equal(listeners.length, 1, "no HTTPS listener without a certificate");
             assert.deepEqual(listeners[0], {
-                name: "http", hostname: r().outputs.host, port: 80, protocol: "HTTP",
-                allowedRoutes: { namespaces: { from: "Selector", selector: { matchLabels: { "phoenix.dev/gateway": "phoenix-gateway" } } }, kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }] },
+                name: "http",
+                hostname: r().outputs.host,
+                port: 80,
+                protocol: "HTTP",
+                allowedRoutes: {
+                    namespaces: { from: "Selector", selector: { matchLabels: { "phoenix.dev/gateway": "phoenix-gateway" } } },
+                    kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }],
+                },
             });
             assert.equal(r().outputs.host, r().outputs.gatewayFqdn);
         });
@@ -113,18 +135,29 @@ describe("platform front door modes (platform/dev)", () => {
 
         it("orders the install: EnvoyProxy and GatewayClass after the chart (CRDs), the Gateway after chart, class, namespace and the IP grant", () => {
             const urn = (type: string) => one(r().resources, type).urn.replace("urn:pulumi:dev::phoenix-platform::", "");
-            const deps = (type: string) => (one(r().resources, type).options?.dependencies ?? []).map((d) => d.replace("urn:pulumi:dev::phoenix-platform::", ""));
+            const deps = (type: string) =>
+                (one(r().resources, type).options?.dependencies ?? []).map((d) => d.replace("urn:pulumi:dev::phoenix-platform::", ""));
             const has = (type: string, dep: string) => deps(type).some((d) => d.endsWith(`::${dep}`));
             assert.ok(has(PROXY, "gateway-controller"), urn(PROXY));
             assert.ok(has(CLASS, "gateway-controller") && has(CLASS, "gateway-proxy"));
-            for (const d of ["gateway-controller", "gateway-class", "gateway-namespace", "gateway-lb-network-contributor"]) assert.ok(has(GATEWAY, d), `Gateway depends on ${d}: ${deps(GATEWAY).join(", ")}`);
+            for (const d of ["gateway-controller", "gateway-class", "gateway-namespace", "gateway-lb-network-contributor"])
+                assert.ok(has(GATEWAY, d), `Gateway depends on ${d}: ${deps(GATEWAY).join(", ")}`);
         });
 
         it("parents every child to the GatewayFrontDoor component, named from it", () => {
             const component = one(r().resources, "phoenix:gateway:GatewayFrontDoor");
-            const children = r().resources.filter((x) => x.options?.parent === `urn:pulumi:dev::phoenix-platform::phoenix:gateway:GatewayFrontDoor::${component.name}`);
+            const children = r().resources.filter(
+                (x) => x.options?.parent === `urn:pulumi:dev::phoenix-platform::phoenix:gateway:GatewayFrontDoor::${component.name}`,
+            );
             assert.deepEqual(children.map((c) => c.name).sort(), [
-                "gateway-class", "gateway-controller", "gateway-gateway", "gateway-ip", "gateway-lb-network-contributor", "gateway-namespace", "gateway-proxy", "gateway-suffix",
+                "gateway-class",
+                "gateway-controller",
+                "gateway-gateway",
+                "gateway-ip",
+                "gateway-lb-network-contributor",
+                "gateway-namespace",
+                "gateway-proxy",
+                "gateway-suffix",
             ]);
         });
 
@@ -153,7 +186,10 @@ describe("platform front door modes (platform/dev)", () => {
             assert.equal(crds.inputs.version, controller.inputs.version, "one Envoy Gateway release");
             const deps = (x: RegisteredResource) => x.options?.dependencies ?? [];
             assert.ok(deps(crds).some((d) => d.endsWith("::aks-gateway-api")));
-            assert.ok(deps(controller).some((d) => d.endsWith("::gateway-controller-crds")) && deps(controller).some((d) => d.endsWith("::aks-gateway-api")));
+            assert.ok(
+                deps(controller).some((d) => d.endsWith("::gateway-controller-crds")) &&
+                    deps(controller).some((d) => d.endsWith("::aks-gateway-api")),
+            );
         });
 
         it("enables the managed CRDs only (no app-routing Istio) and ignores ingressProfile", () => {
@@ -170,7 +206,10 @@ describe("platform front door modes (platform/dev)", () => {
             const cmd = one(r().resources, CMD);
             assert.equal(cmd.name, "aks-gateway-api");
             assert.ok(cmd.options?.parent?.endsWith("phoenix:aks:AksCluster::aks"));
-            assert.equal(cmd.inputs.create, "az aks update --resource-group 'phoenix-dev-rg' --name 'phoenix-dev-aks' --enable-gateway-api --enable-app-routing-istio --only-show-errors --output none");
+            assert.equal(
+                cmd.inputs.create,
+                "az aks update --resource-group 'phoenix-dev-rg' --name 'phoenix-dev-aks' --enable-gateway-api --enable-app-routing-istio --only-show-errors --output none",
+            );
             assert.deepEqual(cmd.inputs.triggers, [one(r().resources, MC).id, "--enable-gateway-api --enable-app-routing-istio"]);
             assert.equal(cmd.inputs.delete, undefined, "deleting the command leaves the cluster as it is");
             assert.equal(at(one(r().resources, MC).inputs, "tags.gateway-api-crds"), "managed");
@@ -178,7 +217,10 @@ describe("platform front door modes (platform/dev)", () => {
 
         it("creates the Gateway only after the cluster has the CRDs and the class (no 'no matches for kind Gateway' on a new environment)", () => {
             const deps = one(r().resources, GATEWAY).options?.dependencies ?? [];
-            assert.ok(deps.some((d) => d.endsWith("::aks-gateway-api")), deps.join(", "));
+            assert.ok(
+                deps.some((d) => d.endsWith("::aks-gateway-api")),
+                deps.join(", "),
+            );
         });
 
         it("installs nothing: no Helm release, no GatewayClass, no EnvoyProxy; the Gateway uses class approuting-istio", () => {
@@ -190,7 +232,9 @@ describe("platform front door modes (platform/dev)", () => {
             assert.equal(r().outputs.gatewayClass, "approuting-istio");
             assert.equal(r().outputs.routerKind, "gateway-api");
             const deps = one(r().resources, GATEWAY).options?.dependencies ?? [];
-            assert.ok(deps.some((d) => d.endsWith("::gateway-namespace")) && deps.some((d) => d.endsWith("::gateway-lb-network-contributor")));
+            assert.ok(
+                deps.some((d) => d.endsWith("::gateway-namespace")) && deps.some((d) => d.endsWith("::gateway-lb-network-contributor")),
+            );
         });
 
         it("makes the ManagedCluster ignore ingressProfile, which the az aks update writes (fields of ManagedCluster API 2026-02-01 and later)", () => {
@@ -232,7 +276,10 @@ describe("platform front door modes (platform/dev)", () => {
                     seen[mode] = warned.filter((w) => w.includes("ingress-nginx"));
                 }
                 assert.equal(seen.nginx.length, 1);
-                assert.match(seen.nginx[0], /out of support .*November 2026.*gateway: nginx remains only to migrate.*docs\/gateway-migration\.md/);
+                assert.match(
+                    seen.nginx[0],
+                    /out of support .*November 2026.*gateway: nginx remains only to migrate.*docs\/gateway-migration\.md/,
+                );
                 assert.equal(seen.legacy.length, 1);
                 assert.match(seen.legacy[0], /legacyNginx: true remains only to migrate/);
                 assert.deepEqual(seen.istio, []);
@@ -246,8 +293,17 @@ describe("platform front door modes (platform/dev)", () => {
         it("adds an HTTPS listener (443, Terminate, the Secret in the Gateway's namespace) on the configured host; publicUrl is https", () => {
             const r = runs["envoy+tls+host"];
             const listeners = asObject(one(r.resources, GATEWAY)).spec.listeners as Record<string, unknown>[];
-            assert.deepEqual(listeners.map((l) => [l.name, l.port, l.protocol, l.hostname]), [["http", 80, "HTTP", "shop.example.com"], ["https", 443, "HTTPS", "shop.example.com"]]);
-            assert.deepEqual(listeners[1].tls, { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "phoenix-tls" }] });
+            assert.deepEqual(
+                listeners.map((l) => [l.name, l.port, l.protocol, l.hostname]),
+                [
+                    ["http", 80, "HTTP", "shop.example.com"],
+                    ["https", 443, "HTTPS", "shop.example.com"],
+                ],
+            );
+            assert.deepEqual(listeners[1].tls, {
+                mode: "Terminate",
+                certificateRefs: [{ group: "", kind: "Secret", name: "phoenix-tls" }],
+            });
             assert.deepEqual(listeners[1].allowedRoutes, listeners[0].allowedRoutes);
             assert.equal(r.outputs.host, "shop.example.com");
             assert.equal(r.outputs.publicUrl, "https://shop.example.com");
@@ -256,16 +312,28 @@ describe("platform front door modes (platform/dev)", () => {
     });
 
     describe("both front doors side by side (legacyNginx)", () => {
-        const urns = (run: RunResult, component: string) => run.resources.filter((x) => x.urn.includes(`::${component}`) || x.options?.parent?.includes(`::${component}`)).map((x) => `${x.type}::${x.name}`).sort();
+        const urns = (run: RunResult, component: string) =>
+            run.resources
+                .filter((x) => x.urn.includes(`::${component}`) || x.options?.parent?.includes(`::${component}`))
+                .map((x) => `${x.type}::${x.name}`)
+                .sort();
 
         for (const mode of ["envoy", "app-routing-istio"]) {
             it(`${mode}: runs ingress-nginx unchanged (same resources as gateway nginx) and the Gateway unchanged (same as without nginx), each with its own IP`, () => {
                 const both = runs[`${mode}+legacyNginx`];
-                assert.deepEqual(urns(both, "ingress"), urns(runs.nginx, "ingress"), "step 1 of the migration replaces nothing of ingress-nginx");
+                assert.deepEqual(
+                    urns(both, "ingress"),
+                    urns(runs.nginx, "ingress"),
+                    "step 1 of the migration replaces nothing of ingress-nginx",
+                );
                 assert.deepEqual(urns(both, "gateway"), urns(runs[mode], "gateway"), "the last step only deletes ingress-nginx");
                 assert.equal(byType(both.resources, PIP).length, 2);
                 const grants = byType(both.resources, RA).filter((x) => String(x.inputs.roleDefinitionId).endsWith(NETWORK_CONTRIBUTOR));
-                assert.equal(new Set(grants.map((g) => `${String(g.inputs.scope)}|${String(g.inputs.principalId)}`)).size, grants.length, "no duplicate role assignment (Azure rejects one)");
+                assert.equal(
+                    new Set(grants.map((g) => `${String(g.inputs.scope)}|${String(g.inputs.principalId)}`)).size,
+                    grants.length,
+                    "no duplicate role assignment (Azure rejects one)",
+                );
             });
         }
 
@@ -281,7 +349,9 @@ describe("platform front door modes (platform/dev)", () => {
             assert.equal(o.routerKind, "gateway-api");
             assert.equal(o.legacyNginx, true);
             assert.equal(o.ingressClassName, "nginx");
-            const fqdnSecret = byType(both.resources, "azure-native:keyvault:Secret").find((s) => s.inputs.secretName === "phoenix-fqdn") as RegisteredResource;
+            const fqdnSecret = byType(both.resources, "azure-native:keyvault:Secret").find(
+                (s) => s.inputs.secretName === "phoenix-fqdn",
+            ) as RegisteredResource;
             assert.equal(at(fqdnSecret.inputs, "properties.value"), o.publicFqdn);
         });
     });
@@ -292,7 +362,11 @@ describe("platform front door modes (platform/dev)", () => {
             for (const [mode, run] of Object.entries(runs)) {
                 for (const r of gatewayApiObjects(run)) {
                     const obj = asObject(r);
-                    assert.deepEqual(gatewayApiProblems(obj as unknown as KubernetesObject & Record<string, unknown>), [], `${mode} ${obj.kind} ${obj.metadata.name}`);
+                    assert.deepEqual(
+                        gatewayApiProblems(obj as unknown as KubernetesObject & Record<string, unknown>),
+                        [],
+                        `${mode} ${obj.kind} ${obj.metadata.name}`,
+                    );
                     assert.deepEqual(celProblems(obj), [], `${mode} ${obj.kind} ${obj.metadata.name}`);
                     checked++;
                 }
@@ -301,33 +375,94 @@ describe("platform front door modes (platform/dev)", () => {
         });
 
         it("the model validation fails on a broken object (pattern, enum, unknown field)", () => {
-            const good = gatewayManifest({ namespace: "ns", className: "c", hostname: "a.example.com", publicIpName: "ip", ipResourceGroup: "rg" });
+            const good = gatewayManifest({
+                namespace: "ns",
+                className: "c",
+                hostname: "a.example.com",
+                publicIpName: "ip",
+                ipResourceGroup: "rg",
+            });
             const broken = (mutate: (g: KubernetesObject) => void) => {
                 const g = JSON.parse(JSON.stringify(good)) as KubernetesObject;
                 mutate(g);
                 return gatewayApiProblems(g as KubernetesObject & Record<string, unknown>);
             };
-            assert.deepEqual(broken(() => undefined), []);
-            assert.match(broken((g) => { (g.spec.listeners as Record<string, unknown>[])[0].hostname = "Shop.Example.com"; }).join(), /hostname must match pattern/);
-            assert.match(broken((g) => { (g.spec.listeners as Record<string, unknown>[])[0].port = 0; }).join(), /port must be >= 1/);
-            assert.match(broken((g) => { ((g.spec.listeners as Record<string, Record<string, Record<string, unknown>>>[])[0].allowedRoutes.namespaces).from = "Everyone"; }).join(), /must be equal to one of the allowed values/);
-            assert.deepEqual(broken((g) => { g.spec.infrastucture = g.spec.infrastructure; }), ["spec.infrastucture: not a field of Gateway"]);
-            assert.match(broken((g) => { delete g.spec.gatewayClassName; }).join(), /gatewayClassName/);
+            assert.deepEqual(
+                broken(() => undefined),
+                [],
+            );
+            assert.match(
+                broken((g) => {
+                    (g.spec.listeners as Record<string, unknown>[])[0].hostname = "Shop.Example.com";
+                }).join(),
+                /hostname must match pattern/,
+            );
+            assert.match(
+                broken((g) => {
+                    (g.spec.listeners as Record<string, unknown>[])[0].port = 0;
+                }).join(),
+                /port must be >= 1/,
+            );
+            assert.match(
+                broken((g) => {
+                    (g.spec.listeners as Record<string, Record<string, Record<string, unknown>>>[])[0].allowedRoutes.namespaces.from =
+                        "Everyone";
+                }).join(),
+                /must be equal to one of the allowed values/,
+            );
+            assert.deepEqual(
+                broken((g) => {
+                    g.spec.infrastucture = g.spec.infrastructure;
+                }),
+                ["spec.infrastucture: not a field of Gateway"],
+            );
+            assert.match(
+                broken((g) => {
+                    delete g.spec.gatewayClassName;
+                }).join(),
+                /gatewayClassName/,
+            );
         });
 
         describe("CEL rules (each shown failing on an object that breaks only it)", () => {
-            const base = (): KubernetesObject => gatewayManifest({ namespace: "ns", className: "c", hostname: "a.example.com", tlsSecretName: "tls", publicIpName: "ip", ipResourceGroup: "rg" });
+            const base = (): KubernetesObject =>
+                gatewayManifest({
+                    namespace: "ns",
+                    className: "c",
+                    hostname: "a.example.com",
+                    tlsSecretName: "tls",
+                    publicIpName: "ip",
+                    ipResourceGroup: "rg",
+                });
             const L = (g: KubernetesObject) => g.spec.listeners as Record<string, unknown>[];
             const breakers: Record<string, (g: KubernetesObject) => void> = {
-                "Listener name must be unique": (g) => { L(g)[1].name = "http"; },
-                "Combination of port, protocol and hostname": (g) => { L(g).push({ ...L(g)[0], name: "http2" }); },
-                "tls must be specified for protocols": (g) => { delete L(g)[1].tls; },
-                "certificateRefs or options must be specified": (g) => { (L(g)[1].tls as Record<string, unknown>).certificateRefs = []; },
-                "tls must not be specified for protocols": (g) => { L(g)[0].tls = L(g)[1].tls; },
-                "hostname must not be specified for protocols": (g) => { L(g)[0].hostname = "10.0.0.1"; },
-                "Port: 1–65535": (g) => { L(g)[0].port = 70000; },
-                "selector must be specified when from is Selector": (g) => { delete ((L(g)[0].allowedRoutes as Record<string, Record<string, unknown>>).namespaces).selector; },
-                "MinItems=1": (g) => { g.spec.listeners = []; },
+                "Listener name must be unique": (g) => {
+                    L(g)[1].name = "http";
+                },
+                "Combination of port, protocol and hostname": (g) => {
+                    L(g).push({ ...L(g)[0], name: "http2" });
+                },
+                "tls must be specified for protocols": (g) => {
+                    delete L(g)[1].tls;
+                },
+                "certificateRefs or options must be specified": (g) => {
+                    (L(g)[1].tls as Record<string, unknown>).certificateRefs = [];
+                },
+                "tls must not be specified for protocols": (g) => {
+                    L(g)[0].tls = L(g)[1].tls;
+                },
+                "hostname must not be specified for protocols": (g) => {
+                    L(g)[0].hostname = "10.0.0.1";
+                },
+                "Port: 1–65535": (g) => {
+                    L(g)[0].port = 70000;
+                },
+                "selector must be specified when from is Selector": (g) => {
+                    delete (L(g)[0].allowedRoutes as Record<string, Record<string, unknown>>).namespaces.selector;
+                },
+                "MinItems=1": (g) => {
+                    g.spec.listeners = [];
+                },
             };
             for (const rule of GATEWAY_CEL_RULES) {
                 it(`Gateway: ${rule.crdText}`, () => {
@@ -344,35 +479,126 @@ describe("platform front door modes (platform/dev)", () => {
                 assert.deepEqual(celProblems(cls), []);
                 assert.deepEqual(celProblems(cls, cls), []);
                 assert.match(celProblems({ ...cls, spec: { ...cls.spec, controllerName: "envoy" } }).join(), /not a domain-prefixed path/);
-                assert.match(celProblems(cls, { ...cls, spec: { ...cls.spec, controllerName: "example.com/other" } }).join(), /controllerName changes/);
+                assert.match(
+                    celProblems(cls, { ...cls, spec: { ...cls.spec, controllerName: "example.com/other" } }).join(),
+                    /controllerName changes/,
+                );
             });
         });
     });
 
     describe("refuses invalid front-door config before registering anything", () => {
         const cases: { what: string; overrides: Record<string, unknown>; key: string; expect: RegExp }[] = [
-            { what: "an unknown gateway", overrides: { gateway: "traefik" }, key: "phoenix-platform:gateway", expect: /one of envoy, app-routing-istio, nginx, got "traefik"/ },
-            { what: "legacyNginx with gateway nginx", overrides: { gateway: "nginx", legacyNginx: true }, key: "phoenix-platform:legacyNginx", expect: /false when gateway is nginx/ },
-            { what: "app-routing-istio without AKS-managed CRDs", overrides: { gatewayApiCrds: "phoenix" }, key: "phoenix-platform:gatewayApiCrds", expect: /app-routing-istio runs on AKS-managed Gateway API CRDs only/ },
-            { what: "an unknown CRD owner", overrides: { gatewayApiCrds: "helm" }, key: "phoenix-platform:gatewayApiCrds", expect: /one of managed, phoenix, got "helm"/ },
-            { what: "Envoy Gateway v1.9 on AKS-managed CRDs of Kubernetes 1.34 (v1.3.0; v1.9 needs v1.6.1)", overrides: { gateway: "envoy" }, key: "phoenix-platform:gatewayApiCrds", expect: /Envoy Gateway v1\.9 requires Gateway API v1\.6\.1 but AKS manages v1\.3\.0 on Kubernetes 1\.34; no Envoy Gateway release is built for it and supports that Kubernetes minor, or set gatewayApiCrds: phoenix/ },
-            { what: "an Envoy Gateway release the compatibility table does not know", overrides: { gateway: "envoy", gatewayApiCrds: "phoenix", gatewayChartVersion: "v1.10.0" }, key: "phoenix-platform:gatewayApiCrds", expect: /v1\.10\.0 is not in the compatibility table/ },
-            { what: "Envoy Gateway v1.9 on Kubernetes 1.32 (it supports 1.33–1.36)", overrides: { gateway: "envoy", gatewayApiCrds: "phoenix", aksKubernetesVersion: "1.32" }, key: "phoenix-platform:gatewayApiCrds", expect: /supports Kubernetes 1\.33, 1\.34, 1\.35, 1\.36, not 1\.32/ },
-            { what: "a chart version without the v", overrides: { gatewayChartVersion: "1.9.2" }, key: "phoenix-platform:gatewayChartVersion", expect: /exact Envoy Gateway release such as v1\.9\.2 .*got "1\.9\.2"/ },
-            { what: "the floating v0.0.0-latest chart", overrides: { gatewayChartVersion: "v0.0.0-latest" }, key: "phoenix-platform:gatewayChartVersion", expect: /got "v0\.0\.0-latest"/ },
-            { what: "a release candidate chart", overrides: { gatewayChartVersion: "v1.9.0-rc.1" }, key: "phoenix-platform:gatewayChartVersion", expect: /no -rc/ },
+            {
+                what: "an unknown gateway",
+                overrides: { gateway: "traefik" },
+                key: "phoenix-platform:gateway",
+                expect: /one of envoy, app-routing-istio, nginx, got "traefik"/,
+            },
+            {
+                what: "legacyNginx with gateway nginx",
+                overrides: { gateway: "nginx", legacyNginx: true },
+                key: "phoenix-platform:legacyNginx",
+                expect: /false when gateway is nginx/,
+            },
+            {
+                what: "app-routing-istio without AKS-managed CRDs",
+                overrides: { gatewayApiCrds: "phoenix" },
+                key: "phoenix-platform:gatewayApiCrds",
+                expect: /app-routing-istio runs on AKS-managed Gateway API CRDs only/,
+            },
+            {
+                what: "an unknown CRD owner",
+                overrides: { gatewayApiCrds: "helm" },
+                key: "phoenix-platform:gatewayApiCrds",
+                expect: /one of managed, phoenix, got "helm"/,
+            },
+            {
+                what: "Envoy Gateway v1.9 on AKS-managed CRDs of Kubernetes 1.34 (v1.3.0; v1.9 needs v1.6.1)",
+                overrides: { gateway: "envoy" },
+                key: "phoenix-platform:gatewayApiCrds",
+                expect: /Envoy Gateway v1\.9 requires Gateway API v1\.6\.1 but AKS manages v1\.3\.0 on Kubernetes 1\.34; no Envoy Gateway release is built for it and supports that Kubernetes minor, or set gatewayApiCrds: phoenix/,
+            },
+            {
+                what: "an Envoy Gateway release the compatibility table does not know",
+                overrides: { gateway: "envoy", gatewayApiCrds: "phoenix", gatewayChartVersion: "v1.10.0" },
+                key: "phoenix-platform:gatewayApiCrds",
+                expect: /v1\.10\.0 is not in the compatibility table/,
+            },
+            {
+                what: "Envoy Gateway v1.9 on Kubernetes 1.32 (it supports 1.33–1.36)",
+                overrides: { gateway: "envoy", gatewayApiCrds: "phoenix", aksKubernetesVersion: "1.32" },
+                key: "phoenix-platform:gatewayApiCrds",
+                expect: /supports Kubernetes 1\.33, 1\.34, 1\.35, 1\.36, not 1\.32/,
+            },
+            {
+                what: "a chart version without the v",
+                overrides: { gatewayChartVersion: "1.9.2" },
+                key: "phoenix-platform:gatewayChartVersion",
+                expect: /exact Envoy Gateway release such as v1\.9\.2 .*got "1\.9\.2"/,
+            },
+            {
+                what: "the floating v0.0.0-latest chart",
+                overrides: { gatewayChartVersion: "v0.0.0-latest" },
+                key: "phoenix-platform:gatewayChartVersion",
+                expect: /got "v0\.0\.0-latest"/,
+            },
+            {
+                what: "a release candidate chart",
+                overrides: { gatewayChartVersion: "v1.9.0-rc.1" },
+                key: "phoenix-platform:gatewayChartVersion",
+                expect: /no -rc/,
+            },
             { what: "a single proxy replica", overrides: { gatewayReplicas: 1 }, key: "phoenix-platform:gatewayReplicas", expect: /≥ 2/ },
-            { what: "the controller's namespace for the Gateway", overrides: { gatewayNamespace: "envoy-gateway-system" }, key: "phoenix-platform:gatewayNamespace", expect: /other than Envoy Gateway's own/ },
-            { what: "ingress-nginx's namespace for the Gateway", overrides: { gatewayNamespace: "ingress-nginx" }, key: "phoenix-platform:gatewayNamespace", expect: /other than ingressNamespace/ },
-            { what: "a TLS secret name that is not a Kubernetes name", overrides: { gatewayTlsSecretName: "My_Cert" }, key: "phoenix-platform:gatewayTlsSecretName", expect: /Kubernetes Secret name/ },
-            { what: "a TLS secret with gateway nginx", overrides: { gateway: "nginx", gatewayTlsSecretName: "tls" }, key: "phoenix-platform:gatewayTlsSecretName", expect: /empty when gateway is nginx/ },
-            { what: "a wildcard public host name", overrides: { publicHostname: "*.example.com" }, key: "phoenix-platform:publicHostname", expect: /no wildcard/ },
-            { what: "an IP address as public host name", overrides: { publicHostname: "10.0.0.1" }, key: "phoenix-platform:publicHostname", expect: /fully qualified/ },
-            { what: "an upper-case public host name", overrides: { publicHostname: "Shop.Example.com" }, key: "phoenix-platform:publicHostname", expect: /lower-case/ },
+            {
+                what: "the controller's namespace for the Gateway",
+                overrides: { gatewayNamespace: "envoy-gateway-system" },
+                key: "phoenix-platform:gatewayNamespace",
+                expect: /other than Envoy Gateway's own/,
+            },
+            {
+                what: "ingress-nginx's namespace for the Gateway",
+                overrides: { gatewayNamespace: "ingress-nginx" },
+                key: "phoenix-platform:gatewayNamespace",
+                expect: /other than ingressNamespace/,
+            },
+            {
+                what: "a TLS secret name that is not a Kubernetes name",
+                overrides: { gatewayTlsSecretName: "My_Cert" },
+                key: "phoenix-platform:gatewayTlsSecretName",
+                expect: /Kubernetes Secret name/,
+            },
+            {
+                what: "a TLS secret with gateway nginx",
+                overrides: { gateway: "nginx", gatewayTlsSecretName: "tls" },
+                key: "phoenix-platform:gatewayTlsSecretName",
+                expect: /empty when gateway is nginx/,
+            },
+            {
+                what: "a wildcard public host name",
+                overrides: { publicHostname: "*.example.com" },
+                key: "phoenix-platform:publicHostname",
+                expect: /no wildcard/,
+            },
+            {
+                what: "an IP address as public host name",
+                overrides: { publicHostname: "10.0.0.1" },
+                key: "phoenix-platform:publicHostname",
+                expect: /fully qualified/,
+            },
+            {
+                what: "an upper-case public host name",
+                overrides: { publicHostname: "Shop.Example.com" },
+                key: "phoenix-platform:publicHostname",
+                expect: /lower-case/,
+            },
         ];
         for (const c of cases) {
             it(c.what, async () => {
-                const { message, registered } = await expectConfigFailure((hooks) => runPlatform("dev", registryOutputs, { configOverrides: c.overrides, hooks }), registryOutputs);
+                const { message, registered } = await expectConfigFailure(
+                    (hooks) => runPlatform("dev", registryOutputs, { configOverrides: c.overrides, hooks }),
+                    registryOutputs,
+                );
                 assert.equal(registered, 0, "nothing registered");
                 const line = message.split("\n").find((l) => l.includes(`${c.key}:`));
                 assert.ok(line, `the error names ${c.key}: ${message}`);

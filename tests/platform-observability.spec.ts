@@ -16,7 +16,14 @@ const AG = "azure-native:monitor:ActionGroup";
 const WS = "azure-native:operationalinsights:Workspace";
 const TOKEN_URL = "https://hooks.example.com/services/T0KEN-do-not-leak";
 
-type Condition = { query: string; metricMeasureColumn: string; threshold: number; operator: string; timeAggregation: string; dimensions: Array<{ name: string }> };
+type Condition = {
+    query: string;
+    metricMeasureColumn: string;
+    threshold: number;
+    operator: string;
+    timeAggregation: string;
+    dimensions: Array<{ name: string }>;
+};
 
 function condition(rule: { inputs: Record<string, unknown> }): Condition {
     return (plainInputs(rule.inputs.criteria) as { allOf: Condition[] }).allOf[0];
@@ -44,10 +51,24 @@ describe("platform stack: blue/green workbook and live-slot alerts", () => {
                 assert.match(wb.inputs.resourceName as string, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
                 assert.equal(wb.inputs.displayName, `calculator ${env}: blue vs green`);
                 const data = JSON.parse(wb.inputs.serializedData as string) as Workbook;
-                assert.equal(wb.inputs.serializedData, serializeWorkbook(blueGreenWorkbook({ appName: "calculator", environment: env, workspaceResourceId: ws.id })));
+                assert.equal(
+                    wb.inputs.serializedData,
+                    serializeWorkbook(blueGreenWorkbook({ appName: "calculator", environment: env, workspaceResourceId: ws.id })),
+                );
                 assert.deepEqual(data.fallbackResourceIds, [ws.id]);
                 const queries = data.items.filter((i): i is QueryItem => i.type === 3);
-                assert.deepEqual(queries.map((q) => q.name), ["requests-per-minute", "failure-rate", "latency-p50", "latency-p95", "current-split", "production-switches", "versions-seen"]);
+                assert.deepEqual(
+                    queries.map((q) => q.name),
+                    [
+                        "requests-per-minute",
+                        "failure-rate",
+                        "latency-p50",
+                        "latency-p95",
+                        "current-split",
+                        "production-switches",
+                        "versions-seen",
+                    ],
+                );
                 for (const q of queries) {
                     const r = checkKql(q.content.query);
                     assert.ok(r.ok, `${q.name}: ${JSON.stringify(r.problems)}`);
@@ -59,7 +80,10 @@ describe("platform stack: blue/green workbook and live-slot alerts", () => {
 
             it("alerts on the live slot's failure rate and p95 from one checked query, scoped to the workspace, enabled as config says", () => {
                 const rules = byType(runs[env].resources, RULE);
-                assert.deepEqual(rules.map((r) => r.inputs.ruleName).sort(), [`phoenix-${env}-live-failure-rate`, `phoenix-${env}-live-latency`]);
+                assert.deepEqual(rules.map((r) => r.inputs.ruleName).sort(), [
+                    `phoenix-${env}-live-failure-rate`,
+                    `phoenix-${env}-live-latency`,
+                ]);
                 const ws = one(runs[env].resources, WS);
                 for (const r of rules) {
                     assert.equal(r.inputs.enabled, env === "prod", "dev turns the rules off in its stack file, prod keeps them on");
@@ -75,7 +99,8 @@ describe("platform stack: blue/green workbook and live-slot alerts", () => {
                     assert.equal(c.operator, "GreaterThan");
                     assert.match(c.query, /\| top 1 by requests desc\n\| where requests >= 20/);
                 }
-                const byName = (s: string) => condition(rules.find((r) => (r.inputs.ruleName as string).endsWith(s)) as (typeof rules)[number]);
+                const byName = (s: string) =>
+                    condition(rules.find((r) => (r.inputs.ruleName as string).endsWith(s)) as (typeof rules)[number]);
                 assert.equal(byName("failure-rate").metricMeasureColumn, "failureRatePercent");
                 assert.equal(byName("failure-rate").threshold, env === "prod" ? 2 : 5);
                 assert.equal(byName("latency").metricMeasureColumn, "p95Ms");
@@ -87,8 +112,18 @@ describe("platform stack: blue/green workbook and live-slot alerts", () => {
                 assert.equal(ag.inputs.enabled, true);
                 assert.equal(ag.inputs.location, "Global");
                 assert.ok((ag.inputs.groupShortName as string).length <= 12);
-                assert.deepEqual(plainInputs(ag.inputs.emailReceivers), [{ name: "email-1", emailAddress: env === "prod" ? "phoenix-oncall@example.com" : "phoenix-dev@example.com", useCommonAlertSchema: true }]);
-                for (const r of byType(runs[env].resources, RULE)) assert.deepEqual(plainInputs(r.inputs.actions), { actionGroups: [ag.id], customProperties: { environment: env, app: "calculator" } });
+                assert.deepEqual(plainInputs(ag.inputs.emailReceivers), [
+                    {
+                        name: "email-1",
+                        emailAddress: env === "prod" ? "phoenix-oncall@example.com" : "phoenix-dev@example.com",
+                        useCommonAlertSchema: true,
+                    },
+                ]);
+                for (const r of byType(runs[env].resources, RULE))
+                    assert.deepEqual(plainInputs(r.inputs.actions), {
+                        actionGroups: [ag.id],
+                        customProperties: { environment: env, app: "calculator" },
+                    });
             });
 
             it("exports the workbook's portal URL", () => {
@@ -117,15 +152,48 @@ describe("platform stack: blue/green workbook and live-slot alerts", () => {
 
     describe("refuses bad alert config before registering anything", () => {
         const cases: Array<{ what: string; stack: "dev" | "prod"; overrides: Record<string, unknown>; key: string; expect: RegExp }> = [
-            { what: "enabled alerts with no receiver", stack: "prod", overrides: { alertEmails: [] }, key: "phoenix-platform:alertsEnabled", expect: /at least one receiver/ },
-            { what: "an email that is not one", stack: "prod", overrides: { alertEmails: ["oncall"] }, key: "phoenix-platform:alertEmails[0]", expect: /an email address, got "oncall"/ },
-            { what: "a failure-rate threshold of 0", stack: "dev", overrides: { alertFailureRatePercent: 0 }, key: "phoenix-platform:alertFailureRatePercent", expect: /≥ 1 and ≤ 100, got 0/ },
-            { what: "a p95 threshold that is not an integer", stack: "dev", overrides: { alertP95LatencyMs: "fast" }, key: "phoenix-platform:alertP95LatencyMs", expect: /integer/ },
-            { what: "alertsEnabled that is not a boolean", stack: "dev", overrides: { alertsEnabled: "sometimes" }, key: "phoenix-platform:alertsEnabled", expect: /true or false/ },
+            {
+                what: "enabled alerts with no receiver",
+                stack: "prod",
+                overrides: { alertEmails: [] },
+                key: "phoenix-platform:alertsEnabled",
+                expect: /at least one receiver/,
+            },
+            {
+                what: "an email that is not one",
+                stack: "prod",
+                overrides: { alertEmails: ["oncall"] },
+                key: "phoenix-platform:alertEmails[0]",
+                expect: /an email address, got "oncall"/,
+            },
+            {
+                what: "a failure-rate threshold of 0",
+                stack: "dev",
+                overrides: { alertFailureRatePercent: 0 },
+                key: "phoenix-platform:alertFailureRatePercent",
+                expect: /≥ 1 and ≤ 100, got 0/,
+            },
+            {
+                what: "a p95 threshold that is not an integer",
+                stack: "dev",
+                overrides: { alertP95LatencyMs: "fast" },
+                key: "phoenix-platform:alertP95LatencyMs",
+                expect: /integer/,
+            },
+            {
+                what: "alertsEnabled that is not a boolean",
+                stack: "dev",
+                overrides: { alertsEnabled: "sometimes" },
+                key: "phoenix-platform:alertsEnabled",
+                expect: /true or false/,
+            },
         ];
         for (const c of cases) {
             it(c.what, async () => {
-                const { message, registered } = await expectConfigFailure((hooks) => runPlatform(c.stack, registryOutputs, { configOverrides: c.overrides, hooks }), registryOutputs);
+                const { message, registered } = await expectConfigFailure(
+                    (hooks) => runPlatform(c.stack, registryOutputs, { configOverrides: c.overrides, hooks }),
+                    registryOutputs,
+                );
                 assert.equal(registered, 0);
                 const line = message.split("\n").find((l) => l.includes(`${c.key}:`));
                 assert.ok(line, `the error names ${c.key}: ${message}`);
@@ -136,7 +204,10 @@ describe("platform stack: blue/green workbook and live-slot alerts", () => {
         it("a webhook that is not https is named but its value never shown (it may hold a token)", async () => {
             const leaky = "http://hooks.example.com/T0KEN-do-not-leak";
             for (const value of [[leaky], `[${leaky}`]) {
-                const { message, registered } = await expectConfigFailure((hooks) => runPlatform("prod", registryOutputs, { configOverrides: { alertWebhookUrls: value }, hooks }), registryOutputs);
+                const { message, registered } = await expectConfigFailure(
+                    (hooks) => runPlatform("prod", registryOutputs, { configOverrides: { alertWebhookUrls: value }, hooks }),
+                    registryOutputs,
+                );
                 assert.equal(registered, 0);
                 assert.match(message, /phoenix-platform:alertWebhookUrls(\[0\])?: expected .*https:\/\/ URL/);
                 assert.ok(!message.includes("T0KEN"), message);

@@ -7,7 +7,18 @@
  * before any resource exists.
  */
 import { strict as assert } from "assert";
-import { MOCK_DEPLOYER_OBJECT_ID, MOCK_KUBECONFIG, MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, byType, inventory, one, readProject, RegisteredResource, RunResult } from "./support/pulumi-harness";
+import {
+    MOCK_DEPLOYER_OBJECT_ID,
+    MOCK_KUBECONFIG,
+    MOCK_SUBSCRIPTION_ID,
+    MOCK_TENANT_ID,
+    byType,
+    inventory,
+    one,
+    readProject,
+    RegisteredResource,
+    RunResult,
+} from "./support/pulumi-harness";
 import { MOCK_CONNECTION_STRING, MOCK_SECRET_MARKERS } from "./support/azure-mocks";
 import * as path from "path";
 import { clusterGrants } from "../stacks/platform/program";
@@ -17,8 +28,20 @@ import { locationFromNames } from "../release-engine/src/record-store/location";
 import { DEFAULT_RECORD_CONTAINER as ENGINE_DEFAULT_CONTAINER } from "../release-engine/src/record-store/open-store";
 import { DEFAULT_RECORD_CONTAINER } from "../components/release-record-store";
 import {
-    at, azureResources, declarationProblems, DEFAULT_REGISTRY_STACK, documentedKeys, expectConfigFailure, isTaggable, keysRead, plainInputs, ROOT, runPlatform, runRegistry,
-    stackFileValues, unwrapSecret,
+    at,
+    azureResources,
+    declarationProblems,
+    DEFAULT_REGISTRY_STACK,
+    documentedKeys,
+    expectConfigFailure,
+    isTaggable,
+    keysRead,
+    plainInputs,
+    ROOT,
+    runPlatform,
+    runRegistry,
+    stackFileValues,
+    unwrapSecret,
 } from "./support/phoenix-stacks";
 
 const RA = "azure-native:authorization:RoleAssignment";
@@ -34,10 +57,27 @@ const ROLE = {
 const roleId = (guid: string) => `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 export const PLATFORM_CONTRACT_OUTPUTS = [
-    "environment", "appName", "resourceGroupName", "location", "clusterName", "kubeconfig", "publicFqdn", "publicIp", "publicUrl", "host", "routerKind",
-    "appInsightsConnectionString", "appInsightsAppId", "logAnalyticsWorkspaceId", "logAnalyticsWorkspaceResourceId",
-    "keyVaultName", "keyVaultUri", "registryLoginServer",
-    "releaseRecordAccount", "releaseRecordContainer", "releaseRecordUrl",
+    "environment",
+    "appName",
+    "resourceGroupName",
+    "location",
+    "clusterName",
+    "kubeconfig",
+    "publicFqdn",
+    "publicIp",
+    "publicUrl",
+    "host",
+    "routerKind",
+    "appInsightsConnectionString",
+    "appInsightsAppId",
+    "logAnalyticsWorkspaceId",
+    "logAnalyticsWorkspaceResourceId",
+    "keyVaultName",
+    "keyVaultUri",
+    "registryLoginServer",
+    "releaseRecordAccount",
+    "releaseRecordContainer",
+    "releaseRecordUrl",
 ];
 /** Exported while ingress-nginx runs (gateway nginx, or legacyNginx beside a Gateway). */
 export const NGINX_OUTPUTS = ["ingressClassName", "ingressNamespace"];
@@ -46,8 +86,16 @@ export const GATEWAY_OUTPUTS = ["gatewayName", "gatewayNamespace", "gatewayClass
 const SECRET_OUTPUTS = ["kubeconfig", "appInsightsConnectionString"];
 
 const KEY_VAULT_SECRETS = [
-    "acr-name", "aks-group", "aks-name", "appinsights-app-id", "appinsights-connection-string", "log-analytics-workspace-id", "phoenix-fqdn", "phoenix-namespace",
-    "release-record-account", "release-record-container",
+    "acr-name",
+    "aks-group",
+    "aks-name",
+    "appinsights-app-id",
+    "appinsights-connection-string",
+    "log-analytics-workspace-id",
+    "phoenix-fqdn",
+    "phoenix-namespace",
+    "release-record-account",
+    "release-record-container",
 ];
 const SA = "azure-native:storage:StorageAccount";
 
@@ -83,7 +131,10 @@ describe("platform stack (platform/dev, platform/prod)", () => {
     });
 
     it("derives unset names from prefix, environment and the resource group (Pulumi.yaml empty defaults)", async () => {
-        const derived = await runPlatform("dev", registry.outputs, { configOverrides: { prefix: "acme", resourceGroupName: "shop-dev" }, configRemovals: ["aksNodeResourceGroupName"] });
+        const derived = await runPlatform("dev", registry.outputs, {
+            configOverrides: { prefix: "acme", resourceGroupName: "shop-dev" },
+            configRemovals: ["aksNodeResourceGroupName"],
+        });
         const mc = one(derived.resources, MC);
         assert.equal(mc.inputs.resourceName, "acme-dev-aks");
         assert.equal(mc.inputs.nodeResourceGroup, "shop-dev-nodes");
@@ -92,7 +143,10 @@ describe("platform stack (platform/dev, platform/prod)", () => {
     });
 
     it("stops with a clear error when the registry stack has not been deployed", async () => {
-        await assert.rejects(runPlatform("dev", {}), /organization\/phoenix-registry\/shared has no output "pipelineIdentityPrincipalId": deploy the registry stack first/);
+        await assert.rejects(
+            runPlatform("dev", {}),
+            /organization\/phoenix-registry\/shared has no output "pipelineIdentityPrincipalId": deploy the registry stack first/,
+        );
     });
 
     for (const env of ["dev", "prod"] as const) {
@@ -104,8 +158,14 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 const rg = one(r().resources, "azure-native:resources:ResourceGroup");
                 assert.equal(rg.inputs.resourceGroupName, `phoenix-${env}-rg`);
                 assert.equal(rg.inputs.location, "westeurope");
-                for (const res of azureResources(r().resources).filter((x) => "resourceGroupName" in x.inputs && x.type !== "azure-native:resources:ResourceGroup")) {
-                    assert.equal(res.inputs.resourceGroupName, `phoenix-${env}-rg`, `${res.type} ${res.name} lives in the environment's group`);
+                for (const res of azureResources(r().resources).filter(
+                    (x) => "resourceGroupName" in x.inputs && x.type !== "azure-native:resources:ResourceGroup",
+                )) {
+                    assert.equal(
+                        res.inputs.resourceGroupName,
+                        `phoenix-${env}-rg`,
+                        `${res.type} ${res.name} lives in the environment's group`,
+                    );
                 }
             });
 
@@ -124,10 +184,21 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                     "azure-native:resources:ResourceGroup",
                     "azure-native:storage:StorageAccount",
                 ]);
-                const expected: Record<string, string> = { environment: env, service: "calculator", "managed-by": "pulumi", "cost-center": "platform-1234", owner: "platform-team" };
+                const expected: Record<string, string> = {
+                    environment: env,
+                    service: "calculator",
+                    "managed-by": "pulumi",
+                    "cost-center": "platform-1234",
+                    owner: "platform-team",
+                };
                 if (env === "prod") expected.criticality = "high";
                 // The cluster also records who owns its Gateway API CRDs (release-model/src/routers/gateway-api/crd-compatibility.ts).
-                for (const res of taggable) assert.deepEqual(plainInputs(res.inputs.tags), res.type === MC ? { ...expected, "gateway-api-crds": "managed" } : expected, `${res.type} ${res.name}`);
+                for (const res of taggable)
+                    assert.deepEqual(
+                        plainInputs(res.inputs.tags),
+                        res.type === MC ? { ...expected, "gateway-api-crds": "managed" } : expected,
+                        `${res.type} ${res.name}`,
+                    );
                 assert.deepEqual(at(one(r().resources, MC).inputs, "agentPoolProfiles[0].tags"), expected, "node pool tagged too");
             });
 
@@ -175,23 +246,37 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(value("aks-name"), `phoenix-${env}-aks`);
                 assert.equal(value("aks-group"), `phoenix-${env}-rg`);
                 assert.equal(value("acr-name"), registry.outputs.registryName);
-                assert.equal(value("phoenix-fqdn"), `${at(ip.inputs, "dnsSettings.domainNameLabel") as string}.westeurope.cloudapp.azure.com`);
+                assert.equal(
+                    value("phoenix-fqdn"),
+                    `${at(ip.inputs, "dnsSettings.domainNameLabel") as string}.westeurope.cloudapp.azure.com`,
+                );
                 assert.equal(value("phoenix-namespace"), "calculator");
                 assert.equal(value("appinsights-connection-string"), MOCK_CONNECTION_STRING);
                 assert.equal(value("appinsights-app-id"), one(r().resources, "azure-native:applicationinsights:Component").state.appId);
-                assert.equal(value("log-analytics-workspace-id"), one(r().resources, "azure-native:operationalinsights:Workspace").state.customerId);
+                assert.equal(
+                    value("log-analytics-workspace-id"),
+                    one(r().resources, "azure-native:operationalinsights:Workspace").state.customerId,
+                );
                 assert.equal(value("release-record-account"), one(r().resources, SA).inputs.accountName);
                 assert.equal(value("release-record-container"), "release-records");
             });
 
             it("writes the record store's names where the release engine looks, in a form it accepts, and exports the URL it would build", () => {
                 const secrets = byType(r().resources, "azure-native:keyvault:Secret");
-                const value = (n: string) => at((secrets.find((x) => x.inputs.secretName === n) ?? assert.fail(`no secret ${n}`)).inputs, "properties.value") as string;
+                const value = (n: string) =>
+                    at(
+                        (secrets.find((x) => x.inputs.secretName === n) ?? assert.fail(`no secret ${n}`)).inputs,
+                        "properties.value",
+                    ) as string;
                 const account = value(VAULT_SECRETS.recordAccount);
                 const container = value(VAULT_SECRETS.recordContainer);
                 const loc = locationFromNames(account, container, "calculator", env);
                 assert.equal(`${loc.accountUrl}/${loc.container}`, r().outputs.releaseRecordUrl);
-                assert.equal(ENGINE_DEFAULT_CONTAINER, DEFAULT_RECORD_CONTAINER, "the engine's default container (vault names only the account) is the one the platform creates");
+                assert.equal(
+                    ENGINE_DEFAULT_CONTAINER,
+                    DEFAULT_RECORD_CONTAINER,
+                    "the engine's default container (vault names only the account) is the one the platform creates",
+                );
             });
 
             it("provisions the release record store: a StorageV2 account reachable only with Azure AD, no public blobs, TLS 1.2, HTTPS only, named <prefix><env>st<5 random>", () => {
@@ -225,7 +310,10 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(c.inputs.accountName, one(r().resources, SA).inputs.accountName);
                 assert.equal(c.inputs.publicAccess, "None");
                 const bs = one(r().resources, "azure-native:storage:BlobServiceProperties");
-                assert.ok((c.options?.dependencies ?? []).some((d) => d.endsWith(`$azure-native:storage:BlobServiceProperties::${bs.name}`)), "the container depends on the blob service settings");
+                assert.ok(
+                    (c.options?.dependencies ?? []).some((d) => d.endsWith(`$azure-native:storage:BlobServiceProperties::${bs.name}`)),
+                    "the container depends on the blob service settings",
+                );
             });
 
             it("grants Storage Blob Data Contributor to the pipeline identity on the record container only (not the account)", () => {
@@ -235,7 +323,11 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(grant.inputs.principalId, registry.outputs.pipelineIdentityPrincipalId);
                 assert.equal(grant.inputs.principalType, "ServicePrincipal");
                 assert.equal(grant.inputs.scope, `${sa.id}/blobServices/default/containers/release-records`);
-                assert.equal(one(r().resources, "azure-native:storage:BlobContainer").id, grant.inputs.scope, "the scope is the container's resource id");
+                assert.equal(
+                    one(r().resources, "azure-native:storage:BlobContainer").id,
+                    grant.inputs.scope,
+                    "the scope is the container's resource id",
+                );
             });
 
             it("grants Key Vault Secrets User to the pipeline identity and Secrets Officer to the deploying principal", () => {
@@ -254,7 +346,12 @@ describe("platform stack (platform/dev, platform/prod)", () => {
 
             it("writes every role assignment subscription-qualified, with a principal type and no name", () => {
                 for (const ra of byType(r().resources, RA)) {
-                    assert.match(ra.inputs.roleDefinitionId as string, new RegExp(`^/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft\\.Authorization/roleDefinitions/[0-9a-f-]{36}$`));
+                    assert.match(
+                        ra.inputs.roleDefinitionId as string,
+                        new RegExp(
+                            `^/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft\\.Authorization/roleDefinitions/[0-9a-f-]{36}$`,
+                        ),
+                    );
                     assert.ok(["User", "ServicePrincipal", "Group"].includes(ra.inputs.principalType as string), ra.name);
                     assert.equal(ra.inputs.roleAssignmentName, undefined);
                     assert.ok(typeof ra.inputs.principalId === "string" && ra.inputs.principalId !== "", ra.name);
@@ -278,7 +375,9 @@ describe("platform stack (platform/dev, platform/prod)", () => {
             it("sends Container Insights to the workspace (omsagent + logAnalyticsWorkspaceResourceID)", () => {
                 const mc = one(r().resources, MC);
                 const ws = one(r().resources, "azure-native:operationalinsights:Workspace");
-                assert.deepEqual(at(mc.inputs, "addonProfiles"), { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: ws.id } } });
+                assert.deepEqual(at(mc.inputs, "addonProfiles"), {
+                    omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: ws.id } },
+                });
             });
 
             it("makes the first pool an autoscaling System pool sized from config, and names the node resource group from config", () => {
@@ -300,7 +399,12 @@ describe("platform stack (platform/dev, platform/prod)", () => {
             it("takes the Kubernetes version, upgrade channels and tier from config", () => {
                 const mc = one(r().resources, MC);
                 assert.equal(mc.inputs.kubernetesVersion, "1.34");
-                assert.deepEqual(mc.inputs.autoUpgradeProfile, env === "dev" ? { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" } : { upgradeChannel: "stable", nodeOSUpgradeChannel: "SecurityPatch" });
+                assert.deepEqual(
+                    mc.inputs.autoUpgradeProfile,
+                    env === "dev"
+                        ? { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" }
+                        : { upgradeChannel: "stable", nodeOSUpgradeChannel: "SecurityPatch" },
+                );
                 assert.deepEqual(mc.inputs.sku, { name: "Base", tier: env === "dev" ? "Free" : "Standard" });
             });
 
@@ -309,14 +413,20 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 const [pull] = assignments(r(), ROLE.AcrPull);
                 assert.equal(assignments(r(), ROLE.AcrPull).length, 1);
                 assert.equal(pull.inputs.scope, registry.outputs.registryId);
-                assert.equal(pull.inputs.principalId, (mc.state.identityProfile as Record<string, Record<string, string>>).kubeletidentity.objectId);
+                assert.equal(
+                    pull.inputs.principalId,
+                    (mc.state.identityProfile as Record<string, Record<string, string>>).kubeletidentity.objectId,
+                );
                 assert.equal(pull.inputs.principalType, "ServicePrincipal");
             });
 
             it("grants AKS RBAC Cluster Admin on the cluster to the pipeline identity and to the deploying principal", () => {
                 const mc = one(r().resources, MC);
                 const admins = assignments(r(), ROLE.AksClusterAdmin);
-                assert.deepEqual(admins.map((a) => a.inputs.principalId).sort(), [registry.outputs.pipelineIdentityPrincipalId, MOCK_DEPLOYER_OBJECT_ID].sort());
+                assert.deepEqual(
+                    admins.map((a) => a.inputs.principalId).sort(),
+                    [registry.outputs.pipelineIdentityPrincipalId, MOCK_DEPLOYER_OBJECT_ID].sort(),
+                );
                 for (const a of admins) assert.equal(a.inputs.scope, mc.id);
             });
 
@@ -332,7 +442,11 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 for (const run of [r(), n()]) {
                     const objects = run.resources.filter((x) => x.type.startsWith("kubernetes:"));
                     assert.ok(objects.length >= 1);
-                    for (const o of objects) assert.ok(o.provider?.includes("pulumi:providers:kubernetes::aks-k8s::"), `${o.type} ${o.name} uses the cluster provider: ${o.provider}`);
+                    for (const o of objects)
+                        assert.ok(
+                            o.provider?.includes("pulumi:providers:kubernetes::aks-k8s::"),
+                            `${o.type} ${o.name} uses the cluster provider: ${o.provider}`,
+                        );
                 }
             });
 
@@ -376,7 +490,8 @@ describe("platform stack (platform/dev, platform/prod)", () => {
 
             it("exports the contract outputs with the right values (Gateway outputs by default, nginx ones with gateway nginx)", () => {
                 const o = r().outputs;
-                for (const k of [...PLATFORM_CONTRACT_OUTPUTS, ...GATEWAY_OUTPUTS]) assert.ok(typeof o[k] === "string" && o[k] !== "", `${k} = ${String(o[k])}`);
+                for (const k of [...PLATFORM_CONTRACT_OUTPUTS, ...GATEWAY_OUTPUTS])
+                    assert.ok(typeof o[k] === "string" && o[k] !== "", `${k} = ${String(o[k])}`);
                 for (const k of NGINX_OUTPUTS) assert.equal(o[k], undefined, `${k} only while ingress-nginx runs`);
                 const ip = one(r().resources, "azure-native:network:PublicIPAddress");
                 const fqdn = `${at(ip.inputs, "dnsSettings.domainNameLabel") as string}.westeurope.cloudapp.azure.com`;
@@ -390,8 +505,10 @@ describe("platform stack (platform/dev, platform/prod)", () => {
                 assert.equal(o.legacyNginx, false);
                 assert.deepEqual(o.gatewayRouteNamespaceLabel, { key: "phoenix.dev/gateway", value: "phoenix-gateway" });
                 const legacy = n().outputs;
-                for (const k of [...PLATFORM_CONTRACT_OUTPUTS, ...NGINX_OUTPUTS]) assert.ok(typeof legacy[k] === "string" && legacy[k] !== "", `nginx ${k} = ${String(legacy[k])}`);
-                for (const k of [...GATEWAY_OUTPUTS, "gatewayRouteNamespaceLabel"]) assert.equal(legacy[k], undefined, `nginx mode exports no ${k}`);
+                for (const k of [...PLATFORM_CONTRACT_OUTPUTS, ...NGINX_OUTPUTS])
+                    assert.ok(typeof legacy[k] === "string" && legacy[k] !== "", `nginx ${k} = ${String(legacy[k])}`);
+                for (const k of [...GATEWAY_OUTPUTS, "gatewayRouteNamespaceLabel"])
+                    assert.equal(legacy[k], undefined, `nginx mode exports no ${k}`);
                 assert.equal(legacy.ingressClassName, "nginx");
                 assert.equal(legacy.routerKind, "nginx");
                 assert.equal(legacy.publicUrl, `http://${legacy.publicFqdn as string}`);
@@ -436,21 +553,30 @@ describe("platform stack (platform/dev, platform/prod)", () => {
         for (const key of ["aksSystemPoolName", "aksNodeVmSize", "aksNodeMin", "aksNodeMax", "aksNodeOsDiskGb"]) {
             assert.notEqual(declared[key].default, undefined, `Pulumi.yaml declares a default for ${key}`);
             const raw = (k: string): string | undefined => (k === key ? undefined : runs.dev.config[`phoenix-platform:${k}`]);
-            assert.throws(() => readPlatformConfig(raw), (e: Error) => {
-                const lines = e.message.split("\n").filter((l) => l.includes("phoenix-platform:aks"));
-                assert.equal(lines.length, 1, e.message);
-                assert.match(lines[0], new RegExp(`phoenix-platform:${key}: expected .*required`));
-                return true;
-            });
+            assert.throws(
+                () => readPlatformConfig(raw),
+                (e: Error) => {
+                    const lines = e.message.split("\n").filter((l) => l.includes("phoenix-platform:aks"));
+                    assert.equal(lines.length, 1, e.message);
+                    assert.match(lines[0], new RegExp(`phoenix-platform:${key}: expected .*required`));
+                    return true;
+                },
+            );
         }
     });
 
     it("makes prod bigger and stricter than dev", () => {
         const mc = (env: "dev" | "prod") => one(runs[env].resources, MC).inputs;
-        const kv = (env: "dev" | "prod") => plainInputs(one(runs[env].resources, "azure-native:keyvault:Vault").inputs.properties) as Record<string, unknown>;
+        const kv = (env: "dev" | "prod") =>
+            plainInputs(one(runs[env].resources, "azure-native:keyvault:Vault").inputs.properties) as Record<string, unknown>;
         const ws = (env: "dev" | "prod") => one(runs[env].resources, "azure-native:operationalinsights:Workspace").inputs;
-        const helm = (env: "dev" | "prod") => at(one(nginxRuns[env].resources, "kubernetes:helm.sh/v3:Release").inputs, "values.controller.replicaCount") as number;
-        const proxies = (env: "dev" | "prod") => at(one(envoyRuns[env].resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy").inputs, "spec.provider.kubernetes.envoyDeployment.replicas") as number;
+        const helm = (env: "dev" | "prod") =>
+            at(one(nginxRuns[env].resources, "kubernetes:helm.sh/v3:Release").inputs, "values.controller.replicaCount") as number;
+        const proxies = (env: "dev" | "prod") =>
+            at(
+                one(envoyRuns[env].resources, "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy").inputs,
+                "spec.provider.kubernetes.envoyDeployment.replicas",
+            ) as number;
         assert.ok(proxies("prod") > proxies("dev"));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].minCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].minCount") as number));
         assert.ok((at(mc("prod"), "agentPoolProfiles[0].maxCount") as number) > (at(mc("dev"), "agentPoolProfiles[0].maxCount") as number));
@@ -485,57 +611,224 @@ describe("platform stack (platform/dev, platform/prod)", () => {
 
     describe("cluster grants", () => {
         it("gives the pipeline its configured role and the deployer cluster-admin", () => {
-            assert.deepEqual(clusterGrants({ pipelinePrincipalId: "p", pipelineRole: "writer", deployerObjectId: "d", deployerPrincipalType: "User" }), [
-                { principalId: "p", principalType: "ServicePrincipal", role: "writer" },
-                { principalId: "d", principalType: "User", role: "cluster-admin" },
-            ]);
+            assert.deepEqual(
+                clusterGrants({ pipelinePrincipalId: "p", pipelineRole: "writer", deployerObjectId: "d", deployerPrincipalType: "User" }),
+                [
+                    { principalId: "p", principalType: "ServicePrincipal", role: "writer" },
+                    { principalId: "d", principalType: "User", role: "cluster-admin" },
+                ],
+            );
         });
         it("assigns once when the pipeline identity is the deployer (Azure rejects a duplicate)", async () => {
-            assert.deepEqual(clusterGrants({ pipelinePrincipalId: "p", pipelineRole: "reader", deployerObjectId: "p", deployerPrincipalType: "ServicePrincipal" }), [
-                { principalId: "p", principalType: "ServicePrincipal", role: "cluster-admin" },
-            ]);
+            assert.deepEqual(
+                clusterGrants({
+                    pipelinePrincipalId: "p",
+                    pipelineRole: "reader",
+                    deployerObjectId: "p",
+                    deployerPrincipalType: "ServicePrincipal",
+                }),
+                [{ principalId: "p", principalType: "ServicePrincipal", role: "cluster-admin" }],
+            );
             const same = await runPlatform("prod", { ...registry.outputs, pipelineIdentityPrincipalId: MOCK_DEPLOYER_OBJECT_ID });
             assert.equal(assignments(same, ROLE.AksClusterAdmin).length, 1);
         });
     });
 
     describe("refuses invalid config before registering anything", () => {
-        const cases: { what: string; stack?: "dev" | "prod"; overrides?: Record<string, unknown>; removals?: string[]; key: string; expect: RegExp }[] = [
-            { what: "a prefix that yields a Key Vault name over 24 characters", overrides: { prefix: "phoenixplatformteam" }, key: "phoenix-platform:prefix", expect: /valid Key Vault name.*3–24 characters/ },
-            { what: "a prefix that starts with a digit", overrides: { prefix: "9phoenix" }, key: "phoenix-platform:prefix", expect: /a letter followed by/ },
-            { what: "min nodes > max nodes", overrides: { aksNodeMin: 5, aksNodeMax: 3 }, key: "phoenix-platform:aksNodeMin", expect: /≤ aksNodeMax \(3\), got 5/ },
-            { what: "a System pool that scales to zero", overrides: { aksNodeMin: 0 }, key: "phoenix-platform:aksNodeMin", expect: /integer ≥ 1 \(a System pool cannot scale to zero\), got 0/ },
-            { what: "more nodes than a pool may have", overrides: { aksNodeMax: 1001 }, key: "phoenix-platform:aksNodeMax", expect: /≤ 1000, got 1001/ },
-            { what: "a pool name with upper case", overrides: { aksSystemPoolName: "System" }, key: "phoenix-platform:aksSystemPoolName", expect: /1–12 lower-case letters and digits, starting with a letter, got "System"/ },
-            { what: "a node count that is not a number", overrides: { aksNodeMax: "three" }, key: "phoenix-platform:aksNodeMax", expect: /^\s*- phoenix-platform:aksNodeMax: expected an integer, got "three"$/ },
-            { what: "an unknown Key Vault SKU", overrides: { keyVaultSku: "gold" }, key: "phoenix-platform:keyVaultSku", expect: /one of standard, premium, got "gold"/ },
-            { what: "Key Vault retention under 7 days", overrides: { keyVaultRetentionDays: 5 }, key: "phoenix-platform:keyVaultRetentionDays", expect: /integer ≥ 7 and ≤ 90, got 5/ },
-            { what: "Key Vault retention over 90 days", overrides: { keyVaultRetentionDays: 91 }, key: "phoenix-platform:keyVaultRetentionDays", expect: /≤ 90, got 91/ },
-            { what: "a non-integer retention", overrides: { keyVaultRetentionDays: "thirty" }, key: "phoenix-platform:keyVaultRetentionDays", expect: /integer/ },
-            { what: "an unknown upgrade channel", overrides: { aksUpgradeChannel: "latest" }, key: "phoenix-platform:aksUpgradeChannel", expect: /one of none, patch, stable, rapid, node-image/ },
-            { what: "a malformed Kubernetes version", overrides: { aksKubernetesVersion: "v1.34" }, key: "phoenix-platform:aksKubernetesVersion", expect: /<major>\.<minor>/ },
-            { what: "no Kubernetes version", removals: ["aksKubernetesVersion"], key: "phoenix-platform:aksKubernetesVersion", expect: /required/ },
-            { what: "log retention under 30 days", overrides: { logRetentionDays: 7 }, key: "phoenix-platform:logRetentionDays", expect: /≥ 30/ },
-            { what: "an unpinned chart version", overrides: { ingressChartVersion: "^4.15.0" }, key: "phoenix-platform:ingressChartVersion", expect: /exact chart version/ },
+        const cases: {
+            what: string;
+            stack?: "dev" | "prod";
+            overrides?: Record<string, unknown>;
+            removals?: string[];
+            key: string;
+            expect: RegExp;
+        }[] = [
+            {
+                what: "a prefix that yields a Key Vault name over 24 characters",
+                overrides: { prefix: "phoenixplatformteam" },
+                key: "phoenix-platform:prefix",
+                expect: /valid Key Vault name.*3–24 characters/,
+            },
+            {
+                what: "a prefix that starts with a digit",
+                overrides: { prefix: "9phoenix" },
+                key: "phoenix-platform:prefix",
+                expect: /a letter followed by/,
+            },
+            {
+                what: "min nodes > max nodes",
+                overrides: { aksNodeMin: 5, aksNodeMax: 3 },
+                key: "phoenix-platform:aksNodeMin",
+                expect: /≤ aksNodeMax \(3\), got 5/,
+            },
+            {
+                what: "a System pool that scales to zero",
+                overrides: { aksNodeMin: 0 },
+                key: "phoenix-platform:aksNodeMin",
+                expect: /integer ≥ 1 \(a System pool cannot scale to zero\), got 0/,
+            },
+            {
+                what: "more nodes than a pool may have",
+                overrides: { aksNodeMax: 1001 },
+                key: "phoenix-platform:aksNodeMax",
+                expect: /≤ 1000, got 1001/,
+            },
+            {
+                what: "a pool name with upper case",
+                overrides: { aksSystemPoolName: "System" },
+                key: "phoenix-platform:aksSystemPoolName",
+                expect: /1–12 lower-case letters and digits, starting with a letter, got "System"/,
+            },
+            {
+                what: "a node count that is not a number",
+                overrides: { aksNodeMax: "three" },
+                key: "phoenix-platform:aksNodeMax",
+                expect: /^\s*- phoenix-platform:aksNodeMax: expected an integer, got "three"$/,
+            },
+            {
+                what: "an unknown Key Vault SKU",
+                overrides: { keyVaultSku: "gold" },
+                key: "phoenix-platform:keyVaultSku",
+                expect: /one of standard, premium, got "gold"/,
+            },
+            {
+                what: "Key Vault retention under 7 days",
+                overrides: { keyVaultRetentionDays: 5 },
+                key: "phoenix-platform:keyVaultRetentionDays",
+                expect: /integer ≥ 7 and ≤ 90, got 5/,
+            },
+            {
+                what: "Key Vault retention over 90 days",
+                overrides: { keyVaultRetentionDays: 91 },
+                key: "phoenix-platform:keyVaultRetentionDays",
+                expect: /≤ 90, got 91/,
+            },
+            {
+                what: "a non-integer retention",
+                overrides: { keyVaultRetentionDays: "thirty" },
+                key: "phoenix-platform:keyVaultRetentionDays",
+                expect: /integer/,
+            },
+            {
+                what: "an unknown upgrade channel",
+                overrides: { aksUpgradeChannel: "latest" },
+                key: "phoenix-platform:aksUpgradeChannel",
+                expect: /one of none, patch, stable, rapid, node-image/,
+            },
+            {
+                what: "a malformed Kubernetes version",
+                overrides: { aksKubernetesVersion: "v1.34" },
+                key: "phoenix-platform:aksKubernetesVersion",
+                expect: /<major>\.<minor>/,
+            },
+            {
+                what: "no Kubernetes version",
+                removals: ["aksKubernetesVersion"],
+                key: "phoenix-platform:aksKubernetesVersion",
+                expect: /required/,
+            },
+            {
+                what: "log retention under 30 days",
+                overrides: { logRetentionDays: 7 },
+                key: "phoenix-platform:logRetentionDays",
+                expect: /≥ 30/,
+            },
+            {
+                what: "an unpinned chart version",
+                overrides: { ingressChartVersion: "^4.15.0" },
+                key: "phoenix-platform:ingressChartVersion",
+                expect: /exact chart version/,
+            },
             { what: "a single ingress replica", overrides: { ingressReplicas: 1 }, key: "phoenix-platform:ingressReplicas", expect: /≥ 2/ },
-            { what: "a DNS label prefix with upper case and underscores", overrides: { dnsLabelPrefix: "Phoenix_Dev" }, key: "phoenix-platform:dnsLabelPrefix", expect: /valid DNS label/ },
-            { what: "an admin group that is not a GUID", overrides: { aksAdminGroupObjectIds: ["platform-admins"] }, key: "phoenix-platform:aksAdminGroupObjectIds[0]", expect: /GUID/ },
-            { what: "the node resource group equal to the environment's", overrides: { aksNodeResourceGroupName: "phoenix-dev-rg" }, key: "phoenix-platform:aksNodeResourceGroupName", expect: /other than resourceGroupName/ },
-            { what: "an unknown pipeline cluster role", overrides: { pipelineClusterRole: "owner" }, key: "phoenix-platform:pipelineClusterRole", expect: /cluster-admin, admin, writer, reader/ },
-            { what: "a boolean that is not one", overrides: { keyVaultPurgeProtection: "yes" }, key: "phoenix-platform:keyVaultPurgeProtection", expect: /true or false/ },
-            { what: "an environment name with upper case", overrides: { environment: "Prod" }, key: "phoenix-platform:environment", expect: /lower-case/ },
-            { what: "a record container name with upper case", overrides: { releaseRecordContainer: "Release-Records" }, key: "phoenix-platform:releaseRecordContainer", expect: /3–63 lower-case letters, digits and single hyphens.*got "Release-Records"/ },
-            { what: "a record container name with a double hyphen", overrides: { releaseRecordContainer: "release--records" }, key: "phoenix-platform:releaseRecordContainer", expect: /single hyphens/ },
-            { what: "a record container name of two characters", overrides: { releaseRecordContainer: "rr" }, key: "phoenix-platform:releaseRecordContainer", expect: /3–63/ },
-            { what: "record soft-delete retention of 0 days", overrides: { releaseRecordRetentionDays: 0 }, key: "phoenix-platform:releaseRecordRetentionDays", expect: /integer ≥ 1 and ≤ 365, got 0/ },
-            { what: "record soft-delete retention over 365 days", overrides: { releaseRecordRetentionDays: 366 }, key: "phoenix-platform:releaseRecordRetentionDays", expect: /≤ 365, got 366/ },
-            { what: "a Premium record store SKU", overrides: { releaseRecordSku: "Premium_LRS" }, key: "phoenix-platform:releaseRecordSku", expect: /one of Standard_LRS, .*got "Premium_LRS"/ },
-            { what: "a malformed tag", stack: "prod", overrides: { tags: ["owner"] }, key: "phoenix-platform:tags[0]", expect: /name=value/ },
+            {
+                what: "a DNS label prefix with upper case and underscores",
+                overrides: { dnsLabelPrefix: "Phoenix_Dev" },
+                key: "phoenix-platform:dnsLabelPrefix",
+                expect: /valid DNS label/,
+            },
+            {
+                what: "an admin group that is not a GUID",
+                overrides: { aksAdminGroupObjectIds: ["platform-admins"] },
+                key: "phoenix-platform:aksAdminGroupObjectIds[0]",
+                expect: /GUID/,
+            },
+            {
+                what: "the node resource group equal to the environment's",
+                overrides: { aksNodeResourceGroupName: "phoenix-dev-rg" },
+                key: "phoenix-platform:aksNodeResourceGroupName",
+                expect: /other than resourceGroupName/,
+            },
+            {
+                what: "an unknown pipeline cluster role",
+                overrides: { pipelineClusterRole: "owner" },
+                key: "phoenix-platform:pipelineClusterRole",
+                expect: /cluster-admin, admin, writer, reader/,
+            },
+            {
+                what: "a boolean that is not one",
+                overrides: { keyVaultPurgeProtection: "yes" },
+                key: "phoenix-platform:keyVaultPurgeProtection",
+                expect: /true or false/,
+            },
+            {
+                what: "an environment name with upper case",
+                overrides: { environment: "Prod" },
+                key: "phoenix-platform:environment",
+                expect: /lower-case/,
+            },
+            {
+                what: "a record container name with upper case",
+                overrides: { releaseRecordContainer: "Release-Records" },
+                key: "phoenix-platform:releaseRecordContainer",
+                expect: /3–63 lower-case letters, digits and single hyphens.*got "Release-Records"/,
+            },
+            {
+                what: "a record container name with a double hyphen",
+                overrides: { releaseRecordContainer: "release--records" },
+                key: "phoenix-platform:releaseRecordContainer",
+                expect: /single hyphens/,
+            },
+            {
+                what: "a record container name of two characters",
+                overrides: { releaseRecordContainer: "rr" },
+                key: "phoenix-platform:releaseRecordContainer",
+                expect: /3–63/,
+            },
+            {
+                what: "record soft-delete retention of 0 days",
+                overrides: { releaseRecordRetentionDays: 0 },
+                key: "phoenix-platform:releaseRecordRetentionDays",
+                expect: /integer ≥ 1 and ≤ 365, got 0/,
+            },
+            {
+                what: "record soft-delete retention over 365 days",
+                overrides: { releaseRecordRetentionDays: 366 },
+                key: "phoenix-platform:releaseRecordRetentionDays",
+                expect: /≤ 365, got 366/,
+            },
+            {
+                what: "a Premium record store SKU",
+                overrides: { releaseRecordSku: "Premium_LRS" },
+                key: "phoenix-platform:releaseRecordSku",
+                expect: /one of Standard_LRS, .*got "Premium_LRS"/,
+            },
+            {
+                what: "a malformed tag",
+                stack: "prod",
+                overrides: { tags: ["owner"] },
+                key: "phoenix-platform:tags[0]",
+                expect: /name=value/,
+            },
         ];
         for (const c of cases) {
             it(c.what, async () => {
                 const { message, registered } = await expectConfigFailure(
-                    (hooks) => runPlatform(c.stack ?? "dev", registry.outputs, { configOverrides: c.overrides, configRemovals: c.removals, hooks }),
+                    (hooks) =>
+                        runPlatform(c.stack ?? "dev", registry.outputs, {
+                            configOverrides: c.overrides,
+                            configRemovals: c.removals,
+                            hooks,
+                        }),
                     registry.outputs,
                 );
                 assert.equal(registered, 0, "no resource (not even the StackReference) may be registered");
@@ -547,7 +840,11 @@ describe("platform stack (platform/dev, platform/prod)", () => {
 
         it("lists every problem at once", async () => {
             const { message } = await expectConfigFailure(
-                (hooks) => runPlatform("prod", registry.outputs, { configOverrides: { aksNodeMin: 9, keyVaultSku: "gold", keyVaultRetentionDays: 3 }, hooks }),
+                (hooks) =>
+                    runPlatform("prod", registry.outputs, {
+                        configOverrides: { aksNodeMin: 9, keyVaultSku: "gold", keyVaultRetentionDays: 3 },
+                        hooks,
+                    }),
                 registry.outputs,
             );
             assert.match(message, /3 problems/);

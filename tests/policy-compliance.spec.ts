@@ -26,7 +26,10 @@ function packConfig(env: "dev" | "prod"): PackConfig {
 }
 
 /** Runs a stack program with realistic Azure outputs, serving `refs` to its StackReferences. */
-function runStack(opts: Pick<RunOptions, "projectDir" | "stack" | "program" | "configOverrides" | "secretKeys">, refs: Record<string, Record<string, unknown>> = {}): Promise<RunResult> {
+function runStack(
+    opts: Pick<RunOptions, "projectDir" | "stack" | "program" | "configOverrides" | "secretKeys">,
+    refs: Record<string, Record<string, unknown>> = {},
+): Promise<RunResult> {
     return runProgram({ ...opts, hooks: azureHooks(refs), captureStackTraces: false });
 }
 
@@ -47,13 +50,25 @@ interface Reviewed {
     review: PackRun;
 }
 
-async function review(label: string, run: RunResult, env: "dev" | "prod", stack: string, project: string, resources?: RegisteredResource[]): Promise<Reviewed> {
+async function review(
+    label: string,
+    run: RunResult,
+    env: "dev" | "prod",
+    stack: string,
+    project: string,
+    resources?: RegisteredResource[],
+): Promise<Reviewed> {
     const r = await runPack(policies, resources ?? run.resources, packConfig(env), { stack, project });
     return { label, run, env, stack, project, review: r };
 }
 
 /** Deep-copies captured resources and applies `mutate` to the one of `type` named `name`. */
-function mutated(resources: RegisteredResource[], type: string, name: string | undefined, mutate: (inputs: Record<string, unknown>) => void): RegisteredResource[] {
+function mutated(
+    resources: RegisteredResource[],
+    type: string,
+    name: string | undefined,
+    mutate: (inputs: Record<string, unknown>) => void,
+): RegisteredResource[] {
     let hit = 0;
     const copy = resources.map((r) => {
         const c = JSON.parse(JSON.stringify(r)) as RegisteredResource;
@@ -86,18 +101,40 @@ const state = (blue: object, green: object) => JSON.stringify({ slots: { blue, g
 
 const RELEASE_CASES: ReleaseCase[] = [
     { env: "dev", label: "blue live only, as after a first release or a removed candidate (stack file)" },
-    { env: "dev", label: "blue live + green candidate", config: { state: state({ role: "live", version: "1.0.0", replicas: 2 }, { role: "candidate", version: "1.1.0", replicas: 1 }) } },
-    { env: "dev", label: "green live + blue candidate", config: { state: state({ role: "candidate", version: "1.2.0", replicas: 2 }, { role: "live", version: "1.1.0", replicas: 2 }) } },
+    {
+        env: "dev",
+        label: "blue live + green candidate",
+        config: { state: state({ role: "live", version: "1.0.0", replicas: 2 }, { role: "candidate", version: "1.1.0", replicas: 1 }) },
+    },
+    {
+        env: "dev",
+        label: "green live + blue candidate",
+        config: { state: state({ role: "candidate", version: "1.2.0", replicas: 2 }, { role: "live", version: "1.1.0", replicas: 2 }) },
+    },
     {
         env: "prod",
         label: "gateway-api: green live + blue candidate behind a secret header value",
-        config: { state: state({ role: "candidate", version: "1.2.0", replicas: 2 }, { role: "live", version: "1.1.0", replicas: 4 }), previewHeaderValue: "s3cr3t-preview-value-0002" },
+        config: {
+            state: state({ role: "candidate", version: "1.2.0", replicas: 2 }, { role: "live", version: "1.1.0", replicas: 4 }),
+            previewHeaderValue: "s3cr3t-preview-value-0002",
+        },
     },
-    { env: "dev", label: "nginx: blue live + green candidate", config: { routerKind: "nginx", state: state({ role: "live", version: "1.0.0", replicas: 2 }, { role: "candidate", version: "1.1.0", replicas: 1 }) } },
+    {
+        env: "dev",
+        label: "nginx: blue live + green candidate",
+        config: {
+            routerKind: "nginx",
+            state: state({ role: "live", version: "1.0.0", replicas: 2 }, { role: "candidate", version: "1.1.0", replicas: 1 }),
+        },
+    },
     {
         env: "prod",
         label: "nginx: blue live + green candidate behind a secret header value",
-        config: { routerKind: "nginx", state: state({ role: "live", version: "1.1.0", replicas: 4 }, { role: "candidate", version: "1.2.0", replicas: 2 }), previewHeaderValue: "s3cr3t-preview-value-0001" },
+        config: {
+            routerKind: "nginx",
+            state: state({ role: "live", version: "1.1.0", replicas: 4 }, { role: "candidate", version: "1.2.0", replicas: 2 }),
+            previewHeaderValue: "s3cr3t-preview-value-0001",
+        },
     },
     { env: "prod", label: "nginx: green live + blue standby (stack file)", config: { routerKind: "nginx" } },
 ];
@@ -118,7 +155,10 @@ describe("policy pack: compliance run over the real stacks", function () {
         // release stacks read the platform's real outputs, as a deployment in that order would.
         const platformOutputs: Record<string, Record<string, unknown>> = {};
         for (const env of ["dev", "prod"] as const) {
-            const run = await runStack({ projectDir: ROOT, stack: env, program: platformMain }, { [referencedStack(ROOT, env, "registryStack")]: reg.outputs });
+            const run = await runStack(
+                { projectDir: ROOT, stack: env, program: platformMain },
+                { [referencedStack(ROOT, env, "registryStack")]: reg.outputs },
+            );
             const r = await review(`platform/${env}`, run, env, env, "phoenix-platform");
             platforms[env] = r;
             reviewed.push(r);
@@ -128,7 +168,13 @@ describe("policy pack: compliance run over the real stacks", function () {
         for (const c of RELEASE_CASES) {
             const releaseDir = path.join(ROOT, "stacks", "release");
             const run = await runStack(
-                { projectDir: releaseDir, stack: c.env, configOverrides: c.config ?? {}, secretKeys: ["previewHeaderValue"], program: releaseMain },
+                {
+                    projectDir: releaseDir,
+                    stack: c.env,
+                    configOverrides: c.config ?? {},
+                    secretKeys: ["previewHeaderValue"],
+                    program: releaseMain,
+                },
                 { [referencedStack(releaseDir, c.env, "platformStack")]: platformOutputs[c.env] },
             );
             const r = await review(`release/${c.env}: ${c.label}`, run, c.env, c.env, "phoenix-release");
@@ -141,8 +187,19 @@ describe("policy pack: compliance run over the real stacks", function () {
         const report: string[] = [];
         for (const r of reviewed) {
             const m = mandatory(r.review);
-            report.push(`${r.label}: ${r.run.resources.length} resources (${Object.entries(inventory(r.run.resources)).filter(([t]) => !t.startsWith("phoenix:")).map(([t, n]) => `${t.split(":").slice(1).join(":")}×${n}`).join(" ")}), mandatory ${m.length}, advisory ${r.review.diagnostics.length - m.length} ${JSON.stringify(countByPolicy(r.review.diagnostics))}`);
-            assert.deepEqual(m.map((d) => `${d.policyName}: ${d.message}`), [], r.label);
+            report.push(
+                `${r.label}: ${r.run.resources.length} resources (${Object.entries(inventory(r.run.resources))
+                    .filter(([t]) => !t.startsWith("phoenix:"))
+                    .map(([t, n]) => `${t.split(":").slice(1).join(":")}×${n}`)
+                    .join(
+                        " ",
+                    )}), mandatory ${m.length}, advisory ${r.review.diagnostics.length - m.length} ${JSON.stringify(countByPolicy(r.review.diagnostics))}`,
+            );
+            assert.deepEqual(
+                m.map((d) => `${d.policyName}: ${d.message}`),
+                [],
+                r.label,
+            );
             assert.deepEqual(r.review.unknown, [], `${r.label}: no check hit an unknown value under mocks`);
         }
         console.log(`      ${report.join("\n      ")}`);
@@ -168,7 +225,14 @@ describe("policy pack: compliance run over the real stacks", function () {
         const types = new Set(reviewed.flatMap((r) => r.run.resources.map((x) => x.type)).filter((t) => t.startsWith("azure-native:")));
         for (const t of types) {
             const [, module, type] = t.split(":");
-            const file = path.join(ROOT, "node_modules", "@pulumi", "azure-native", module, `${type[0].toLowerCase()}${type.slice(1)}.d.ts`);
+            const file = path.join(
+                ROOT,
+                "node_modules",
+                "@pulumi",
+                "azure-native",
+                module,
+                `${type[0].toLowerCase()}${type.slice(1)}.d.ts`,
+            );
             const dts = fs.readFileSync(file, "utf8");
             const args = dts.slice(dts.indexOf(`export interface ${type}Args`));
             const hasTags = /^\s{4}tags\?:/m.test(args);
@@ -177,10 +241,15 @@ describe("policy pack: compliance run over the real stacks", function () {
     });
 
     it("registry/shared with the admin user enabled fails exactly acr-admin-user-disabled", async () => {
-        const broken = mutated(registry.run.resources, "azure-native:containerregistry:Registry", undefined, (i) => { i.adminUserEnabled = true; });
+        const broken = mutated(registry.run.resources, "azure-native:containerregistry:Registry", undefined, (i) => {
+            i.adminUserEnabled = true;
+        });
         const r = await review("broken registry", registry.run, "prod", "shared", "phoenix-registry", broken);
         const diff = added(registry.review, r.review);
-        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel]), [["acr-admin-user-disabled", "mandatory"]]);
+        assert.deepEqual(
+            diff.map((d) => [d.policyName, d.enforcementLevel]),
+            [["acr-admin-user-disabled", "mandatory"]],
+        );
         assert.equal(diff[0].urn, "urn:pulumi:shared::phoenix-registry::azure-native:containerregistry:Registry::acr-registry");
     });
 
@@ -193,7 +262,10 @@ describe("policy pack: compliance run over the real stacks", function () {
         );
         const r = await review("broken platform", run, "prod", "prod", "phoenix-platform");
         const diff = added(base.review, r.review);
-        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel]), [["keyvault-purge-protection-in-prod", "mandatory"]]);
+        assert.deepEqual(
+            diff.map((d) => [d.policyName, d.enforcementLevel]),
+            [["keyvault-purge-protection-in-prod", "mandatory"]],
+        );
         assert.match(diff[0].urn ?? "", /azure-native:keyvault:Vault::/);
         assert.equal(r.review.diagnostics.length, base.review.diagnostics.length + 1, "nothing else changed");
     });
@@ -201,18 +273,53 @@ describe("policy pack: compliance run over the real stacks", function () {
     it("platform/dev with a vault that lost RBAC authorization fails exactly keyvault-rbac-authorization", async () => {
         // The stack has no setting for it (always RBAC), so the captured inputs are broken instead.
         const base = platforms.dev;
-        const broken = mutated(base.run.resources, "azure-native:keyvault:Vault", undefined, (i) => { (i.properties as Record<string, unknown>).enableRbacAuthorization = false; });
+        const broken = mutated(base.run.resources, "azure-native:keyvault:Vault", undefined, (i) => {
+            (i.properties as Record<string, unknown>).enableRbacAuthorization = false;
+        });
         const r = await review("broken vault", base.run, "dev", "dev", "phoenix-platform", broken);
-        assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]), [["keyvault-rbac-authorization", "mandatory"]]);
+        assert.deepEqual(
+            added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]),
+            [["keyvault-rbac-authorization", "mandatory"]],
+        );
     });
 
     // The release record store: each weakening of what the platform registers adds exactly one diagnostic.
     const HARDENING_BREAKS: Array<[string, (i: Record<string, unknown>) => void, RegExp]> = [
-        ["shared keys allowed", (i) => { i.allowSharedKeyAccess = true; }, /^allowSharedKeyAccess is true; expected false/],
-        ["shared keys left to Azure's default", (i) => { delete i.allowSharedKeyAccess; }, /^allowSharedKeyAccess is unset; expected false/],
-        ["public blob access allowed", (i) => { i.allowBlobPublicAccess = true; }, /^allowBlobPublicAccess is true; expected false/],
-        ["TLS 1.0 accepted", (i) => { i.minimumTlsVersion = "TLS1_0"; }, /^minimumTlsVersion is "TLS1_0"; expected one of TLS1_2, TLS1_3/],
-        ["plain HTTP accepted", (i) => { i.enableHttpsTrafficOnly = false; }, /^enableHttpsTrafficOnly is false; expected true/],
+        [
+            "shared keys allowed",
+            (i) => {
+                i.allowSharedKeyAccess = true;
+            },
+            /^allowSharedKeyAccess is true; expected false/,
+        ],
+        [
+            "shared keys left to Azure's default",
+            (i) => {
+                delete i.allowSharedKeyAccess;
+            },
+            /^allowSharedKeyAccess is unset; expected false/,
+        ],
+        [
+            "public blob access allowed",
+            (i) => {
+                i.allowBlobPublicAccess = true;
+            },
+            /^allowBlobPublicAccess is true; expected false/,
+        ],
+        [
+            "TLS 1.0 accepted",
+            (i) => {
+                i.minimumTlsVersion = "TLS1_0";
+            },
+            /^minimumTlsVersion is "TLS1_0"; expected one of TLS1_2, TLS1_3/,
+        ],
+        [
+            "plain HTTP accepted",
+            (i) => {
+                i.enableHttpsTrafficOnly = false;
+            },
+            /^enableHttpsTrafficOnly is false; expected true/,
+        ],
     ];
     for (const env of ["dev", "prod"] as const) {
         for (const [how, breakIt, message] of HARDENING_BREAKS) {
@@ -221,20 +328,34 @@ describe("policy pack: compliance run over the real stacks", function () {
                 const broken = mutated(base.run.resources, TYPES.storageAccount, undefined, breakIt);
                 const r = await review("weakened record account", base.run, env, env, "phoenix-platform", broken);
                 const diff = added(base.review, r.review);
-                assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]), [["release-record-storage-hardened", "mandatory", "records-account"]]);
+                assert.deepEqual(
+                    diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]),
+                    [["release-record-storage-hardened", "mandatory", "records-account"]],
+                );
                 assert.match(diff[0].message, message);
             });
         }
     }
 
-    for (const [env, level] of [["prod", "mandatory"], ["dev", "advisory"]] as const) {
+    for (const [env, level] of [
+        ["prod", "mandatory"],
+        ["dev", "advisory"],
+    ] as const) {
         it(`platform/${env} with blob versioning off on the record account fails exactly release-record-storage-recoverable (${level})`, async () => {
             const base = platforms[env];
-            const broken = mutated(base.run.resources, TYPES.blobService, undefined, (i) => { i.isVersioningEnabled = false; });
+            const broken = mutated(base.run.resources, TYPES.blobService, undefined, (i) => {
+                i.isVersioningEnabled = false;
+            });
             const r = await review("weakened blob service", base.run, env, env, "phoenix-platform", broken);
             const diff = added(base.review, r.review);
-            assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]), [["release-record-storage-recoverable", level, "records-blob-service"]]);
-            assert.match(diff[0].message, /^blob service records-blob-service of records-account: isVersioningEnabled is false; expected true\.$/);
+            assert.deepEqual(
+                diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]),
+                [["release-record-storage-recoverable", level, "records-blob-service"]],
+            );
+            assert.match(
+                diff[0].message,
+                /^blob service records-blob-service of records-account: isVersioningEnabled is false; expected true\.$/,
+            );
         });
     }
 
@@ -245,10 +366,17 @@ describe("policy pack: compliance run over the real stacks", function () {
             delete i.containerDeleteRetentionPolicy;
         });
         const r = await review("weakened blob service", base.run, "prod", "prod", "phoenix-platform", broken);
-        assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel, d.message.replace(/^blob service records-blob-service of records-account: /, "").split(";")[0]]), [
-            ["release-record-storage-recoverable", "mandatory", "deleteRetentionPolicy.allowPermanentDelete is true"],
-            ["release-record-storage-recoverable", "mandatory", "containerDeleteRetentionPolicy.enabled is unset"],
-        ]);
+        assert.deepEqual(
+            added(base.review, r.review).map((d) => [
+                d.policyName,
+                d.enforcementLevel,
+                d.message.replace(/^blob service records-blob-service of records-account: /, "").split(";")[0],
+            ]),
+            [
+                ["release-record-storage-recoverable", "mandatory", "deleteRetentionPolicy.allowPermanentDelete is true"],
+                ["release-record-storage-recoverable", "mandatory", "containerDeleteRetentionPolicy.enabled is unset"],
+            ],
+        );
     });
 
     it("platform/prod without the record account's blob service settings fails exactly release-record-storage-recoverable", async () => {
@@ -257,7 +385,10 @@ describe("policy pack: compliance run over the real stacks", function () {
         assert.equal(broken.length, base.run.resources.length - 1);
         const r = await review("no blob service", base.run, "prod", "prod", "phoenix-platform", broken);
         const diff = added(base.review, r.review);
-        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]), [["release-record-storage-recoverable", "mandatory", "records-account"]]);
+        assert.deepEqual(
+            diff.map((d) => [d.policyName, d.enforcementLevel, d.urn?.split("::").pop()]),
+            [["release-record-storage-recoverable", "mandatory", "records-account"]],
+        );
         assert.match(diff[0].message, /has no blob service settings/);
     });
 
@@ -269,10 +400,17 @@ describe("policy pack: compliance run over the real stacks", function () {
         );
         const r = await review("short retention", run, "prod", "prod", "phoenix-platform");
         const diff = added(base.review, r.review);
-        assert.deepEqual(diff.map((d) => [d.policyName, d.enforcementLevel, d.message.split(": ").slice(1).join(": ")]), [
-            ["release-record-storage-recoverable", "mandatory", "deleteRetentionPolicy.days is 7; expected an integer from 30 to 365."],
-            ["release-record-storage-recoverable", "mandatory", "containerDeleteRetentionPolicy.days is 7; expected an integer from 30 to 365."],
-        ]);
+        assert.deepEqual(
+            diff.map((d) => [d.policyName, d.enforcementLevel, d.message.split(": ").slice(1).join(": ")]),
+            [
+                ["release-record-storage-recoverable", "mandatory", "deleteRetentionPolicy.days is 7; expected an integer from 30 to 365."],
+                [
+                    "release-record-storage-recoverable",
+                    "mandatory",
+                    "containerDeleteRetentionPolicy.days is 7; expected an integer from 30 to 365.",
+                ],
+            ],
+        );
         // The same stack reviewed with dev's pack config (7 days, advisory) passes.
         const devReview = await runPack(policies, run.resources, packConfig("dev"), { stack: "prod", project: "phoenix-platform" });
         assert.ok(!devReview.diagnostics.some((d) => d.policyName.startsWith("release-record-storage")));
@@ -280,14 +418,21 @@ describe("policy pack: compliance run over the real stacks", function () {
 
     it("release/dev with a floating chart version fails exactly helm-chart-version-pinned", async () => {
         const base = releases[0];
-        const broken = mutated(base.run.resources, "kubernetes:helm.sh/v3:Release", "blue-release", (i) => { i.version = "^1.0.0"; });
+        const broken = mutated(base.run.resources, "kubernetes:helm.sh/v3:Release", "blue-release", (i) => {
+            i.version = "^1.0.0";
+        });
         const r = await review("broken release", base.run, "dev", "dev", "phoenix-release", broken);
-        assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]), [["helm-chart-version-pinned", "mandatory"]]);
+        assert.deepEqual(
+            added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]),
+            [["helm-chart-version-pinned", "mandatory"]],
+        );
     });
 
     it("release/prod (gateway-api) with the blue slot's ReferenceGrant granting another Service fails exactly gateway-reference-grant-for-cross-namespace-backend", async () => {
         const base = releases.find((r) => r.label.startsWith("release/prod: gateway-api")) ?? assert.fail("no gateway-api release case");
-        const broken = mutated(base.run.resources, TYPES.referenceGrant, "router-grant-blue", (i) => { ((i.spec as { to: Array<{ name: string }> }).to[0]).name = "blue-calculator-old"; });
+        const broken = mutated(base.run.resources, TYPES.referenceGrant, "router-grant-blue", (i) => {
+            (i.spec as { to: Array<{ name: string }> }).to[0].name = "blue-calculator-old";
+        });
         const r = await review("broken grant", base.run, "prod", "prod", "phoenix-release", broken);
         const diff = added(base.review, r.review);
         // Blue is the candidate here: both routes reference it, and each is flagged once.
@@ -303,15 +448,23 @@ describe("policy pack: compliance run over the real stacks", function () {
         assert.ok(gateway.length >= 4);
         for (const r of gateway) {
             const names = r.run.resources.filter((x) => x.type === TYPES.httpRoute || x.type === TYPES.referenceGrant).map((x) => x.name);
-            assert.ok(names.includes("router-production") && names.includes("router-grant-blue") && names.includes("router-grant-green"), `${r.label}: ${names.join(", ")}`);
+            assert.ok(
+                names.includes("router-production") && names.includes("router-grant-blue") && names.includes("router-grant-green"),
+                `${r.label}: ${names.join(", ")}`,
+            );
             assert.ok(!r.review.diagnostics.some((d) => d.policyName.startsWith("gateway-")), r.label);
         }
     });
 
     it("release/prod with the main-side (blue) slot scaled to zero fails exactly router-main-slot-replicas", async () => {
         const base = releases[releases.length - 1];
-        const broken = mutated(base.run.resources, "kubernetes:helm.sh/v3:Release", "blue-release", (i) => { (i.values as Record<string, unknown>).replicaCount = 0; });
+        const broken = mutated(base.run.resources, "kubernetes:helm.sh/v3:Release", "blue-release", (i) => {
+            (i.values as Record<string, unknown>).replicaCount = 0;
+        });
         const r = await review("broken router", base.run, "prod", "prod", "phoenix-release", broken);
-        assert.deepEqual(added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]), [["router-main-slot-replicas", "mandatory"]]);
+        assert.deepEqual(
+            added(base.review, r.review).map((d) => [d.policyName, d.enforcementLevel]),
+            [["router-main-slot-replicas", "mandatory"]],
+        );
     });
 });

@@ -12,9 +12,25 @@ import { checkResource, resourceArgs, UNKNOWN } from "./support/policy-harness";
 
 type Props = Record<string, unknown>;
 
-const gateway = (): Props => JSON.parse(JSON.stringify(gatewayManifest({ namespace: "phoenix-gateway", className: "phoenix-envoy", hostname: "phoenix-dev-abcde.westeurope.cloudapp.azure.com", tlsSecretName: "tls", publicIpName: "gateway-ip", ipResourceGroup: "phoenix-dev-rg" }))) as Props;
+const gateway = (): Props =>
+    JSON.parse(
+        JSON.stringify(
+            gatewayManifest({
+                namespace: "phoenix-gateway",
+                className: "phoenix-envoy",
+                hostname: "phoenix-dev-abcde.westeurope.cloudapp.azure.com",
+                tlsSecretName: "tls",
+                publicIpName: "gateway-ip",
+                ipResourceGroup: "phoenix-dev-rg",
+            }),
+        ),
+    ) as Props;
 const release = (...args: [version?: unknown, chart?: string]): Props => ({
-    name: "envoy-gateway", namespace: "envoy-gateway-system", chart: args[1] ?? ENVOY_GATEWAY_CHART, version: args.length === 0 ? ENVOY_GATEWAY_CHART_VERSION : args[0], atomic: true,
+    name: "envoy-gateway",
+    namespace: "envoy-gateway-system",
+    chart: args[1] ?? ENVOY_GATEWAY_CHART,
+    version: args.length === 0 ? ENVOY_GATEWAY_CHART_VERSION : args[0],
+    atomic: true,
 });
 const listeners = (g: Props) => (g.spec as Props).listeners as Props[];
 
@@ -39,8 +55,15 @@ describe("policy pack: Gateway API platform policies", () => {
             assert.ok(isGatewayControllerChart("oci://myacr.azurecr.io/helm/gateway-helm"));
             assert.ok(!isGatewayControllerChart("ingress-nginx"));
             assert.ok(!isGatewayControllerChart("oci://docker.io/envoyproxy/gateway-addons-helm"));
-            assert.equal((await run(gatewayChartPinned, TYPES.helmRelease, release("v0.0.0-latest", "ingress-nginx"))).notApplicable, "not a Gateway API controller chart");
-            assert.equal((await run(gatewayChartPinned, TYPES.helmRelease, release("v0.0.0-latest", "oci://myacr.azurecr.io/helm/gateway-helm"))).violations.length, 1);
+            assert.equal(
+                (await run(gatewayChartPinned, TYPES.helmRelease, release("v0.0.0-latest", "ingress-nginx"))).notApplicable,
+                "not a Gateway API controller chart",
+            );
+            assert.equal(
+                (await run(gatewayChartPinned, TYPES.helmRelease, release("v0.0.0-latest", "oci://myacr.azurecr.io/helm/gateway-helm")))
+                    .violations.length,
+                1,
+            );
         });
         it("an unknown version during preview reaches the SDK (advisory), never passes", async () => {
             const out = await run(gatewayChartPinned, TYPES.helmRelease, release(UNKNOWN.string), true);
@@ -59,7 +82,10 @@ describe("policy pack: Gateway API platform policies", () => {
             const g = gateway();
             ((listeners(g)[1].allowedRoutes as Props).namespaces as Props).from = "All";
             const out = await run(gatewayListenersRestrictRoutes, TYPES.gateway, g);
-            assert.deepEqual(out.violations.map((v) => v.message), ['listener "https" admits routes from All namespaces; expected Selector (or Same).']);
+            assert.deepEqual(
+                out.violations.map((v) => v.message),
+                ['listener "https" admits routes from All namespaces; expected Selector (or Same).'],
+            );
         });
         it("flags Selector without a selector", async () => {
             const g = gateway();
@@ -78,7 +104,9 @@ describe("policy pack: Gateway API platform policies", () => {
             delete (g.spec as Props).infrastructure;
             assert.match((await run(gatewayStaticPublicIp, TYPES.gateway, g)).violations[0].message, /names no static public IP/);
             const byIp = gateway();
-            ((byIp.spec as Props).infrastructure as Props).annotations = { "service.beta.kubernetes.io/azure-load-balancer-ipv4": "20.1.2.3" };
+            ((byIp.spec as Props).infrastructure as Props).annotations = {
+                "service.beta.kubernetes.io/azure-load-balancer-ipv4": "20.1.2.3",
+            };
             assert.deepEqual(await run(gatewayStaticPublicIp, TYPES.gateway, byIp), { violations: [] });
         });
     });

@@ -33,19 +33,25 @@ export function loadPackConfig(env: string): PackConfig {
 
 describe("policy pack: layout and metadata", () => {
     it("PulumiPolicy.yaml, package.json (with a version) and an index.ts that only constructs the pack", () => {
-        const project = YAML.parse(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8")) as { runtime: string; description: string };
+        const project = YAML.parse(fs.readFileSync(path.join(POLICY_DIR, "PulumiPolicy.yaml"), "utf8")) as {
+            runtime: string;
+            description: string;
+        };
         assert.equal(project.runtime, "nodejs");
         assert.ok(project.description.length > 20);
-        const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string> };
+        const pkg = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "package.json"), "utf8")) as {
+            version: string;
+            dependencies: Record<string, string>;
+        };
         assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
         assert.equal(pkg.dependencies["@pulumi/policy"], "1.21.0");
         const index = fs.readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
         const code = index.split("\n").filter((l) => !l.trim().startsWith("//") && l.trim() !== "");
         assert.equal((index.match(/new PolicyPack\(/g) ?? []).length, 1);
-        assert.deepEqual(code.filter((l) => l.startsWith("import")), [
-            'import { PolicyPack } from "@pulumi/policy";',
-            'import { PACK_NAME, policies } from "./src/policies";',
-        ]);
+        assert.deepEqual(
+            code.filter((l) => l.startsWith("import")),
+            ['import { PolicyPack } from "@pulumi/policy";', 'import { PACK_NAME, policies } from "./src/policies";'],
+        );
         assert.ok(!/validateResource|validateStack/.test(index), "no policy logic in index.ts");
         assert.match(PACK_NAME, /^[A-Za-z0-9_.-]+$/);
     });
@@ -66,20 +72,45 @@ describe("policy pack: layout and metadata", () => {
     });
 
     it("covers every mandatory rule of the issue", () => {
-        const mandatory = policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name).sort();
+        const mandatory = policies
+            .filter((p) => p.enforcementLevel === "mandatory")
+            .map((p) => p.name)
+            .sort();
         assert.deepEqual(mandatory, [
-            "acr-admin-user-disabled", "acr-anonymous-pull-disabled",
-            "aks-container-insights", "aks-entra-azure-rbac", "aks-managed-identity", "aks-rbac-enabled", "aks-system-pool-autoscaling",
+            "acr-admin-user-disabled",
+            "acr-anonymous-pull-disabled",
+            "aks-container-insights",
+            "aks-entra-azure-rbac",
+            "aks-managed-identity",
+            "aks-rbac-enabled",
+            "aks-system-pool-autoscaling",
             "alerts-enabled-in-prod",
             "appinsights-workspace-based",
-            "gateway-api-crds-ownership", "gateway-chart-pinned", "gateway-listeners-restrict-routes",
-            "gateway-no-all-zero-rule", "gateway-preview-route-separate", "gateway-production-route-both-slots", "gateway-reference-grant-for-cross-namespace-backend", "gateway-route-objects-admitted", "gateway-weight-on-ready-slot",
-            "helm-app-release-atomic", "helm-chart-version-pinned", "helm-image-tag-pinned",
-            "keyvault-purge-protection-in-prod", "keyvault-rbac-authorization", "keyvault-soft-delete-retention",
+            "gateway-api-crds-ownership",
+            "gateway-chart-pinned",
+            "gateway-listeners-restrict-routes",
+            "gateway-no-all-zero-rule",
+            "gateway-preview-route-separate",
+            "gateway-production-route-both-slots",
+            "gateway-reference-grant-for-cross-namespace-backend",
+            "gateway-route-objects-admitted",
+            "gateway-weight-on-ready-slot",
+            "helm-app-release-atomic",
+            "helm-chart-version-pinned",
+            "helm-image-tag-pinned",
+            "keyvault-purge-protection-in-prod",
+            "keyvault-rbac-authorization",
+            "keyvault-soft-delete-retention",
             "release-record-storage-hardened",
             "required-tags",
-            "role-assignment-no-privileged-at-subscription", "role-assignment-principal-type", "role-assignment-qualified-role-id",
-            "router-canary-has-main", "router-canary-weight-range", "router-explicit-canary-annotation", "router-main-slot-replicas", "router-single-canary-per-host-path",
+            "role-assignment-no-privileged-at-subscription",
+            "role-assignment-principal-type",
+            "role-assignment-qualified-role-id",
+            "router-canary-has-main",
+            "router-canary-weight-range",
+            "router-explicit-canary-annotation",
+            "router-main-slot-replicas",
+            "router-single-canary-per-host-path",
         ]);
     });
 

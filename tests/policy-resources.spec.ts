@@ -28,11 +28,26 @@ type Props = Record<string, unknown>;
 
 /** Compliant inputs per resource type, shaped like the stacks' real registrations. */
 const GOOD: Record<string, () => Props> = {
-    registry: () => ({ registryName: "phoenixacr1a2b", resourceGroupName: "phoenix-registry-rg", sku: { name: "Premium" }, adminUserEnabled: false, anonymousPullEnabled: false, tags: { ...TAGS } }),
+    registry: () => ({
+        registryName: "phoenixacr1a2b",
+        resourceGroupName: "phoenix-registry-rg",
+        sku: { name: "Premium" },
+        adminUserEnabled: false,
+        anonymousPullEnabled: false,
+        tags: { ...TAGS },
+    }),
     vault: () => ({
         vaultName: "phoenix-dev-ab12-kv",
         resourceGroupName: "phoenix-dev-rg",
-        properties: { tenantId: "t", sku: { family: "A", name: "standard" }, enableRbacAuthorization: true, enableSoftDelete: true, softDeleteRetentionInDays: 7, enablePurgeProtection: true, networkAcls: { defaultAction: "Deny", bypass: "AzureServices" } },
+        properties: {
+            tenantId: "t",
+            sku: { family: "A", name: "standard" },
+            enableRbacAuthorization: true,
+            enableSoftDelete: true,
+            softDeleteRetentionInDays: 7,
+            enablePurgeProtection: true,
+            networkAcls: { defaultAction: "Deny", bypass: "AzureServices" },
+        },
         tags: { ...TAGS },
     }),
     cluster: () => ({
@@ -41,7 +56,9 @@ const GOOD: Record<string, () => Props> = {
         aadProfile: { managed: true, enableAzureRBAC: true, tenantID: "t" },
         identity: { type: "SystemAssigned" },
         addonProfiles: { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: WORKSPACE_ID } } },
-        agentPoolProfiles: [{ name: "system", mode: "System", enableAutoScaling: true, minCount: 1, maxCount: 3, count: 1, vmSize: "Standard_D2s_v5" }],
+        agentPoolProfiles: [
+            { name: "system", mode: "System", enableAutoScaling: true, minCount: 1, maxCount: 3, count: 1, vmSize: "Standard_D2s_v5" },
+        ],
         disableLocalAccounts: true,
         apiServerAccessProfile: { authorizedIPRanges: ["203.0.113.0/24"] },
         oidcIssuerProfile: { enabled: true },
@@ -49,8 +66,20 @@ const GOOD: Record<string, () => Props> = {
         autoUpgradeProfile: { upgradeChannel: "patch" },
         tags: { ...TAGS },
     }),
-    appInsights: () => ({ resourceName: "phoenix-dev-ai", kind: "web", applicationType: "web", ingestionMode: "LogAnalytics", workspaceResourceId: WORKSPACE_ID, tags: { ...TAGS } }),
-    roleAssignment: () => ({ principalId: "p", principalType: "ServicePrincipal", roleDefinitionId: role(ACR_PULL), scope: `${SUB}/resourceGroups/phoenix-registry-rg/providers/Microsoft.ContainerRegistry/registries/phoenixacr1a2b` }),
+    appInsights: () => ({
+        resourceName: "phoenix-dev-ai",
+        kind: "web",
+        applicationType: "web",
+        ingestionMode: "LogAnalytics",
+        workspaceResourceId: WORKSPACE_ID,
+        tags: { ...TAGS },
+    }),
+    roleAssignment: () => ({
+        principalId: "p",
+        principalType: "ServicePrincipal",
+        roleDefinitionId: role(ACR_PULL),
+        scope: `${SUB}/resourceGroups/phoenix-registry-rg/providers/Microsoft.ContainerRegistry/registries/phoenixacr1a2b`,
+    }),
     appRelease: () => ({
         name: "blue-calculator",
         namespace: "blue-calculator",
@@ -58,18 +87,44 @@ const GOOD: Record<string, () => Props> = {
         version: "1.4.2",
         atomic: true,
         cleanupOnFail: true,
-        values: { image: { repository: "phoenixacr1a2b.azurecr.io/calculator", tag: "1.4.2" }, replicaCount: 2, slot: "blue", version: "1.4.2", appInsights: { existingSecret: "appinsights" } },
+        values: {
+            image: { repository: "phoenixacr1a2b.azurecr.io/calculator", tag: "1.4.2" },
+            replicaCount: 2,
+            slot: "blue",
+            version: "1.4.2",
+            appInsights: { existingSecret: "appinsights" },
+        },
     }),
     storageAccount: () => ({
-        accountName: "phoenixdevstab12c", resourceGroupName: "phoenix-dev-rg", kind: "StorageV2", sku: { name: "Standard_LRS" },
-        allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: "TLS1_2", enableHttpsTrafficOnly: true, tags: { ...TAGS },
+        accountName: "phoenixdevstab12c",
+        resourceGroupName: "phoenix-dev-rg",
+        kind: "StorageV2",
+        sku: { name: "Standard_LRS" },
+        allowSharedKeyAccess: false,
+        allowBlobPublicAccess: false,
+        minimumTlsVersion: "TLS1_2",
+        enableHttpsTrafficOnly: true,
+        tags: { ...TAGS },
     }),
-    nginxRelease: () => ({ name: "ingress-nginx", namespace: "ingress-nginx", chart: "ingress-nginx", version: "4.12.1", repositoryOpts: { repo: "https://kubernetes.github.io/ingress-nginx" }, values: { controller: { replicaCount: 2 } } }),
+    nginxRelease: () => ({
+        name: "ingress-nginx",
+        namespace: "ingress-nginx",
+        chart: "ingress-nginx",
+        version: "4.12.1",
+        repositoryOpts: { repo: "https://kubernetes.github.io/ingress-nginx" },
+        values: { controller: { replicaCount: 2 } },
+    }),
 };
 
 const TYPE_OF: Record<string, string> = {
-    registry: TYPES.registry, vault: TYPES.vault, cluster: TYPES.cluster, appInsights: TYPES.appInsights,
-    roleAssignment: TYPES.roleAssignment, appRelease: TYPES.helmRelease, nginxRelease: TYPES.helmRelease, storageAccount: TYPES.storageAccount,
+    registry: TYPES.registry,
+    vault: TYPES.vault,
+    cluster: TYPES.cluster,
+    appInsights: TYPES.appInsights,
+    roleAssignment: TYPES.roleAssignment,
+    appRelease: TYPES.helmRelease,
+    nginxRelease: TYPES.helmRelease,
+    storageAccount: TYPES.storageAccount,
 };
 
 function run(policy: ResourceValidationPolicy, kind: string, props: Props, ctx: ArgsContext = {}): Promise<PolicyOutcome> {
@@ -91,37 +146,262 @@ const PROD: ArgsContext = { stack: "prod" };
 const props = (p: Props) => p.properties as Props;
 
 const CASES: Case[] = [
-    { policy: acr.acrAdminUserDisabled, kind: "registry", breakIt: (p) => { p.adminUserEnabled = true; }, expect: /adminUserEnabled is true/ },
-    { policy: acr.acrAnonymousPullDisabled, kind: "registry", breakIt: (p) => { p.anonymousPullEnabled = true; }, expect: /anonymousPullEnabled is true/ },
-    { policy: acr.acrPremiumInProd, kind: "registry", breakIt: (p) => { p.sku = { name: "Standard" }; }, expect: /"Standard".*Premium/, ctx: { ...PROD } },
-    { policy: kv.keyVaultRbacAuthorization, kind: "vault", breakIt: (p) => { delete props(p).enableRbacAuthorization; }, expect: /enableRbacAuthorization is unset/ },
-    { policy: kv.keyVaultSoftDeleteRetention, kind: "vault", breakIt: (p) => { props(p).softDeleteRetentionInDays = 5; }, expect: /softDeleteRetentionInDays is 5; expected an integer from 7 to 90/ },
-    { policy: kv.keyVaultPurgeProtectionInProd, kind: "vault", breakIt: (p) => { props(p).enablePurgeProtection = false; }, expect: /enablePurgeProtection is false/, ctx: PROD },
-    { policy: kv.keyVaultNetworkRules, kind: "vault", breakIt: (p) => { delete props(p).networkAcls; }, expect: /defaultAction is unset/ },
-    { policy: kv.keyVaultNoAccessPolicies, kind: "vault", breakIt: (p) => { props(p).accessPolicies = [{ objectId: "x" }]; }, expect: /1 entry/ },
-    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "shared keys unset", breakIt: (p) => { delete p.allowSharedKeyAccess; }, expect: /allowSharedKeyAccess is unset; expected false/ },
-    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "public blobs", breakIt: (p) => { p.allowBlobPublicAccess = true; }, expect: /allowBlobPublicAccess is true; expected false/ },
-    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "TLS 1.1", breakIt: (p) => { p.minimumTlsVersion = "TLS1_1"; }, expect: /minimumTlsVersion is "TLS1_1"; expected one of TLS1_2, TLS1_3/ },
-    { policy: st.releaseRecordStorageHardened, kind: "storageAccount", what: "HTTPS-only unset", breakIt: (p) => { delete p.enableHttpsTrafficOnly; }, expect: /enableHttpsTrafficOnly is unset; expected true/ },
-    { policy: aks.aksRbacEnabled, kind: "cluster", breakIt: (p) => { p.enableRBAC = false; }, expect: /enableRBAC is false/ },
-    { policy: aks.aksEntraAzureRbac, kind: "cluster", breakIt: (p) => { p.aadProfile = { managed: true, enableAzureRBAC: false }; }, expect: /enableAzureRBAC is false/ },
-    { policy: aks.aksManagedIdentity, kind: "cluster", breakIt: (p) => { p.servicePrincipalProfile = { clientId: "sp", secret: "s" }; }, expect: /servicePrincipalProfile.clientId is set/ },
-    { policy: aks.aksContainerInsights, kind: "cluster", breakIt: (p) => { p.addonProfiles = { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceId: WORKSPACE_ID } } }; }, expect: /logAnalyticsWorkspaceResourceID is unset/ },
-    { policy: aks.aksSystemPoolAutoscaling, kind: "cluster", breakIt: (p) => { p.agentPoolProfiles = [{ name: "system", mode: "System", enableAutoScaling: true, minCount: 4, maxCount: 3 }]; }, expect: /minCount 4, maxCount 3/ },
-    { policy: aks.aksLocalAccountsDisabledInProd, kind: "cluster", breakIt: (p) => { p.disableLocalAccounts = false; }, expect: /disableLocalAccounts is false/, ctx: PROD },
-    { policy: aks.aksApiServerAuthorizedIpRanges, kind: "cluster", breakIt: (p) => { delete p.apiServerAccessProfile; }, expect: /open to the internet/ },
-    { policy: aks.aksWorkloadIdentity, kind: "cluster", breakIt: (p) => { p.oidcIssuerProfile = { enabled: false }; }, expect: /oidcIssuerProfile.enabled/ },
-    { policy: aks.aksAutoUpgradeChannel, kind: "cluster", breakIt: (p) => { p.autoUpgradeProfile = { upgradeChannel: "none" }; }, expect: /upgradeChannel is "none"/ },
-    { policy: ai.appInsightsWorkspaceBased, kind: "appInsights", breakIt: (p) => { p.ingestionMode = "ApplicationInsights"; }, expect: /ingestionMode is "ApplicationInsights"/ },
-    { policy: ra.roleAssignmentPrincipalType, kind: "roleAssignment", breakIt: (p) => { delete p.principalType; }, expect: /principalType is unset/ },
-    { policy: ra.roleAssignmentQualifiedRoleId, kind: "roleAssignment", breakIt: (p) => { p.roleDefinitionId = `/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`; }, expect: /expected \/subscriptions/ },
-    { policy: ra.roleAssignmentNoPrivilegedAtSubscription, kind: "roleAssignment", breakIt: (p) => { p.roleDefinitionId = role(OWNER); p.scope = SUB; }, expect: /Owner is granted at scope/ },
-    { policy: ra.roleAssignmentPrivilegedRoles, kind: "roleAssignment", breakIt: (p) => { p.roleDefinitionId = role("b24988ac-6180-42a0-ab88-20f7382dd24c"); }, expect: /Contributor is granted/ },
-    { policy: tags.requiredTags, kind: "vault", breakIt: (p) => { p.tags = { environment: "dev", service: " " }; }, expect: /missing or empty tags: service, managed-by/ },
-    { policy: helm.helmChartVersionPinned, kind: "appRelease", breakIt: (p) => { p.version = "^1.4.0"; }, expect: /version is "\^1.4.0"/ },
-    { policy: helm.helmImageTagPinned, kind: "appRelease", breakIt: (p) => { (p.values as Props).image = { repository: "r", tag: "latest" }; }, expect: /values.image.tag is "latest"/ },
-    { policy: helm.helmAppReleaseAtomic, kind: "appRelease", breakIt: (p) => { p.atomic = false; }, expect: /atomic is false/ },
-    { policy: helm.helmAppReleaseCleanupOnFail, kind: "appRelease", breakIt: (p) => { delete p.cleanupOnFail; }, expect: /cleanupOnFail is unset/ },
+    {
+        policy: acr.acrAdminUserDisabled,
+        kind: "registry",
+        breakIt: (p) => {
+            p.adminUserEnabled = true;
+        },
+        expect: /adminUserEnabled is true/,
+    },
+    {
+        policy: acr.acrAnonymousPullDisabled,
+        kind: "registry",
+        breakIt: (p) => {
+            p.anonymousPullEnabled = true;
+        },
+        expect: /anonymousPullEnabled is true/,
+    },
+    {
+        policy: acr.acrPremiumInProd,
+        kind: "registry",
+        breakIt: (p) => {
+            p.sku = { name: "Standard" };
+        },
+        expect: /"Standard".*Premium/,
+        ctx: { ...PROD },
+    },
+    {
+        policy: kv.keyVaultRbacAuthorization,
+        kind: "vault",
+        breakIt: (p) => {
+            delete props(p).enableRbacAuthorization;
+        },
+        expect: /enableRbacAuthorization is unset/,
+    },
+    {
+        policy: kv.keyVaultSoftDeleteRetention,
+        kind: "vault",
+        breakIt: (p) => {
+            props(p).softDeleteRetentionInDays = 5;
+        },
+        expect: /softDeleteRetentionInDays is 5; expected an integer from 7 to 90/,
+    },
+    {
+        policy: kv.keyVaultPurgeProtectionInProd,
+        kind: "vault",
+        breakIt: (p) => {
+            props(p).enablePurgeProtection = false;
+        },
+        expect: /enablePurgeProtection is false/,
+        ctx: PROD,
+    },
+    {
+        policy: kv.keyVaultNetworkRules,
+        kind: "vault",
+        breakIt: (p) => {
+            delete props(p).networkAcls;
+        },
+        expect: /defaultAction is unset/,
+    },
+    {
+        policy: kv.keyVaultNoAccessPolicies,
+        kind: "vault",
+        breakIt: (p) => {
+            props(p).accessPolicies = [{ objectId: "x" }];
+        },
+        expect: /1 entry/,
+    },
+    {
+        policy: st.releaseRecordStorageHardened,
+        kind: "storageAccount",
+        what: "shared keys unset",
+        breakIt: (p) => {
+            delete p.allowSharedKeyAccess;
+        },
+        expect: /allowSharedKeyAccess is unset; expected false/,
+    },
+    {
+        policy: st.releaseRecordStorageHardened,
+        kind: "storageAccount",
+        what: "public blobs",
+        breakIt: (p) => {
+            p.allowBlobPublicAccess = true;
+        },
+        expect: /allowBlobPublicAccess is true; expected false/,
+    },
+    {
+        policy: st.releaseRecordStorageHardened,
+        kind: "storageAccount",
+        what: "TLS 1.1",
+        breakIt: (p) => {
+            p.minimumTlsVersion = "TLS1_1";
+        },
+        expect: /minimumTlsVersion is "TLS1_1"; expected one of TLS1_2, TLS1_3/,
+    },
+    {
+        policy: st.releaseRecordStorageHardened,
+        kind: "storageAccount",
+        what: "HTTPS-only unset",
+        breakIt: (p) => {
+            delete p.enableHttpsTrafficOnly;
+        },
+        expect: /enableHttpsTrafficOnly is unset; expected true/,
+    },
+    {
+        policy: aks.aksRbacEnabled,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.enableRBAC = false;
+        },
+        expect: /enableRBAC is false/,
+    },
+    {
+        policy: aks.aksEntraAzureRbac,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.aadProfile = { managed: true, enableAzureRBAC: false };
+        },
+        expect: /enableAzureRBAC is false/,
+    },
+    {
+        policy: aks.aksManagedIdentity,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.servicePrincipalProfile = { clientId: "sp", secret: "s" };
+        },
+        expect: /servicePrincipalProfile.clientId is set/,
+    },
+    {
+        policy: aks.aksContainerInsights,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.addonProfiles = { omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceId: WORKSPACE_ID } } };
+        },
+        expect: /logAnalyticsWorkspaceResourceID is unset/,
+    },
+    {
+        policy: aks.aksSystemPoolAutoscaling,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.agentPoolProfiles = [{ name: "system", mode: "System", enableAutoScaling: true, minCount: 4, maxCount: 3 }];
+        },
+        expect: /minCount 4, maxCount 3/,
+    },
+    {
+        policy: aks.aksLocalAccountsDisabledInProd,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.disableLocalAccounts = false;
+        },
+        expect: /disableLocalAccounts is false/,
+        ctx: PROD,
+    },
+    {
+        policy: aks.aksApiServerAuthorizedIpRanges,
+        kind: "cluster",
+        breakIt: (p) => {
+            delete p.apiServerAccessProfile;
+        },
+        expect: /open to the internet/,
+    },
+    {
+        policy: aks.aksWorkloadIdentity,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.oidcIssuerProfile = { enabled: false };
+        },
+        expect: /oidcIssuerProfile.enabled/,
+    },
+    {
+        policy: aks.aksAutoUpgradeChannel,
+        kind: "cluster",
+        breakIt: (p) => {
+            p.autoUpgradeProfile = { upgradeChannel: "none" };
+        },
+        expect: /upgradeChannel is "none"/,
+    },
+    {
+        policy: ai.appInsightsWorkspaceBased,
+        kind: "appInsights",
+        breakIt: (p) => {
+            p.ingestionMode = "ApplicationInsights";
+        },
+        expect: /ingestionMode is "ApplicationInsights"/,
+    },
+    {
+        policy: ra.roleAssignmentPrincipalType,
+        kind: "roleAssignment",
+        breakIt: (p) => {
+            delete p.principalType;
+        },
+        expect: /principalType is unset/,
+    },
+    {
+        policy: ra.roleAssignmentQualifiedRoleId,
+        kind: "roleAssignment",
+        breakIt: (p) => {
+            p.roleDefinitionId = `/providers/Microsoft.Authorization/roleDefinitions/${ACR_PULL}`;
+        },
+        expect: /expected \/subscriptions/,
+    },
+    {
+        policy: ra.roleAssignmentNoPrivilegedAtSubscription,
+        kind: "roleAssignment",
+        breakIt: (p) => {
+            p.roleDefinitionId = role(OWNER);
+            p.scope = SUB;
+        },
+        expect: /Owner is granted at scope/,
+    },
+    {
+        policy: ra.roleAssignmentPrivilegedRoles,
+        kind: "roleAssignment",
+        breakIt: (p) => {
+            p.roleDefinitionId = role("b24988ac-6180-42a0-ab88-20f7382dd24c");
+        },
+        expect: /Contributor is granted/,
+    },
+    {
+        policy: tags.requiredTags,
+        kind: "vault",
+        breakIt: (p) => {
+            p.tags = { environment: "dev", service: " " };
+        },
+        expect: /missing or empty tags: service, managed-by/,
+    },
+    {
+        policy: helm.helmChartVersionPinned,
+        kind: "appRelease",
+        breakIt: (p) => {
+            p.version = "^1.4.0";
+        },
+        expect: /version is "\^1.4.0"/,
+    },
+    {
+        policy: helm.helmImageTagPinned,
+        kind: "appRelease",
+        breakIt: (p) => {
+            (p.values as Props).image = { repository: "r", tag: "latest" };
+        },
+        expect: /values.image.tag is "latest"/,
+    },
+    {
+        policy: helm.helmAppReleaseAtomic,
+        kind: "appRelease",
+        breakIt: (p) => {
+            p.atomic = false;
+        },
+        expect: /atomic is false/,
+    },
+    {
+        policy: helm.helmAppReleaseCleanupOnFail,
+        kind: "appRelease",
+        breakIt: (p) => {
+            delete p.cleanupOnFail;
+        },
+        expect: /cleanupOnFail is unset/,
+    },
 ];
 
 describe("policy pack: resource policies, compliant vs violating", () => {
@@ -148,7 +428,11 @@ describe("policy pack: resource policies, compliant vs violating", () => {
 });
 
 describe("policy pack: production detection", () => {
-    const bad = () => { const v = GOOD.vault(); props(v).enablePurgeProtection = false; return v; };
+    const bad = () => {
+        const v = GOOD.vault();
+        props(v).enablePurgeProtection = false;
+        return v;
+    };
     const purge = kv.keyVaultPurgeProtectionInProd;
 
     it("is not applicable to a dev stack with dev tags", async () => {
@@ -172,7 +456,10 @@ describe("policy pack: production detection", () => {
     });
 
     it("honours a forced nonprod and a custom stack pattern", async () => {
-        assert.equal((await run(purge, "vault", bad(), { stack: "prod", config: { environment: "nonprod" } })).notApplicable, "not a production stack");
+        assert.equal(
+            (await run(purge, "vault", bad(), { stack: "prod", config: { environment: "nonprod" } })).notApplicable,
+            "not a production stack",
+        );
         assert.equal((await run(purge, "vault", bad(), { stack: "live", config: { prodStackPattern: "^live$" } })).violations.length, 1);
         assert.equal((await run(purge, "vault", bad(), { stack: "product" })).notApplicable, "not a production stack");
     });
@@ -206,7 +493,13 @@ describe("policy pack: config and edge cases", () => {
 
     it("role-assignment-no-privileged-at-subscription: subscription, management group and root scopes are refused; a resource group is not", async () => {
         const p = ra.roleAssignmentNoPrivilegedAtSubscription;
-        for (const [scope, n] of [[SUB, 1], [`${SUB}/`, 1], ["/providers/Microsoft.Management/managementGroups/mg", 1], ["/", 1], [`${SUB}/resourceGroups/rg`, 0]] as const) {
+        for (const [scope, n] of [
+            [SUB, 1],
+            [`${SUB}/`, 1],
+            ["/providers/Microsoft.Management/managementGroups/mg", 1],
+            ["/", 1],
+            [`${SUB}/resourceGroups/rg`, 0],
+        ] as const) {
             const r = GOOD.roleAssignment();
             r.roleDefinitionId = role("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9");
             r.scope = scope;
@@ -217,10 +510,24 @@ describe("policy pack: config and edge cases", () => {
     it("required-tags: honours the configured tag list, extra taggable types and exemptions; non-taggable types are not applicable", async () => {
         const p = tags.requiredTags;
         const v = GOOD.vault();
-        assert.equal((await run(p, "vault", v, { config: { requiredTags: ["environment", "owner"] } })).violations[0].message, "missing or empty tags: owner.");
-        assert.equal((await run(p, "vault", { ...v, tags: undefined }, { config: { exemptTypes: [TYPES.vault] } })).notApplicable, `${TYPES.vault} takes no tags`);
+        assert.equal(
+            (await run(p, "vault", v, { config: { requiredTags: ["environment", "owner"] } })).violations[0].message,
+            "missing or empty tags: owner.",
+        );
+        assert.equal(
+            (await run(p, "vault", { ...v, tags: undefined }, { config: { exemptTypes: [TYPES.vault] } })).notApplicable,
+            `${TYPES.vault} takes no tags`,
+        );
         assert.equal((await run(p, "roleAssignment", GOOD.roleAssignment())).notApplicable, `${TYPES.roleAssignment} takes no tags`);
-        const fic = resourceArgs({ type: "azure-native:managedidentity:FederatedIdentityCredential", name: "fic", props: {} }, { config: { additionalTaggableTypes: ["azure-native:managedidentity:FederatedIdentityCredential"], requiredTags: ["environment"] } });
+        const fic = resourceArgs(
+            { type: "azure-native:managedidentity:FederatedIdentityCredential", name: "fic", props: {} },
+            {
+                config: {
+                    additionalTaggableTypes: ["azure-native:managedidentity:FederatedIdentityCredential"],
+                    requiredTags: ["environment"],
+                },
+            },
+        );
         assert.match((await checkResource(p, fic)).violations[0].message, /tags are unset/);
         assert.deepEqual(await run(p, "appRelease", GOOD.appRelease()), { violations: [] }, "Kubernetes resources are not Azure resources");
     });
@@ -247,15 +554,25 @@ describe("policy pack: config and edge cases", () => {
         const nginx = GOOD.nginxRelease();
         nginx.values = { controller: { image: { tag: "latest" } }, defaultBackend: { image: "registry.k8s.io/defaultbackend:latest" } };
         const out = await run(p, "nginxRelease", nginx);
-        assert.deepEqual(out.violations.map((v) => v.message), [
-            'values.controller.image.tag is "latest"; expected an immutable tag.',
-            'values.defaultBackend.image is "latest"; expected an immutable tag.',
-        ]);
-        assert.deepEqual(await run(p, "nginxRelease", GOOD.nginxRelease()), { violations: [] }, "a platform release need not set an image tag");
+        assert.deepEqual(
+            out.violations.map((v) => v.message),
+            [
+                'values.controller.image.tag is "latest"; expected an immutable tag.',
+                'values.defaultBackend.image is "latest"; expected an immutable tag.',
+            ],
+        );
+        assert.deepEqual(
+            await run(p, "nginxRelease", GOOD.nginxRelease()),
+            { violations: [] },
+            "a platform release need not set an image tag",
+        );
     });
 
     it("helm app-release policies are not applicable to platform releases", async () => {
-        assert.equal((await run(helm.helmAppReleaseAtomic, "nginxRelease", GOOD.nginxRelease())).notApplicable, "not an application slot release");
+        assert.equal(
+            (await run(helm.helmAppReleaseAtomic, "nginxRelease", GOOD.nginxRelease())).notApplicable,
+            "not an application slot release",
+        );
         const bySlot = { ...GOOD.appRelease(), name: "calculator-x", atomic: false };
         assert.equal((await run(helm.helmAppReleaseAtomic, "appRelease", bySlot)).violations.length, 1, "values.slot marks an app release");
     });
@@ -290,7 +607,10 @@ describe("policy pack: unknown values during preview", () => {
         r.scope = UNKNOWN.string;
         assert.deepEqual(await run(ra.roleAssignmentNoPrivilegedAtSubscription, "roleAssignment", r, preview), { violations: [] });
         r.roleDefinitionId = role(OWNER);
-        assert.ok((await run(ra.roleAssignmentNoPrivilegedAtSubscription, "roleAssignment", r, preview)).unknown, "a privileged role needs the scope");
+        assert.ok(
+            (await run(ra.roleAssignmentNoPrivilegedAtSubscription, "roleAssignment", r, preview)).unknown,
+            "a privileged role needs the scope",
+        );
 
         // An unknown Secret name in the app values does not hide the image check.
         const app = GOOD.appRelease();

@@ -29,7 +29,10 @@ function serviceOf(owner: PolicyResource, props: Props, name = `${owner.name}-bl
 }
 
 async function review(resources: PolicyResource[], config: Props = {}, ctx: ArgsContext = {}) {
-    return checkStack(releaseRecordStorageRecoverable, stackArgs(resources, { stack: "prod", ...ctx, config: { minRetentionDays: 7, ...config } }));
+    return checkStack(
+        releaseRecordStorageRecoverable,
+        stackArgs(resources, { stack: "prod", ...ctx, config: { minRetentionDays: 7, ...config } }),
+    );
 }
 
 describe("policy pack: release-record-storage-recoverable", () => {
@@ -42,36 +45,64 @@ describe("policy pack: release-record-storage-recoverable", () => {
         const a = account("records");
         const b = account("other");
         const out = await review([a, b, serviceOf(b, goodService())]);
-        assert.deepEqual(out.violations.map((v) => [v.urn?.split("::").pop(), v.message.split(" has ")[0]]), [["records", "storage account records"]]);
+        assert.deepEqual(
+            out.violations.map((v) => [v.urn?.split("::").pop(), v.message.split(" has ")[0]]),
+            [["records", "storage account records"]],
+        );
         assert.match(out.violations[0].message, /no blob service settings \(azure-native:storage:BlobServiceProperties\)/);
     });
 
     it("flags each weakened setting once, naming the field and what was expected", async () => {
         const a = account("records");
-        const weak = { isVersioningEnabled: false, deleteRetentionPolicy: { enabled: false }, containerDeleteRetentionPolicy: { enabled: true, days: 0 } };
+        const weak = {
+            isVersioningEnabled: false,
+            deleteRetentionPolicy: { enabled: false },
+            containerDeleteRetentionPolicy: { enabled: true, days: 0 },
+        };
         const out = await review([a, serviceOf(a, weak)]);
-        assert.deepEqual(out.violations.map((v) => v.message), [
-            "blob service records-blob-service of records: isVersioningEnabled is false; expected true.",
-            "blob service records-blob-service of records: deleteRetentionPolicy.enabled is false; expected true.",
-            "blob service records-blob-service of records: containerDeleteRetentionPolicy.days is 0; expected an integer from 7 to 365.",
-        ]);
+        assert.deepEqual(
+            out.violations.map((v) => v.message),
+            [
+                "blob service records-blob-service of records: isVersioningEnabled is false; expected true.",
+                "blob service records-blob-service of records: deleteRetentionPolicy.enabled is false; expected true.",
+                "blob service records-blob-service of records: containerDeleteRetentionPolicy.days is 0; expected an integer from 7 to 365.",
+            ],
+        );
         assert.ok(out.violations.every((v) => v.urn?.endsWith("::records-blob-service")));
     });
 
     it("applies the configured minimum retention (the schema's default 7 when unset)", async () => {
         const a = account("records");
-        const ten = { ...goodService(), deleteRetentionPolicy: { enabled: true, days: 10 }, containerDeleteRetentionPolicy: { enabled: true, days: 10 } };
+        const ten = {
+            ...goodService(),
+            deleteRetentionPolicy: { enabled: true, days: 10 },
+            containerDeleteRetentionPolicy: { enabled: true, days: 10 },
+        };
         assert.deepEqual((await review([a, serviceOf(a, ten)], { minRetentionDays: 10 })).violations, []);
         assert.equal((await review([a, serviceOf(a, ten)], { minRetentionDays: 30 })).violations.length, 2);
-        const noConfig = await checkStack(releaseRecordStorageRecoverable, stackArgs([a, serviceOf(a, { ...ten, deleteRetentionPolicy: { enabled: true, days: 6 } })], { stack: "dev" }));
-        assert.deepEqual(noConfig.violations.map((v) => v.message.split(": ")[1]), ["deleteRetentionPolicy.days is 6; expected an integer from 7 to 365."]);
+        const noConfig = await checkStack(
+            releaseRecordStorageRecoverable,
+            stackArgs([a, serviceOf(a, { ...ten, deleteRetentionPolicy: { enabled: true, days: 6 } })], { stack: "dev" }),
+        );
+        assert.deepEqual(
+            noConfig.violations.map((v) => v.message.split(": ")[1]),
+            ["deleteRetentionPolicy.days is 6; expected an integer from 7 to 365."],
+        );
     });
 
     it("blobServiceProblems is pure and refuses fractional and string days as well as allowPermanentDelete", () => {
         assert.deepEqual(blobServiceProblems(goodService(), 30), []);
-        assert.deepEqual(blobServiceProblems({ ...goodService(), deleteRetentionPolicy: { enabled: true, days: 30.5 } }, 30), ["deleteRetentionPolicy.days is 30.5; expected an integer from 30 to 365."]);
+        assert.deepEqual(blobServiceProblems({ ...goodService(), deleteRetentionPolicy: { enabled: true, days: 30.5 } }, 30), [
+            "deleteRetentionPolicy.days is 30.5; expected an integer from 30 to 365.",
+        ]);
         assert.deepEqual(blobServiceProblems({ ...goodService(), containerDeleteRetentionPolicy: { enabled: true, days: "31" } }, 30), []);
-        assert.match(blobServiceProblems({ ...goodService(), deleteRetentionPolicy: { enabled: true, days: 30, allowPermanentDelete: true } }, 30).join(), /allowPermanentDelete is true/);
+        assert.match(
+            blobServiceProblems(
+                { ...goodService(), deleteRetentionPolicy: { enabled: true, days: 30, allowPermanentDelete: true } },
+                30,
+            ).join(),
+            /allowPermanentDelete is true/,
+        );
     });
 
     it("during preview an unknown versioning flag throws the SDK's UnknownValueError (advisory), never a false pass", async () => {
@@ -90,7 +121,14 @@ describe("policy pack: release-record-storage-recoverable", () => {
             {
                 type: TYPES.blobService,
                 name: "records-blob-service",
-                options: { ignoreChanges: [], dependencies: [`urn:pulumi:dev::p::phoenix:storage:ReleaseRecordStore$${TYPES.storageAccount}::records`, "urn:pulumi:dev::p::x:y:Gone::gone"], parent: comp },
+                options: {
+                    ignoreChanges: [],
+                    dependencies: [
+                        `urn:pulumi:dev::p::phoenix:storage:ReleaseRecordStore$${TYPES.storageAccount}::records`,
+                        "urn:pulumi:dev::p::x:y:Gone::gone",
+                    ],
+                    parent: comp,
+                },
             },
         ]);
         assert.deepEqual(view[1].dependencies, [view[0]]);

@@ -6,7 +6,18 @@
  * engine's real ones against Microsoft's emulator.
  */
 import { strict as assert } from "assert";
-import { candidatesOf, COMMITTED_LIVE as LIVE, describeSlots, liveOf, startPipelineWorld, transcript, type HookRun, type PipelineWorld, type RunningHook, type SlotState } from "./support/pipeline-world";
+import {
+    candidatesOf,
+    COMMITTED_LIVE as LIVE,
+    describeSlots,
+    liveOf,
+    startPipelineWorld,
+    transcript,
+    type HookRun,
+    type PipelineWorld,
+    type RunningHook,
+    type SlotState,
+} from "./support/pipeline-world";
 
 const RELEASE = "1.1.0";
 /** The holder the first pipeline's runs are named by (release-engine/src/cli/main.ts). */
@@ -28,7 +39,13 @@ describe("the shared release record under racing, killed and interrupted pipelin
     let world: PipelineWorld;
     const measured: string[] = [];
 
-    const leaseState = async () => (await world.admin().getBlobClient(await world.blobName("lock")).getProperties()).leaseState;
+    const leaseState = async () =>
+        (
+            await world
+                .admin()
+                .getBlobClient(await world.blobName("lock"))
+                .getProperties()
+        ).leaseState;
     const statusSlots = async (): Promise<{ slots: Record<string, SlotState>; operation: unknown; run: HookRun }> => {
         const run = await world.hook("status", "status", ["--json"]);
         assert.equal(run.exitCode, 0, transcript([run]));
@@ -65,7 +82,10 @@ describe("the shared release record under racing, killed and interrupted pipelin
         assert.ok(expiresIn > 0 && expiresIn <= 60000, `the expiry is within the lease's 60 s (${expiresIn} ms from now)`);
         const { slots } = await statusSlots();
         assert.deepEqual(candidatesOf(slots), [RELEASE], `only the first pipeline's candidate: ${describeSlots(slots)}`);
-        assert.deepEqual(await world.storeHistory(), ["import done", `deploy ${RELEASE} done`].map((h) => `${h} by Azure DevOps calculator_build_deploy run 20261204.1`));
+        assert.deepEqual(
+            await world.storeHistory(),
+            ["import done", `deploy ${RELEASE} done`].map((h) => `${h} by Azure DevOps calculator_build_deploy run 20261204.1`),
+        );
         assert.equal(await leaseState(), "available", "the winner released its lease");
     });
 
@@ -86,10 +106,16 @@ describe("the shared release record under racing, killed and interrupted pipelin
         const retry = await world.hook("release (retry while leased)", "release", [RELEASE], { env: SECOND_PIPELINE });
         assert.equal(retry.exitCode, 3, transcript([retry]));
         assert.ok((retry.stdout + retry.stderr).includes(`held by ${FIRST}`), transcript([retry]));
-        assert.deepEqual(candidatesOf(running.slots), [RELEASE], `the record still says candidate ${RELEASE} pending: ${describeSlots(running.slots)}`);
+        assert.deepEqual(
+            candidatesOf(running.slots),
+            [RELEASE],
+            `the record still says candidate ${RELEASE} pending: ${describeSlots(running.slots)}`,
+        );
         assert.ok(running.operation, "with its operation");
 
-        const expiredAfter = await until("the dead holder's lease expires", async () => (await leaseState()) !== "leased", 30000).then(() => Date.now() - killedAt);
+        const expiredAfter = await until("the dead holder's lease expires", async () => (await leaseState()) !== "leased", 30000).then(
+            () => Date.now() - killedAt,
+        );
         assert.ok(expiredAfter <= 15000 + 2000, `the lease expired by itself within its 15 s (${expiredAfter} ms after the kill)`);
         measured.push(`kill -9 → lease expired: ${expiredAfter} ms (lease 15 s, renewed every 3.75 s)`);
 
@@ -98,7 +124,11 @@ describe("the shared release record under racing, killed and interrupted pipelin
         const last = world.lastUpdate();
         assert.equal(liveOf(last.slots), RELEASE, `the resumed run promoted it: ${describeSlots(last.slots)}`);
         const history = await world.storeHistory();
-        assert.deepEqual(history.slice(-1), [`release ${RELEASE} done by Azure DevOps calculator_build_deploy run 20261204.2`], history.join("\n"));
+        assert.deepEqual(
+            history.slice(-1),
+            [`release ${RELEASE} done by Azure DevOps calculator_build_deploy run 20261204.2`],
+            history.join("\n"),
+        );
     });
 
     it("Azurite restarted while a deploy runs: the run waits for the store, finishes, and the record and history lose nothing", async () => {
@@ -115,7 +145,10 @@ describe("the shared release record under racing, killed and interrupted pipelin
         const { slots, operation } = await statusSlots();
         assert.deepEqual(candidatesOf(slots), [RELEASE], describeSlots(slots));
         assert.ok(operation, "the pending deploy is recorded");
-        assert.deepEqual(await world.storeHistory(), ["import done", `deploy ${RELEASE} done`].map((h) => `${h} by Azure DevOps calculator_build_deploy run 20261204.1`));
+        assert.deepEqual(
+            await world.storeHistory(),
+            ["import done", `deploy ${RELEASE} done`].map((h) => `${h} by Azure DevOps calculator_build_deploy run 20261204.1`),
+        );
         const promoted = await world.hook("promote", "promote");
         assert.equal(promoted.exitCode, 0, transcript([promoted]));
         assert.equal(liveOf(world.lastUpdate().slots), RELEASE);
@@ -132,7 +165,11 @@ describe("the shared release record under racing, killed and interrupted pipelin
         ] as const) {
             const r = await world.hook(command, command, [...args]);
             assert.equal(r.exitCode, 2, transcript([r]));
-            assert.match(r.stdout + r.stderr, /the release record https:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/records-\d+\/[^ ]+\/record\.json is not valid/, transcript([r]));
+            assert.match(
+                r.stdout + r.stderr,
+                /the release record https:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/records-\d+\/[^ ]+\/record\.json is not valid/,
+                transcript([r]),
+            );
             assert.match(r.stdout + r.stderr, /restore-record --env dev --backend pulumi/, "says how to put it back");
         }
         assert.equal((await blob.downloadToBuffer()).toString("utf8"), garbage, "the corrupt blob is left as it was for inspection");

@@ -7,7 +7,17 @@ import { strict as assert } from "assert";
 import { MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, byType, inventory, one, readProject, RunResult } from "./support/pulumi-harness";
 import * as path from "path";
 import { readRegistryConfig } from "../stacks/registry/config";
-import { azureResources, declarationProblems, documentedKeys, expectConfigFailure, isTaggable, keysRead, REGISTRY_DIR, runRegistry, stackFileValues } from "./support/phoenix-stacks";
+import {
+    azureResources,
+    declarationProblems,
+    documentedKeys,
+    expectConfigFailure,
+    isTaggable,
+    keysRead,
+    REGISTRY_DIR,
+    runRegistry,
+    stackFileValues,
+} from "./support/phoenix-stacks";
 
 const RA = "azure-native:authorization:RoleAssignment";
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
@@ -81,18 +91,18 @@ describe("registry stack (registry/shared)", () => {
         const id = one(run.resources, "azure-native:managedidentity:UserAssignedIdentity");
         assert.equal(id.inputs.resourceName, "phoenix-pipeline-id");
         assert.equal(id.inputs.resourceGroupName, "phoenix-shared-rg");
-        assert.ok(!run.resources.some((r) => /Application|ServicePrincipalPassword|Secret/.test(r.type)), "no app registration, password or secret");
+        assert.ok(
+            !run.resources.some((r) => /Application|ServicePrincipalPassword|Secret/.test(r.type)),
+            "no app registration, password or secret",
+        );
     });
 
     it("adds one federated credential per configured service connection, issuer and subject from config, audience api://AzureADTokenExchange", () => {
         const fics = byType(run.resources, FIC);
-        assert.deepEqual(
-            fics.map((f) => [f.inputs.federatedIdentityCredentialResourceName, f.inputs.subject]).sort(),
-            [
-                ["ado-contoso-phoenix-phoenix-dev", "sc://contoso/phoenix/phoenix-dev"],
-                ["ado-contoso-phoenix-phoenix-prod", "sc://contoso/phoenix/phoenix-prod"],
-            ],
-        );
+        assert.deepEqual(fics.map((f) => [f.inputs.federatedIdentityCredentialResourceName, f.inputs.subject]).sort(), [
+            ["ado-contoso-phoenix-phoenix-dev", "sc://contoso/phoenix/phoenix-dev"],
+            ["ado-contoso-phoenix-phoenix-prod", "sc://contoso/phoenix/phoenix-prod"],
+        ]);
         for (const f of fics) {
             assert.equal(f.inputs.issuer, "https://vstoken.dev.azure.com/5f3b2c1d-8e7a-4b6c-9d0e-1a2b3c4d5e6f");
             assert.deepEqual(f.inputs.audiences, ["api://AzureADTokenExchange"]);
@@ -105,7 +115,10 @@ describe("registry stack (registry/shared)", () => {
         const ra = one(run.resources, RA);
         const acr = one(run.resources, "azure-native:containerregistry:Registry");
         const id = one(run.resources, "azure-native:managedidentity:UserAssignedIdentity");
-        assert.equal(ra.inputs.roleDefinitionId, `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec`);
+        assert.equal(
+            ra.inputs.roleDefinitionId,
+            `/subscriptions/${MOCK_SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec`,
+        );
         assert.match(ra.inputs.roleDefinitionId as string, ROLE_ID);
         assert.equal(ra.inputs.scope, acr.id);
         assert.equal(ra.inputs.principalId, id.state.principalId);
@@ -132,7 +145,17 @@ describe("registry stack (registry/shared)", () => {
         const taggable = azureResources(run.resources).filter((r) => isTaggable(r.type));
         assert.ok(taggable.length >= 3);
         for (const r of taggable) {
-            assert.deepEqual(r.inputs.tags, { environment: "shared", service: "calculator", "managed-by": "pulumi", "cost-center": "platform-1234", owner: "platform-team" }, `${r.type} ${r.name}`);
+            assert.deepEqual(
+                r.inputs.tags,
+                {
+                    environment: "shared",
+                    service: "calculator",
+                    "managed-by": "pulumi",
+                    "cost-center": "platform-1234",
+                    owner: "platform-team",
+                },
+                `${r.type} ${r.name}`,
+            );
         }
         assert.equal(isTaggable(FIC), false);
         assert.equal(isTaggable(RA), false);
@@ -141,25 +164,65 @@ describe("registry stack (registry/shared)", () => {
     it("reads exactly the keys Pulumi.yaml declares (types the CLI accepts, stack values of those types), all documented", () => {
         const declared = readProject(REGISTRY_DIR).config;
         assert.deepEqual(keysRead(readRegistryConfig, run.config, "phoenix-registry"), Object.keys(declared).sort());
-        assert.deepEqual(declarationProblems(declared, stackFileValues(path.join(REGISTRY_DIR, "Pulumi.shared.yaml"), "phoenix-registry")), []);
+        assert.deepEqual(
+            declarationProblems(declared, stackFileValues(path.join(REGISTRY_DIR, "Pulumi.shared.yaml"), "phoenix-registry")),
+            [],
+        );
         assert.deepEqual(documentedKeys("phoenix-registry"), Object.keys(declared).sort());
     });
 
     describe("refuses invalid config before registering anything", () => {
         const cases: { what: string; overrides?: Record<string, unknown>; removals?: string[]; key: string; expect: RegExp }[] = [
-            { what: "a prefix that yields a registry name over 50 characters", overrides: { prefix: `p${"x".repeat(45)}` }, key: "phoenix-registry:prefix", expect: /valid registry name.*5–50/ },
-            { what: "a prefix with characters a registry name cannot have", overrides: { prefix: "phoenix_shared" }, key: "phoenix-registry:prefix", expect: /letters, digits and single hyphens/ },
-            { what: "an unknown registry SKU", overrides: { registrySku: "Gold" }, key: "phoenix-registry:registrySku", expect: /one of Basic, Standard, Premium, got "Gold"/ },
-            { what: "a malformed federated subject", overrides: { serviceConnectionSubjects: ["contoso/phoenix/phoenix-dev"] }, key: "phoenix-registry:serviceConnectionSubjects[0]", expect: /sc:\/\/<organization>\/<project>\/<service connection>/ },
-            { what: "a non-https issuer", overrides: { federationIssuer: "http://vstoken.dev.azure.com/5f3b2c1d-8e7a-4b6c-9d0e-1a2b3c4d5e6f" }, key: "phoenix-registry:federationIssuer", expect: /vstoken\.dev\.azure\.com\/<organization id>/ },
-            { what: "no service connection", overrides: { serviceConnectionSubjects: [] }, key: "phoenix-registry:serviceConnectionSubjects", expect: /at least one/ },
-            { what: "the same service connection twice", overrides: { serviceConnectionSubjects: ["sc://contoso/phoenix/x", "sc://contoso/phoenix/x"] }, key: "phoenix-registry:serviceConnectionSubjects[1]", expect: /each service connection once/ },
+            {
+                what: "a prefix that yields a registry name over 50 characters",
+                overrides: { prefix: `p${"x".repeat(45)}` },
+                key: "phoenix-registry:prefix",
+                expect: /valid registry name.*5–50/,
+            },
+            {
+                what: "a prefix with characters a registry name cannot have",
+                overrides: { prefix: "phoenix_shared" },
+                key: "phoenix-registry:prefix",
+                expect: /letters, digits and single hyphens/,
+            },
+            {
+                what: "an unknown registry SKU",
+                overrides: { registrySku: "Gold" },
+                key: "phoenix-registry:registrySku",
+                expect: /one of Basic, Standard, Premium, got "Gold"/,
+            },
+            {
+                what: "a malformed federated subject",
+                overrides: { serviceConnectionSubjects: ["contoso/phoenix/phoenix-dev"] },
+                key: "phoenix-registry:serviceConnectionSubjects[0]",
+                expect: /sc:\/\/<organization>\/<project>\/<service connection>/,
+            },
+            {
+                what: "a non-https issuer",
+                overrides: { federationIssuer: "http://vstoken.dev.azure.com/5f3b2c1d-8e7a-4b6c-9d0e-1a2b3c4d5e6f" },
+                key: "phoenix-registry:federationIssuer",
+                expect: /vstoken\.dev\.azure\.com\/<organization id>/,
+            },
+            {
+                what: "no service connection",
+                overrides: { serviceConnectionSubjects: [] },
+                key: "phoenix-registry:serviceConnectionSubjects",
+                expect: /at least one/,
+            },
+            {
+                what: "the same service connection twice",
+                overrides: { serviceConnectionSubjects: ["sc://contoso/phoenix/x", "sc://contoso/phoenix/x"] },
+                key: "phoenix-registry:serviceConnectionSubjects[1]",
+                expect: /each service connection once/,
+            },
             { what: "a missing location", removals: ["location"], key: "phoenix-registry:location", expect: /required/ },
             { what: "a malformed tag", overrides: { tags: ["no-equals-sign"] }, key: "phoenix-registry:tags[0]", expect: /name=value/ },
         ];
         for (const c of cases) {
             it(c.what, async () => {
-                const { message, registered } = await expectConfigFailure((hooks) => runRegistry({ configOverrides: c.overrides, configRemovals: c.removals, hooks }));
+                const { message, registered } = await expectConfigFailure((hooks) =>
+                    runRegistry({ configOverrides: c.overrides, configRemovals: c.removals, hooks }),
+                );
                 assert.equal(registered, 0, "no resource may be registered");
                 const line = message.split("\n").find((l) => l.includes(`${c.key}:`));
                 assert.ok(line, `the error names ${c.key}: ${message}`);
@@ -168,7 +231,9 @@ describe("registry stack (registry/shared)", () => {
         }
 
         it("lists every problem at once", async () => {
-            const { message } = await expectConfigFailure((hooks) => runRegistry({ configOverrides: { registrySku: "Gold", prefix: "9bad" }, hooks }));
+            const { message } = await expectConfigFailure((hooks) =>
+                runRegistry({ configOverrides: { registrySku: "Gold", prefix: "9bad" }, hooks }),
+            );
             assert.match(message, /2 problems/);
             assert.match(message, /phoenix-registry:registrySku/);
             assert.match(message, /phoenix-registry:prefix/);

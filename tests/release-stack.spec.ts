@@ -18,7 +18,15 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { MOCK_KUBECONFIG, RegisteredResource, RunResult, byType, loadStackConfig, runProgram } from "./support/pulumi-harness";
 import { main } from "../stacks/release/program";
-import { describeOutcomes, nginx, soleService, type ReadyEndpoints, type ReleaseState, type SlotName, type WeightedOutcome } from "@phoenix/release-model";
+import {
+    describeOutcomes,
+    nginx,
+    soleService,
+    type ReadyEndpoints,
+    type ReleaseState,
+    type SlotName,
+    type WeightedOutcome,
+} from "@phoenix/release-model";
 
 const { ANNOTATIONS, routePreview, routeProduction, rulesFromKubernetesIngress } = nginx;
 type KubernetesIngressLike = nginx.KubernetesIngressLike;
@@ -110,14 +118,60 @@ function stackFileSlots(stack: "dev" | "prod"): Slots {
 const V1 = "1.4.0";
 const V2 = "1.5.0-rc.1";
 const CASES: Case[] = [
-    { name: "first release: blue live only (Pulumi.dev.yaml's state)", stack: "dev", fromStackFile: true, slots: stackFileSlots("dev"), production: "blue" },
-    { name: "blue live + green candidate", stack: "dev", slots: slotsOf({ role: "live", version: V1 }, { role: "candidate", version: V2, replicas: 1 }), production: "blue", preview: { value: "always", target: "green" } },
-    { name: "blue live + green candidate, secret preview value", stack: "prod", secretPreview: true, slots: slotsOf({ role: "live", version: V1 }, { role: "candidate", version: V2 }), production: "blue", preview: { value: PREVIEW_SECRET, target: "green" } },
-    { name: "green live + blue standby (promoted; Pulumi.prod.yaml's state)", stack: "prod", fromStackFile: true, slots: stackFileSlots("prod"), production: "green" },
-    { name: "green live + blue candidate", stack: "dev", slots: slotsOf({ role: "candidate", version: "1.6.0" }, { role: "live", version: V2 }), production: "green", preview: { value: "never", target: "blue" } },
-    { name: "blue live + green standby (rolled back)", stack: "prod", slots: slotsOf({ role: "live", version: V1 }, { role: "standby", version: V2 }), production: "blue" },
-    { name: "failed green candidate removed", stack: "dev", slots: slotsOf({ role: "live", version: V1 }, { role: "absent" }), production: "blue" },
-    { name: "failed blue candidate: blue back to standby", stack: "dev", slots: slotsOf({ role: "standby", version: V1, replicas: 1 }, { role: "live", version: V2 }), production: "green" },
+    {
+        name: "first release: blue live only (Pulumi.dev.yaml's state)",
+        stack: "dev",
+        fromStackFile: true,
+        slots: stackFileSlots("dev"),
+        production: "blue",
+    },
+    {
+        name: "blue live + green candidate",
+        stack: "dev",
+        slots: slotsOf({ role: "live", version: V1 }, { role: "candidate", version: V2, replicas: 1 }),
+        production: "blue",
+        preview: { value: "always", target: "green" },
+    },
+    {
+        name: "blue live + green candidate, secret preview value",
+        stack: "prod",
+        secretPreview: true,
+        slots: slotsOf({ role: "live", version: V1 }, { role: "candidate", version: V2 }),
+        production: "blue",
+        preview: { value: PREVIEW_SECRET, target: "green" },
+    },
+    {
+        name: "green live + blue standby (promoted; Pulumi.prod.yaml's state)",
+        stack: "prod",
+        fromStackFile: true,
+        slots: stackFileSlots("prod"),
+        production: "green",
+    },
+    {
+        name: "green live + blue candidate",
+        stack: "dev",
+        slots: slotsOf({ role: "candidate", version: "1.6.0" }, { role: "live", version: V2 }),
+        production: "green",
+        preview: { value: "never", target: "blue" },
+    },
+    {
+        name: "blue live + green standby (rolled back)",
+        stack: "prod",
+        slots: slotsOf({ role: "live", version: V1 }, { role: "standby", version: V2 }),
+        production: "blue",
+    },
+    {
+        name: "failed green candidate removed",
+        stack: "dev",
+        slots: slotsOf({ role: "live", version: V1 }, { role: "absent" }),
+        production: "blue",
+    },
+    {
+        name: "failed blue candidate: blue back to standby",
+        stack: "dev",
+        slots: slotsOf({ role: "standby", version: V1, replicas: 1 }, { role: "live", version: V2 }),
+        production: "green",
+    },
 ];
 
 const table: string[] = [];
@@ -147,7 +201,14 @@ describe("release stack (phoenix-release)", function () {
     for (const c of CASES) {
         it(`${c.stack}: ${c.name}`, async () => {
             const state: ReleaseState = { slots: c.slots };
-            const r = await run(c.stack, { ...(c.fromStackFile ? {} : { state: JSON.stringify(state) }), ...(c.secretPreview ? { previewHeaderValue: PREVIEW_SECRET } : {}) }, c.secretPreview ? ["previewHeaderValue"] : []);
+            const r = await run(
+                c.stack,
+                {
+                    ...(c.fromStackFile ? {} : { state: JSON.stringify(state) }),
+                    ...(c.secretPreview ? { previewHeaderValue: PREVIEW_SECRET } : {}),
+                },
+                c.secretPreview ? ["previewHeaderValue"] : [],
+            );
             results.set(c.name, r);
             const defaultReplicas = c.stack === "prod" ? 4 : 2;
 
@@ -158,19 +219,28 @@ describe("release stack (phoenix-release)", function () {
             assert.equal(byType(r.resources, T.provider).length, 1);
 
             // Namespaces and Secrets exist for both slots, whatever their role
-            const namespaces = byType(r.resources, T.ns).map((n) => (n.inputs.metadata as { name: string }).name).sort();
+            const namespaces = byType(r.resources, T.ns)
+                .map((n) => (n.inputs.metadata as { name: string }).name)
+                .sort();
             assert.deepEqual(namespaces, ["blue-calculator", "green-calculator"]);
             const secrets = byType(r.resources, T.secret);
             assert.deepEqual(secrets.map((s) => (s.inputs.metadata as { namespace: string }).namespace).sort(), namespaces);
             for (const s of secrets) {
                 assert.equal((s.inputs.metadata as { name: string }).name, "calculator-appinsights");
-                assert.deepEqual(unwrapSecret(s.inputs.stringData), { "connection-string": CONN }, "the connection string reaches the Secret as a secret");
+                assert.deepEqual(
+                    unwrapSecret(s.inputs.stringData),
+                    { "connection-string": CONN },
+                    "the connection string reaches the Secret as a secret",
+                );
             }
 
             // One Helm release per present slot, fixed names, chart and version pinned
             const releases = byType(r.resources, T.release);
             const present = (["blue", "green"] as const).filter((s) => c.slots[s].role !== "absent");
-            assert.deepEqual(releases.map((x) => x.inputs.name).sort(), present.map((s) => `${s}-calculator`));
+            assert.deepEqual(
+                releases.map((x) => x.inputs.name).sort(),
+                present.map((s) => `${s}-calculator`),
+            );
             for (const rel of releases) {
                 const slot = String(rel.inputs.name).split("-")[0] as SlotName;
                 const ss = c.slots[slot];
@@ -192,13 +262,20 @@ describe("release stack (phoenix-release)", function () {
 
             // Every Kubernetes object the program registers is valid against the Kubernetes schemas
             for (const ns of byType(r.resources, T.ns)) new Namespace(ns.inputs as ConstructorParameters<typeof Namespace>[0]).validate();
-            for (const s of secrets) new Secret({ ...s.inputs, stringData: unwrapSecret(s.inputs.stringData) } as ConstructorParameters<typeof Secret>[0]).validate();
+            for (const s of secrets)
+                new Secret({ ...s.inputs, stringData: unwrapSecret(s.inputs.stringData) } as ConstructorParameters<
+                    typeof Secret
+                >[0]).validate();
             const ingresses = byType(r.resources, T.ingress);
             assert.equal(ingresses.length, 2, "both Ingress objects always exist");
             if (c.secretPreview) {
                 // the canary's annotations carry the per-release value, so they travel as a secret
                 ingresses[1].inputs.metadata = unwrapSecret(ingresses[1].inputs.metadata);
-                assert.equal(canaryIngressInputs(ingresses).metadata && (ingresses[1].inputs.metadata as KubernetesIngressLike["metadata"])?.annotations?.[ANNOTATIONS.canaryByHeaderValue], PREVIEW_SECRET);
+                assert.equal(
+                    canaryIngressInputs(ingresses).metadata &&
+                        (ingresses[1].inputs.metadata as KubernetesIngressLike["metadata"])?.annotations?.[ANNOTATIONS.canaryByHeaderValue],
+                    PREVIEW_SECRET,
+                );
             }
             for (const ing of ingresses) new Ingress(ing.inputs as ConstructorParameters<typeof Ingress>[0]).validate();
             const [mainIng, canaryIng] = ingresses.map((i) => i.inputs as KubernetesIngressLike);
@@ -241,18 +318,27 @@ describe("release stack (phoenix-release)", function () {
             assert.equal(r.outputs.routerKind, "nginx");
             assert.equal(r.outputs.chartReference, `oci://${LOGIN_SERVER}/helm/calculator`);
             const plain = JSON.stringify(Object.fromEntries(Object.entries(r.outputs).filter(([k]) => !r.secretOutputs.includes(k))));
-            for (const secret of ["MOCK-KUBE-TOKEN", CONN, PREVIEW_SECRET]) assert.ok(!plain.includes(secret), `plain outputs leak ${secret}`);
+            for (const secret of ["MOCK-KUBE-TOKEN", CONN, PREVIEW_SECRET])
+                assert.ok(!plain.includes(secret), `plain outputs leak ${secret}`);
             // The engine reads the slots' pods with the platform's kubeconfig: re-exported, secret only.
-            assert.ok(r.secretOutputs.includes("kubeconfig") && String(r.outputs.kubeconfig).includes("MOCK-KUBE-TOKEN"), "the kubeconfig is a secret output");
+            assert.ok(
+                r.secretOutputs.includes("kubeconfig") && String(r.outputs.kubeconfig).includes("MOCK-KUBE-TOKEN"),
+                "the kubeconfig is a secret output",
+            );
 
-            table.push(`| ${c.stack} | ${c.name} | ${slotOf(routed.production)} | ${routed.preview ? `${routed.header}: ${c.secretPreview ? "<secret>" : c.preview?.value} → ${slotOf(routed.preview)}` : "-"} |`);
+            table.push(
+                `| ${c.stack} | ${c.name} | ${slotOf(routed.production)} | ${routed.preview ? `${routed.header}: ${c.secretPreview ? "<secret>" : c.preview?.value} → ${slotOf(routed.preview)}` : "-"} |`,
+            );
         });
     }
 
     it("prod runs more pods per slot than dev", () => {
-        const replicas = (stack: "dev" | "prod") => [...results.entries()]
-            .filter(([name]) => CASES.find((c) => c.name === name)?.stack === stack)
-            .flatMap(([, x]) => byType(x.resources, T.release).map((rel) => (rel.inputs.values as { replicaCount: number }).replicaCount));
+        const replicas = (stack: "dev" | "prod") =>
+            [...results.entries()]
+                .filter(([name]) => CASES.find((c) => c.name === name)?.stack === stack)
+                .flatMap(([, x]) =>
+                    byType(x.resources, T.release).map((rel) => (rel.inputs.values as { replicaCount: number }).replicaCount),
+                );
         assert.ok(replicas("prod").length > 0 && replicas("dev").length > 0, "case runs missing");
         assert.ok(Math.min(...replicas("prod")) > Math.max(...replicas("dev")), `prod ${replicas("prod")} vs dev ${replicas("dev")}`);
     });
@@ -261,9 +347,16 @@ describe("release stack (phoenix-release)", function () {
         // The model says what would happen; the state validation keeps it from being expressed.
         const r = results.get(CASES[3].name) ?? assert.fail("case run missing");
         assert.equal(r.outputs.liveSlot, "green");
-        const rules = byType(r.resources, T.ingress).flatMap((ing, i) => rulesFromKubernetesIngress(ing.inputs as KubernetesIngressLike, i));
+        const rules = byType(r.resources, T.ingress).flatMap((ing, i) =>
+            rulesFromKubernetesIngress(ing.inputs as KubernetesIngressLike, i),
+        );
         assert.equal(describeOutcomes(routeProduction(rules, { "green-calculator/green-calculator": 2 }, { host: FQDN })), "503 100%");
-        await assert.rejects(run("dev", { state: JSON.stringify({ slots: slotsOf({ role: "standby", version: V1, replicas: 0 }, { role: "live", version: V2 }) }) }), /phoenix-release:state: expected a state the nginx router can carry: .*replicas must be at least 1/);
+        await assert.rejects(
+            run("dev", {
+                state: JSON.stringify({ slots: slotsOf({ role: "standby", version: V1, replicas: 0 }, { role: "live", version: V2 }) }),
+            }),
+            /phoenix-release:state: expected a state the nginx router can carry: .*replicas must be at least 1/,
+        );
     });
 
     it("uses a local chart directory for development (no chart version) and the secret connection string from config", async () => {
@@ -274,56 +367,123 @@ describe("release stack (phoenix-release)", function () {
         const rel = byType(r.resources, T.release)[0];
         assert.equal(rel.inputs.chart, dir);
         assert.equal(rel.inputs.version, undefined);
-        for (const s of byType(r.resources, T.secret)) assert.deepEqual(unwrapSecret(s.inputs.stringData), { "connection-string": override });
+        for (const s of byType(r.resources, T.secret))
+            assert.deepEqual(unwrapSecret(s.inputs.stringData), { "connection-string": override });
         assert.deepEqual(r.outputs.chartVersions, { blue: null, green: null });
     });
 
     const schemaPath = path.join(__dirname, "..", "app", "chart", "values.schema.json");
     (fs.existsSync(schemaPath) ? it : it.skip)("every slot's values validate against app/chart/values.schema.json", async () => {
         const schema = JSON.parse(fs.readFileSync(schemaPath, "utf8")) as { $schema?: string };
-        const ajv = String(schema.$schema ?? "").includes("2020-12") ? new Ajv2020({ allErrors: true, strict: false }) : new Ajv({ allErrors: true, strict: false });
+        const ajv = String(schema.$schema ?? "").includes("2020-12")
+            ? new Ajv2020({ allErrors: true, strict: false })
+            : new Ajv({ allErrors: true, strict: false });
         const validate = ajv.compile(schema);
         const defaults = YAML.parse(fs.readFileSync(path.join(path.dirname(schemaPath), "values.yaml"), "utf8")) as unknown;
         let checked = 0;
         for (const c of CASES) {
             const r = results.get(c.name) ?? (await run(c.stack, { state: JSON.stringify({ slots: c.slots }) }));
             for (const rel of byType(r.resources, T.release)) {
-                assert.ok(validate(coalesce(defaults, rel.inputs.values)), `${c.name}, ${String(rel.inputs.name)}: ${ajv.errorsText(validate.errors)}`);
+                assert.ok(
+                    validate(coalesce(defaults, rel.inputs.values)),
+                    `${c.name}, ${String(rel.inputs.name)}: ${ajv.errorsText(validate.errors)}`,
+                );
                 checked++;
             }
         }
         assert.ok(checked >= 14, `checked ${checked}`);
         // and the schema does refuse bad values (the check can fail)
         const good = byType(results.get(CASES[1].name)!.resources, T.release)[0].inputs.values as Record<string, unknown>;
-        for (const bad of [{ ...good, slot: "red" }, { ...good, version: "v1" }, { ...good, image: { repository: "r", tag: "latest" } }, { ...good, replicaCount: -1 }, { ...good, extra: true }]) {
+        for (const bad of [
+            { ...good, slot: "red" },
+            { ...good, version: "v1" },
+            { ...good, image: { repository: "r", tag: "latest" } },
+            { ...good, replicaCount: -1 },
+            { ...good, extra: true },
+        ]) {
             assert.equal(validate(coalesce(defaults, bad)), false, JSON.stringify(bad));
         }
     });
 
     const BAD: Array<[string, Record<string, unknown>, RegExp]> = [
-        ["two live slots", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "live", version: V2 }) }) }, /phoenix-release:state: expected a valid release state: .*exactly one slot must be live, found blue and green/],
-        ["no live slot", { state: JSON.stringify({ slots: slotsOf({ role: "candidate", version: V1 }, { role: "standby", version: V2 }) }) }, /phoenix-release:state: expected a valid release state: .*exactly one slot must be live, found none/],
-        ["blue absent (nginx)", { routerKind: "nginx", state: JSON.stringify({ slots: slotsOf({ role: "absent" }, { role: "live", version: V2 }) }) }, /phoenix-release:state: expected a state the nginx router can carry: .*slot blue must not be absent/],
-        ["build metadata (cannot be an image tag; same rule as the CLI, the pipeline and the chart)", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "1.6.0+build.7" }, { role: "absent" }) }) }, /phoenix-release:state: expected slot blue versions usable as image tags: "1\.6\.0\+build\.7" — build metadata .* use a pre-release such as 1\.6\.0-build\.7/],
-        ["version not semver", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "latest" }, { role: "absent" }) }) }, /phoenix-release:state: expected a valid release state: .*version must be semver/],
-        ["absent slot with a version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "absent", version: V2 }) }) }, /phoenix-release:state: expected a valid release state: .*absent but has a version/],
-        ["candidate without version", { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate" }) }) }, /phoenix-release:state: expected a valid release state: .*green is candidate but has no version/],
+        [
+            "two live slots",
+            { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "live", version: V2 }) }) },
+            /phoenix-release:state: expected a valid release state: .*exactly one slot must be live, found blue and green/,
+        ],
+        [
+            "no live slot",
+            { state: JSON.stringify({ slots: slotsOf({ role: "candidate", version: V1 }, { role: "standby", version: V2 }) }) },
+            /phoenix-release:state: expected a valid release state: .*exactly one slot must be live, found none/,
+        ],
+        [
+            "blue absent (nginx)",
+            { routerKind: "nginx", state: JSON.stringify({ slots: slotsOf({ role: "absent" }, { role: "live", version: V2 }) }) },
+            /phoenix-release:state: expected a state the nginx router can carry: .*slot blue must not be absent/,
+        ],
+        [
+            "build metadata (cannot be an image tag; same rule as the CLI, the pipeline and the chart)",
+            { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "1.6.0+build.7" }, { role: "absent" }) }) },
+            /phoenix-release:state: expected slot blue versions usable as image tags: "1\.6\.0\+build\.7" — build metadata .* use a pre-release such as 1\.6\.0-build\.7/,
+        ],
+        [
+            "version not semver",
+            { state: JSON.stringify({ slots: slotsOf({ role: "live", version: "latest" }, { role: "absent" }) }) },
+            /phoenix-release:state: expected a valid release state: .*version must be semver/,
+        ],
+        [
+            "absent slot with a version",
+            { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "absent", version: V2 }) }) },
+            /phoenix-release:state: expected a valid release state: .*absent but has a version/,
+        ],
+        [
+            "candidate without version",
+            { state: JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate" }) }) },
+            /phoenix-release:state: expected a valid release state: .*green is candidate but has no version/,
+        ],
         ["state not JSON", { state: "{slots: blue" }, /phoenix-release:state: expected a valid release state: .*not valid JSON/],
-        ["router kind gateway", { routerKind: "gateway" }, /phoenix-release:routerKind: expected one of gateway-api, nginx, or empty for the platform's, got "gateway"/],
-        ["header with underscore", { previewHeader: "x_preview" }, /phoenix-release:previewHeader: expected letters, digits and dashes .*, got "x_preview"/],
-        ["chart version range", { chartVersion: "^1.2.0" }, /phoenix-release:chartVersion: expected an exact semver version \(no ranges\), got "\^1\.2\.0"/],
-        ["https chart", { chart: "https://charts.example.com/calculator" }, /phoenix-release:chart: expected an oci:\/\/ reference or a path relative to the repository root, got "https:/],
+        [
+            "router kind gateway",
+            { routerKind: "gateway" },
+            /phoenix-release:routerKind: expected one of gateway-api, nginx, or empty for the platform's, got "gateway"/,
+        ],
+        [
+            "header with underscore",
+            { previewHeader: "x_preview" },
+            /phoenix-release:previewHeader: expected letters, digits and dashes .*, got "x_preview"/,
+        ],
+        [
+            "chart version range",
+            { chartVersion: "^1.2.0" },
+            /phoenix-release:chartVersion: expected an exact semver version \(no ranges\), got "\^1\.2\.0"/,
+        ],
+        [
+            "https chart",
+            { chart: "https://charts.example.com/calculator" },
+            /phoenix-release:chart: expected an oci:\/\/ reference or a path relative to the repository root, got "https:/,
+        ],
     ];
     for (const [name, overrides, expected] of BAD) {
         it(`refuses before registering anything: ${name}`, async () => {
             let registered: RegisteredResource[] | undefined;
             await assert.rejects(
                 runProgram({
-                    projectDir: PROJECT_DIR, stack: "dev", configOverrides: overrides,
-                    hooks: { newResource: (a) => { registered = registered ?? []; registered.push({ type: a.type } as RegisteredResource); return undefined; } },
+                    projectDir: PROJECT_DIR,
+                    stack: "dev",
+                    configOverrides: overrides,
+                    hooks: {
+                        newResource: (a) => {
+                            registered = registered ?? [];
+                            registered.push({ type: a.type } as RegisteredResource);
+                            return undefined;
+                        },
+                    },
                     program: main,
                 }),
-                (e: Error) => e.name === "ConfigValidationError" && /^invalid configuration \(\d+ problems?\):/.test(e.message) && expected.test(e.message),
+                (e: Error) =>
+                    e.name === "ConfigValidationError" &&
+                    /^invalid configuration \(\d+ problems?\):/.test(e.message) &&
+                    expected.test(e.message),
             );
             assert.equal(registered, undefined, "no resource was registered");
         });
@@ -334,17 +494,27 @@ describe("release stack (phoenix-release)", function () {
         const state = JSON.stringify({ slots: slotsOf({ role: "live", version: V1 }, { role: "candidate", version: V2 }) });
         await assert.rejects(
             runProgram({ projectDir: PROJECT_DIR, stack: "dev", configOverrides: { state, previewHeaderValue: secret }, program: main }),
-            (e: Error) => /phoenix-release:previewHeaderValue: expected a valid release state: previewHeaderValue must be 16 to 128/.test(e.message) && !e.message.includes(secret),
+            (e: Error) =>
+                /phoenix-release:previewHeaderValue: expected a valid release state: previewHeaderValue must be 16 to 128/.test(
+                    e.message,
+                ) && !e.message.includes(secret),
         );
     });
 
     it("refuses a missing state and lists every problem at once", async () => {
         await assert.rejects(
-            runProgram({ projectDir: PROJECT_DIR, stack: "dev", configRemovals: ["state"], configOverrides: { routerKind: "gateway", replicas: 0 }, program: main }),
-            (e: Error) => /^invalid configuration \(3 problems\):/.test(e.message)
-                && /phoenix-release:replicas: expected an integer ≥ 1 and ≤ 100, got 0/.test(e.message)
-                && /phoenix-release:routerKind: expected one of gateway-api, nginx/.test(e.message)
-                && /phoenix-release:state: expected a release state as JSON \(required\)/.test(e.message),
+            runProgram({
+                projectDir: PROJECT_DIR,
+                stack: "dev",
+                configRemovals: ["state"],
+                configOverrides: { routerKind: "gateway", replicas: 0 },
+                program: main,
+            }),
+            (e: Error) =>
+                /^invalid configuration \(3 problems\):/.test(e.message) &&
+                /phoenix-release:replicas: expected an integer ≥ 1 and ≤ 100, got 0/.test(e.message) &&
+                /phoenix-release:routerKind: expected one of gateway-api, nginx/.test(e.message) &&
+                /phoenix-release:state: expected a release state as JSON \(required\)/.test(e.message),
         );
     });
 

@@ -12,7 +12,24 @@ import { parseCommandLine } from "../release-engine/src/cli/args";
 import { RELEASE_VERSION_PATTERN } from "@phoenix/release-model";
 
 const ROOT = path.join(__dirname, "..");
-const VERSIONS = ["1.2.3", "0.0.1", "10.20.30", "1.2.3-rc.1", "1.2.3-build.5", "1.2.3-0a", "1.2.3-01", "1.2.3-rc.01", "1.2.3+build.5", "1.2.3-rc.1+sha.abc", "1.2", "01.2.3", "v1.2.3", "1.2.3-", "latest", "1.2.3_build"];
+const VERSIONS = [
+    "1.2.3",
+    "0.0.1",
+    "10.20.30",
+    "1.2.3-rc.1",
+    "1.2.3-build.5",
+    "1.2.3-0a",
+    "1.2.3-01",
+    "1.2.3-rc.01",
+    "1.2.3+build.5",
+    "1.2.3-rc.1+sha.abc",
+    "1.2",
+    "01.2.3",
+    "v1.2.3",
+    "1.2.3-",
+    "latest",
+    "1.2.3_build",
+];
 
 function cliAccepts(v: string): boolean {
     try {
@@ -28,21 +45,36 @@ function scriptAccepts(script: string, versions: string[]): boolean[] {
     const text = fs.readFileSync(path.join(ROOT, ".azuredevops", "scripts", script), "utf8");
     const re = /\[\[ "\$RELEASE_VERSION" =~ (\S+) \]\]/.exec(text)?.[1];
     assert.ok(re, `${script} checks RELEASE_VERSION with =~`);
-    const r = spawnSync("bash", ["-c", `re='${re}'; for v in "$@"; do if [[ "$v" =~ $re ]]; then echo yes; else echo no; fi; done`, "bash", ...versions], { encoding: "utf8" });
+    const r = spawnSync(
+        "bash",
+        ["-c", `re='${re}'; for v in "$@"; do if [[ "$v" =~ $re ]]; then echo yes; else echo no; fi; done`, "bash", ...versions],
+        { encoding: "utf8" },
+    );
     assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim().split("\n").map((l) => l === "yes");
+    return r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l === "yes");
 }
 
 function chartAccepts(v: string): boolean {
-    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "app", "chart", "values.schema.json"), "utf8")) as { properties: Record<string, { properties?: Record<string, object> }> };
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "app", "chart", "values.schema.json"), "utf8")) as {
+        properties: Record<string, { properties?: Record<string, object> }>;
+    };
     const ajv = new Ajv({ strict: false });
     return ajv.validate(schema.properties.version, v) && ajv.validate(schema.properties.image.properties?.tag ?? {}, v);
 }
 
 describe("release versions: one rule for the CLI, the pipeline and the chart", () => {
     it("build metadata is refused by the CLI with the reason and a usable alternative", () => {
-        assert.throws(() => parseCommandLine(["release", "1.2.3+build.5"], {}), /build metadata \("\+build\.5"\) cannot be part of an image tag; use a pre-release such as 1\.2\.3-build\.5/);
-        assert.throws(() => parseCommandLine(["rollback"], { RELEASE_VERSION: "1.2.3+build.5" }), /RELEASE_VERSION "1\.2\.3\+build\.5": build metadata/);
+        assert.throws(
+            () => parseCommandLine(["release", "1.2.3+build.5"], {}),
+            /build metadata \("\+build\.5"\) cannot be part of an image tag; use a pre-release such as 1\.2\.3-build\.5/,
+        );
+        assert.throws(
+            () => parseCommandLine(["rollback"], { RELEASE_VERSION: "1.2.3+build.5" }),
+            /RELEASE_VERSION "1\.2\.3\+build\.5": build metadata/,
+        );
     });
 
     it("the CLI, both pipeline scripts and the chart schema agree on every sample version", () => {

@@ -27,7 +27,11 @@ function states(): ReleaseState[] {
     const out: ReleaseState[] = [];
     for (const live of SLOT_NAMES) {
         const other: SlotName = live === "blue" ? "green" : "blue";
-        const others: SlotState[] = [{ role: "absent" }, { role: "standby", version: "1.0.0", replicas: 2 }, { role: "candidate", version: "1.1.0", replicas: 2 }];
+        const others: SlotState[] = [
+            { role: "absent" },
+            { role: "standby", version: "1.0.0", replicas: 2 },
+            { role: "candidate", version: "1.1.0", replicas: 2 },
+        ];
         for (const o of others) {
             const weights = o.role === "candidate" ? [undefined, 1, 5, 50, 99] : [undefined];
             for (const w of weights) {
@@ -66,9 +70,19 @@ describe("safety model: the readiness rule (weight only on ready endpoints, 100 
             }
         }
         assert.equal(checked, 101 * 16);
-        assert.match(readinessProblem("green", 5, { ready: 0, desired: 2 }) ?? "", /no ready endpoints \(0 of 2\), so 5 % of production would fail/);
-        assert.match(readinessProblem("green", 100, { ready: 1, desired: 2 }) ?? "", /1 of 2 endpoints ready; all of production goes only to a fully ready slot/);
-        assert.equal(readinessProblem("green", 99, { ready: 1, desired: 2 }), undefined, "a weighted step needs some ready endpoints, not all");
+        assert.match(
+            readinessProblem("green", 5, { ready: 0, desired: 2 }) ?? "",
+            /no ready endpoints \(0 of 2\), so 5 % of production would fail/,
+        );
+        assert.match(
+            readinessProblem("green", 100, { ready: 1, desired: 2 }) ?? "",
+            /1 of 2 endpoints ready; all of production goes only to a fully ready slot/,
+        );
+        assert.equal(
+            readinessProblem("green", 99, { ready: 1, desired: 2 }),
+            undefined,
+            "a weighted step needs some ready endpoints, not all",
+        );
     });
 
     it("weightGains: exactly the slots whose share rises, with both shares, for every pair of states; none without production before or after", () => {
@@ -78,7 +92,11 @@ describe("safety model: the readiness rule (weight only on ready endpoints, 100 
             assert.deepEqual(weightGains(null, a), []);
             assert.deepEqual(weightGains(a, null), []);
             for (const b of all) {
-                const want = SLOT_NAMES.filter((s) => shareOf(b, s) > shareOf(a, s)).map((slot) => ({ slot, from: shareOf(a, slot), to: shareOf(b, slot) }));
+                const want = SLOT_NAMES.filter((s) => shareOf(b, s) > shareOf(a, s)).map((slot) => ({
+                    slot,
+                    from: shareOf(a, slot),
+                    to: shareOf(b, slot),
+                }));
                 assert.deepEqual(weightGains(a, b), want, `${JSON.stringify(a)} → ${JSON.stringify(b)}`);
                 gains += want.length;
             }
@@ -92,12 +110,24 @@ describe("safety model: the readiness rule (weight only on ready endpoints, 100 
         let total = 0;
         for (const a of all) {
             for (const b of all) {
-                for (const rb of [{ ready: 0, desired: 2 }, { ready: 1, desired: 2 }, { ready: 2, desired: 2 }]) {
-                    for (const rg of [{ ready: 0, desired: 2 }, { ready: 1, desired: 2 }, { ready: 2, desired: 2 }]) {
+                for (const rb of [
+                    { ready: 0, desired: 2 },
+                    { ready: 1, desired: 2 },
+                    { ready: 2, desired: 2 },
+                ]) {
+                    for (const rg of [
+                        { ready: 0, desired: 2 },
+                        { ready: 1, desired: 2 },
+                        { ready: 2, desired: 2 },
+                    ]) {
                         const readiness = { blue: rb, green: rg };
                         const want = SLOT_NAMES.filter((s) => shareOf(b, s) > shareOf(a, s) && !allowed(shareOf(b, s), readiness[s]));
                         const got = readinessViolations(a, b, readiness);
-                        assert.equal(got.length, want.length, `${JSON.stringify(a)} → ${JSON.stringify(b)} with ${JSON.stringify(readiness)}: ${got.join("; ")}`);
+                        assert.equal(
+                            got.length,
+                            want.length,
+                            `${JSON.stringify(a)} → ${JSON.stringify(b)} with ${JSON.stringify(readiness)}: ${got.join("; ")}`,
+                        );
                         want.forEach((s, i) => assert.match(got[i], new RegExp(`^${s} `)));
                         refused += got.length ? 1 : 0;
                         total++;
@@ -120,8 +150,12 @@ describe("safety model: the readiness rule (weight only on ready endpoints, 100 
                     for (const rg of [0, 1, 2]) {
                         const ready: Record<SlotName, number> = { blue: rb, green: rg };
                         const endpoints: ReadyEndpoints = {};
-                        for (const slot of SLOT_NAMES) if (state.slots[slot].role !== "absent") endpoints[slotServiceKey(slot, s.appName)] = ready[slot];
-                        const outcomes = router.distribution(router.objects(router.intent(state, s.headerName), s), endpoints, { host: s.host, path: "/" });
+                        for (const slot of SLOT_NAMES)
+                            if (state.slots[slot].role !== "absent") endpoints[slotServiceKey(slot, s.appName)] = ready[slot];
+                        const outcomes = router.distribution(router.objects(router.intent(state, s.headerName), s), endpoints, {
+                            host: s.host,
+                            path: "/",
+                        });
                         const errors = outcomes.filter((o) => o.outcome.kind === "error");
                         const ruleHolds = SLOT_NAMES.every((slot) => allowed(shareOf(state, slot), { ready: ready[slot], desired: 2 }));
                         // nginx's own rule 2: the main side (blue) must have endpoints whatever the weights.
@@ -129,13 +163,17 @@ describe("safety model: the readiness rule (weight only on ready endpoints, 100 
                         // Gateway API: a weighted backend without endpoints fails its share. nginx: a canary without
                         // endpoints silently falls back to the main side (traffic-routing.md rule 3), the main side's
                         // loss fails everything (rule 2).
-                        const weightedWithoutEndpoints = kind === "nginx" ? ready.blue === 0 : SLOT_NAMES.some((slot) => shareOf(state, slot) > 0 && ready[slot] === 0);
+                        const weightedWithoutEndpoints =
+                            kind === "nginx" ? ready.blue === 0 : SLOT_NAMES.some((slot) => shareOf(state, slot) > 0 && ready[slot] === 0);
                         if (ruleHolds && mainSideOk) {
                             assert.deepEqual(errors, [], `${JSON.stringify(state)} ready ${JSON.stringify(ready)}`);
                             served++;
                         }
                         if (weightedWithoutEndpoints) {
-                            assert.ok(errors.length > 0, `a weighted slot without endpoints must fail production: ${JSON.stringify(state)} ready ${JSON.stringify(ready)}`);
+                            assert.ok(
+                                errors.length > 0,
+                                `a weighted slot without endpoints must fail production: ${JSON.stringify(state)} ready ${JSON.stringify(ready)}`,
+                            );
                             failing++;
                         }
                     }

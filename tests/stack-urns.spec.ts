@@ -20,7 +20,10 @@ const FQDN = "phoenix-dev.westeurope.cloudapp.azure.com";
 type Snapshot = Record<string, string[]>;
 
 /** What one stack registered compared with its snapshot: URNs gone (with the alias that covers each, if any) and URNs new. */
-export function compareUrns(expected: string[], run: Pick<RunResult, "urns" | "aliases">): { missing: string[]; aliased: Record<string, string>; added: string[] } {
+export function compareUrns(
+    expected: string[],
+    run: Pick<RunResult, "urns" | "aliases">,
+): { missing: string[]; aliased: Record<string, string>; added: string[] } {
     const now = new Set(run.urns);
     const coveredBy = new Map<string, string>();
     for (const [urn, names] of Object.entries(run.aliases)) for (const n of names) coveredBy.set(n, urn);
@@ -48,9 +51,17 @@ async function runAll(): Promise<Record<string, RunResult>> {
             stack,
             captureStackTraces: false,
             hooks: {
-                newResource: (a) => (a.type === "pulumi:pulumi:StackReference"
-                    ? { outputs: { ...out[`platform/${stack}`].outputs, kubeconfig: MOCK_KUBECONFIG, publicFqdn: FQDN, publicUrl: `http://${FQDN}` } }
-                    : undefined),
+                newResource: (a) =>
+                    a.type === "pulumi:pulumi:StackReference"
+                        ? {
+                              outputs: {
+                                  ...out[`platform/${stack}`].outputs,
+                                  kubeconfig: MOCK_KUBECONFIG,
+                                  publicFqdn: FQDN,
+                                  publicUrl: `http://${FQDN}`,
+                              },
+                          }
+                        : undefined,
             },
             program: releaseMain,
         });
@@ -86,7 +97,8 @@ describe("stack URNs (no resource replaced by a refactor)", function () {
         const snap = JSON.parse(fs.readFileSync(SNAPSHOT, "utf8")) as Snapshot;
         const renames: string[] = [];
         for (const [stack, expected] of Object.entries(snap)) {
-            for (const [from, to] of Object.entries(compareUrns(expected, runs[stack]).aliased)) renames.push(`${stack}: ${from.split("::").pop()} → ${to.split("::").pop()}`);
+            for (const [from, to] of Object.entries(compareUrns(expected, runs[stack]).aliased))
+                renames.push(`${stack}: ${from.split("::").pop()} → ${to.split("::").pop()}`);
         }
         console.log(`      aliased renames:\n        ${renames.join("\n        ")}`);
         const shape = renames.map((r) => r.replace(/-[0-9a-f]{8}$/, "-<hash>"));

@@ -63,12 +63,26 @@ function microBenchmark(inputs: number[]): MicroResult {
     }
     const times = perInput.map(([, ms]) => ms).sort((a, b) => a - b);
     const [worstInput, worstMs] = perInput.reduce((a, b) => (b[1] > a[1] ? b : a));
-    return { worstMs, worstInput, worstRawMs, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), meanMs: times.reduce((a, b) => a + b, 0) / times.length };
+    return {
+        worstMs,
+        worstInput,
+        worstRawMs,
+        p50Ms: percentile(times, 50),
+        p99Ms: percentile(times, 99),
+        meanMs: times.reduce((a, b) => a + b, 0) / times.length,
+    };
 }
 
 async function startService(): Promise<{ port: number; stop: () => Promise<void> }> {
     const child = spawn(process.execPath, [path.join(__dirname, "..", "dist", "main.js")], {
-        env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", APP_VERSION: "0.0.0-bench", APP_SLOT: "local", SHUTDOWN_DRAIN_MS: "0" },
+        env: {
+            PATH: process.env.PATH ?? "",
+            PORT: "0",
+            HOST: "127.0.0.1",
+            APP_VERSION: "0.0.0-bench",
+            APP_SLOT: "local",
+            SHUTDOWN_DRAIN_MS: "0",
+        },
         stdio: ["ignore", "pipe", "inherit"],
     });
     const port = await new Promise<number>((resolve, reject) => {
@@ -80,11 +94,12 @@ async function startService(): Promise<{ port: number; stop: () => Promise<void>
         });
         child.on("exit", (code) => reject(new Error(`service exited with ${code} before listening`)));
     });
-    const stop = () => new Promise<void>((resolve) => {
-        child.removeAllListeners("exit");
-        child.on("exit", () => resolve());
-        child.kill("SIGTERM");
-    });
+    const stop = () =>
+        new Promise<void>((resolve) => {
+            child.removeAllListeners("exit");
+            child.on("exit", () => resolve());
+            child.kill("SIGTERM");
+        });
     return { port, stop };
 }
 
@@ -104,9 +119,16 @@ async function main(): Promise<void> {
             url: `http://127.0.0.1:${port}`,
             connections,
             duration,
-            requests: inputs.map((n) => ({ method: "POST" as const, path: "/api/calculation", headers: { "content-type": "application/json" }, body: JSON.stringify({ number: n }) })),
+            requests: inputs.map((n) => ({
+                method: "POST" as const,
+                path: "/api/calculation",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ number: n }),
+            })),
         });
-        console.log(`HTTP POST /api/calculation on the hard inputs: autocannon ${connections} connections, ${duration} s, 127.0.0.1, service in its own process`);
+        console.log(
+            `HTTP POST /api/calculation on the hard inputs: autocannon ${connections} connections, ${duration} s, 127.0.0.1, service in its own process`,
+        );
         console.log(
             `  ${result.requests.average.toFixed(0)} req/s (total ${result.requests.total}), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}`,
         );

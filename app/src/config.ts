@@ -102,7 +102,8 @@ export function parseConfig(env: Env): AppConfig {
 
     const version = raw(env, "APP_VERSION");
     if (version === undefined) problems.push({ variable: "APP_VERSION", expected: "a semantic version such as 1.2.3 (required)" });
-    else if (!SEMVER_RE.test(version)) problems.push({ variable: "APP_VERSION", expected: "a semantic version such as 1.2.3", got: version });
+    else if (!SEMVER_RE.test(version))
+        problems.push({ variable: "APP_VERSION", expected: "a semantic version such as 1.2.3", got: version });
 
     const slotRaw = raw(env, "APP_SLOT");
     const isSlot = (s: string): s is Slot => (SLOTS as readonly string[]).includes(s);
@@ -111,7 +112,11 @@ export function parseConfig(env: Env): AppConfig {
 
     const appName = raw(env, "APP_NAME") ?? DEFAULTS.appName;
     if (!APP_NAME_RE.test(appName)) {
-        problems.push({ variable: "APP_NAME", expected: "a DNS label (lowercase letters, digits and '-', at most 63 characters)", got: appName });
+        problems.push({
+            variable: "APP_NAME",
+            expected: "a DNS label (lowercase letters, digits and '-', at most 63 characters)",
+            got: appName,
+        });
     }
 
     const connectionString = raw(env, "APPLICATIONINSIGHTS_CONNECTION_STRING");

@@ -139,7 +139,22 @@ function isqrtBig(n: bigint): bigint {
 
 /** Square-free multipliers for SQUFOF (products of 3, 5, 7, 11), smallest first. */
 const SQUFOF_MULTIPLIERS: readonly number[] = [
-    1, 3, 5, 7, 11, 3 * 5, 3 * 7, 3 * 11, 5 * 7, 5 * 11, 7 * 11, 3 * 5 * 7, 3 * 5 * 11, 3 * 7 * 11, 5 * 7 * 11, 3 * 5 * 7 * 11,
+    1,
+    3,
+    5,
+    7,
+    11,
+    3 * 5,
+    3 * 7,
+    3 * 11,
+    5 * 7,
+    5 * 11,
+    7 * 11,
+    3 * 5 * 7,
+    3 * 5 * 11,
+    3 * 7 * 11,
+    5 * 7 * 11,
+    3 * 5 * 7 * 11,
 ];
 
 /**

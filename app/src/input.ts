@@ -39,6 +39,7 @@ export function parseNumberInput(body: unknown, header: string | string[] | unde
         return { ok: false, error: `missing number: send {"number": 42} as JSON (or a "number" header)` };
     }
     const h = Array.isArray(header) ? header.join(",") : header.trim();
-    if (!/^-?\d+(\.\d+)?$/.test(h)) return { ok: false, error: `the "number" header must be ${RANGE}, got ${JSON.stringify(h.slice(0, 40))}` };
+    if (!/^-?\d+(\.\d+)?$/.test(h))
+        return { ok: false, error: `the "number" header must be ${RANGE}, got ${JSON.stringify(h.slice(0, 40))}` };
     return checkNumber(Number(h), `the "number" header`);
 }

@@ -36,15 +36,28 @@ async function main(): Promise<void> {
     );
 
     if (config.faultErrorRate > 0 || config.faultLatencyMs > 0) {
-        log("fault-injection", { errorRate: config.faultErrorRate, latencyMs: config.faultLatencyMs, afterRequests: config.faultAfterRequests }, "warn");
+        log(
+            "fault-injection",
+            { errorRate: config.faultErrorRate, latencyMs: config.faultLatencyMs, afterRequests: config.faultAfterRequests },
+            "warn",
+        );
     }
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.port;
-    log("listening", { port, host: config.host, version: config.version, slot: config.slot, appName: config.appName, telemetry: telemetry.enabled });
+    log("listening", {
+        port,
+        host: config.host,
+        version: config.version,
+        slot: config.slot,
+        appName: config.appName,
+        telemetry: telemetry.enabled,
+    });
 }
 
 main().catch((e: unknown) => {
-    process.stderr.write(`${JSON.stringify({ event: "fatal", error: e instanceof Error ? e.message : String(e), level: "error", time: new Date().toISOString() })}\n`);
+    process.stderr.write(
+        `${JSON.stringify({ event: "fatal", error: e instanceof Error ? e.message : String(e), level: "error", time: new Date().toISOString() })}\n`,
+    );
     process.exit(1);
 });

@@ -52,7 +52,12 @@ export interface GrafanaDashboard {
     panels: GrafanaPanel[];
 }
 
-const UNITS: Record<string, string> = { "failure-rate": "percent", "latency-p50": "ms", "latency-p95": "ms", "requests-per-minute": "short" };
+const UNITS: Record<string, string> = {
+    "failure-rate": "percent",
+    "latency-p50": "ms",
+    "latency-p95": "ms",
+    "requests-per-minute": "short",
+};
 
 function panel(q: NamedQuery, id: number, gridPos: GrafanaPanel["gridPos"]): GrafanaPanel {
     const datasource = { type: GRAFANA_DATASOURCE_TYPE, uid: "${datasource}" } as const;
@@ -67,11 +72,18 @@ function panel(q: NamedQuery, id: number, gridPos: GrafanaPanel["gridPos"]): Gra
                 refId: "A",
                 datasource,
                 queryType: "Azure Log Analytics",
-                azureLogAnalytics: { query: q.query, resources: ["${workspace}"], resultFormat: q.visual === "timechart" ? "time_series" : "table" },
+                azureLogAnalytics: {
+                    query: q.query,
+                    resources: ["${workspace}"],
+                    resultFormat: q.visual === "timechart" ? "time_series" : "table",
+                },
             },
         ],
         fieldConfig: { defaults: UNITS[q.id] ? { unit: UNITS[q.id] } : {}, overrides: [] },
-        options: q.visual === "timechart" ? { legend: { displayMode: "table", placement: "bottom", calcs: ["max", "mean"] } } : { showHeader: true },
+        options:
+            q.visual === "timechart"
+                ? { legend: { displayMode: "table", placement: "bottom", calcs: ["max", "mean"] } }
+                : { showHeader: true },
     };
 }
 
@@ -80,10 +92,12 @@ export function blueGreenDashboard(): GrafanaDashboard {
     const queries = comparisonQueries({ appName: "${app}", flavour: "grafana" });
     const panels: GrafanaPanel[] = [];
     let y = 0;
-    queries.filter((q) => q.visual === "timechart").forEach((q, i) => {
-        panels.push(panel(q, panels.length + 1, { h: 8, w: 12, x: (i % 2) * 12, y }));
-        if (i % 2 === 1) y += 8;
-    });
+    queries
+        .filter((q) => q.visual === "timechart")
+        .forEach((q, i) => {
+            panels.push(panel(q, panels.length + 1, { h: 8, w: 12, x: (i % 2) * 12, y }));
+            if (i % 2 === 1) y += 8;
+        });
     for (const q of queries.filter((x) => x.visual === "table")) {
         panels.push(panel(q, panels.length + 1, { h: 7, w: 24, x: 0, y }));
         y += 7;
@@ -91,7 +105,8 @@ export function blueGreenDashboard(): GrafanaDashboard {
     return {
         uid: DASHBOARD_UID,
         title: "Phoenix: blue vs green",
-        description: "Production requests, failure rate and weighted p50/p95 latency of the blue and green slots by version, the current split and release events (AppRequests, Log Analytics).",
+        description:
+            "Production requests, failure rate and weighted p50/p95 latency of the blue and green slots by version, the current split and release events (AppRequests, Log Analytics).",
         tags: ["phoenix", "blue-green"],
         timezone: "utc",
         schemaVersion: 39,
@@ -102,7 +117,14 @@ export function blueGreenDashboard(): GrafanaDashboard {
             list: [
                 { name: "datasource", label: "Azure Monitor data source", type: "datasource", query: GRAFANA_DATASOURCE_TYPE, hide: 0 },
                 { name: "workspace", label: "Log Analytics workspace resource id", type: "textbox", query: "", hide: 0 },
-                { name: "app", label: "App (cloud role name)", type: "textbox", query: "calculator", current: { text: "calculator", value: "calculator" }, hide: 0 },
+                {
+                    name: "app",
+                    label: "App (cloud role name)",
+                    type: "textbox",
+                    query: "calculator",
+                    current: { text: "calculator", value: "calculator" },
+                    hide: 0,
+                },
             ],
         },
         panels,

@@ -45,8 +45,14 @@ export function tokenize(q: string): { tokens: Token[]; problems: KqlProblem[] }
     let i = 0;
     while (i < q.length) {
         const c = q[i];
-        if (/\s/.test(c)) { i++; continue; }
-        if (q.startsWith("//", i)) { while (i < q.length && q[i] !== "\n") i++; continue; }
+        if (/\s/.test(c)) {
+            i++;
+            continue;
+        }
+        if (q.startsWith("//", i)) {
+            while (i < q.length && q[i] !== "\n") i++;
+            continue;
+        }
         if (c === '"' || c === "'") {
             let j = i + 1;
             while (j < q.length && q[j] !== c && q[j] !== "\n") j += q[j] === "\\" ? 2 : 1;
@@ -106,21 +112,102 @@ export function tokenize(q: string): { tokens: Token[]; problems: KqlProblem[] }
 
 /** Aggregation functions (only inside summarize). */
 const AGGREGATES = new Set([
-    "count", "countif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif", "dcount", "dcountif",
-    "percentile", "percentiles", "percentilew", "percentilesw", "arg_max", "arg_min", "take_any", "take_anyif", "make_list", "make_set",
+    "count",
+    "countif",
+    "sum",
+    "sumif",
+    "avg",
+    "avgif",
+    "min",
+    "max",
+    "minif",
+    "maxif",
+    "dcount",
+    "dcountif",
+    "percentile",
+    "percentiles",
+    "percentilew",
+    "percentilesw",
+    "arg_max",
+    "arg_min",
+    "take_any",
+    "take_anyif",
+    "make_list",
+    "make_set",
 ]);
 /** Window functions (need serialized rows). */
 const WINDOW = new Set(["prev", "next", "row_cumsum", "row_number"]);
 /** Scalar functions. */
 const SCALARS = new Set([
-    "ago", "now", "bin", "floor", "round", "strcat", "tostring", "toint", "tolong", "todouble", "toreal", "tobool", "todatetime",
-    "iff", "iif", "case", "isempty", "isnotempty", "isnull", "isnotnull", "coalesce", "not", "abs", "toscalar", "format_datetime", "datetime_diff",
+    "ago",
+    "now",
+    "bin",
+    "floor",
+    "round",
+    "strcat",
+    "tostring",
+    "toint",
+    "tolong",
+    "todouble",
+    "toreal",
+    "tobool",
+    "todatetime",
+    "iff",
+    "iif",
+    "case",
+    "isempty",
+    "isnotempty",
+    "isnull",
+    "isnotnull",
+    "coalesce",
+    "not",
+    "abs",
+    "toscalar",
+    "format_datetime",
+    "datetime_diff",
 ]);
 /** Grafana Azure Monitor macros usable as functions. */
 const MACROS = new Set(["$__timeFilter"]);
-const KEYWORDS = new Set(["and", "or", "true", "false", "null", "asc", "desc", "nulls", "first", "last", "by", "in", "has", "contains", "startswith", "endswith", "between"]);
+const KEYWORDS = new Set([
+    "and",
+    "or",
+    "true",
+    "false",
+    "null",
+    "asc",
+    "desc",
+    "nulls",
+    "first",
+    "last",
+    "by",
+    "in",
+    "has",
+    "contains",
+    "startswith",
+    "endswith",
+    "between",
+]);
 const WORD_OPS = new Set(["and", "or", "in", "has", "contains", "startswith", "endswith", "between"]);
-const SYMBOL_OPS = new Set(["==", "!=", "<", "<=", ">", ">=", "=~", "!~", "+", "-", "*", "/", "%", "!in", "!has", "!contains", "!startswith", "!endswith"]);
+const SYMBOL_OPS = new Set([
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "=~",
+    "!~",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "!in",
+    "!has",
+    "!contains",
+    "!startswith",
+    "!endswith",
+]);
 
 interface Scope {
     columns: string[];
@@ -130,7 +217,10 @@ interface Scope {
 class Parser {
     private i = 0;
     readonly problems: KqlProblem[] = [];
-    constructor(private readonly t: Token[], private readonly tables: Readonly<Record<string, readonly string[]>>) {}
+    constructor(
+        private readonly t: Token[],
+        private readonly tables: Readonly<Record<string, readonly string[]>>,
+    ) {}
 
     private get cur(): Token {
         return this.t[this.i];
@@ -169,7 +259,8 @@ class Parser {
         this.i++;
         let scope: Scope = { columns: [...columns], serialized: false };
         while (this.accept("|")) scope = this.operator(scope);
-        if (this.cur.kind !== "end" && !(stopAt && this.is(stopAt))) this.fail(`expected "|" or the end of the query, found ${this.describe(this.cur)}`);
+        if (this.cur.kind !== "end" && !(stopAt && this.is(stopAt)))
+            this.fail(`expected "|" or the end of the query, found ${this.describe(this.cur)}`);
         return scope;
     }
 
@@ -401,9 +492,20 @@ class Parser {
             }
         }
         this.expect(")");
-        const arity: Record<string, [number, number]> = { bin: [2, 2], sumif: [2, 2], countif: [1, 1], percentilew: [3, 3], percentile: [2, 2], iff: [3, 3], ago: [1, 1], round: [1, 2], prev: [1, 3] };
+        const arity: Record<string, [number, number]> = {
+            bin: [2, 2],
+            sumif: [2, 2],
+            countif: [1, 1],
+            percentilew: [3, 3],
+            percentile: [2, 2],
+            iff: [3, 3],
+            ago: [1, 1],
+            round: [1, 2],
+            prev: [1, 3],
+        };
         const a = arity[fn.text];
-        if (a && (args < a[0] || args > a[1])) this.note(`${fn.text}() takes ${a[0] === a[1] ? a[0] : `${a[0]}–${a[1]}`} argument(s), got ${args}`, fn.at);
+        if (a && (args < a[0] || args > a[1]))
+            this.note(`${fn.text}() takes ${a[0] === a[1] ? a[0] : `${a[0]}–${a[1]}`} argument(s), got ${args}`, fn.at);
     }
 }
 
@@ -413,14 +515,17 @@ function distance(a: string, b: string): number {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
     for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        for (let j = 1; j <= b.length; j++)
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
     return d[a.length][b.length];
 }
 
 /** "unknown column X" with the nearest column in scope when one is close (case or a typo). */
 function unknownColumn(name: string, columns: string[]): string {
-    const near = columns.map((c) => ({ c, d: c.toLowerCase() === name.toLowerCase() ? 0 : distance(c, name) })).sort((x, y) => x.d - y.d)[0];
+    const near = columns
+        .map((c) => ({ c, d: c.toLowerCase() === name.toLowerCase() ? 0 : distance(c, name) }))
+        .sort((x, y) => x.d - y.d)[0];
     const hint = near && near.d <= 2 ? `did you mean "${near.c}"?` : `${columns.length} columns in scope`;
     return `unknown column "${name}" (${hint})`;
 }

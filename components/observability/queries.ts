@@ -57,7 +57,11 @@ const WEIGHTED_FAILED = "failed = sumif(ItemCount, Success == false)";
 
 /** Requests per time bin, one series per slot and version. */
 export function requestsPerMinute(o: QueryOptions): string {
-    return [...baseLines(o), `| summarize requests = sum(ItemCount) by bin(TimeGenerated, ${binOf(o)}), ${SERIES}`, "| order by TimeGenerated asc"].join("\n");
+    return [
+        ...baseLines(o),
+        `| summarize requests = sum(ItemCount) by bin(TimeGenerated, ${binOf(o)}), ${SERIES}`,
+        "| order by TimeGenerated asc",
+    ].join("\n");
 }
 
 /** Failure rate (percent of weighted requests) per time bin and slot/version. */
@@ -73,7 +77,8 @@ export function failureRate(o: QueryOptions): string {
 
 /** A weighted latency percentile (50, 95, …) per time bin and slot/version. */
 export function latencyPercentile(o: QueryOptions, percentile: number): string {
-    if (!Number.isInteger(percentile) || percentile < 1 || percentile > 99) throw new Error(`queries: percentile ${percentile} is not 1–99`);
+    if (!Number.isInteger(percentile) || percentile < 1 || percentile > 99)
+        throw new Error(`queries: percentile ${percentile} is not 1–99`);
     return [
         ...baseLines(o),
         `| summarize p${percentile}Ms = percentilew(DurationMs, ItemCount, ${percentile}) by bin(TimeGenerated, ${binOf(o)}), ${SERIES}`,
@@ -147,12 +152,54 @@ export interface NamedQuery {
 /** The comparison's queries, in display order. */
 export function comparisonQueries(o: QueryOptions): NamedQuery[] {
     return [
-        { id: "requests-per-minute", title: "Production requests per minute by slot and version", query: requestsPerMinute(o), visual: "timechart", columns: ["TimeGenerated", "series", "requests"] },
-        { id: "failure-rate", title: "Failure rate (%) by slot and version", query: failureRate(o), visual: "timechart", columns: ["TimeGenerated", "series", "failureRatePercent"] },
-        { id: "latency-p50", title: "p50 latency (ms, weighted by ItemCount)", query: latencyPercentile(o, 50), visual: "timechart", columns: ["TimeGenerated", "series", "p50Ms"] },
-        { id: "latency-p95", title: "p95 latency (ms, weighted by ItemCount)", query: latencyPercentile(o, 95), visual: "timechart", columns: ["TimeGenerated", "series", "p95Ms"] },
-        { id: "current-split", title: "Current split (last 5 minutes)", query: currentSplit(o), visual: "table", columns: ["slot", "version", "requests", "failed", "p95Ms", "sharePercent"] },
-        { id: "production-switches", title: "Release events: production moved", query: productionSwitches(o), visual: "table", columns: ["TimeGenerated", "event", "requests"] },
-        { id: "versions-seen", title: "Release events: versions seen per slot", query: versionsSeen(o), visual: "table", columns: ["slot", "version", "firstSeen", "lastSeen", "requests"] },
+        {
+            id: "requests-per-minute",
+            title: "Production requests per minute by slot and version",
+            query: requestsPerMinute(o),
+            visual: "timechart",
+            columns: ["TimeGenerated", "series", "requests"],
+        },
+        {
+            id: "failure-rate",
+            title: "Failure rate (%) by slot and version",
+            query: failureRate(o),
+            visual: "timechart",
+            columns: ["TimeGenerated", "series", "failureRatePercent"],
+        },
+        {
+            id: "latency-p50",
+            title: "p50 latency (ms, weighted by ItemCount)",
+            query: latencyPercentile(o, 50),
+            visual: "timechart",
+            columns: ["TimeGenerated", "series", "p50Ms"],
+        },
+        {
+            id: "latency-p95",
+            title: "p95 latency (ms, weighted by ItemCount)",
+            query: latencyPercentile(o, 95),
+            visual: "timechart",
+            columns: ["TimeGenerated", "series", "p95Ms"],
+        },
+        {
+            id: "current-split",
+            title: "Current split (last 5 minutes)",
+            query: currentSplit(o),
+            visual: "table",
+            columns: ["slot", "version", "requests", "failed", "p95Ms", "sharePercent"],
+        },
+        {
+            id: "production-switches",
+            title: "Release events: production moved",
+            query: productionSwitches(o),
+            visual: "table",
+            columns: ["TimeGenerated", "event", "requests"],
+        },
+        {
+            id: "versions-seen",
+            title: "Release events: versions seen per slot",
+            query: versionsSeen(o),
+            visual: "table",
+            columns: ["slot", "version", "firstSeen", "lastSeen", "requests"],
+        },
     ];
 }

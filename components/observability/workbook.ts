@@ -31,7 +31,13 @@ export interface TimeRangeParameter {
 export interface ParametersItem {
     type: 9;
     name: string;
-    content: { version: "KqlParameterItem/1.0"; parameters: TimeRangeParameter[]; style: "pills"; queryType: 0; resourceType: typeof WORKSPACE_RESOURCE_TYPE };
+    content: {
+        version: "KqlParameterItem/1.0";
+        parameters: TimeRangeParameter[];
+        style: "pills";
+        queryType: 0;
+        resourceType: typeof WORKSPACE_RESOURCE_TYPE;
+    };
 }
 
 export interface QueryItem {
@@ -125,7 +131,9 @@ const WORKSPACE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\
 /** The blue/green comparison workbook of one environment. */
 export function blueGreenWorkbook(args: BlueGreenWorkbookArgs): Workbook {
     if (!WORKSPACE_ID.test(args.workspaceResourceId)) {
-        throw new Error(`workbook: workspaceResourceId ${JSON.stringify(args.workspaceResourceId)} is not a Log Analytics workspace resource id`);
+        throw new Error(
+            `workbook: workspaceResourceId ${JSON.stringify(args.workspaceResourceId)} is not a Log Analytics workspace resource id`,
+        );
     }
     const queries = comparisonQueries({ appName: args.appName, flavour: "workbook" });
     const charts = queries.filter((q) => q.visual === "timechart");
@@ -137,7 +145,7 @@ export function blueGreenWorkbook(args: BlueGreenWorkbookArgs): Workbook {
                 "intro",
                 [
                     `## ${args.appName} (${args.environment}): blue vs green`,
-                    "Production requests of the two slots from `AppRequests`, by slot and version (`Properties[\"app.slot\"]`, `Properties[\"app.version\"]`).",
+                    'Production requests of the two slots from `AppRequests`, by slot and version (`Properties["app.slot"]`, `Properties["app.version"]`).',
                     "Counts are `sum(ItemCount)` and percentiles `percentilew(DurationMs, ItemCount, …)`, so sampling does not skew them.",
                     "Preview requests (the release gates, sent with the preview header) are in the candidate's series too: AppRequests does not record the header.",
                     "Release events are read from the data: the minute the slot answering most requests changed, and each version's first and last request.",
@@ -164,7 +172,9 @@ export function serializeWorkbook(w: Workbook): string {
 export function workbookResourceName(seed: string): string {
     // RFC 4122 URL namespace.
     const ns = Buffer.from("6ba7b8119dad11d180b400c04fd430c8", "hex");
-    const h = createHash("sha1").update(Buffer.concat([ns, Buffer.from(seed, "utf8")])).digest();
+    const h = createHash("sha1")
+        .update(Buffer.concat([ns, Buffer.from(seed, "utf8")]))
+        .digest();
     h[6] = (h[6] & 0x0f) | 0x50;
     h[8] = (h[8] & 0x3f) | 0x80;
     const hex = h.subarray(0, 16).toString("hex");

@@ -32,7 +32,13 @@ function call<Req, Res>(client: Client, method: "getAnalyzerInfo" | "analyze" | 
     });
 }
 
-function resource<T extends pb.AnalyzeRequest | pb.AnalyzerResource>(r: T, type: string, name: string, stack: string, props: Record<string, unknown>): T {
+function resource<T extends pb.AnalyzeRequest | pb.AnalyzerResource>(
+    r: T,
+    type: string,
+    name: string,
+    stack: string,
+    props: Record<string, unknown>,
+): T {
     r.setType(type);
     r.setName(name);
     r.setUrn(`urn:pulumi:${stack}::phoenix::${type}::${name}`);
@@ -48,10 +54,18 @@ function diagnostics(res: pb.AnalyzeResponse): string[] {
 async function check(client: Client): Promise<void> {
     const info = await call<Empty, pb.AnalyzerInfo>(client, "getAnalyzerInfo", new Empty());
     const policies = info.getPoliciesList();
-    console.log(`pack ${info.getName()}@${info.getVersion()}: ${policies.length} policies, ${policies.filter((p) => p.getEnforcementlevel() === 1).length} mandatory`);
+    console.log(
+        `pack ${info.getName()}@${info.getVersion()}: ${policies.length} policies, ${policies.filter((p) => p.getEnforcementlevel() === 1).length} mandatory`,
+    );
     assert.equal(info.getName(), "phoenix");
 
-    const registry = (admin: unknown) => resource(new pb.AnalyzeRequest(), "azure-native:containerregistry:Registry", "acr-registry", "shared", { adminUserEnabled: admin, anonymousPullEnabled: false, sku: { name: "Standard" }, tags: TAGS });
+    const registry = (admin: unknown) =>
+        resource(new pb.AnalyzeRequest(), "azure-native:containerregistry:Registry", "acr-registry", "shared", {
+            adminUserEnabled: admin,
+            anonymousPullEnabled: false,
+            sku: { name: "Standard" },
+            tags: TAGS,
+        });
     const up = diagnostics(await call(client, "analyze", registry(true)));
     console.log("analyze, admin user on:", up);
     assert.deepEqual(up, ["acr-admin-user-disabled mandatory"]);
@@ -59,22 +73,42 @@ async function check(client: Client): Promise<void> {
     console.log("analyze, admin user unknown (preview):", preview);
     assert.deepEqual(preview, ["acr-admin-user-disabled advisory"]);
 
-    const ingress = (name: string, ns: string, canary: string) => resource(new pb.AnalyzerResource(), "kubernetes:networking.k8s.io/v1:Ingress", name, "dev", {
-        metadata: { name: ns, namespace: ns, annotations: { "nginx.ingress.kubernetes.io/canary": canary } },
-        spec: { ingressClassName: "nginx", rules: [{ host: "phoenix.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: ns, port: { number: 80 } } } }] } }] },
-    });
+    const ingress = (name: string, ns: string, canary: string) =>
+        resource(new pb.AnalyzerResource(), "kubernetes:networking.k8s.io/v1:Ingress", name, "dev", {
+            metadata: { name: ns, namespace: ns, annotations: { "nginx.ingress.kubernetes.io/canary": canary } },
+            spec: {
+                ingressClassName: "nginx",
+                rules: [
+                    {
+                        host: "phoenix.example",
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: ns, port: { number: 80 } } } }] },
+                    },
+                ],
+            },
+        });
     const blue = resource(new pb.AnalyzerResource(), "kubernetes:helm.sh/v3:Release", "blue-release", "dev", {
-        name: "blue-calculator", namespace: "blue-calculator", chart: "oci://acr.azurecr.io/helm/calculator", version: "1.0.0", atomic: true,
+        name: "blue-calculator",
+        namespace: "blue-calculator",
+        chart: "oci://acr.azurecr.io/helm/calculator",
+        version: "1.0.0",
+        atomic: true,
         values: { replicaCount: 0, slot: "blue", image: { tag: "1.0.0" } },
     });
     const stackReq = new pb.AnalyzeStackRequest();
-    stackReq.setResourcesList([blue, ingress("router-main", "blue-calculator", "false"), ingress("router-canary", "green-calculator", "true")]);
+    stackReq.setResourcesList([
+        blue,
+        ingress("router-main", "blue-calculator", "false"),
+        ingress("router-canary", "green-calculator", "true"),
+    ]);
     const stack = diagnostics(await call(client, "analyzeStack", stackReq));
     console.log("analyzeStack, main-side slot at 0 replicas:", stack);
     assert.deepEqual(stack, ["router-main-slot-replicas mandatory"]);
 }
 
-const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: PACK_DIR, stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+    cwd: PACK_DIR,
+    stdio: ["ignore", "pipe", "inherit"],
+});
 const timer = setTimeout(() => {
     console.error("the pack did not print its port within 60 s");
     child.kill();
@@ -84,7 +118,15 @@ child.stdout.once("data", (chunk: Buffer) => {
     clearTimeout(timer);
     const client = new rpc.AnalyzerClient(`127.0.0.1:${String(chunk).trim()}`, grpc.credentials.createInsecure());
     check(client).then(
-        () => { child.kill(); console.log("analyzer smoke: ok"); process.exit(0); },
-        (e: unknown) => { child.kill(); console.error(e); process.exit(1); },
+        () => {
+            child.kill();
+            console.log("analyzer smoke: ok");
+            process.exit(0);
+        },
+        (e: unknown) => {
+            child.kill();
+            console.error(e);
+            process.exit(1);
+        },
     );
 });

@@ -19,7 +19,8 @@ export const aksEntraAzureRbac = resourcePolicy({
     description: "AKS clusters must use AKS-managed Entra ID integration with Azure RBAC for Kubernetes authorization.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `aadProfile: { managed: true, enableAzureRBAC: true }` (tenant from getClientConfig) and grant the AKS RBAC roles to the pipeline identity.",
+    remediationSteps:
+        "Set `aadProfile: { managed: true, enableAzureRBAC: true }` (tenant from getClientConfig) and grant the AKS RBAC roles to the pipeline identity.",
     resourceTypes: [TYPES.cluster],
     check: (props, { report }) => {
         const aad = props.aadProfile;
@@ -37,7 +38,7 @@ export const aksManagedIdentity = resourcePolicy({
     description: "AKS clusters must run with a managed identity, never a service principal and its secret.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `identity: { type: \"SystemAssigned\" }` (or UserAssigned) and remove `servicePrincipalProfile`.",
+    remediationSteps: 'Set `identity: { type: "SystemAssigned" }` (or UserAssigned) and remove `servicePrincipalProfile`.',
     resourceTypes: [TYPES.cluster],
     check: (props, { report }) => {
         const type = asString(at(props.identity, "type"));
@@ -57,7 +58,8 @@ export const aksContainerInsights = resourcePolicy({
     description: "AKS clusters must send logs and metrics to Log Analytics with the Container Insights (omsagent) addon and a workspace.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Set `addonProfiles.omsagent = { enabled: true, config: { logAnalyticsWorkspaceResourceID: <workspace id> } }` (the key's spelling matters: the config map is free-form).",
+    remediationSteps:
+        "Set `addonProfiles.omsagent = { enabled: true, config: { logAnalyticsWorkspaceResourceID: <workspace id> } }` (the key's spelling matters: the config map is free-form).",
     resourceTypes: [TYPES.cluster],
     check: (props, { report }) => {
         const oms = at(props.addonProfiles, "omsagent");
@@ -66,8 +68,13 @@ export const aksContainerInsights = resourcePolicy({
             return;
         }
         const ws = asString(at(oms.config, "logAnalyticsWorkspaceResourceID"));
-        if (!ws || !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+$/i.test(ws)) {
-            report(`addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID is ${show(ws)}; expected a Log Analytics workspace resource id.`);
+        if (
+            !ws ||
+            !/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+$/i.test(ws)
+        ) {
+            report(
+                `addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID is ${show(ws)}; expected a Log Analytics workspace resource id.`,
+            );
         }
     },
 });
@@ -77,7 +84,8 @@ export const aksSystemPoolAutoscaling = resourcePolicy({
     description: "An AKS cluster's System node pool must autoscale with 1 ≤ minCount ≤ maxCount.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Give the first agent pool `mode: \"System\"`, `enableAutoScaling: true`, integer `minCount`/`maxCount` with minCount ≤ maxCount, and `ignoreChanges` on its `count`.",
+    remediationSteps:
+        'Give the first agent pool `mode: "System"`, `enableAutoScaling: true`, integer `minCount`/`maxCount` with minCount ≤ maxCount, and `ignoreChanges` on its `count`.',
     resourceTypes: [TYPES.cluster],
     check: (props, { report }) => {
         const pools = asArray(props.agentPoolProfiles);
@@ -95,7 +103,9 @@ export const aksSystemPoolAutoscaling = resourcePolicy({
             const min = asNumber(at(pool, "minCount"));
             const max = asNumber(at(pool, "maxCount"));
             if (min === undefined || max === undefined || !Number.isInteger(min) || !Number.isInteger(max) || min < 1 || min > max) {
-                report(`System pool ${name}: minCount ${show(at(pool, "minCount"))}, maxCount ${show(at(pool, "maxCount"))}; expected integers with 1 ≤ minCount ≤ maxCount.`);
+                report(
+                    `System pool ${name}: minCount ${show(at(pool, "minCount"))}, maxCount ${show(at(pool, "maxCount"))}; expected integers with 1 ≤ minCount ≤ maxCount.`,
+                );
             }
         }
     },
@@ -108,12 +118,14 @@ export const aksLocalAccountsDisabledInProd = resourcePolicy<ProdDetectionConfig
     description: "Production AKS clusters should disable local accounts so every access goes through Entra ID.",
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps: "Set `disableLocalAccounts: true` (needs Entra ID integration; the Kubernetes provider then authenticates with kubelogin).",
+    remediationSteps:
+        "Set `disableLocalAccounts: true` (needs Entra ID integration; the Kubernetes provider then authenticates with kubelogin).",
     resourceTypes: [TYPES.cluster],
     configSchema: { properties: { ...prodDetectionSchema } },
     check: (props, { args, config, report }) => {
         requireProd(config, args, props);
-        if (props.disableLocalAccounts !== true) report(`disableLocalAccounts is ${show(props.disableLocalAccounts)}; expected true in production.`);
+        if (props.disableLocalAccounts !== true)
+            report(`disableLocalAccounts is ${show(props.disableLocalAccounts)}; expected true in production.`);
     },
 });
 
@@ -122,13 +134,15 @@ export const aksApiServerAuthorizedIpRanges = resourcePolicy({
     description: "AKS API servers should be reachable only from authorized IP ranges or privately.",
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps: "Set `apiServerAccessProfile.authorizedIPRanges` to the pipeline agents' and operators' ranges, or `enablePrivateCluster: true`.",
+    remediationSteps:
+        "Set `apiServerAccessProfile.authorizedIPRanges` to the pipeline agents' and operators' ranges, or `enablePrivateCluster: true`.",
     resourceTypes: [TYPES.cluster],
     check: (props, { report }) => {
         const access = props.apiServerAccessProfile;
         if (at(access, "enablePrivateCluster") === true) return;
         const ranges = asArray(at(access, "authorizedIPRanges"));
-        if (ranges.length === 0) report("apiServerAccessProfile.authorizedIPRanges is empty and the cluster is public; the API server is open to the internet.");
+        if (ranges.length === 0)
+            report("apiServerAccessProfile.authorizedIPRanges is empty and the cluster is public; the API server is open to the internet.");
         else if (ranges.some((r) => r === "0.0.0.0/0")) report("apiServerAccessProfile.authorizedIPRanges contains 0.0.0.0/0.");
     },
 });
@@ -142,7 +156,8 @@ export const aksWorkloadIdentity = resourcePolicy({
     resourceTypes: [TYPES.cluster],
     check: (props, { report }) => {
         if (at(props.oidcIssuerProfile, "enabled") !== true) report("oidcIssuerProfile.enabled is not true.");
-        if (at(props.securityProfile, "workloadIdentity", "enabled") !== true) report("securityProfile.workloadIdentity.enabled is not true.");
+        if (at(props.securityProfile, "workloadIdentity", "enabled") !== true)
+            report("securityProfile.workloadIdentity.enabled is not true.");
     },
 });
 
@@ -155,7 +170,8 @@ export const aksAutoUpgradeChannel = resourcePolicy({
     resourceTypes: [TYPES.cluster],
     check: (props, { report }) => {
         const channel = asString(at(props.autoUpgradeProfile, "upgradeChannel"));
-        if (!channel || channel.toLowerCase() === "none") report(`autoUpgradeProfile.upgradeChannel is ${show(channel)}; expected an upgrade channel.`);
+        if (!channel || channel.toLowerCase() === "none")
+            report(`autoUpgradeProfile.upgradeChannel is ${show(channel)}; expected an upgrade channel.`);
     },
 });
 

@@ -7,7 +7,8 @@ export const appInsightsWorkspaceBased = resourcePolicy({
     description: "Application Insights components must be workspace-based (ingestion into a Log Analytics workspace).",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Set `ingestionMode: \"LogAnalytics\"` and `workspaceResourceId` to the environment's Log Analytics workspace (classic components are retired and the release gates query the workspace).",
+    remediationSteps:
+        'Set `ingestionMode: "LogAnalytics"` and `workspaceResourceId` to the environment\'s Log Analytics workspace (classic components are retired and the release gates query the workspace).',
     resourceTypes: [TYPES.appInsights],
     check: (props, { report }) => {
         if (props.ingestionMode !== "LogAnalytics") report(`ingestionMode is ${show(props.ingestionMode)}; expected "LogAnalytics".`);

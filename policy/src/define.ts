@@ -44,9 +44,10 @@ export interface ResourcePolicySpec<C extends object> extends PolicyMeta {
 }
 
 export function resourcePolicy<C extends object = Record<string, never>>(spec: ResourcePolicySpec<C>): ResourceValidationPolicy {
-    const matches = typeof spec.resourceTypes === "function"
-        ? spec.resourceTypes
-        : (t: string) => (spec.resourceTypes as readonly string[]).includes(t);
+    const matches =
+        typeof spec.resourceTypes === "function"
+            ? spec.resourceTypes
+            : (t: string) => (spec.resourceTypes as readonly string[]).includes(t);
     return {
         ...metaOf(spec),
         validateResource: (args, report) => {

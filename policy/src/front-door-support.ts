@@ -33,17 +33,21 @@ export function gatewayApiCrdInstallers(resources: PolicyResource[]): string[] {
         if (r.type === TYPES.helmRelease) {
             const chart = asString(props.chart) ?? "";
             // The controller chart's `crds` subchart is on unless explicitly off (chart default `crds.enabled: true`).
-            if (isGatewayControllerChart(chart) && at(props.values, "crds", "enabled") !== false) out.push(`Helm release ${show(releaseName(props, r.name))} (${chart} with crds.enabled)`);
-            if (isGatewayCrdsChart(chart) && at(props.values, "crds", "gatewayAPI", "enabled") === true) out.push(`Helm release ${show(releaseName(props, r.name))} (${chart} with crds.gatewayAPI.enabled)`);
+            if (isGatewayControllerChart(chart) && at(props.values, "crds", "enabled") !== false)
+                out.push(`Helm release ${show(releaseName(props, r.name))} (${chart} with crds.enabled)`);
+            if (isGatewayCrdsChart(chart) && at(props.values, "crds", "gatewayAPI", "enabled") === true)
+                out.push(`Helm release ${show(releaseName(props, r.name))} (${chart} with crds.gatewayAPI.enabled)`);
         }
-        if (r.type === CRD_TYPE && at(props.spec, "group") === gatewayApi.GATEWAY_API_GROUP) out.push(`CustomResourceDefinition ${show(at(props.metadata, "name") ?? r.name)}`);
+        if (r.type === CRD_TYPE && at(props.spec, "group") === gatewayApi.GATEWAY_API_GROUP)
+            out.push(`CustomResourceDefinition ${show(at(props.metadata, "name") ?? r.name)}`);
     }
     return out;
 }
 
 export const gatewayApiCrdsOwnership = stackPolicy({
     name: "gateway-api-crds-ownership",
-    description: "Gateway API CRDs have one owner: no stack installs CRDs AKS's managed installation owns, and a Gateway controller's required CRD version must be the cluster's.",
+    description:
+        "Gateway API CRDs have one owner: no stack installs CRDs AKS's managed installation owns, and a Gateway controller's required CRD version must be the cluster's.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
@@ -56,24 +60,37 @@ export const gatewayApiCrdsOwnership = stackPolicy({
             // A cluster whose stack does not manage its Gateway API (nginx only) is not reviewed here.
             if (owner === undefined) continue;
             if (owner !== "managed" && owner !== "phoenix") {
-                report(`cluster ${show(cluster.name)} has tag ${gatewayApi.GATEWAY_API_CRDS_TAG}=${show(owner)}; expected managed or phoenix.`, cluster.urn);
+                report(
+                    `cluster ${show(cluster.name)} has tag ${gatewayApi.GATEWAY_API_CRDS_TAG}=${show(owner)}; expected managed or phoenix.`,
+                    cluster.urn,
+                );
                 continue;
             }
             const kubernetesVersion = asString(props.kubernetesVersion) ?? "";
             if (owner === "managed") {
                 for (const installer of gatewayApiCrdInstallers(args.resources)) {
-                    report(`${installer} installs Gateway API CRDs, but AKS's managed installation owns them on cluster ${show(cluster.name)} (${gatewayApi.GATEWAY_API_CRDS_TAG}=managed).`);
+                    report(
+                        `${installer} installs Gateway API CRDs, but AKS's managed installation owns them on cluster ${show(cluster.name)} (${gatewayApi.GATEWAY_API_CRDS_TAG}=managed).`,
+                    );
                 }
             }
             for (const r of args.resources) {
                 const p = r.props as Props;
                 if (r.type === TYPES.helmRelease && isGatewayControllerChart(asString(p.chart) ?? "")) {
-                    for (const problem of gatewayApi.crdOwnershipProblems({ gateway: "envoy", crds: owner, kubernetesVersion, envoyChartVersion: asString(p.version) })) {
+                    for (const problem of gatewayApi.crdOwnershipProblems({
+                        gateway: "envoy",
+                        crds: owner,
+                        kubernetesVersion,
+                        envoyChartVersion: asString(p.version),
+                    })) {
                         report(`Helm release ${show(releaseName(p, r.name))}: ${problem}.`, r.urn);
                     }
                 }
                 if (r.type === TYPES.gateway && at(p.spec, "gatewayClassName") === APP_ROUTING_ISTIO_CLASS && owner !== "managed") {
-                    report(`Gateway ${show(at(p.metadata, "name") ?? r.name)} uses class ${APP_ROUTING_ISTIO_CLASS}, which runs on AKS-managed CRDs only, but cluster ${show(cluster.name)} has ${gatewayApi.GATEWAY_API_CRDS_TAG}=${owner}.`, r.urn);
+                    report(
+                        `Gateway ${show(at(p.metadata, "name") ?? r.name)} uses class ${APP_ROUTING_ISTIO_CLASS}, which runs on AKS-managed CRDs only, but cluster ${show(cluster.name)} has ${gatewayApi.GATEWAY_API_CRDS_TAG}=${owner}.`,
+                        r.urn,
+                    );
                 }
             }
         }
@@ -87,7 +104,8 @@ export function isIngressNginxChart(chart: string): boolean {
 
 export const ingressNginxOutOfSupport = resourcePolicy({
     name: "ingress-nginx-out-of-support",
-    description: "The ingress-nginx chart is out of support (the community project retired in March 2026, Microsoft's support for the AKS-managed NGINX ended in November 2026): keep it only to migrate.",
+    description:
+        "The ingress-nginx chart is out of support (the community project retired in March 2026, Microsoft's support for the AKS-managed NGINX ended in November 2026): keep it only to migrate.",
     enforcementLevel: "advisory",
     severity: "medium",
     remediationSteps: `Move the environment to gateway app-routing-istio (Gateway API) and then set legacyNginx false, step by step with no failed request: ${MIGRATION_GUIDE}.`,
@@ -95,7 +113,9 @@ export const ingressNginxOutOfSupport = resourcePolicy({
     check: (props, { args, report }) => {
         const chart = asString(props.chart) ?? "";
         if (!isIngressNginxChart(chart)) args.notApplicable("not the ingress-nginx chart");
-        report(`Helm release ${show(releaseName(props, args.name))} installs ingress-nginx ${show(props.version)}, which is out of support; it remains only for migration (${MIGRATION_GUIDE}).`);
+        report(
+            `Helm release ${show(releaseName(props, args.name))} installs ingress-nginx ${show(props.version)}, which is out of support; it remains only for migration (${MIGRATION_GUIDE}).`,
+        );
     },
 });
 

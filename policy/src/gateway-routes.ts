@@ -14,7 +14,17 @@
  * Violation messages never quote header values: the preview route carries the per-release secret.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { SLOT_NAMES, gatewayApi, previewRouteName, productionRouteName, readinessProblem, routesNamespace, serviceKey, slotService, type KubeObject } from "@phoenix/release-model";
+import {
+    SLOT_NAMES,
+    gatewayApi,
+    previewRouteName,
+    productionRouteName,
+    readinessProblem,
+    routesNamespace,
+    serviceKey,
+    slotService,
+    type KubeObject,
+} from "@phoenix/release-model";
 import { resourcePolicy, stackPolicy, TYPES } from "./define";
 import { releaseName } from "./helm-releases";
 import { asNumber, asString, at, isRecord, isUnknownValueError, Props } from "./util";
@@ -26,7 +36,10 @@ export function kubeObjectOf(r: PolicyResource | { type: string; name: string; p
     const props = r.props as Props;
     const md = props.metadata;
     // A custom resource without metadata.name is auto-named by Pulumi; the resource name identifies it.
-    const metadata: KubeObject["metadata"] = { name: asString(at(md, "name")) ?? r.name, namespace: asString(at(md, "namespace")) ?? "default" };
+    const metadata: KubeObject["metadata"] = {
+        name: asString(at(md, "name")) ?? r.name,
+        namespace: asString(at(md, "namespace")) ?? "default",
+    };
     const labels = at(md, "labels");
     if (isRecord(labels)) metadata.labels = labels as Record<string, string>;
     return { apiVersion: asString(props.apiVersion) ?? "", kind: asString(props.kind) ?? "", metadata, spec: props.spec };
@@ -42,21 +55,25 @@ export interface StackRoute {
 
 /** Every HTTPRoute of the stack, in registration order (older first). */
 export function stackRoutes(resources: PolicyResource[]): StackRoute[] {
-    return resources.filter((r) => r.type === TYPES.httpRoute).map((resource, i) => {
-        const object = kubeObjectOf(resource);
-        try {
-            return { resource, object, route: gatewayApi.parseHTTPRoute(object as gatewayApi.HTTPRouteLike, i) };
-        } catch (e) {
-            // An unknown value during preview must reach the SDK (it downgrades the policy).
-            if (isUnknownValueError(e) || !(e instanceof gatewayApi.UnsupportedRouteError)) throw e;
-            return { resource, object, error: e.message };
-        }
-    });
+    return resources
+        .filter((r) => r.type === TYPES.httpRoute)
+        .map((resource, i) => {
+            const object = kubeObjectOf(resource);
+            try {
+                return { resource, object, route: gatewayApi.parseHTTPRoute(object as gatewayApi.HTTPRouteLike, i) };
+            } catch (e) {
+                // An unknown value during preview must reach the SDK (it downgrades the policy).
+                if (isUnknownValueError(e) || !(e instanceof gatewayApi.UnsupportedRouteError)) throw e;
+                return { resource, object, error: e.message };
+            }
+        });
 }
 
 /** Every ReferenceGrant of the stack, read by the model. */
 export function stackGrants(resources: PolicyResource[]): gatewayApi.ReferenceGrant[] {
-    return resources.filter((r) => r.type === TYPES.referenceGrant).map((r) => gatewayApi.parseReferenceGrant(kubeObjectOf(r) as gatewayApi.ReferenceGrantLike));
+    return resources
+        .filter((r) => r.type === TYPES.referenceGrant)
+        .map((r) => gatewayApi.parseReferenceGrant(kubeObjectOf(r) as gatewayApi.ReferenceGrantLike));
 }
 
 /** The app whose production route this is (`<app>-production` in `<app>-routes`), or undefined. */
@@ -86,28 +103,41 @@ const isPreviewRule = (rule: gatewayApi.RouteRule) => rule.matches.some((m) => m
 
 export const gatewayProductionRouteBothSlots = stackPolicy({
     name: "gateway-production-route-both-slots",
-    description: "The production HTTPRoute must exist and its one rule must list both slot Services, so production moves only by weights and no backend is ever swapped in or out.",
+    description:
+        "The production HTTPRoute must exist and its one rule must list both slot Services, so production moves only by weights and no backend is ever swapped in or out.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Register `<app>-production` in `<app>-routes` with exactly one rule whose backendRefs are the blue and the green slot Services (weights 100/0 or 0/100 at rest); change only their weights (components/traffic-router.ts does this).",
+    remediationSteps:
+        "Register `<app>-production` in `<app>-routes` with exactly one rule whose backendRefs are the blue and the green slot Services (weights 100/0 or 0/100 at rest); change only their weights (components/traffic-router.ts does this).",
     check: ({ args, report }) => {
         const routes = stackRoutes(args.resources);
         for (const app of appsOf(routes)) {
-            const prod = routes.find((r) => r.object.metadata.namespace === routesNamespace(app) && r.object.metadata.name === productionRouteName(app));
+            const prod = routes.find(
+                (r) => r.object.metadata.namespace === routesNamespace(app) && r.object.metadata.name === productionRouteName(app),
+            );
             if (!prod) {
                 const any = routes.find((r) => r.object.metadata.namespace === routesNamespace(app));
-                report(`app ${app} has routes in ${routesNamespace(app)} but no production HTTPRoute ${productionRouteName(app)}: production requests get 404.`, any?.resource.urn);
+                report(
+                    `app ${app} has routes in ${routesNamespace(app)} but no production HTTPRoute ${productionRouteName(app)}: production requests get 404.`,
+                    any?.resource.urn,
+                );
                 continue;
             }
             if (!prod.route) continue; // gateway-supported-route-features reports it
             if (prod.route.rules.length !== 1) {
-                report(`production HTTPRoute ${id(prod.route)} has ${prod.route.rules.length} rules; expected exactly one (adding, removing or reordering rules renames the proxy's clusters).`, prod.resource.urn);
+                report(
+                    `production HTTPRoute ${id(prod.route)} has ${prod.route.rules.length} rules; expected exactly one (adding, removing or reordering rules renames the proxy's clusters).`,
+                    prod.resource.urn,
+                );
             }
             prod.route.rules.forEach((rule, i) => {
                 const listed = new Set(rule.backendRefs.filter((b) => b.group === "" && b.kind === "Service").map((b) => serviceKey(b)));
                 const missing = SLOT_NAMES.filter((slot) => !listed.has(serviceKey(slotService(slot, app))));
                 if (missing.length > 0) {
-                    report(`production HTTPRoute ${id(prod.route!)} rule ${i} does not list the ${missing.join(" and ")} slot Service${missing.length > 1 ? "s" : ""} (${missing.map((s) => serviceKey(slotService(s, app))).join(", ")}); both slots must be listed at all times and only their weights change.`, prod.resource.urn);
+                    report(
+                        `production HTTPRoute ${id(prod.route!)} rule ${i} does not list the ${missing.join(" and ")} slot Service${missing.length > 1 ? "s" : ""} (${missing.map((s) => serviceKey(slotService(s, app))).join(", ")}); both slots must be listed at all times and only their weights change.`,
+                        prod.resource.urn,
+                    );
                 }
             });
         }
@@ -116,19 +146,27 @@ export const gatewayProductionRouteBothSlots = stackPolicy({
 
 export const gatewayPreviewRouteSeparate = stackPolicy({
     name: "gateway-preview-route-separate",
-    description: "Preview rules (rules with header matches) must live in an HTTPRoute of their own, never in the production route, so adding or removing a preview never renumbers production's rules.",
+    description:
+        "Preview rules (rules with header matches) must live in an HTTPRoute of their own, never in the production route, so adding or removing a preview never renumbers production's rules.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Put the header-matched preview rule in `<app>-preview` (repeating every path match of the production route) and keep `<app>-production` to its one weighted rule; Envoy Gateway names clusters by rule index (envoyproxy/gateway#9029).",
+    remediationSteps:
+        "Put the header-matched preview rule in `<app>-preview` (repeating every path match of the production route) and keep `<app>-production` to its one weighted rule; Envoy Gateway names clusters by rule index (envoyproxy/gateway#9029).",
     check: ({ args, report }) => {
         for (const r of stackRoutes(args.resources)) {
             if (!r.route) continue;
             const preview = r.route.rules.map((rule, i) => (isPreviewRule(rule) ? i : -1)).filter((i) => i >= 0);
             if (preview.length === 0) continue;
             if (productionRouteApp(r.route) !== undefined) {
-                report(`production HTTPRoute ${id(r.route)} carries preview rule${preview.length > 1 ? "s" : ""} ${preview.join(", ")} (header matches); move them to a preview HTTPRoute of their own.`, r.resource.urn);
+                report(
+                    `production HTTPRoute ${id(r.route)} carries preview rule${preview.length > 1 ? "s" : ""} ${preview.join(", ")} (header matches); move them to a preview HTTPRoute of their own.`,
+                    r.resource.urn,
+                );
             } else if (preview.length < r.route.rules.length) {
-                report(`HTTPRoute ${id(r.route)} mixes preview rules ${preview.join(", ")} (header matches) with production rules; a preview route holds preview rules only.`, r.resource.urn);
+                report(
+                    `HTTPRoute ${id(r.route)} mixes preview rules ${preview.join(", ")} (header matches) with production rules; a preview route holds preview rules only.`,
+                    r.resource.urn,
+                );
             }
         }
     },
@@ -136,10 +174,12 @@ export const gatewayPreviewRouteSeparate = stackPolicy({
 
 export const gatewayNoAllZeroRule = stackPolicy({
     name: "gateway-no-all-zero-rule",
-    description: "Every HTTPRoute rule must give at least one backend a weight above 0 (implementations disagree on an all-zero rule: Envoy rejects it, others answer 500 or 503).",
+    description:
+        "Every HTTPRoute rule must give at least one backend a weight above 0 (implementations disagree on an all-zero rule: Envoy rejects it, others answer 500 or 503).",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Keep the live slot's weight above 0 (production weights add up to 100); never set every weight of a rule to 0 or leave a rule without backendRefs.",
+    remediationSteps:
+        "Keep the live slot's weight above 0 (production weights add up to 100); never set every weight of a rule to 0 or leave a rule without backendRefs.",
     check: ({ args, report }) => {
         for (const r of stackRoutes(args.resources)) {
             r.route?.rules.forEach((rule, i) => {
@@ -152,10 +192,12 @@ export const gatewayNoAllZeroRule = stackPolicy({
 
 export const gatewayReferenceGrantForCrossNamespaceBackend = stackPolicy({
     name: "gateway-reference-grant-for-cross-namespace-backend",
-    description: "Every HTTPRoute backend in another namespace must be admitted by a ReferenceGrant the stack registers in that namespace, or its share of requests gets 500.",
+    description:
+        "Every HTTPRoute backend in another namespace must be admitted by a ReferenceGrant the stack registers in that namespace, or its share of requests gets 500.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Register a ReferenceGrant in each slot namespace with `from: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: <app>-routes }]` and `to: [{ group: \"\", kind: Service, name: <slot Service> }]`; remove it only after no route points there.",
+    remediationSteps:
+        'Register a ReferenceGrant in each slot namespace with `from: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: <app>-routes }]` and `to: [{ group: "", kind: Service, name: <slot Service> }]`; remove it only after no route points there.',
     check: ({ args, report }) => {
         const grants = stackGrants(args.resources);
         for (const r of stackRoutes(args.resources)) {
@@ -165,7 +207,10 @@ export const gatewayReferenceGrantForCrossNamespaceBackend = stackPolicy({
                 const k = `${b.group}/${b.kind}/${b.namespace}/${b.name}`;
                 if (seen.has(k) || gatewayApi.referenceAllowed(r.route, b, grants)) continue;
                 seen.add(k);
-                report(`HTTPRoute ${id(r.route)} references ${b.kind} ${b.namespace}/${b.name} in another namespace and no ReferenceGrant of this stack in ${b.namespace} allows it: its share of requests gets 500.`, r.resource.urn);
+                report(
+                    `HTTPRoute ${id(r.route)} references ${b.kind} ${b.namespace}/${b.name} in another namespace and no ReferenceGrant of this stack in ${b.namespace} allows it: its share of requests gets 500.`,
+                    r.resource.urn,
+                );
             }
         }
     },
@@ -173,10 +218,12 @@ export const gatewayReferenceGrantForCrossNamespaceBackend = stackPolicy({
 
 export const gatewayRouteObjectsAdmitted = resourcePolicy({
     name: "gateway-route-objects-admitted",
-    description: "HTTPRoutes and ReferenceGrants must pass the Gateway API CRDs' admission rules that schema validation does not run (CEL rules such as a port for every Service backend, clean paths, weight and size limits).",
+    description:
+        "HTTPRoutes and ReferenceGrants must pass the Gateway API CRDs' admission rules that schema validation does not run (CEL rules such as a port for every Service backend, clean paths, weight and size limits).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Fix the field the message names (the bracketed CRD text says which rule); Phoenix's router registers objects that pass all of them.",
+    remediationSteps:
+        "Fix the field the message names (the bracketed CRD text says which rule); Phoenix's router registers objects that pass all of them.",
     resourceTypes: [TYPES.httpRoute, TYPES.referenceGrant],
     check: (props, { args, report }) => {
         for (const p of gatewayApi.routeObjectProblems(kubeObjectOf({ type: args.type, name: args.name, props }))) report(`${p}.`);
@@ -185,10 +232,12 @@ export const gatewayRouteObjectsAdmitted = resourcePolicy({
 
 export const gatewaySupportedRouteFeatures = stackPolicy({
     name: "gateway-supported-route-features",
-    description: "HTTPRoutes should use only what the routing model reasons about (Exact and PathPrefix paths, Exact header and query matches, no filters), so plans and the mandatory route policies stay exact.",
+    description:
+        "HTTPRoutes should use only what the routing model reasons about (Exact and PathPrefix paths, Exact header and query matches, no filters), so plans and the mandatory route policies stay exact.",
     enforcementLevel: "advisory",
     severity: "low",
-    remediationSteps: "Replace RegularExpression matches with Exact/PathPrefix ones and move filters out of the routes Phoenix owns; routes the model cannot read are skipped by the other gateway route policies.",
+    remediationSteps:
+        "Replace RegularExpression matches with Exact/PathPrefix ones and move filters out of the routes Phoenix owns; routes the model cannot read are skipped by the other gateway route policies.",
     check: ({ args, report }) => {
         for (const r of stackRoutes(args.resources)) {
             if (r.error !== undefined) report(`${r.error}.`, r.resource.urn);
@@ -214,28 +263,42 @@ export const gatewayWeightOnReadySlot = stackPolicy({
         "so the route changes only once its endpoints are ready; readiness and restarts themselves are not visible at preview time and are checked by the release engine before every step that moves weight.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Give production weight only to a slot whose release runs at least one replica and is not `skipAwait` (components/app-slot.ts does this); scale a slot to 0 only while its weight is 0.",
+    remediationSteps:
+        "Give production weight only to a slot whose release runs at least one replica and is not `skipAwait` (components/app-slot.ts does this); scale a slot to 0 only while its weight is 0.",
     check: ({ args, report }) => {
         const releases = releasesByService(args.resources);
         const routes = stackRoutes(args.resources);
         for (const app of appsOf(routes)) {
-            const prod = routes.find((r) => r.object.metadata.namespace === routesNamespace(app) && r.object.metadata.name === productionRouteName(app));
+            const prod = routes.find(
+                (r) => r.object.metadata.namespace === routesNamespace(app) && r.object.metadata.name === productionRouteName(app),
+            );
             if (!prod?.route) continue;
             for (const rule of prod.route.rules) {
                 const total = rule.backendRefs.reduce((n, b) => n + b.weight, 0);
                 if (total <= 0) continue; // gateway-no-all-zero-rule reports it
                 for (const slot of SLOT_NAMES) {
                     const svc = serviceKey(slotService(slot, app));
-                    const weight = Math.round((100 * rule.backendRefs.filter((b) => serviceKey(b) === svc).reduce((n, b) => n + b.weight, 0)) / total);
+                    const weight = Math.round(
+                        (100 * rule.backendRefs.filter((b) => serviceKey(b) === svc).reduce((n, b) => n + b.weight, 0)) / total,
+                    );
                     if (weight <= 0) continue;
                     const release = releases.get(svc);
                     const values = release ? (release.props as Props).values : undefined;
                     const replicas = asNumber(isRecord(values) ? values.replicaCount : undefined) ?? 0;
                     // What the stack can promise at preview time: as many ready endpoints as it asks for, once Helm has waited for them.
-                    const problem = release ? readinessProblem(slot, weight, { ready: replicas, desired: replicas }) : `${slot} has no Helm release in this stack (Service ${svc})`;
-                    if (problem) report(`production HTTPRoute ${id(prod.route)} gives ${weight} % of production to ${svc}: ${problem}.`, (release ?? prod.resource).urn);
+                    const problem = release
+                        ? readinessProblem(slot, weight, { ready: replicas, desired: replicas })
+                        : `${slot} has no Helm release in this stack (Service ${svc})`;
+                    if (problem)
+                        report(
+                            `production HTTPRoute ${id(prod.route)} gives ${weight} % of production to ${svc}: ${problem}.`,
+                            (release ?? prod.resource).urn,
+                        );
                     else if (release && (release.props as Props).skipAwait === true) {
-                        report(`production HTTPRoute ${id(prod.route)} gives ${weight} % of production to ${svc}, whose release has skipAwait: true: the route may change before its pods are ready.`, release.urn);
+                        report(
+                            `production HTTPRoute ${id(prod.route)} gives ${weight} % of production to ${svc}, whose release has skipAwait: true: the route may change before its pods are ready.`,
+                            release.urn,
+                        );
                     }
                 }
             }

@@ -14,10 +14,12 @@ export function isGatewayControllerChart(chart: string): boolean {
 
 export const gatewayChartPinned = resourcePolicy({
     name: "gateway-chart-pinned",
-    description: "The Gateway API controller's Helm chart must be pinned to an exact released version (not a range, a release candidate or v0.0.0-latest).",
+    description:
+        "The Gateway API controller's Helm chart must be pinned to an exact released version (not a range, a release candidate or v0.0.0-latest).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `version` of the Envoy Gateway release to an exact release such as v1.9.2 (config `phoenix-platform:gatewayChartVersion`); never v0.0.0-latest, an -rc or a range.",
+    remediationSteps:
+        "Set `version` of the Envoy Gateway release to an exact release such as v1.9.2 (config `phoenix-platform:gatewayChartVersion`); never v0.0.0-latest, an -rc or a range.",
     resourceTypes: [TYPES.helmRelease],
     check: (props, { args, report }) => {
         const chart = asString(props.chart) ?? "";
@@ -32,10 +34,12 @@ export const gatewayChartPinned = resourcePolicy({
 
 export const gatewayListenersRestrictRoutes = resourcePolicy({
     name: "gateway-listeners-restrict-routes",
-    description: "Gateway listeners must not admit routes from all namespaces; they select the namespaces that may attach (Selector or Same).",
+    description:
+        "Gateway listeners must not admit routes from all namespaces; they select the namespaces that may attach (Selector or Same).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set every listener's `allowedRoutes.namespaces` to `from: Selector` with `matchLabels: { phoenix.dev/gateway: <gateway> }` (what the platform stack does), and label the namespaces allowed to route.",
+    remediationSteps:
+        "Set every listener's `allowedRoutes.namespaces` to `from: Selector` with `matchLabels: { phoenix.dev/gateway: <gateway> }` (what the platform stack does), and label the namespaces allowed to route.",
     resourceTypes: [TYPES.gateway],
     check: (props, { report }) => {
         const listeners = at(props.spec, "listeners");
@@ -45,7 +49,8 @@ export const gatewayListenersRestrictRoutes = resourcePolicy({
             const from = at(l, "allowedRoutes", "namespaces", "from");
             // Unset means Same (the Gateway's own namespace), which is closed.
             if (from === "All") report(`listener ${show(l.name)} admits routes from All namespaces; expected Selector (or Same).`);
-            if (from === "Selector" && !isRecord(at(l, "allowedRoutes", "namespaces", "selector"))) report(`listener ${show(l.name)} selects namespaces without a selector.`);
+            if (from === "Selector" && !isRecord(at(l, "allowedRoutes", "namespaces", "selector")))
+                report(`listener ${show(l.name)} selects namespaces without a selector.`);
         }
     },
 });
@@ -55,15 +60,20 @@ export const AZURE_LB_IPV4 = "service.beta.kubernetes.io/azure-load-balancer-ipv
 
 export const gatewayStaticPublicIp = resourcePolicy({
     name: "gateway-static-public-ip",
-    description: "A Gateway should bind its load balancer to a static public IP through spec.infrastructure.annotations, so its address and DNS label outlive the generated Service.",
+    description:
+        "A Gateway should bind its load balancer to a static public IP through spec.infrastructure.annotations, so its address and DNS label outlive the generated Service.",
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps: "Set `spec.infrastructure.annotations` with `service.beta.kubernetes.io/azure-pip-name` (or `azure-load-balancer-ipv4`) and `azure-load-balancer-resource-group` naming the Pulumi-owned IP.",
+    remediationSteps:
+        "Set `spec.infrastructure.annotations` with `service.beta.kubernetes.io/azure-pip-name` (or `azure-load-balancer-ipv4`) and `azure-load-balancer-resource-group` naming the Pulumi-owned IP.",
     resourceTypes: [TYPES.gateway],
     check: (props, { report }) => {
         const annotations = at(props.spec, "infrastructure", "annotations");
         const has = (k: string) => isRecord(annotations) && typeof annotations[k] === "string" && annotations[k] !== "";
-        if (!has(AZURE_PIP_NAME) && !has(AZURE_LB_IPV4)) report("spec.infrastructure.annotations names no static public IP (azure-pip-name or azure-load-balancer-ipv4); the load balancer gets a dynamic address.");
+        if (!has(AZURE_PIP_NAME) && !has(AZURE_LB_IPV4))
+            report(
+                "spec.infrastructure.annotations names no static public IP (azure-pip-name or azure-load-balancer-ipv4); the load balancer gets a dynamic address.",
+            );
     },
 });
 

@@ -18,7 +18,8 @@ const appReleaseSchema = {
     appReleasePattern: {
         type: "string" as const,
         default: "^(blue|green)-",
-        description: "Regular expression matched against a release's name; a match (or values.slot blue/green) marks an application slot release.",
+        description:
+            "Regular expression matched against a release's name; a match (or values.slot blue/green) marks an application slot release.",
     },
 };
 
@@ -38,7 +39,8 @@ export const helmChartVersionPinned = resourcePolicy<{ allowLocalCharts: boolean
     description: "Helm releases must pin their chart to an exact version, so a preview shows exactly what will be installed.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `version` to an exact chart version (for example 4.12.1), never a range, wildcard or nothing; for the app, use the version the pipeline pushed to the registry.",
+    remediationSteps:
+        "Set `version` to an exact chart version (for example 4.12.1), never a range, wildcard or nothing; for the app, use the version the pipeline pushed to the registry.",
     resourceTypes: [TYPES.helmRelease],
     configSchema: {
         properties: {
@@ -98,13 +100,15 @@ export const helmImageTagPinned = resourcePolicy<AppReleaseConfig>({
     description: "Helm releases must name an explicit image tag that is not `latest`; application releases must set values.image.tag.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `values.image.tag` to the immutable tag the pipeline built (the release version); never `latest` or an empty tag.",
+    remediationSteps:
+        "Set `values.image.tag` to the immutable tag the pipeline built (the release version); never `latest` or an empty tag.",
     resourceTypes: [TYPES.helmRelease],
     configSchema: { properties: { ...appReleaseSchema } },
     check: (props, { args, config, report }) => {
         if (isAppRelease(props, args.name, config.appReleasePattern)) {
             const tag = asString(at(props.values, "image", "tag"));
-            if (!tag || !tag.trim()) report(`values.image.tag is ${show(at(props.values, "image", "tag"))}; the application image tag is required.`);
+            if (!tag || !tag.trim())
+                report(`values.image.tag is ${show(at(props.values, "image", "tag"))}; the application image tag is required.`);
         }
         for (const ref of findImageRefs(props.values)) {
             if (ref.tag?.toLowerCase() === "latest") report(`${ref.path} is "latest"; expected an immutable tag.`);
@@ -122,7 +126,8 @@ export const helmAppReleaseAtomic = resourcePolicy<AppReleaseConfig>({
     configSchema: { properties: { ...appReleaseSchema } },
     check: (props, { args, config, report }) => {
         if (!isAppRelease(props, args.name, config.appReleasePattern)) args.notApplicable("not an application slot release");
-        if (props.atomic !== true) report(`atomic is ${show(props.atomic)}; expected true for release ${show(releaseName(props, args.name))}.`);
+        if (props.atomic !== true)
+            report(`atomic is ${show(props.atomic)}; expected true for release ${show(releaseName(props, args.name))}.`);
     },
 });
 

@@ -10,7 +10,8 @@ export const keyVaultRbacAuthorization = resourcePolicy({
     description: "Key Vaults must authorize data-plane access with Azure RBAC, not access policies.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `properties.enableRbacAuthorization: true` on the Vault and grant Key Vault Secrets User/Officer roles instead of access policies.",
+    remediationSteps:
+        "Set `properties.enableRbacAuthorization: true` on the Vault and grant Key Vault Secrets User/Officer roles instead of access policies.",
     resourceTypes: [TYPES.vault],
     check: (props, { report }) => {
         const rbac = at(props.properties, "enableRbacAuthorization");
@@ -23,7 +24,8 @@ export const keyVaultSoftDeleteRetention = resourcePolicy<{ minRetentionDays: nu
     description: "Key Vaults must keep soft delete on with a retention of at least the configured number of days (7 by default).",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Leave `properties.enableSoftDelete` unset or true and set `properties.softDeleteRetentionInDays` between the configured minimum and 90 (the platform stack's `keyVaultRetentionDays`).",
+    remediationSteps:
+        "Leave `properties.enableSoftDelete` unset or true and set `properties.softDeleteRetentionInDays` between the configured minimum and 90 (the platform stack's `keyVaultRetentionDays`).",
     resourceTypes: [TYPES.vault],
     configSchema: {
         properties: {
@@ -54,7 +56,8 @@ export const keyVaultPurgeProtectionInProd = resourcePolicy<ProdDetectionConfig>
     description: "Production Key Vaults must have purge protection on so deleted secrets cannot be destroyed before retention ends.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `properties.enablePurgeProtection: true` (the platform stack's `keyVaultPurgeProtection` config) on production vaults. It cannot be turned off afterwards.",
+    remediationSteps:
+        "Set `properties.enablePurgeProtection: true` (the platform stack's `keyVaultPurgeProtection` config) on production vaults. It cannot be turned off afterwards.",
     resourceTypes: [TYPES.vault],
     configSchema: { properties: { ...prodDetectionSchema } },
     check: (props, { args, config, report }) => {
@@ -69,13 +72,15 @@ export const keyVaultNetworkRules = resourcePolicy({
     description: "Key Vaults should deny network access by default and allow only listed networks or private endpoints.",
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps: "Set `properties.networkAcls.defaultAction: \"Deny\"` with `bypass: \"AzureServices\"` and the pipeline agents' IP ranges or virtual networks, or `publicNetworkAccess: \"Disabled\"` with a private endpoint.",
+    remediationSteps:
+        'Set `properties.networkAcls.defaultAction: "Deny"` with `bypass: "AzureServices"` and the pipeline agents\' IP ranges or virtual networks, or `publicNetworkAccess: "Disabled"` with a private endpoint.',
     resourceTypes: [TYPES.vault],
     check: (props, { report }) => {
         const p = props.properties;
         if (asString(at(p, "publicNetworkAccess"))?.toLowerCase() === "disabled") return;
         const action = at(p, "networkAcls", "defaultAction");
-        if (action !== "Deny") report(`properties.networkAcls.defaultAction is ${show(action)}; expected "Deny" (or publicNetworkAccess "Disabled").`);
+        if (action !== "Deny")
+            report(`properties.networkAcls.defaultAction is ${show(action)}; expected "Deny" (or publicNetworkAccess "Disabled").`);
     },
 });
 

@@ -7,7 +7,8 @@ export const acrAdminUserDisabled = resourcePolicy({
     description: "Container registries must keep the admin user (a shared, non-auditable password) disabled.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `adminUserEnabled: false` on the Registry; push with the pipeline identity (AcrPush) and pull with the kubelet identity (AcrPull).",
+    remediationSteps:
+        "Set `adminUserEnabled: false` on the Registry; push with the pipeline identity (AcrPush) and pull with the kubelet identity (AcrPull).",
     resourceTypes: [TYPES.registry],
     check: (props, { report }) => {
         if (props.adminUserEnabled === true) {

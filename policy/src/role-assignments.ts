@@ -21,17 +21,16 @@ export function roleGuid(roleDefinitionId: string): string | undefined {
 /** Root, management group or subscription scope (no resource group). */
 export function isSubscriptionOrBroaderScope(scope: string): boolean {
     const s = scope.replace(/\/+$/, "");
-    return s === ""
-        || /^\/subscriptions\/[^/]+$/i.test(s)
-        || /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i.test(s);
+    return s === "" || /^\/subscriptions\/[^/]+$/i.test(s) || /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i.test(s);
 }
 
 export const roleAssignmentPrincipalType = resourcePolicy({
     name: "role-assignment-principal-type",
-    description: "Role assignments must state principalType, so Azure does not fail on a just-created identity that has not replicated yet.",
+    description:
+        "Role assignments must state principalType, so Azure does not fail on a just-created identity that has not replicated yet.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Set `principalType: \"ServicePrincipal\"` for managed identities (\"User\" or \"Group\" for people).",
+    remediationSteps: 'Set `principalType: "ServicePrincipal"` for managed identities ("User" or "Group" for people).',
     resourceTypes: [TYPES.roleAssignment],
     check: (props, { report }) => {
         const t = asString(props.principalType);
@@ -44,11 +43,15 @@ export const roleAssignmentQualifiedRoleId = resourcePolicy({
     description: "Role assignments must use the subscription-qualified role definition id, or the provider diffs them forever.",
     enforcementLevel: "mandatory",
     severity: "low",
-    remediationSteps: "Use `/subscriptions/<subscription id>/providers/Microsoft.Authorization/roleDefinitions/<role guid>` (subscription id from getClientConfig).",
+    remediationSteps:
+        "Use `/subscriptions/<subscription id>/providers/Microsoft.Authorization/roleDefinitions/<role guid>` (subscription id from getClientConfig).",
     resourceTypes: [TYPES.roleAssignment],
     check: (props, { report }) => {
         const id = asString(props.roleDefinitionId);
-        if (!id || !QUALIFIED_ROLE_ID.test(id)) report(`roleDefinitionId is ${show(props.roleDefinitionId)}; expected /subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>.`);
+        if (!id || !QUALIFIED_ROLE_ID.test(id))
+            report(
+                `roleDefinitionId is ${show(props.roleDefinitionId)}; expected /subscriptions/<id>/providers/Microsoft.Authorization/roleDefinitions/<guid>.`,
+            );
     },
 });
 
@@ -57,7 +60,8 @@ export const roleAssignmentNoPrivilegedAtSubscription = resourcePolicy({
     description: "Owner, Contributor and User Access Administrator must never be granted at subscription scope or above.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Grant the narrowest built-in role (AcrPush, Key Vault Secrets User, AKS RBAC roles…) on the resource or resource group that needs it.",
+    remediationSteps:
+        "Grant the narrowest built-in role (AcrPush, Key Vault Secrets User, AKS RBAC roles…) on the resource or resource group that needs it.",
     resourceTypes: [TYPES.roleAssignment],
     check: (props, { report }) => {
         // Read the role first: the scope (often another resource's id) is only read when the role is

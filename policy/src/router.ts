@@ -14,7 +14,17 @@ import { stackPolicy, TYPES } from "./define";
 import { releaseName } from "./helm-releases";
 import { asNumber, asString, at, isRecord, isUnknownValueError, Props, show } from "./util";
 
-const { ANNOTATIONS, canaryWeights, carriesCanaryAnnotation, isCanary, locationKey, parseGoBool, parseIntStrict, rulesFromKubernetesIngress, unsupportedAnnotations } = nginx;
+const {
+    ANNOTATIONS,
+    canaryWeights,
+    carriesCanaryAnnotation,
+    isCanary,
+    locationKey,
+    parseGoBool,
+    parseIntStrict,
+    rulesFromKubernetesIngress,
+    unsupportedAnnotations,
+} = nginx;
 type IngressRule = nginx.IngressRule;
 type KubernetesIngressLike = nginx.KubernetesIngressLike;
 
@@ -48,7 +58,10 @@ export function stackIngresses(resources: PolicyResource[], ingressClass: string
         const obj = props as KubernetesIngressLike;
         const namespace = asString(at(props.metadata, "namespace")) ?? "default";
         // An Ingress without metadata.name is auto-named by Pulumi; the resource name identifies it.
-        const withName: KubernetesIngressLike = { ...obj, metadata: { ...(obj.metadata ?? {}), name: asString(at(props.metadata, "name")) ?? r.name } };
+        const withName: KubernetesIngressLike = {
+            ...obj,
+            metadata: { ...(obj.metadata ?? {}), name: asString(at(props.metadata, "name")) ?? r.name },
+        };
         let rules: IngressRule[];
         try {
             rules = rulesFromKubernetesIngress(withName, index, namespace);
@@ -78,15 +91,21 @@ export const routerSingleCanary = stackPolicy<RouterConfig>({
     description: "At most one canary Ingress may exist per host, path and pathType (ingress-nginx silently uses only the oldest).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Keep exactly one canary Ingress (the green slot's) per host/path; move production by its canary-weight instead of adding canaries.",
+    remediationSteps:
+        "Keep exactly one canary Ingress (the green slot's) per host/path; move production by its canary-weight instead of adding canaries.",
     configSchema: { properties: { ...routerSchema } },
     check: ({ args, config, report }) => {
-        const canaries = stackIngresses(args.resources, config.ingressClass).flatMap((i) => i.rules.filter(isCanary).map((rule) => ({ rule, urn: i.resource.urn })));
+        const canaries = stackIngresses(args.resources, config.ingressClass).flatMap((i) =>
+            i.rules.filter(isCanary).map((rule) => ({ rule, urn: i.resource.urn })),
+        );
         for (let j = 1; j < canaries.length; j++) {
             for (let i = 0; i < j; i++) {
                 const [a, b] = [canaries[i], canaries[j]];
                 if (ingressId(a.rule) === ingressId(b.rule) || !sameLocation(a.rule, b.rule)) continue;
-                report(`canary Ingress ${ingressId(b.rule)} duplicates canary ${ingressId(a.rule)} for host "${b.rule.host}" path "${b.rule.path}" (${b.rule.pathType}).`, b.urn);
+                report(
+                    `canary Ingress ${ingressId(b.rule)} duplicates canary ${ingressId(a.rule)} for host "${b.rule.host}" path "${b.rule.path}" (${b.rule.pathType}).`,
+                    b.urn,
+                );
                 break;
             }
         }
@@ -98,7 +117,8 @@ export const routerCanaryHasMain = stackPolicy<RouterConfig>({
     description: "Every canary Ingress must have a main Ingress for the same host and path, or every request to it gets 404.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Keep the main Ingress (pointing at the blue slot) in place for as long as a canary exists; never delete it to promote.",
+    remediationSteps:
+        "Keep the main Ingress (pointing at the blue slot) in place for as long as a canary exists; never delete it to promote.",
     configSchema: { properties: { ...routerSchema } },
     check: ({ args, config, report }) => {
         const all = stackIngresses(args.resources, config.ingressClass);
@@ -106,7 +126,10 @@ export const routerCanaryHasMain = stackPolicy<RouterConfig>({
         for (const ing of all) {
             for (const rule of ing.rules.filter(isCanary)) {
                 if (!mains.some((m) => sameLocation(m, rule))) {
-                    report(`canary Ingress ${ingressId(rule)} has no main Ingress for host "${rule.host}" path "${rule.path}" (${rule.pathType}): 404 for everyone.`, ing.resource.urn);
+                    report(
+                        `canary Ingress ${ingressId(rule)} has no main Ingress for host "${rule.host}" path "${rule.path}" (${rule.pathType}): 404 for everyone.`,
+                        ing.resource.urn,
+                    );
                 }
             }
         }
@@ -115,10 +138,12 @@ export const routerCanaryHasMain = stackPolicy<RouterConfig>({
 
 export const routerExplicitCanaryAnnotation = stackPolicy<RouterConfig>({
     name: "router-explicit-canary-annotation",
-    description: "Every Ingress of a routed host must carry an explicit, valid `nginx.ingress.kubernetes.io/canary` annotation (\"true\" or \"false\").",
+    description:
+        'Every Ingress of a routed host must carry an explicit, valid `nginx.ingress.kubernetes.io/canary` annotation ("true" or "false").',
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Annotate the main Ingress with `nginx.ingress.kubernetes.io/canary: \"false\"` and the canary with `\"true\"`, so the admission webhook admits both and nothing is ambiguous.",
+    remediationSteps:
+        'Annotate the main Ingress with `nginx.ingress.kubernetes.io/canary: "false"` and the canary with `"true"`, so the admission webhook admits both and nothing is ambiguous.',
     configSchema: { properties: { ...routerSchema } },
     check: ({ args, config, report }) => {
         for (const ing of stackIngresses(args.resources, config.ingressClass)) {
@@ -130,7 +155,10 @@ export const routerExplicitCanaryAnnotation = stackPolicy<RouterConfig>({
             if (!carriesCanaryAnnotation(rule)) {
                 report(`Ingress ${ingressId(rule)} (host "${rule.host}") has no ${ANNOTATIONS.canary} annotation.`, ing.resource.urn);
             } else if (parseGoBool(rule.annotations[ANNOTATIONS.canary]) === undefined) {
-                report(`Ingress ${ingressId(rule)}: ${ANNOTATIONS.canary} is ${show(rule.annotations[ANNOTATIONS.canary])}; expected "true" or "false".`, ing.resource.urn);
+                report(
+                    `Ingress ${ingressId(rule)}: ${ANNOTATIONS.canary} is ${show(rule.annotations[ANNOTATIONS.canary])}; expected "true" or "false".`,
+                    ing.resource.urn,
+                );
             }
         }
     },
@@ -141,7 +169,8 @@ export const routerCanaryWeightRange = stackPolicy<RouterConfig>({
     description: "Canary weights must be integers from 0 to the weight total (100 unless canary-weight-total says otherwise).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Set `nginx.ingress.kubernetes.io/canary-weight` to \"0\" (blue live) or \"100\" (green live), or a value in between during a weighted step.",
+    remediationSteps:
+        'Set `nginx.ingress.kubernetes.io/canary-weight` to "0" (blue live) or "100" (green live), or a value in between during a weighted step.',
     configSchema: { properties: { ...routerSchema } },
     check: ({ args, config, report }) => {
         for (const ing of stackIngresses(args.resources, config.ingressClass)) {
@@ -150,7 +179,10 @@ export const routerCanaryWeightRange = stackPolicy<RouterConfig>({
             const rawTotal = rule.annotations[ANNOTATIONS.canaryWeightTotal];
             const total0 = parseIntStrict(rawTotal);
             if (rawTotal !== undefined && (total0 === undefined || total0 <= 0)) {
-                report(`Ingress ${ingressId(rule)}: canary-weight-total is ${show(rawTotal)}; expected a positive integer.`, ing.resource.urn);
+                report(
+                    `Ingress ${ingressId(rule)}: canary-weight-total is ${show(rawTotal)}; expected a positive integer.`,
+                    ing.resource.urn,
+                );
             }
             const raw = rule.annotations[ANNOTATIONS.canaryWeight];
             if (raw === undefined) continue;
@@ -158,7 +190,10 @@ export const routerCanaryWeightRange = stackPolicy<RouterConfig>({
             const max = Math.max(total, 0);
             const weight = parseIntStrict(raw);
             if (weight === undefined || weight < 0 || weight > Math.min(max, 100)) {
-                report(`Ingress ${ingressId(rule)}: canary-weight is ${show(raw)}; expected an integer from 0 to ${Math.min(max, 100)}.`, ing.resource.urn);
+                report(
+                    `Ingress ${ingressId(rule)}: canary-weight is ${show(raw)}; expected an integer from 0 to ${Math.min(max, 100)}.`,
+                    ing.resource.urn,
+                );
             }
         }
     },
@@ -178,10 +213,12 @@ function releasesByService(resources: PolicyResource[]): Map<string, PolicyResou
 
 export const routerMainSlotReplicas = stackPolicy<RouterConfig & { minReplicas: number }>({
     name: "router-main-slot-replicas",
-    description: "The slot behind the main Ingress must keep at least one replica, or ingress-nginx answers 503 to all traffic, canary included.",
+    description:
+        "The slot behind the main Ingress must keep at least one replica, or ingress-nginx answers 503 to all traffic, canary included.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Keep the main-side (blue) slot's release in the stack with `values.replicaCount` ≥ 1; scale down or remove only the canary-side slot.",
+    remediationSteps:
+        "Keep the main-side (blue) slot's release in the stack with `values.replicaCount` ≥ 1; scale down or remove only the canary-side slot.",
     configSchema: {
         properties: {
             ...routerSchema,
@@ -196,13 +233,19 @@ export const routerMainSlotReplicas = stackPolicy<RouterConfig & { minReplicas: 
                 const key = `${rule.backend.namespace}/${rule.backend.name}`;
                 const release = releases.get(key);
                 if (!release) {
-                    report(`main Ingress ${ingressId(rule)} routes to Service ${key}, which no Helm release in this stack provides.`, ing.resource.urn);
+                    report(
+                        `main Ingress ${ingressId(rule)} routes to Service ${key}, which no Helm release in this stack provides.`,
+                        ing.resource.urn,
+                    );
                     continue;
                 }
                 const values = (release.props as Props).values;
                 const replicas = asNumber(isRecord(values) ? values.replicaCount : undefined);
                 if (replicas === undefined || replicas < config.minReplicas) {
-                    report(`main-side release ${key} has values.replicaCount ${show(at(values, "replicaCount"))}; expected at least ${config.minReplicas}.`, release.urn);
+                    report(
+                        `main-side release ${key} has values.replicaCount ${show(at(values, "replicaCount"))}; expected at least ${config.minReplicas}.`,
+                        release.urn,
+                    );
                 }
             }
         }
@@ -211,10 +254,12 @@ export const routerMainSlotReplicas = stackPolicy<RouterConfig & { minReplicas: 
 
 export const routerSupportedAnnotations = stackPolicy<RouterConfig>({
     name: "router-supported-annotations",
-    description: "Ingresses should avoid annotations the routing model does not reason about (canary-by-header-pattern, use-regex), so plans and policies stay exact.",
+    description:
+        "Ingresses should avoid annotations the routing model does not reason about (canary-by-header-pattern, use-regex), so plans and policies stay exact.",
     enforcementLevel: "advisory",
     severity: "low",
-    remediationSteps: "Use canary-by-header with canary-by-header-value instead of a pattern, and plain Prefix/Exact paths instead of regexes.",
+    remediationSteps:
+        "Use canary-by-header with canary-by-header-value instead of a pattern, and plain Prefix/Exact paths instead of regexes.",
     configSchema: { properties: { ...routerSchema } },
     check: ({ args, config, report }) => {
         for (const ing of stackIngresses(args.resources, config.ingressClass)) {

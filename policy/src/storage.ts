@@ -16,17 +16,23 @@ const ACCEPTED_TLS = ["TLS1_2", "TLS1_3"];
 
 export const releaseRecordStorageHardened = resourcePolicy({
     name: "release-record-storage-hardened",
-    description: "Storage accounts (the release record store) must refuse shared-key and anonymous access and accept only HTTPS with TLS 1.2 or later.",
+    description:
+        "Storage accounts (the release record store) must refuse shared-key and anonymous access and accept only HTTPS with TLS 1.2 or later.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
-        "Set `allowSharedKeyAccess: false` (Azure AD only; Azure allows shared keys when unset), `allowBlobPublicAccess: false`, `minimumTlsVersion: \"TLS1_2\"` and `enableHttpsTrafficOnly: true` on the StorageAccount (components/release-record-store.ts sets all four).",
+        'Set `allowSharedKeyAccess: false` (Azure AD only; Azure allows shared keys when unset), `allowBlobPublicAccess: false`, `minimumTlsVersion: "TLS1_2"` and `enableHttpsTrafficOnly: true` on the StorageAccount (components/release-record-store.ts sets all four).',
     resourceTypes: [TYPES.storageAccount],
     check: (props, { report }) => {
-        if (props.allowSharedKeyAccess !== false) report(`allowSharedKeyAccess is ${show(props.allowSharedKeyAccess)}; expected false (account keys and SAS would bypass Azure AD).`);
+        if (props.allowSharedKeyAccess !== false)
+            report(
+                `allowSharedKeyAccess is ${show(props.allowSharedKeyAccess)}; expected false (account keys and SAS would bypass Azure AD).`,
+            );
         if (props.allowBlobPublicAccess !== false) report(`allowBlobPublicAccess is ${show(props.allowBlobPublicAccess)}; expected false.`);
-        if (!ACCEPTED_TLS.includes(props.minimumTlsVersion as string)) report(`minimumTlsVersion is ${show(props.minimumTlsVersion)}; expected one of ${ACCEPTED_TLS.join(", ")}.`);
-        if (props.enableHttpsTrafficOnly !== true) report(`enableHttpsTrafficOnly is ${show(props.enableHttpsTrafficOnly)}; expected true.`);
+        if (!ACCEPTED_TLS.includes(props.minimumTlsVersion as string))
+            report(`minimumTlsVersion is ${show(props.minimumTlsVersion)}; expected one of ${ACCEPTED_TLS.join(", ")}.`);
+        if (props.enableHttpsTrafficOnly !== true)
+            report(`enableHttpsTrafficOnly is ${show(props.enableHttpsTrafficOnly)}; expected true.`);
     },
 });
 
@@ -35,7 +41,8 @@ function retentionProblems(field: string, policy: unknown, minDays: number): str
     if (at(policy, "enabled") !== true) return [`${field}.enabled is ${show(at(policy, "enabled"))}; expected true.`];
     const raw = at(policy, "days");
     const days = asNumber(raw);
-    if (days === undefined || !Number.isInteger(days) || days < minDays || days > 365) return [`${field}.days is ${show(raw)}; expected an integer from ${minDays} to 365.`];
+    if (days === undefined || !Number.isInteger(days) || days < minDays || days > 365)
+        return [`${field}.days is ${show(raw)}; expected an integer from ${minDays} to 365.`];
     return [];
 }
 
@@ -44,7 +51,10 @@ export function blobServiceProblems(props: Record<string, unknown>, minDays: num
     const problems: string[] = [];
     if (props.isVersioningEnabled !== true) problems.push(`isVersioningEnabled is ${show(props.isVersioningEnabled)}; expected true.`);
     problems.push(...retentionProblems("deleteRetentionPolicy", props.deleteRetentionPolicy, minDays));
-    if (at(props.deleteRetentionPolicy, "allowPermanentDelete") === true) problems.push("deleteRetentionPolicy.allowPermanentDelete is true; expected false or unset (soft-deleted versions could be destroyed before retention ends).");
+    if (at(props.deleteRetentionPolicy, "allowPermanentDelete") === true)
+        problems.push(
+            "deleteRetentionPolicy.allowPermanentDelete is true; expected false or unset (soft-deleted versions could be destroyed before retention ends).",
+        );
     problems.push(...retentionProblems("containerDeleteRetentionPolicy", props.containerDeleteRetentionPolicy, minDays));
     return problems;
 }
@@ -56,7 +66,8 @@ function blobServicesOf(account: PolicyResource, resources: readonly PolicyResou
 
 export const releaseRecordStorageRecoverable = stackPolicy<{ minRetentionDays: number }>({
     name: "release-record-storage-recoverable",
-    description: "Every storage account (the release record store) must have blob versioning, blob soft delete and container soft delete on, with at least the configured retention.",
+    description:
+        "Every storage account (the release record store) must have blob versioning, blob soft delete and container soft delete on, with at least the configured retention.",
     // Advisory by default; policy/config/prod.json raises it to mandatory with a 30-day minimum.
     enforcementLevel: "advisory",
     severity: "high",
@@ -77,10 +88,14 @@ export const releaseRecordStorageRecoverable = stackPolicy<{ minRetentionDays: n
         for (const account of args.resources.filter((r) => r.type === TYPES.storageAccount)) {
             const services = blobServicesOf(account, args.resources);
             if (services.length === 0) {
-                report(`storage account ${account.name} has no blob service settings (${TYPES.blobService}) in the stack; versioning and soft delete are off unless set.`, account.urn);
+                report(
+                    `storage account ${account.name} has no blob service settings (${TYPES.blobService}) in the stack; versioning and soft delete are off unless set.`,
+                    account.urn,
+                );
             }
             for (const s of services) {
-                for (const p of blobServiceProblems(s.props, config.minRetentionDays)) report(`blob service ${s.name} of ${account.name}: ${p}`, s.urn);
+                for (const p of blobServiceProblems(s.props, config.minRetentionDays))
+                    report(`blob service ${s.name} of ${account.name}: ${p}`, s.urn);
             }
         }
     },

@@ -39,7 +39,8 @@ export const requiredTags = resourcePolicy<RequiredTagsConfig>({
     description: "Every taggable Azure resource must carry the configured tags with non-empty values.",
     enforcementLevel: "mandatory",
     severity: "low",
-    remediationSteps: "Pass the stack's common tags (environment, service, managed-by plus the `tags` config) to every resource that accepts `tags`.",
+    remediationSteps:
+        "Pass the stack's common tags (environment, service, managed-by plus the `tags` config) to every resource that accepts `tags`.",
     resourceTypes: (t) => t.startsWith("azure-native:"),
     configSchema: {
         properties: {
@@ -64,8 +65,9 @@ export const requiredTags = resourcePolicy<RequiredTagsConfig>({
         },
     },
     check: (props, { args, config, report }) => {
-        const taggable = (TAGGABLE_TYPES.includes(args.type) || config.additionalTaggableTypes.includes(args.type))
-            && !config.exemptTypes.includes(args.type);
+        const taggable =
+            (TAGGABLE_TYPES.includes(args.type) || config.additionalTaggableTypes.includes(args.type)) &&
+            !config.exemptTypes.includes(args.type);
         if (!taggable) args.notApplicable(`${args.type} takes no tags`);
         const tags = props.tags;
         if (!isRecord(tags)) {

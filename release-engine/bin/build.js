@@ -43,7 +43,10 @@ function build() {
     }
     // Loaded only to build: every CLI start comes through here, and most find the build fresh.
     const { spawnSync } = require("child_process");
-    for (const [what, dir] of [["release model", MODEL], ["release engine", ENGINE]]) {
+    for (const [what, dir] of [
+        ["release model", MODEL],
+        ["release engine", ENGINE],
+    ]) {
         const r = spawnSync(process.execPath, [tsc, "-p", path.join(dir, "tsconfig.json")], { stdio: ["ignore", "inherit", "inherit"] });
         if (r.status !== 0) throw new Error(`building the ${what} failed (tsc exit ${r.status})`);
     }

@@ -48,7 +48,11 @@ const POLL_MS = 250;
 const MEDIAN_MS = 8;
 const SIGMA = 0.6;
 
-function simulate(row: Row, config: ComparisonConfig, random: () => number): { verdict: "pass" | "fail"; candidateRequests: number; seconds: number } {
+function simulate(
+    row: Row,
+    config: ComparisonConfig,
+    random: () => number,
+): { verdict: "pass" | "fail"; candidateRequests: number; seconds: number } {
     const edges = config.latency!.bucketsMs;
     const arm = () => ({ requests: 0, failed: 0, totalMs: 0, latency: emptyHistogram(edges) });
     const c = arm();
@@ -96,8 +100,20 @@ function main(): void {
         { name: "boundary (H1): 6 % vs live 1 %", weight: 0.5, live: { fail: 0.01 }, candidate: { fail: 0.06 }, good: "fail" },
         { name: "latent fault: 20 % vs live 0 %", weight: 0.05, live: { fail: 0 }, candidate: { fail: 0.2 }, good: "fail" },
         { name: "latency: +200 ms", weight: 0.05, live: { fail: 0 }, candidate: { fail: 0, shiftMs: 200 }, good: "fail" },
-        { name: "latency boundary (H1): 5 % of requests +1 s", weight: 0.05, live: { fail: 0 }, candidate: { fail: 0, slowShare: 0.05, slowByMs: 1000 }, good: "fail" },
-        { name: "latency: +20 ms (within the allowance)", weight: 0.05, live: { fail: 0 }, candidate: { fail: 0, shiftMs: 20 }, good: "pass" },
+        {
+            name: "latency boundary (H1): 5 % of requests +1 s",
+            weight: 0.05,
+            live: { fail: 0 },
+            candidate: { fail: 0, slowShare: 0.05, slowByMs: 1000 },
+            good: "fail",
+        },
+        {
+            name: "latency: +20 ms (within the allowance)",
+            weight: 0.05,
+            live: { fail: 0 },
+            candidate: { fail: 0, shiftMs: 20 },
+            good: "pass",
+        },
         {
             name: "healthy, default bake 30 s / min 50 requests",
             weight: 0.05,
@@ -115,7 +131,9 @@ function main(): void {
             config: DEFAULT_COMPARISON,
         },
     ];
-    process.stdout.write("| case | step weight | passed | failed | wrong verdicts | candidate requests to verdict (median / p95) | seconds to verdict (median / p95) |\n|---|---|---|---|---|---|---|\n");
+    process.stdout.write(
+        "| case | step weight | passed | failed | wrong verdicts | candidate requests to verdict (median / p95) | seconds to verdict (median / p95) |\n|---|---|---|---|---|---|---|\n",
+    );
     let row = 0;
     for (const r of rows) {
         const random = rng(seed * 1000 + row++);

@@ -40,23 +40,48 @@ async function main(): Promise<void> {
             router,
             replicas: 2,
             production: { requests: 5, timeoutMs: 10_000 },
-            progressive: { steps: STEPS, pollMs: 100, analysis: { ...DEFAULT_COMPARISON, minBakeMs: 1000, minRequests: 30, maxDurationMs: 60_000 } },
+            progressive: {
+                steps: STEPS,
+                pollMs: 100,
+                analysis: { ...DEFAULT_COMPARISON, minBakeMs: 1000, minRequests: 30, maxDurationMs: 60_000 },
+            },
             local: { drainMs: 200, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 },
         },
     });
-    const cluster = new LocalCluster({ appEntry: APP_ENTRY, appName: config.appName, host: config.host, headerName: config.headerName, router, defaultReplicas: 2, ...config.local });
+    const cluster = new LocalCluster({
+        appEntry: APP_ENTRY,
+        appName: config.appName,
+        host: config.host,
+        headerName: config.headerName,
+        router,
+        defaultReplicas: 2,
+        ...config.local,
+    });
     await cluster.start();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-progressive-rates-"));
     const versionEnv: Record<string, Record<string, string>> = {};
     const backend = new LocalBackend({ env: "dev", root, cluster, versionEnv });
     const exposure: ExposureWindow = { active: true };
-    const deps: EngineDeps = { backend, config, reporter: createReporter({ write: () => undefined, tfBuild: false }), observer: trackExposure(exposure) };
+    const deps: EngineDeps = {
+        backend,
+        config,
+        reporter: createReporter({ write: () => undefined, tfBuild: false }),
+        observer: trackExposure(exposure),
+    };
     await runIntent(deps, { kind: "release", version: "1.0.0" });
     const answers: Array<{ t: number; ok: boolean }> = [];
     const load = startLoad(cluster.url, { concurrency: 4, timeoutMs: 5000, onAnswer: (_s, _v, ok, t) => answers.push({ t, ok }) });
     let n = 0;
     const row = async (name: string, env: Record<string, string>) => {
-        const out = { firstStep: 0, laterStep: 0, promoted: 0, other: 0, shares: [] as number[], toZero: [] as number[], verdictMs: [] as number[][] };
+        const out = {
+            firstStep: 0,
+            laterStep: 0,
+            promoted: 0,
+            other: 0,
+            shares: [] as number[],
+            toZero: [] as number[],
+            verdictMs: [] as number[][],
+        };
         for (let i = 0; i < runs; i++) {
             const version = `2.${++n}.0`;
             versionEnv[version] = env;

@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     const runs = Number(process.argv[2] ?? 10);
     const rps = Number(process.argv[3] ?? 100);
     const router = process.argv[4] ?? "gateway-api";
-    if (!(Number.isInteger(runs) && runs >= 1 && runs <= 100)) throw new Error(`runs must be an integer from 1 to 100, got ${process.argv[2]}`);
+    if (!(Number.isInteger(runs) && runs >= 1 && runs <= 100))
+        throw new Error(`runs must be an integer from 1 to 100, got ${process.argv[2]}`);
     if (!(rps > 0 && rps <= 1000)) throw new Error(`rps must be from 1 to 1000, got ${process.argv[3]}`);
     if (router !== "gateway-api" && router !== "nginx") throw new Error(`router must be gateway-api or nginx, got ${router}`);
     ensureAppBuilt((s) => process.stderr.write(`${s}\n`));
@@ -81,7 +82,10 @@ async function main(): Promise<void> {
     const configDir = path.join(home, "config");
     fs.mkdirSync(configDir);
     // The dev environment's settings as they are, with the router chosen here.
-    const devConfig = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "release-engine", "config", "dev.json"), "utf8")) as Record<string, unknown>;
+    const devConfig = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "release-engine", "config", "dev.json"), "utf8")) as Record<
+        string,
+        unknown
+    >;
     fs.writeFileSync(path.join(configDir, "dev.json"), JSON.stringify({ ...devConfig, router }));
     const env: NodeJS.ProcessEnv = { ...process.env, PHOENIX_HOME: home, PHOENIX_CONFIG_DIR: configDir };
     for (const k of Object.keys(env)) if (k.startsWith("FAULT_") || k === "TF_BUILD" || k === "BUILD_BUILDID") delete env[k];
@@ -120,7 +124,10 @@ async function main(): Promise<void> {
             const w: { since: number; first?: number } = { since: Number.POSITIVE_INFINITY };
             watch = w;
             const failedBefore = failures.length;
-            const rb = await mustSucceed("rollback", cli(["rollback"], env, (t) => (w.since = t)));
+            const rb = await mustSucceed(
+                "rollback",
+                cli(["rollback"], env, (t) => (w.since = t)),
+            );
             // The first answer may still be on its way when the command exits (it never is in practice).
             for (let k = 0; k < 50 && w.first === undefined; k++) await new Promise((r) => setTimeout(r, 20));
             watch = undefined;
@@ -128,7 +135,9 @@ async function main(): Promise<void> {
             toOld.push(w.first - w.since);
             rollbackExit.push(rb.ms);
             failedDuringRollbacks += failures.length - failedBefore;
-            process.stderr.write(`run ${i + 1}/${runs}: first ${OLD} answer ${w.first - w.since} ms after spawn; rollback exited after ${rb.ms} ms; --help ${help[i]} ms, node -e 0 ${bare[i]} ms\n`);
+            process.stderr.write(
+                `run ${i + 1}/${runs}: first ${OLD} answer ${w.first - w.since} ms after spawn; rollback exited after ${rb.ms} ms; --help ${help[i]} ms, node -e 0 ${bare[i]} ms\n`,
+            );
             await mustSucceed(`re-release ${NEW}`, cli(["release", NEW], env));
         }
         const stats = await load.stop();

@@ -11,7 +11,15 @@ export * from "./stack-config";
 export * from "./routers";
 export * as nginx from "./routers/nginx";
 export * as gatewayApi from "./routers/gateway-api";
-export { productionViolations, restViolations, configurations, readyClasses, SAFETY_SETTINGS, type Configuration, type Violation } from "./routers/safety";
+export {
+    productionViolations,
+    restViolations,
+    configurations,
+    readyClasses,
+    SAFETY_SETTINGS,
+    type Configuration,
+    type Violation,
+} from "./routers/safety";
 export { weightGains, readinessProblem, readinessViolations, type SlotReadiness, type WeightGain } from "./routers/readiness";
 export { GATEWAY_ACCESS_LABEL, routesNamespace, productionRouteName, previewRouteName } from "./routers/gateway-api";
 export { MAIN_SIDE_SLOT, CANARY_SIDE_SLOT } from "./routers/nginx";

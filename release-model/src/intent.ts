@@ -3,7 +3,15 @@
  * production each slot gets, and which slot a preview request reaches with what header and value.
  * Router-neutral; each router decides the preview value it can express (`RouterModel.intent`).
  */
-import { ReleaseStateError, candidateSlot, describeValue, isValidHeaderName, liveSlot, type ReleaseState, type SlotName } from "./release-state";
+import {
+    ReleaseStateError,
+    candidateSlot,
+    describeValue,
+    isValidHeaderName,
+    liveSlot,
+    type ReleaseState,
+    type SlotName,
+} from "./release-state";
 
 /** How a request reaches the candidate. */
 export interface PreviewRoute {
@@ -50,9 +58,10 @@ export function baseIntent(state: ReleaseState, headerName: string, fallbackValu
     const intent: RouterIntent = { weights: productionWeights(state), headerName };
     const candidate = candidateSlot(state);
     if (candidate !== undefined) {
-        intent.preview = state.previewHeaderValue !== undefined
-            ? { header: headerName, value: state.previewHeaderValue, target: candidate, secret: true }
-            : { header: headerName, value: fallbackValue(candidate), target: candidate, secret: false };
+        intent.preview =
+            state.previewHeaderValue !== undefined
+                ? { header: headerName, value: state.previewHeaderValue, target: candidate, secret: true }
+                : { header: headerName, value: fallbackValue(candidate), target: candidate, secret: false };
     }
     return intent;
 }

@@ -77,10 +77,17 @@ export function operationProblems(op: unknown): string[] {
     if (!isRecord(op)) return [`"operation" must be an object, got ${kindOf(op)}`];
     const problems: string[] = [];
     if (op.kind === "release") {
-        for (const k of Object.keys(op)) if (!["kind", "version", "slot", "before", "candidateRestarts"].includes(k)) problems.push(`operation: unknown key "${k}"`);
+        for (const k of Object.keys(op))
+            if (!["kind", "version", "slot", "before", "candidateRestarts"].includes(k)) problems.push(`operation: unknown key "${k}"`);
         if (op.candidateRestarts !== undefined) {
             const c = op.candidateRestarts;
-            if (!isRecord(c) || !Number.isInteger(c.baseline) || (c.baseline as number) < 0 || typeof c.at !== "string" || Number.isNaN(Date.parse(c.at))) {
+            if (
+                !isRecord(c) ||
+                !Number.isInteger(c.baseline) ||
+                (c.baseline as number) < 0 ||
+                typeof c.at !== "string" ||
+                Number.isNaN(Date.parse(c.at))
+            ) {
                 problems.push("operation.candidateRestarts must be { baseline: a whole number >= 0, at: an ISO 8601 time }");
             }
         }
@@ -91,7 +98,9 @@ export function operationProblems(op: unknown): string[] {
             try {
                 validateReleaseState(op.before);
             } catch (e) {
-                problems.push(...(e instanceof ReleaseStateError ? e.problems : [(e as Error).message]).map((p) => `operation.before: ${p}`));
+                problems.push(
+                    ...(e instanceof ReleaseStateError ? e.problems : [(e as Error).message]).map((p) => `operation.before: ${p}`),
+                );
             }
         }
     } else if (op.kind === "rollback") {
@@ -115,17 +124,24 @@ export function validateOperation(input: unknown): Operation {
               version: op.version,
               slot: op.slot,
               before: op.before === null ? null : validateReleaseState(op.before),
-              ...(op.candidateRestarts ? { candidateRestarts: { baseline: op.candidateRestarts.baseline, at: op.candidateRestarts.at } } : {}),
+              ...(op.candidateRestarts
+                  ? { candidateRestarts: { baseline: op.candidateRestarts.baseline, at: op.candidateRestarts.at } }
+                  : {}),
           }
         : { kind: "rollback", to: { slot: op.to.slot, version: op.to.version }, from: { slot: op.from.slot, version: op.from.version } };
 }
 
 /** Validates a whole record (`{ state, operation? }`) read back from storage. */
 export function validateEngineRecord(input: unknown): EngineRecord {
-    if (!isRecord(input) || !("state" in input)) throw new ReleaseStateError(['the record must be an object with "state" (null or a release state)']);
+    if (!isRecord(input) || !("state" in input))
+        throw new ReleaseStateError(['the record must be an object with "state" (null or a release state)']);
     const state = input.state === null ? null : validateReleaseState(input.state);
     const operation = input.operation === undefined || input.operation === null ? undefined : validateOperation(input.operation);
     const problems = rejectedProblems(input.rejected);
     if (problems.length) throw new ReleaseStateError(problems);
-    return { state, ...(operation ? { operation } : {}), ...(input.rejected !== undefined ? { rejected: [...(input.rejected as string[])] } : {}) };
+    return {
+        state,
+        ...(operation ? { operation } : {}),
+        ...(input.rejected !== undefined ? { rejected: [...(input.rejected as string[])] } : {}),
+    };
 }

@@ -80,7 +80,8 @@ export function validateReleaseState(input: unknown): ReleaseState {
     const problems: string[] = [];
     if (!isRecord(input)) throw new ReleaseStateError([`the state must be an object with "slots", got ${describe(input)}`]);
     for (const k of Object.keys(input)) {
-        if (k !== "slots" && k !== "previewHeaderValue" && k !== "candidateWeight") problems.push(`unknown key "${k}" (allowed: slots, previewHeaderValue, candidateWeight)`);
+        if (k !== "slots" && k !== "previewHeaderValue" && k !== "candidateWeight")
+            problems.push(`unknown key "${k}" (allowed: slots, previewHeaderValue, candidateWeight)`);
     }
     const slotsIn = input.slots;
     const slots: Partial<Record<SlotName, SlotState>> = {};
@@ -97,7 +98,8 @@ export function validateReleaseState(input: unknown): ReleaseState {
                 continue;
             }
             for (const k of Object.keys(s)) {
-                if (!["role", "version", "replicas"].includes(k)) problems.push(`slot ${name}: unknown key "${k}" (allowed: role, version, replicas)`);
+                if (!["role", "version", "replicas"].includes(k))
+                    problems.push(`slot ${name}: unknown key "${k}" (allowed: role, version, replicas)`);
             }
             const role = s.role;
             if (typeof role !== "string" || !(SLOT_ROLES as readonly string[]).includes(role)) {
@@ -106,16 +108,21 @@ export function validateReleaseState(input: unknown): ReleaseState {
             }
             const slot: SlotState = { role: role as SlotRole };
             if (role === "absent") {
-                if (s.version !== undefined) problems.push(`slot ${name} is absent but has a version (${describe(s.version)}); an absent slot has no version`);
-                if (s.replicas !== undefined) problems.push(`slot ${name} is absent but has replicas (${describe(s.replicas)}); an absent slot has no replicas`);
+                if (s.version !== undefined)
+                    problems.push(`slot ${name} is absent but has a version (${describe(s.version)}); an absent slot has no version`);
+                if (s.replicas !== undefined)
+                    problems.push(`slot ${name} is absent but has replicas (${describe(s.replicas)}); an absent slot has no replicas`);
             } else {
                 if (s.version === undefined) problems.push(`slot ${name} is ${role} but has no version`);
-                else if (typeof s.version !== "string" || !isSemver(s.version)) problems.push(`slot ${name}: version must be semver (e.g. 1.4.2), got ${describe(s.version)}`);
+                else if (typeof s.version !== "string" || !isSemver(s.version))
+                    problems.push(`slot ${name}: version must be semver (e.g. 1.4.2), got ${describe(s.version)}`);
                 else slot.version = s.version;
                 if (s.replicas !== undefined) {
                     const min = role === "standby" ? 0 : 1;
                     if (typeof s.replicas !== "number" || !Number.isInteger(s.replicas) || s.replicas < min || s.replicas > 100) {
-                        problems.push(`slot ${name} (${role}): replicas must be an integer from ${min} to 100, got ${describe(s.replicas)}`);
+                        problems.push(
+                            `slot ${name} (${role}): replicas must be an integer from ${min} to 100, got ${describe(s.replicas)}`,
+                        );
                     } else {
                         slot.replicas = s.replicas;
                     }
@@ -126,7 +133,8 @@ export function validateReleaseState(input: unknown): ReleaseState {
         const present = SLOT_NAMES.filter((n) => slots[n] !== undefined);
         if (present.length === SLOT_NAMES.length) {
             const lives = SLOT_NAMES.filter((n) => slots[n]!.role === "live");
-            if (lives.length !== 1) problems.push(`exactly one slot must be live, found ${lives.length === 0 ? "none" : lives.join(" and ")}`);
+            if (lives.length !== 1)
+                problems.push(`exactly one slot must be live, found ${lives.length === 0 ? "none" : lives.join(" and ")}`);
             const candidates = SLOT_NAMES.filter((n) => slots[n]!.role === "candidate");
             if (candidates.length > 1) problems.push(`at most one slot may hold a candidate, found ${candidates.join(" and ")}`);
         }

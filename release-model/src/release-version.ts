@@ -12,7 +12,8 @@ export const RELEASE_VERSION_PATTERN =
 
 /** Undefined when `v` (already known to be semver) can be an image tag; else why not. */
 export function imageTagVersionProblem(v: string): string | undefined {
-    if (v.includes("+")) return `build metadata ("+${v.split("+")[1]}") cannot be part of an image tag; use a pre-release such as ${v.replace("+", "-")}`;
+    if (v.includes("+"))
+        return `build metadata ("+${v.split("+")[1]}") cannot be part of an image tag; use a pre-release such as ${v.replace("+", "-")}`;
     if (v.length > 128) return "longer than an image tag may be (128 characters)";
     return undefined;
 }

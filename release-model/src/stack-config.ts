@@ -43,7 +43,10 @@ export interface ConfigEntry {
 
 /** A config value that does not hold what the contract says; `key` names it (qualified). */
 export class StackConfigError extends Error {
-    constructor(public readonly key: string, public readonly problems: string[]) {
+    constructor(
+        public readonly key: string,
+        public readonly problems: string[],
+    ) {
         super(`${key}: ${problems.join("; ")}`);
         this.name = "StackConfigError";
     }
@@ -58,7 +61,9 @@ export function mergePreviewSecret(parsedState: unknown, secretValue: string | u
     if (typeof parsedState !== "object" || parsedState === null || Array.isArray(parsedState)) return parsedState;
     const inState = (parsedState as Record<string, unknown>).previewHeaderValue;
     if (inState !== undefined && inState !== secretValue) {
-        throw new ReleaseStateError(["previewHeaderValue is set both in state and as the secret config previewHeaderValue, with different values (values not shown)"]);
+        throw new ReleaseStateError([
+            "previewHeaderValue is set both in state and as the secret config previewHeaderValue, with different values (values not shown)",
+        ]);
     }
     return { ...(parsedState as Record<string, unknown>), previewHeaderValue: secretValue };
 }

@@ -1,12 +1,36 @@
 /** The platform stack's config, read and validated before any resource exists. Pure. */
 import { AZURE_REGION, ConfigReader, GUID, NAME_PREFIX, RawConfig } from "../../components/config-validation";
-import { AKS_SKU_TIERS, AksSkuTier, KUBERNETES_VERSION, NODE_OS_UPGRADE_CHANNELS, NodeOsUpgradeChannel, systemPoolProblems, UPGRADE_CHANNELS, UpgradeChannel } from "../../components/aks-cluster";
+import {
+    AKS_SKU_TIERS,
+    AksSkuTier,
+    KUBERNETES_VERSION,
+    NODE_OS_UPGRADE_CHANNELS,
+    NodeOsUpgradeChannel,
+    systemPoolProblems,
+    UPGRADE_CHANNELS,
+    UpgradeChannel,
+} from "../../components/aks-cluster";
 import { KEY_VAULT_SKUS, KeyVaultSku } from "../../components/key-vault";
 import { CHART_VERSION } from "../../components/ingress-controller";
-import { DEFAULT_GATEWAY_NAMESPACE, ENVOY_GATEWAY_CHART_VERSION, ENVOY_GATEWAY_NAMESPACE, ENVOY_GATEWAY_VERSION, GATEWAY_MODES, GatewayMode } from "../../components/gateway-api";
+import {
+    DEFAULT_GATEWAY_NAMESPACE,
+    ENVOY_GATEWAY_CHART_VERSION,
+    ENVOY_GATEWAY_NAMESPACE,
+    ENVOY_GATEWAY_VERSION,
+    GATEWAY_MODES,
+    GatewayMode,
+} from "../../components/gateway-api";
 import { gatewayApi } from "@phoenix/release-model";
 import { KUBELOGIN_MODES, KubeloginMode } from "../../components/kubeconfig";
-import { blobContainerNameProblem, clusterNameProblem, dnsLabelPrefixProblem, environmentNames, resourceGroupNameProblem, storageAccountPrefixProblem, vaultPrefixProblem } from "../../components/naming";
+import {
+    blobContainerNameProblem,
+    clusterNameProblem,
+    dnsLabelPrefixProblem,
+    environmentNames,
+    resourceGroupNameProblem,
+    storageAccountPrefixProblem,
+    vaultPrefixProblem,
+} from "../../components/naming";
 import { DEFAULT_RECORD_CONTAINER, RECORD_STORE_SKUS, RecordStoreSku, SOFT_DELETE_DAYS } from "../../components/release-record-store";
 import type { LiveSlotAlerts } from "../../components/blue-green-monitoring";
 import { AksRbacRoleName, AksRbacRoles, PRINCIPAL_TYPES, PrincipalType } from "../../components/role-assignment";
@@ -80,9 +104,16 @@ const PUBLIC_HOSTNAME = /^(?=.{4,253}$)(?![\d.]+$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-
 
 export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     const r = new ConfigReader(PLATFORM_PROJECT, raw);
-    const environment = r.string("environment", { pattern: /^[a-z][a-z0-9]{1,9}$/, patternText: "2–10 lower-case letters and digits, starting with a letter (e.g. dev, prod)" });
+    const environment = r.string("environment", {
+        pattern: /^[a-z][a-z0-9]{1,9}$/,
+        patternText: "2–10 lower-case letters and digits, starting with a letter (e.g. dev, prod)",
+    });
     const location = r.string("location", { pattern: AZURE_REGION, patternText: "an Azure region name such as westeurope" });
-    const prefix = r.string("prefix", { default: "phoenix", pattern: NAME_PREFIX, patternText: "a letter followed by letters, digits and single hyphens" });
+    const prefix = r.string("prefix", {
+        default: "phoenix",
+        pattern: NAME_PREFIX,
+        patternText: "a letter followed by letters, digits and single hyphens",
+    });
     const appName = r.string("appName", {
         default: "calculator",
         pattern: /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
@@ -98,13 +129,28 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
     const derived = environmentNames(prefix, environment);
     const resourceGroup = r.string("resourceGroupName", { default: derived.resourceGroup, check: resourceGroupNameProblem });
     const nodeResourceGroup = r.string("aksNodeResourceGroupName", { default: `${resourceGroup}-nodes`, check: resourceGroupNameProblem });
-    r.require(nodeResourceGroup !== resourceGroup, "aksNodeResourceGroupName", "a resource group other than resourceGroupName (AKS creates and owns it)", nodeResourceGroup);
+    r.require(
+        nodeResourceGroup !== resourceGroup,
+        "aksNodeResourceGroupName",
+        "a resource group other than resourceGroupName (AKS creates and owns it)",
+        nodeResourceGroup,
+    );
     const cluster = r.string("aksClusterName", { default: derived.cluster, check: clusterNameProblem });
     if (environment && prefix) {
         const vp = vaultPrefixProblem(derived.vaultPrefix);
-        if (vp) r.problem("prefix", `a prefix that, with the environment and a 5-character suffix, yields a valid Key Vault name: ${vp}`, prefix);
+        if (vp)
+            r.problem(
+                "prefix",
+                `a prefix that, with the environment and a 5-character suffix, yields a valid Key Vault name: ${vp}`,
+                prefix,
+            );
         const sp = vp ? undefined : storageAccountPrefixProblem(derived.recordAccountPrefix);
-        if (sp) r.problem("prefix", `a prefix that, with the environment and a 5-character suffix, yields a valid storage account name: ${sp}`, prefix);
+        if (sp)
+            r.problem(
+                "prefix",
+                `a prefix that, with the environment and a 5-character suffix, yields a valid storage account name: ${sp}`,
+                prefix,
+            );
     }
     const dnsLabelPrefix = r.string("dnsLabelPrefix", {
         default: derived.dnsLabelPrefix,
@@ -140,7 +186,10 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         if (!unread.has(r.key(poolKeys[p.field]))) r.problem(poolKeys[p.field], p.expected, p.got);
     }
     const aks = {
-        kubernetesVersion: r.string("aksKubernetesVersion", { pattern: KUBERNETES_VERSION, patternText: "<major>.<minor> or <major>.<minor>.<patch>, e.g. 1.34" }),
+        kubernetesVersion: r.string("aksKubernetesVersion", {
+            pattern: KUBERNETES_VERSION,
+            patternText: "<major>.<minor> or <major>.<minor>.<patch>, e.g. 1.34",
+        }),
         upgradeChannel: r.oneOf("aksUpgradeChannel", UPGRADE_CHANNELS, "patch"),
         nodeOsUpgradeChannel: r.oneOf("aksNodeOsUpgradeChannel", NODE_OS_UPGRADE_CHANNELS, "NodeImage"),
         skuTier: r.oneOf("aksSkuTier", AKS_SKU_TIERS, "Free"),
@@ -153,15 +202,32 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         adminGroupObjectIds: r.stringList("aksAdminGroupObjectIds", { pattern: GUID, patternText: "an Entra group object id (GUID)" }),
         disableLocalAccounts: r.boolean("aksDisableLocalAccounts", true),
     };
-    r.require(aks.osDiskSizeGb === 0 || aks.osDiskSizeGb >= 30, "aksNodeOsDiskGb", "0 (the VM size's default) or at least 30", aks.osDiskSizeGb);
+    r.require(
+        aks.osDiskSizeGb === 0 || aks.osDiskSizeGb >= 30,
+        "aksNodeOsDiskGb",
+        "0 (the VM size's default) or at least 30",
+        aks.osDiskSizeGb,
+    );
 
-    const kubeloginMode = r.oneOf("kubeloginMode", KUBELOGIN_MODES.filter((m) => m !== "devicecode"), "azurecli");
+    const kubeloginMode = r.oneOf(
+        "kubeloginMode",
+        KUBELOGIN_MODES.filter((m) => m !== "devicecode"),
+        "azurecli",
+    );
     const pipelineClusterRole = r.oneOf("pipelineClusterRole", Object.keys(AksRbacRoles) as AksRbacRoleName[], "cluster-admin");
     const deployerPrincipalType = r.oneOf("deployerPrincipalType", PRINCIPAL_TYPES, "User");
 
     const ingress = {
-        namespace: r.string("ingressNamespace", { default: "ingress-nginx", pattern: DNS1123_LABEL, patternText: "a Kubernetes namespace name" }),
-        chartVersion: r.string("ingressChartVersion", { default: "4.15.1", pattern: CHART_VERSION, patternText: "an exact chart version such as 4.15.1 (pinned, no ranges)" }),
+        namespace: r.string("ingressNamespace", {
+            default: "ingress-nginx",
+            pattern: DNS1123_LABEL,
+            patternText: "a Kubernetes namespace name",
+        }),
+        chartVersion: r.string("ingressChartVersion", {
+            default: "4.15.1",
+            pattern: CHART_VERSION,
+            patternText: "an exact chart version such as 4.15.1 (pinned, no ranges)",
+        }),
         replicas: r.integer("ingressReplicas", { default: 2, min: 2, max: 20 }),
     };
 
@@ -170,25 +236,60 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         mode: gatewayMode,
         crds: r.oneOf("gatewayApiCrds", gatewayApi.GATEWAY_API_CRD_OWNERS, "managed"),
         legacyNginx: r.boolean("legacyNginx", false),
-        namespace: r.string("gatewayNamespace", { default: DEFAULT_GATEWAY_NAMESPACE, pattern: DNS1123_LABEL, patternText: "a Kubernetes namespace name" }),
+        namespace: r.string("gatewayNamespace", {
+            default: DEFAULT_GATEWAY_NAMESPACE,
+            pattern: DNS1123_LABEL,
+            patternText: "a Kubernetes namespace name",
+        }),
         chartVersion: r.string("gatewayChartVersion", {
             default: ENVOY_GATEWAY_CHART_VERSION,
             pattern: ENVOY_GATEWAY_VERSION,
             patternText: "an exact Envoy Gateway release such as v1.9.2 (pinned: no ranges, no -rc, no v0.0.0-latest)",
         }),
         replicas: r.integer("gatewayReplicas", { default: 2, min: 2, max: 20 }),
-        tlsSecretName: r.optionalString("gatewayTlsSecretName", { pattern: DNS1123_SUBDOMAIN, patternText: "a Kubernetes Secret name (kubernetes.io/tls, in gatewayNamespace), or empty for none" }),
-        publicHostname: r.optionalString("publicHostname", { pattern: PUBLIC_HOSTNAME, patternText: "a fully qualified lower-case host name such as shop.example.com (no wildcard, no IP), or empty" }),
+        tlsSecretName: r.optionalString("gatewayTlsSecretName", {
+            pattern: DNS1123_SUBDOMAIN,
+            patternText: "a Kubernetes Secret name (kubernetes.io/tls, in gatewayNamespace), or empty for none",
+        }),
+        publicHostname: r.optionalString("publicHostname", {
+            pattern: PUBLIC_HOSTNAME,
+            patternText: "a fully qualified lower-case host name such as shop.example.com (no wildcard, no IP), or empty",
+        }),
     };
-    r.require(!(gateway.legacyNginx && gatewayMode === "nginx"), "legacyNginx", "false when gateway is nginx (legacyNginx keeps ingress-nginx beside a Gateway; with gateway nginx it is the only front door)", true);
-    r.require(!(gatewayMode === "nginx" && gateway.tlsSecretName !== undefined), "gatewayTlsSecretName", "empty when gateway is nginx (there is no Gateway to hold the certificate)", gateway.tlsSecretName);
-    r.require(gateway.namespace !== ingress.namespace, "gatewayNamespace", `a namespace other than ingressNamespace ("${ingress.namespace}")`, gateway.namespace);
+    r.require(
+        !(gateway.legacyNginx && gatewayMode === "nginx"),
+        "legacyNginx",
+        "false when gateway is nginx (legacyNginx keeps ingress-nginx beside a Gateway; with gateway nginx it is the only front door)",
+        true,
+    );
+    r.require(
+        !(gatewayMode === "nginx" && gateway.tlsSecretName !== undefined),
+        "gatewayTlsSecretName",
+        "empty when gateway is nginx (there is no Gateway to hold the certificate)",
+        gateway.tlsSecretName,
+    );
+    r.require(
+        gateway.namespace !== ingress.namespace,
+        "gatewayNamespace",
+        `a namespace other than ingressNamespace ("${ingress.namespace}")`,
+        gateway.namespace,
+    );
     if (gatewayMode !== "nginx" && KUBERNETES_VERSION.test(aks.kubernetesVersion) && ENVOY_GATEWAY_VERSION.test(gateway.chartVersion)) {
-        for (const p of gatewayApi.crdOwnershipProblems({ gateway: gatewayMode, crds: gateway.crds, kubernetesVersion: aks.kubernetesVersion, envoyChartVersion: gateway.chartVersion })) {
+        for (const p of gatewayApi.crdOwnershipProblems({
+            gateway: gatewayMode,
+            crds: gateway.crds,
+            kubernetesVersion: aks.kubernetesVersion,
+            envoyChartVersion: gateway.chartVersion,
+        })) {
             r.problem("gatewayApiCrds", `a CRD owner that fits gateway ${gatewayMode} (${p})`, gateway.crds);
         }
     }
-    r.require(gateway.namespace !== ENVOY_GATEWAY_NAMESPACE, "gatewayNamespace", `a namespace other than Envoy Gateway's own "${ENVOY_GATEWAY_NAMESPACE}"`, gateway.namespace);
+    r.require(
+        gateway.namespace !== ENVOY_GATEWAY_NAMESPACE,
+        "gatewayNamespace",
+        `a namespace other than Envoy Gateway's own "${ENVOY_GATEWAY_NAMESPACE}"`,
+        gateway.namespace,
+    );
     const alerts = readAlerts(r, raw);
 
     r.done();
@@ -239,7 +340,12 @@ function readAlerts(r: ConfigReader, raw: RawConfig): LiveSlotAlerts {
             else r.problem(`alertWebhookUrls[${i}]`, "an https:// URL (value not shown: it may hold a token)");
         });
     }
-    r.require(!enabled || emails.length + webhookUrls.length > 0, "alertsEnabled", "alertEmails or alertWebhookUrls to name at least one receiver when alerts are enabled (or alertsEnabled: false, which the policy pack refuses in prod)", enabled);
+    r.require(
+        !enabled || emails.length + webhookUrls.length > 0,
+        "alertsEnabled",
+        "alertEmails or alertWebhookUrls to name at least one receiver when alerts are enabled (or alertsEnabled: false, which the policy pack refuses in prod)",
+        enabled,
+    );
     return {
         enabled,
         emails,

@@ -48,7 +48,9 @@ async function requirePlainOutput(ref: pulumi.StackReference, stackName: string,
     const details = await ref.getOutputDetails(name);
     const value = details.value ?? details.secretValue;
     if (typeof value !== "string" || value === "") {
-        throw new pulumi.RunError(`stack reference ${stackName} has no output "${name}": deploy the registry stack first (see phoenix-platform:registryStack)`);
+        throw new pulumi.RunError(
+            `stack reference ${stackName} has no output "${name}": deploy the registry stack first (see phoenix-platform:registryStack)`,
+        );
     }
     return value;
 }
@@ -125,41 +127,50 @@ export async function main(): Promise<Record<string, unknown>> {
         kubeloginMode: config.kubeloginMode,
         // AKS-managed Gateway API CRDs and app-routing Istio, enabled by the component (release-model/src/routers/gateway-api/crd-compatibility.ts).
         // Not in nginx mode: an environment pinned to ingress-nginx keeps its cluster as it is.
-        gatewayApi: config.gateway.mode === "nginx" ? undefined : { crds: config.gateway.crds, appRoutingIstio: config.gateway.mode === "app-routing-istio" },
+        gatewayApi:
+            config.gateway.mode === "nginx"
+                ? undefined
+                : { crds: config.gateway.crds, appRoutingIstio: config.gateway.mode === "app-routing-istio" },
         tags,
     });
 
     const gw = config.gateway;
-    const gateway = gw.mode === "nginx" ? undefined : new GatewayFrontDoor("gateway", {
-        mode: gw.mode,
-        resourceGroupName: group.name,
-        location: config.location,
-        dnsLabelPrefix: config.names.dnsLabelPrefix,
-        clusterPrincipalId: aks.principalId,
-        provider: aks.provider,
-        namespace: gw.namespace,
-        hostname: gw.publicHostname,
-        tlsSecretName: gw.tlsSecretName,
-        chartVersion: gw.chartVersion,
-        proxyReplicas: gw.replicas,
-        crds: gw.crds,
-        gatewayApiReady: aks.gatewayApiReady,
-        tags,
-    });
+    const gateway =
+        gw.mode === "nginx"
+            ? undefined
+            : new GatewayFrontDoor("gateway", {
+                  mode: gw.mode,
+                  resourceGroupName: group.name,
+                  location: config.location,
+                  dnsLabelPrefix: config.names.dnsLabelPrefix,
+                  clusterPrincipalId: aks.principalId,
+                  provider: aks.provider,
+                  namespace: gw.namespace,
+                  hostname: gw.publicHostname,
+                  tlsSecretName: gw.tlsSecretName,
+                  chartVersion: gw.chartVersion,
+                  proxyReplicas: gw.replicas,
+                  crds: gw.crds,
+                  gatewayApiReady: aks.gatewayApiReady,
+                  tags,
+              });
 
     // ingress-nginx: the only front door in `nginx` mode, the old one beside the Gateway while migrating.
-    const ingress = gw.mode !== "nginx" && !gw.legacyNginx ? undefined : new IngressController("ingress", {
-        resourceGroupName: group.name,
-        resourceGroupId: group.id,
-        location: config.location,
-        dnsLabelPrefix: config.names.dnsLabelPrefix,
-        clusterPrincipalId: aks.principalId,
-        provider: aks.provider,
-        namespace: config.ingress.namespace,
-        chartVersion: config.ingress.chartVersion,
-        replicas: config.ingress.replicas,
-        tags,
-    });
+    const ingress =
+        gw.mode !== "nginx" && !gw.legacyNginx
+            ? undefined
+            : new IngressController("ingress", {
+                  resourceGroupName: group.name,
+                  resourceGroupId: group.id,
+                  location: config.location,
+                  dnsLabelPrefix: config.names.dnsLabelPrefix,
+                  clusterPrincipalId: aks.principalId,
+                  provider: aks.provider,
+                  namespace: config.ingress.namespace,
+                  chartVersion: config.ingress.chartVersion,
+                  replicas: config.ingress.replicas,
+                  tags,
+              });
 
     // Where clients reach the environment today: ingress-nginx while it runs (DNS still points there
     // during a migration), else the Gateway.
@@ -225,13 +236,13 @@ export async function main(): Promise<Record<string, unknown>> {
         ...(ingress ? { ingressClassName: ingress.ingressClassName, ingressNamespace: ingress.namespace } : {}),
         ...(gateway
             ? {
-                gatewayName: gateway.gatewayName,
-                gatewayNamespace: gateway.gatewayNamespace,
-                gatewayClass: gateway.gatewayClass,
-                gatewayRouteNamespaceLabel: gateway.routeNamespaceLabel,
-                gatewayFqdn: gateway.fqdn,
-                gatewayIp: gateway.ipAddress,
-            }
+                  gatewayName: gateway.gatewayName,
+                  gatewayNamespace: gateway.gatewayNamespace,
+                  gatewayClass: gateway.gatewayClass,
+                  gatewayRouteNamespaceLabel: gateway.routeNamespaceLabel,
+                  gatewayFqdn: gateway.fqdn,
+                  gatewayIp: gateway.ipAddress,
+              }
             : {}),
         appInsightsConnectionString: monitoring.connectionString,
         appInsightsAppId: monitoring.appId,

@@ -1,5 +1,12 @@
 /** The registry stack's config, read and validated before any resource exists. Pure. */
-import { AZURE_REGION, ConfigReader, NAME_PREFIX, RawConfig, readServiceConnections, ServiceConnection } from "../../components/config-validation";
+import {
+    AZURE_REGION,
+    ConfigReader,
+    NAME_PREFIX,
+    RawConfig,
+    readServiceConnections,
+    ServiceConnection,
+} from "../../components/config-validation";
 import { REGISTRY_SKUS, RegistrySku } from "../../components/container-registry";
 import { registryPrefixProblem, resourceGroupNameProblem } from "../../components/naming";
 

@@ -51,7 +51,9 @@ export const PLACEHOLDERS = ["registryLoginServer", "appName"] as const;
 
 /** Fills `{registryLoginServer}` and `{appName}`. */
 export function fillTemplate(template: string, values: Record<(typeof PLACEHOLDERS)[number], string>): string {
-    return template.replace(/\{(\w+)\}/g, (m, k: string) => ((PLACEHOLDERS as readonly string[]).includes(k) ? values[k as (typeof PLACEHOLDERS)[number]] : m));
+    return template.replace(/\{(\w+)\}/g, (m, k: string) =>
+        (PLACEHOLDERS as readonly string[]).includes(k) ? values[k as (typeof PLACEHOLDERS)[number]] : m,
+    );
 }
 
 function unknownPlaceholders(template: string, allowed: readonly string[]): string[] {
@@ -82,20 +84,24 @@ const SETTINGS_EXAMPLE_STATE = '{"slots":{"blue":{"role":"live","version":"1.0.0
  */
 export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: string) => boolean } = {}): ReleaseStackSettings {
     const r = new ConfigReader(RELEASE_PROJECT, (k) => raw[k]);
-    const platformStack = r.string("platformStack", { patternText: "the platform stack to reference, e.g. organization/phoenix-platform/dev" });
+    const platformStack = r.string("platformStack", {
+        patternText: "the platform stack to reference, e.g. organization/phoenix-platform/dev",
+    });
     const appName = r.string("appName", {
         default: "calculator",
         pattern: /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/,
         patternText: "a DNS label of at most 40 characters (namespaces are <slot>-<appName>)",
     });
     const placeholders = (key: string, template: string, allowed: readonly string[]): void => {
-        for (const k of unknownPlaceholders(template, allowed)) r.problem(key, `only the placeholders ${allowed.map((p) => `{${p}}`).join(", ")}`, `{${k}}`);
+        for (const k of unknownPlaceholders(template, allowed))
+            r.problem(key, `only the placeholders ${allowed.map((p) => `{${p}}`).join(", ")}`, `{${k}}`);
     };
     const chart = r.string("chart", { default: "oci://{registryLoginServer}/helm/{appName}" });
     placeholders("chart", chart, PLACEHOLDERS);
     const chartVersion = r.optionalString("chartVersion");
     if (isOciChart(chart)) {
-        if (chartVersion !== undefined && !isSemver(chartVersion)) r.problem("chartVersion", "an exact semver version (no ranges)", chartVersion);
+        if (chartVersion !== undefined && !isSemver(chartVersion))
+            r.problem("chartVersion", "an exact semver version (no ranges)", chartVersion);
     } else if (/^[a-z]+:\/\//.test(chart)) {
         r.problem("chart", "an oci:// reference or a path relative to the repository root", chart);
     } else {
@@ -110,11 +116,21 @@ export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: stri
     placeholders("imageTag", imageTag, ["version"]);
     const helmTimeoutSeconds = r.integer("helmTimeoutSeconds", { default: 300, min: 30, max: 3600 });
     const replicas = r.integer("replicas", { default: 2, min: 1, max: 100 });
-    const previewHeader = r.string("previewHeader", { default: "canary", check: (h) => (isValidHeaderName(h) ? undefined : `letters, digits and dashes (nginx ignores headers with underscores), got ${JSON.stringify(h)}`) });
+    const previewHeader = r.string("previewHeader", {
+        default: "canary",
+        check: (h) =>
+            isValidHeaderName(h)
+                ? undefined
+                : `letters, digits and dashes (nginx ignores headers with underscores), got ${JSON.stringify(h)}`,
+    });
     const routerKindRaw = r.optionalString("routerKind");
-    if (routerKindRaw !== undefined && !isRouterKind(routerKindRaw)) r.problem("routerKind", `one of ${ROUTER_KINDS.join(", ")}, or empty for the platform's`, routerKindRaw);
+    if (routerKindRaw !== undefined && !isRouterKind(routerKindRaw))
+        r.problem("routerKind", `one of ${ROUTER_KINDS.join(", ")}, or empty for the platform's`, routerKindRaw);
     const routerKind = routerKindRaw !== undefined && isRouterKind(routerKindRaw) ? routerKindRaw : undefined;
-    const host = r.optionalString("host", { pattern: /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, patternText: "a lower-case DNS name" });
+    const host = r.optionalString("host", {
+        pattern: /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+        patternText: "a lower-case DNS name",
+    });
 
     // Read as text (not r.json): the release model parses it once, with the secret preview value.
     let state: ReleaseState | undefined;
@@ -130,11 +146,14 @@ export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: stri
                 const problem = v === undefined ? undefined : imageTagVersionProblem(v);
                 if (problem) r.problem("state", `slot ${slot} versions usable as image tags: ${JSON.stringify(v)} — ${problem}`);
             }
-            if (routerKind !== undefined) for (const p of routerModel(routerKind).stateProblems(state)) r.problem("state", `a state the ${routerKind} router can carry: ${p}`);
+            if (routerKind !== undefined)
+                for (const p of routerModel(routerKind).stateProblems(state))
+                    r.problem("state", `a state the ${routerKind} router can carry: ${p}`);
         } catch (e) {
             if (!(e instanceof ReleaseStateError)) throw e;
             // The preview value's own problem is named by its key (its text never shows the value).
-            for (const p of e.problems) r.problem(p.startsWith("previewHeaderValue") ? "previewHeaderValue" : "state", `a valid release state: ${p}`);
+            for (const p of e.problems)
+                r.problem(p.startsWith("previewHeaderValue") ? "previewHeaderValue" : "state", `a valid release state: ${p}`);
         }
     }
     r.done();
@@ -158,8 +177,19 @@ export function parseSettings(raw: RawConfig, opts: { checkLocalChart?: (p: stri
 
 /** The config keys this project declares (Pulumi.yaml); read here as plain strings. */
 export const CONFIG_KEYS = [
-    "platformStack", "appName", "chart", "chartVersion", "imageRepository", "imageTag", "helmTimeoutSeconds",
-    "previewHeader", "routerKind", "replicas", "host", "state", "previewHeaderValue",
+    "platformStack",
+    "appName",
+    "chart",
+    "chartVersion",
+    "imageRepository",
+    "imageTag",
+    "helmTimeoutSeconds",
+    "previewHeader",
+    "routerKind",
+    "replicas",
+    "host",
+    "state",
+    "previewHeaderValue",
 ] as const;
 
 /** Reads this project's config (values only, nothing logged) and validates it. */
@@ -180,11 +210,16 @@ export function readSettings(cfg: pulumi.Config = new pulumi.Config()): ReleaseS
 export function resolveRouterKind(settings: ReleaseStackSettings, platformRouterKind: unknown, alsoRouters: RouterKind[] = []): RouterKind {
     const fromPlatform = typeof platformRouterKind === "string" && platformRouterKind !== "" ? platformRouterKind : "nginx";
     const kind = settings.routerKind ?? fromPlatform;
-    if (!isRouterKind(kind)) throw new pulumi.RunError(`the platform stack's routerKind output is ${JSON.stringify(kind)}; expected one of: ${ROUTER_KINDS.join(", ")}`);
+    if (!isRouterKind(kind))
+        throw new pulumi.RunError(
+            `the platform stack's routerKind output is ${JSON.stringify(kind)}; expected one of: ${ROUTER_KINDS.join(", ")}`,
+        );
     const routers = [kind, ...alsoRouters].join(" and ");
     const problems = [kind, ...alsoRouters].flatMap((k) => routerModel(k).stateProblems(settings.state));
     if (problems.length > 0) {
-        throw new ConfigValidationError(problems.map((p) => ({ key: `${RELEASE_PROJECT}:state`, expected: `a state the ${routers} router can carry: ${p}` })));
+        throw new ConfigValidationError(
+            problems.map((p) => ({ key: `${RELEASE_PROJECT}:state`, expected: `a state the ${routers} router can carry: ${p}` })),
+        );
     }
     return kind;
 }

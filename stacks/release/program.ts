@@ -19,7 +19,10 @@ export async function main(): Promise<Record<string, unknown>> {
     // While an environment moves off ingress-nginx (platform `legacyNginx`), both front doors carry the
     // service: the Gateway's routes and the Ingresses, both from the same state (docs/gateway-migration.md).
     const platformKind = settings.routerKind ?? (await platform.getOutputDetails("routerKind")).value;
-    const legacyNginx = settings.routerKind === undefined && platformKind === "gateway-api" && (await platform.getOutputDetails("legacyNginx")).value === true;
+    const legacyNginx =
+        settings.routerKind === undefined &&
+        platformKind === "gateway-api" &&
+        (await platform.getOutputDetails("legacyNginx")).value === true;
     const routerKind = resolveRouterKind(settings, platformKind, legacyNginx ? ["nginx"] : []);
     const intent = routerModel(routerKind).intent(state, settings.previewHeader);
     const kubeconfig = platform.requireOutput("kubeconfig").apply((v) => String(v));
@@ -28,9 +31,13 @@ export async function main(): Promise<Record<string, unknown>> {
 
     const cfg = new pulumi.Config();
     const connectionString: pulumi.Output<string> = pulumi.secret(
-        pulumi.output(cfg.getSecret("appInsightsConnectionString")).apply((v): pulumi.Output<string> =>
-            v !== undefined && v !== "" ? pulumi.output(v) : platform.requireOutput("appInsightsConnectionString").apply((p) => String(p)),
-        ),
+        pulumi
+            .output(cfg.getSecret("appInsightsConnectionString"))
+            .apply((v): pulumi.Output<string> =>
+                v !== undefined && v !== ""
+                    ? pulumi.output(v)
+                    : platform.requireOutput("appInsightsConnectionString").apply((p) => String(p)),
+            ),
     );
 
     const chartRef = isOciChart(settings.chart)
@@ -38,57 +45,80 @@ export async function main(): Promise<Record<string, unknown>> {
         : pulumi.output(resolveLocalChart(settings.chart));
     const chartVersionFor = (slot: SlotName): string | undefined =>
         isOciChart(settings.chart) ? (settings.chartVersion ?? state.slots[slot].version) : undefined;
-    const imageRepository = loginServer.apply((registryLoginServer) => fillTemplate(settings.imageRepository, { registryLoginServer, appName: settings.appName }));
+    const imageRepository = loginServer.apply((registryLoginServer) =>
+        fillTemplate(settings.imageRepository, { registryLoginServer, appName: settings.appName }),
+    );
 
     const slots = {} as Record<SlotName, AppSlot>;
     for (const slot of SLOT_NAMES) {
-        slots[slot] = new AppSlot(slot, {
+        slots[slot] = new AppSlot(
             slot,
-            appName: settings.appName,
-            state: state.slots[slot],
-            defaultReplicas: settings.replicas,
-            chart: chartRef,
-            chartVersion: chartVersionFor(slot),
-            imageRepository,
-            imageTagPattern: settings.imageTag,
-            appInsightsConnectionString: connectionString,
-            helmTimeoutSeconds: settings.helmTimeoutSeconds,
-        }, { providers: { kubernetes: provider } });
+            {
+                slot,
+                appName: settings.appName,
+                state: state.slots[slot],
+                defaultReplicas: settings.replicas,
+                chart: chartRef,
+                chartVersion: chartVersionFor(slot),
+                imageRepository,
+                imageTagPattern: settings.imageTag,
+                appInsightsConnectionString: connectionString,
+                helmTimeoutSeconds: settings.helmTimeoutSeconds,
+            },
+            { providers: { kubernetes: provider } },
+        );
     }
 
     // The platform's `host` output (the Gateway's listener host), or `publicFqdn` from a platform that predates it.
-    const host = settings.host !== undefined
-        ? pulumi.output(settings.host)
-        : pulumi.all([platform.getOutput("host"), platform.getOutput("publicFqdn")]).apply(([h, fqdn]) => String(h ?? fqdn));
+    const host =
+        settings.host !== undefined
+            ? pulumi.output(settings.host)
+            : pulumi.all([platform.getOutput("host"), platform.getOutput("publicFqdn")]).apply(([h, fqdn]) => String(h ?? fqdn));
     const ingressClassName = platform.getOutput("ingressClassName").apply((v) => (typeof v === "string" && v !== "" ? v : "nginx"));
     const releases = SLOT_NAMES.map((s) => slots[s].release).filter((r): r is kubernetes.helm.v3.Release => r !== undefined);
-    const gateway = routerKind === "gateway-api"
-        ? pulumi.all([platform.requireOutput("gatewayName"), platform.requireOutput("gatewayNamespace")]).apply(([name, namespace]) => ({ name: String(name), namespace: String(namespace) }))
-        : undefined;
-    const router = createTrafficRouter(routerKind, "router", {
-        appName: settings.appName,
-        host,
-        ...(routerKind === "nginx" ? { ingressClassName } : { gateway }),
-        intent,
-        // The weight moves only after the slots' releases are ready (atomic Helm waits for readiness);
-        // a deleted release goes after the router stopped sending traffic to it.
-        dependsOn: releases,
-    }, { providers: { kubernetes: provider } });
-    if (legacyNginx) {
-        createTrafficRouter("nginx", "router", {
+    const gateway =
+        routerKind === "gateway-api"
+            ? pulumi
+                  .all([platform.requireOutput("gatewayName"), platform.requireOutput("gatewayNamespace")])
+                  .apply(([name, namespace]) => ({ name: String(name), namespace: String(namespace) }))
+            : undefined;
+    const router = createTrafficRouter(
+        routerKind,
+        "router",
+        {
             appName: settings.appName,
             host,
-            ingressClassName,
-            intent: routerModel("nginx").intent(state, settings.previewHeader),
+            ...(routerKind === "nginx" ? { ingressClassName } : { gateway }),
+            intent,
+            // The weight moves only after the slots' releases are ready (atomic Helm waits for readiness);
+            // a deleted release goes after the router stopped sending traffic to it.
             dependsOn: releases,
-        }, { providers: { kubernetes: provider } });
+        },
+        { providers: { kubernetes: provider } },
+    );
+    if (legacyNginx) {
+        createTrafficRouter(
+            "nginx",
+            "router",
+            {
+                appName: settings.appName,
+                host,
+                ingressClassName,
+                intent: routerModel("nginx").intent(state, settings.previewHeader),
+                dependsOn: releases,
+            },
+            { providers: { kubernetes: provider } },
+        );
     }
 
     const live = liveSlot(state);
     const candidate = candidateSlot(state);
     const standby = standbySlot(state);
     const version = (s: SlotName | undefined) => (s === undefined ? null : (state.slots[s].version ?? null));
-    const publicUrl = settings.host !== undefined ? pulumi.output(`http://${settings.host}`) : platform.requireOutput("publicUrl").apply((v) => String(v));
+    const publicUrl =
+        settings.host !== undefined
+            ? pulumi.output(`http://${settings.host}`)
+            : platform.requireOutput("publicUrl").apply((v) => String(v));
     return {
         appName: settings.appName,
         liveSlot: live,
@@ -97,13 +127,18 @@ export async function main(): Promise<Record<string, unknown>> {
         candidateVersion: version(candidate),
         standbySlot: standby ?? null,
         standbyVersion: version(standby),
-        slots: Object.fromEntries(SLOT_NAMES.map((s) => [s, {
-            role: state.slots[s].role,
-            version: version(s),
-            replicas: state.slots[s].role === "absent" ? 0 : (state.slots[s].replicas ?? settings.replicas),
-            release: slots[s].resourceName,
-            namespace: slots[s].resourceName,
-        }])),
+        slots: Object.fromEntries(
+            SLOT_NAMES.map((s) => [
+                s,
+                {
+                    role: state.slots[s].role,
+                    version: version(s),
+                    replicas: state.slots[s].role === "absent" ? 0 : (state.slots[s].replicas ?? settings.replicas),
+                    release: slots[s].resourceName,
+                    namespace: slots[s].resourceName,
+                },
+            ]),
+        ),
         previewHeader: router.previewHeaderName,
         previewHeaderValue: router.previewHeaderValue.apply((v) => v ?? null),
         previewTarget: router.previewTarget.apply((v) => v ?? null),
@@ -112,7 +147,9 @@ export async function main(): Promise<Record<string, unknown>> {
         legacyNginxRoutes: legacyNginx,
         routerWeights: router.weights,
         chartReference: chartRef,
-        chartVersions: Object.fromEntries(SLOT_NAMES.map((s) => [s, state.slots[s].role === "absent" ? null : (chartVersionFor(s) ?? null)])),
+        chartVersions: Object.fromEntries(
+            SLOT_NAMES.map((s) => [s, state.slots[s].role === "absent" ? null : (chartVersionFor(s) ?? null)]),
+        ),
         // The platform's kubeconfig, secret: the release engine reads the slots' pods with it (readiness and restarts before it moves production).
         kubeconfig: pulumi.secret(kubeconfig),
     };

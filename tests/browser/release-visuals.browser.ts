@@ -52,7 +52,13 @@ describe("browser: live page and release report (Chromium)", function () {
     });
 
     it("live page: rows change from blue to green at promotion; the report's chart renders without console errors", async () => {
-        const config = loadConfig("dev", { overrides: { gate: TEST_GATE, production: { requests: 10, timeoutMs: 10_000 }, local: { drainMs: 200, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 } } });
+        const config = loadConfig("dev", {
+            overrides: {
+                gate: TEST_GATE,
+                production: { requests: 10, timeoutMs: 10_000 },
+                local: { drainMs: 200, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 },
+            },
+        });
         const backend = new LocalBackend({ env: "dev", root, cluster });
         const reporter = createReporter({ write: () => undefined, tfBuild: false });
         assert.equal((await runIntent({ backend, config, reporter }, { kind: "release", version: "1.0.0" })).exitCode, 0);
@@ -87,18 +93,34 @@ describe("browser: live page and release report (Chromium)", function () {
         const sw = events.data().switches.find((s) => s.to === "green 1.1.0");
         assert.ok(sw, "the engine reported the switch to green");
         const firstGreen = seen.find((s) => s.cls === "slot-green");
-        assert.ok(seen.some((s) => s.cls === "slot-blue"), "blue rows while the candidate was deployed and gated");
+        assert.ok(
+            seen.some((s) => s.cls === "slot-blue"),
+            "blue rows while the candidate was deployed and gated",
+        );
         // A row is drawn when its answer arrives; a request sent just before the switch may still come from blue.
         assert.ok(!firstGreen || firstGreen.t >= sw.t - 1000, `green rows appeared ${sw.t - (firstGreen?.t ?? 0)} ms before promotion`);
-        assert.ok(seen.filter((s) => s.t < sw.t - 1000).every((s) => s.cls === "slot-blue"), "only blue rows before promotion");
-        await page.waitForFunction(() => Array.from(document.querySelectorAll("#split-rows tr.slot-green")).length === 1, undefined, { timeout: 10_000 });
+        assert.ok(
+            seen.filter((s) => s.t < sw.t - 1000).every((s) => s.cls === "slot-blue"),
+            "only blue rows before promotion",
+        );
+        await page.waitForFunction(() => Array.from(document.querySelectorAll("#split-rows tr.slot-green")).length === 1, undefined, {
+            timeout: 10_000,
+        });
         const splitSource = await page.textContent("#split-source");
         assert.match(splitSource ?? "", /counted by the router/);
         const liveShot = path.join(shots, "live-page.png");
         await page.screenshot({ path: liveShot, fullPage: false });
 
         // The report `release` writes on the local backend: router traffic + engine events.
-        const written = await writeLocalReleaseReport({ traffic: async (s) => cluster.traffic.data(s), stateDir: path.join(root, "dev"), env: "dev", version: "1.1.0", since, events, outcome: r.outcome });
+        const written = await writeLocalReleaseReport({
+            traffic: async (s) => cluster.traffic.data(s),
+            stateDir: path.join(root, "dev"),
+            env: "dev",
+            version: "1.1.0",
+            since,
+            events,
+            outcome: r.outcome,
+        });
         assert.ok(written.path, written.problem);
         const report = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
         const reportErrors: string[] = [];
@@ -111,7 +133,16 @@ describe("browser: live page and release report (Chromium)", function () {
         await report.goto(pathToFileURL(written.path).toString());
         await report.waitForSelector("body[data-chart=rendered]", { timeout: 10_000 });
         const chart = await report.evaluate(() => {
-            const c = (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ label: string; data: unknown[] }> }; options: { plugins: { annotation: { annotations: Record<string, unknown> } } } } } }).Chart.getChart("timeline");
+            const c = (
+                window as unknown as {
+                    Chart: {
+                        getChart(id: string): {
+                            data: { datasets: Array<{ label: string; data: unknown[] }> };
+                            options: { plugins: { annotation: { annotations: Record<string, unknown> } } };
+                        };
+                    };
+                }
+            ).Chart.getChart("timeline");
             const canvas = document.getElementById("timeline") as HTMLCanvasElement;
             const pixels = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? new Uint8ClampedArray();
             let painted = 0;
@@ -128,11 +159,18 @@ describe("browser: live page and release report (Chromium)", function () {
         const labels = chart.datasets.map((d) => d.label);
         assert.ok(labels.includes("blue 1.0.0") && labels.includes("green 1.1.0"), JSON.stringify(chart.datasets));
         assert.ok(chart.datasets.filter((d) => d.label !== "failed").every((d) => d.points > 0));
-        assert.ok(chart.annotations.some((a) => a.startsWith("switch")) && chart.annotations.some((a) => a.startsWith("gate")), JSON.stringify(chart.annotations));
+        assert.ok(
+            chart.annotations.some((a) => a.startsWith("switch")) && chart.annotations.some((a) => a.startsWith("gate")),
+            JSON.stringify(chart.annotations),
+        );
         assert.ok(chart.width > 300 && chart.height > 200 && chart.painted > 1000, JSON.stringify(chart));
         assert.ok(chart.events >= 2);
         assert.deepEqual(reportErrors, [], "no console error in the report");
-        assert.deepEqual(requests.filter((u) => !u.startsWith("file:")), [], "the report loads nothing from the network");
+        assert.deepEqual(
+            requests.filter((u) => !u.startsWith("file:")),
+            [],
+            "the report loads nothing from the network",
+        );
         const reportShot = path.join(shots, "report.png");
         await report.screenshot({ path: reportShot, fullPage: true });
         assert.deepEqual(consoleErrors, [], "no console error on the live page");

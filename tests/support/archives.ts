@@ -40,7 +40,10 @@ export function zipEntries(read: ByteReader, totalSize: number): ZipEntryInfo[] 
     const tail = read(tailStart, totalSize - tailStart);
     let eocd = -1;
     for (let i = tail.length - 22; i >= 0; i--) {
-        if (tail.readUInt32LE(i) === EOCD) { eocd = i; break; }
+        if (tail.readUInt32LE(i) === EOCD) {
+            eocd = i;
+            break;
+        }
     }
     if (eocd < 0) throw new Error("not a zip archive: no end of central directory record");
     const count = tail.readUInt16LE(eocd + 10);
@@ -80,7 +83,8 @@ export function readZipEntry(read: ByteReader, entry: ZipEntryInfo): Buffer {
     else throw new Error(`zip entry ${entry.name}: compression method ${entry.method} is not supported`);
     if (data.length !== entry.size) throw new Error(`zip entry ${entry.name}: ${data.length} bytes, directory says ${entry.size}`);
     const crc = zlib.crc32(data);
-    if (crc !== entry.crc32) throw new Error(`zip entry ${entry.name}: CRC-32 ${crc.toString(16)}, directory says ${entry.crc32.toString(16)}`);
+    if (crc !== entry.crc32)
+        throw new Error(`zip entry ${entry.name}: CRC-32 ${crc.toString(16)}, directory says ${entry.crc32.toString(16)}`);
     return data;
 }
 

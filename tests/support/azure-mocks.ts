@@ -10,7 +10,11 @@ import { MOCK_KUBECONFIG, MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID, MockHooks } from
 export const MOCK_INSTRUMENTATION_KEY = "11111111-2222-3333-4444-MOCKIKEYLEAK";
 export const MOCK_CONNECTION_STRING = `InstrumentationKey=${MOCK_INSTRUMENTATION_KEY};IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/`;
 /** Substrings that must appear only in secret outputs. */
-export const MOCK_SECRET_MARKERS = ["MOCK-KUBE-TOKEN-do-not-leak", MOCK_INSTRUMENTATION_KEY, Buffer.from(MOCK_KUBECONFIG).toString("base64")];
+export const MOCK_SECRET_MARKERS = [
+    "MOCK-KUBE-TOKEN-do-not-leak",
+    MOCK_INSTRUMENTATION_KEY,
+    Buffer.from(MOCK_KUBECONFIG).toString("base64"),
+];
 
 /** A stable, deterministic GUID-like id from a string. */
 export function fakeGuid(seed: string): string {
@@ -69,40 +73,80 @@ export function azureResourceState(args: pulumi.runtime.MockResourceArgs): Recor
             // Children of the account: `<account id>/blobServices/default[/containers/<name>]`.
             const account = `${sub}/resourceGroups/${rg}/providers/Microsoft.Storage/storageAccounts/${str(inputs.accountName, "account")}`;
             return args.type === "azure-native:storage:BlobContainer"
-                ? { id: `${account}/blobServices/default/containers/${str(inputs.containerName, args.name)}`, name: str(inputs.containerName, args.name) }
+                ? {
+                      id: `${account}/blobServices/default/containers/${str(inputs.containerName, args.name)}`,
+                      name: str(inputs.containerName, args.name),
+                  }
                 : { id: `${account}/blobServices/default`, name: "default" };
         }
     }
     const path = PROVIDER_PATHS[args.type];
     if (!path) return undefined;
-    const nameInput = ["registryName", "resourceName", "workspaceName", "vaultName", "publicIpAddressName", "actionGroupName", "ruleName", "accountName"].map((k) => inputs[k]).find((v) => typeof v === "string");
+    const nameInput = [
+        "registryName",
+        "resourceName",
+        "workspaceName",
+        "vaultName",
+        "publicIpAddressName",
+        "actionGroupName",
+        "ruleName",
+        "accountName",
+    ]
+        .map((k) => inputs[k])
+        .find((v) => typeof v === "string");
     const name = str(nameInput, args.name);
     const id = `${sub}/resourceGroups/${rg}/providers/${path}/${name}`;
     switch (args.type) {
         case "azure-native:containerregistry:Registry":
             return { id, name, loginServer: `${name.toLowerCase()}.azurecr.io` };
         case "azure-native:managedidentity:UserAssignedIdentity":
-            return { id, name, clientId: fakeGuid(`${args.name}-client`), principalId: fakeGuid(`${args.name}-principal`), tenantId: MOCK_TENANT_ID };
+            return {
+                id,
+                name,
+                clientId: fakeGuid(`${args.name}-client`),
+                principalId: fakeGuid(`${args.name}-principal`),
+                tenantId: MOCK_TENANT_ID,
+            };
         case "azure-native:operationalinsights:Workspace":
             return { id, name, customerId: fakeGuid(`${args.name}-customer`) };
         case "azure-native:applicationinsights:Component":
-            return { id, name, appId: fakeGuid(`${args.name}-app`), instrumentationKey: MOCK_INSTRUMENTATION_KEY, connectionString: MOCK_CONNECTION_STRING };
+            return {
+                id,
+                name,
+                appId: fakeGuid(`${args.name}-app`),
+                instrumentationKey: MOCK_INSTRUMENTATION_KEY,
+                connectionString: MOCK_CONNECTION_STRING,
+            };
         case "azure-native:keyvault:Vault":
-            return { id, name, properties: { ...(inputs.properties as Record<string, unknown>), vaultUri: `https://${name}.vault.azure.net/` } };
+            return {
+                id,
+                name,
+                properties: { ...(inputs.properties as Record<string, unknown>), vaultUri: `https://${name}.vault.azure.net/` },
+            };
         case "azure-native:containerservice:ManagedCluster":
             return {
                 id,
                 name,
                 identity: { type: "SystemAssigned", principalId: fakeGuid(`${args.name}-cp`), tenantId: MOCK_TENANT_ID },
-                identityProfile: { kubeletidentity: { objectId: fakeGuid(`${args.name}-kubelet`), clientId: fakeGuid(`${args.name}-kubelet-client`) } },
-                oidcIssuerProfile: { enabled: true, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${fakeGuid(args.name)}/` },
+                identityProfile: {
+                    kubeletidentity: { objectId: fakeGuid(`${args.name}-kubelet`), clientId: fakeGuid(`${args.name}-kubelet-client`) },
+                },
+                oidcIssuerProfile: {
+                    enabled: true,
+                    issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${fakeGuid(args.name)}/`,
+                },
             };
         case "azure-native:storage:StorageAccount":
             return { id, name, primaryEndpoints: { blob: `https://${name}.blob.core.windows.net/` } };
         case "azure-native:network:PublicIPAddress": {
             const dns = (inputs.dnsSettings ?? {}) as Record<string, unknown>;
             const label = str(dns.domainNameLabel, "label");
-            return { id, name, ipAddress: "20.31.42.53", dnsSettings: { ...dns, fqdn: `${label}.${str(inputs.location, "westeurope")}.cloudapp.azure.com` } };
+            return {
+                id,
+                name,
+                ipAddress: "20.31.42.53",
+                dnsSettings: { ...dns, fqdn: `${label}.${str(inputs.location, "westeurope")}.cloudapp.azure.com` },
+            };
         }
     }
     return { id };

@@ -92,7 +92,9 @@ export function bindParameters(file: string, declared: unknown, passed: unknown)
         else throw new PipelineTemplateError(`${file}: required parameter "${d.name}" not passed`);
         const v = bound[d.name];
         if (d.values && !d.values.includes(v)) {
-            throw new PipelineTemplateError(`${file}: parameter "${d.name}" is ${JSON.stringify(v)}, expected one of ${d.values.join(", ")}`);
+            throw new PipelineTemplateError(
+                `${file}: parameter "${d.name}" is ${JSON.stringify(v)}, expected one of ${d.values.join(", ")}`,
+            );
         }
         if ((d.type === "string" || d.type === undefined) && typeof v !== "string") {
             throw new PipelineTemplateError(`${file}: parameter "${d.name}" must be a string, got ${JSON.stringify(v)}`);

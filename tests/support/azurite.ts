@@ -31,7 +31,6 @@ export interface Azurite {
     dispose(): Promise<void>;
 }
 
-
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
     const until = Date.now() + timeoutMs;
     for (;;) {
@@ -51,7 +50,18 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 export async function startAzurite(opts: { tls?: { cert: string; key: string } } = {}): Promise<Azurite> {
     const location = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-azurite-"));
     const port = await freePort();
-    const args = ["--blobHost", "127.0.0.1", "--blobPort", String(port), "--location", location, "--disableTelemetry", "--silent", "--loose", "--skipApiVersionCheck"];
+    const args = [
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        String(port),
+        "--location",
+        location,
+        "--disableTelemetry",
+        "--silent",
+        "--loose",
+        "--skipApiVersionCheck",
+    ];
     if (opts.tls) {
         fs.writeFileSync(path.join(location, "cert.pem"), opts.tls.cert);
         fs.writeFileSync(path.join(location, "key.pem"), opts.tls.key);
@@ -66,7 +76,9 @@ export async function startAzurite(opts: { tls?: { cert: string; key: string } }
             child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
             let stderr = "";
             child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-            const exited = new Promise<never>((_, reject) => child!.once("exit", (code) => reject(new Error(`azurite exited (${code}): ${stderr.trim()}`))));
+            const exited = new Promise<never>((_, reject) =>
+                child!.once("exit", (code) => reject(new Error(`azurite exited (${code}): ${stderr.trim()}`))),
+            );
             await Promise.race([waitForPort(port, 20000), exited]);
             exited.catch(() => undefined);
         },
@@ -104,5 +116,8 @@ export function adminContainer(az: Azurite, name: string, cert: string): import(
     const tls = require("tls") as typeof import("tls");
     const agentOptions = https.globalAgent.options as { ca?: string[] };
     if (!agentOptions.ca?.includes(cert)) agentOptions.ca = [...(agentOptions.ca ?? tls.rootCertificates), cert];
-    return new ContainerClient(`${az.accountUrl}/${name}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), { keepAliveOptions: { enable: false }, retryOptions: { maxTries: 3, retryDelayInMs: 200 } });
+    return new ContainerClient(`${az.accountUrl}/${name}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), {
+        keepAliveOptions: { enable: false },
+        retryOptions: { maxTries: 3, retryDelayInMs: 200 },
+    });
 }

@@ -24,7 +24,12 @@ export interface Container {
     livenessProbe?: Probe;
     lifecycle?: { preStop?: { exec?: { command?: string[] }; sleep?: { seconds: number } } };
 }
-interface Probe { httpGet?: { path?: string; port: number | string }; tcpSocket?: unknown; exec?: unknown; grpc?: unknown }
+interface Probe {
+    httpGet?: { path?: string; port: number | string };
+    tcpSocket?: unknown;
+    exec?: unknown;
+    grpc?: unknown;
+}
 
 interface PodSpec {
     containers: Container[];
@@ -81,7 +86,10 @@ export function containerEnv(c: Container): Record<string, string> {
     return Object.fromEntries((c.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, String(e.value)]));
 }
 
-export interface ProbeSite { probe: "startup" | "readiness" | "liveness"; path: string }
+export interface ProbeSite {
+    probe: "startup" | "readiness" | "liveness";
+    path: string;
+}
 
 /** Every probe of the app container: HTTP GETs on a port that is the app's own. */
 export function probeProblems(c: Container): { probes: ProbeSite[]; problems: string[] } {
@@ -90,10 +98,17 @@ export function probeProblems(c: Container): { probes: ProbeSite[]; problems: st
     const appPort = Number(containerEnv(c).PORT);
     for (const probe of ["startup", "readiness", "liveness"] as const) {
         const p = c[`${probe}Probe`];
-        if (!p) { problems.push(`no ${probe} probe`); continue; }
-        if (!p.httpGet || typeof p.httpGet.path !== "string") { problems.push(`${probe} probe is not an HTTP GET with a path`); continue; }
+        if (!p) {
+            problems.push(`no ${probe} probe`);
+            continue;
+        }
+        if (!p.httpGet || typeof p.httpGet.path !== "string") {
+            problems.push(`${probe} probe is not an HTTP GET with a path`);
+            continue;
+        }
         const port = resolvePort(c, p.httpGet.port);
-        if (port === undefined || port !== appPort) problems.push(`${probe} probe port ${JSON.stringify(p.httpGet.port)} is not the app's PORT ${appPort}`);
+        if (port === undefined || port !== appPort)
+            problems.push(`${probe} probe port ${JSON.stringify(p.httpGet.port)} is not the app's PORT ${appPort}`);
         probes.push({ probe, path: p.httpGet.path });
     }
     return { probes, problems };
@@ -147,19 +162,31 @@ export function wiringProblems(objs: K8sObject[], expect: WiringExpectations): s
 
     if (!selects(spec.selector.matchLabels, podLabels)) problems.push("the Deployment's selector does not match its pod labels");
     const svc = services[0];
-    const svcSpec = svc.spec as { selector?: Record<string, string>; ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string }[] };
-    if (!selects(svcSpec.selector, podLabels)) problems.push(`the Service's selector ${JSON.stringify(svcSpec.selector)} does not match the pod labels ${JSON.stringify(podLabels)}`);
-    if (svc.metadata.name !== expect.backend.serviceName) problems.push(`the Service is ${svc.metadata.name}; the router points at ${expect.backend.serviceName}`);
+    const svcSpec = svc.spec as {
+        selector?: Record<string, string>;
+        ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string }[];
+    };
+    if (!selects(svcSpec.selector, podLabels))
+        problems.push(
+            `the Service's selector ${JSON.stringify(svcSpec.selector)} does not match the pod labels ${JSON.stringify(podLabels)}`,
+        );
+    if (svc.metadata.name !== expect.backend.serviceName)
+        problems.push(`the Service is ${svc.metadata.name}; the router points at ${expect.backend.serviceName}`);
     const port = svcSpec.ports?.find((p) => p.port === expect.backend.port);
-    if (!port) problems.push(`the Service has no port ${expect.backend.port} (the router's backend port); it has ${JSON.stringify(svcSpec.ports?.map((p) => p.port))}`);
+    if (!port)
+        problems.push(
+            `the Service has no port ${expect.backend.port} (the router's backend port); it has ${JSON.stringify(svcSpec.ports?.map((p) => p.port))}`,
+        );
     else {
         if (port.name !== "http") problems.push(`the router's Service port ${port.port} is named ${JSON.stringify(port.name)}, not "http"`);
         if ((port.protocol ?? "TCP") !== "TCP") problems.push(`the router's Service port is ${port.protocol}, not TCP`);
         const target = resolvePort(c, port.targetPort ?? port.port);
         const appPort = Number(containerEnv(c).PORT);
-        if (target === undefined || target !== appPort) problems.push(`the Service's targetPort ${JSON.stringify(port.targetPort)} does not reach the app's PORT ${appPort}`);
+        if (target === undefined || target !== appPort)
+            problems.push(`the Service's targetPort ${JSON.stringify(port.targetPort)} does not reach the app's PORT ${appPort}`);
     }
-    if (deployments[0].metadata.name !== expect.release) problems.push(`the Deployment is ${deployments[0].metadata.name}, not the release ${expect.release}`);
+    if (deployments[0].metadata.name !== expect.release)
+        problems.push(`the Deployment is ${deployments[0].metadata.name}, not the release ${expect.release}`);
 
     for (const pdb of only(objs, "PodDisruptionBudget")) {
         const s = pdb.spec as { selector?: { matchLabels?: Record<string, string> }; minAvailable?: number };
@@ -168,18 +195,22 @@ export function wiringProblems(objs: K8sObject[], expect: WiringExpectations): s
     const hpas = only(objs, "HorizontalPodAutoscaler");
     for (const hpa of hpas) {
         const ref = (hpa.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } }).scaleTargetRef;
-        if (ref?.apiVersion !== "apps/v1" || ref.kind !== "Deployment" || ref.name !== deployments[0].metadata.name) problems.push(`the HPA scales ${JSON.stringify(ref)}, not the Deployment`);
+        if (ref?.apiVersion !== "apps/v1" || ref.kind !== "Deployment" || ref.name !== deployments[0].metadata.name)
+            problems.push(`the HPA scales ${JSON.stringify(ref)}, not the Deployment`);
     }
-    if (hpas.length > 0 && spec.replicas !== undefined) problems.push("the Deployment sets replicas while an HPA scales it (every upgrade would reset the HPA)");
+    if (hpas.length > 0 && spec.replicas !== undefined)
+        problems.push("the Deployment sets replicas while an HPA scales it (every upgrade would reset the HPA)");
 
     const sa = pod.serviceAccountName ?? "default";
-    if (sa !== "default" && !only(objs, "ServiceAccount").some((s) => s.metadata.name === sa)) problems.push(`the pods run as ServiceAccount ${sa}, which the chart does not render`);
+    if (sa !== "default" && !only(objs, "ServiceAccount").some((s) => s.metadata.name === sa))
+        problems.push(`the pods run as ServiceAccount ${sa}, which the chart does not render`);
 
     const preStop = c.lifecycle?.preStop;
     const preStopSeconds = preStop?.sleep?.seconds ?? (preStop?.exec?.command?.[0] === "sleep" ? Number(preStop.exec.command[1]) : 0);
     const drainSeconds = Math.ceil(Number(containerEnv(c).SHUTDOWN_DRAIN_MS ?? 0) / 1000);
     const grace = pod.terminationGracePeriodSeconds ?? 30;
-    if (!(grace > preStopSeconds + drainSeconds)) problems.push(`terminationGracePeriodSeconds ${grace} does not exceed preStop ${preStopSeconds}s + drain ${drainSeconds}s`);
+    if (!(grace > preStopSeconds + drainSeconds))
+        problems.push(`terminationGracePeriodSeconds ${grace} does not exceed preStop ${preStopSeconds}s + drain ${drainSeconds}s`);
 
     for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
         const p = imageProblem(container.image);

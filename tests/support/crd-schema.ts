@@ -17,7 +17,28 @@ import { parseAllDocuments } from "yaml";
 
 export type JsonSchema = { [key: string]: unknown };
 
-const KEEP = new Set(["type", "enum", "pattern", "maxLength", "minLength", "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "maxItems", "minItems", "maxProperties", "minProperties", "required", "items", "properties", "additionalProperties", "anyOf", "oneOf", "allOf"]);
+const KEEP = new Set([
+    "type",
+    "enum",
+    "pattern",
+    "maxLength",
+    "minLength",
+    "maximum",
+    "minimum",
+    "exclusiveMaximum",
+    "exclusiveMinimum",
+    "maxItems",
+    "minItems",
+    "maxProperties",
+    "minProperties",
+    "required",
+    "items",
+    "properties",
+    "additionalProperties",
+    "anyOf",
+    "oneOf",
+    "allOf",
+]);
 
 export function reduceSchema(node: unknown): unknown {
     if (Array.isArray(node)) return node.map(reduceSchema);
@@ -39,7 +60,10 @@ export function reduceSchema(node: unknown): unknown {
 export function reduceCrd(crdYaml: string): Record<string, JsonSchema> {
     const out: Record<string, JsonSchema> = {};
     for (const doc of parseAllDocuments(crdYaml)) {
-        const crd = doc.toJS() as { kind?: string; spec?: { names: { kind: string }; versions: { name: string; served: boolean; schema: { openAPIV3Schema: JsonSchema } }[] } } | null;
+        const crd = doc.toJS() as {
+            kind?: string;
+            spec?: { names: { kind: string }; versions: { name: string; served: boolean; schema: { openAPIV3Schema: JsonSchema } }[] };
+        } | null;
         if (!crd || crd.kind !== "CustomResourceDefinition" || !crd.spec) continue;
         for (const v of crd.spec.versions.filter((x) => x.served)) {
             const root = v.schema.openAPIV3Schema as { properties: Record<string, unknown>; required?: string[] };

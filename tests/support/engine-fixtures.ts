@@ -10,7 +10,14 @@ import { DEFAULT_HTTP_GATE, type HttpGateConfig } from "../../release-engine/src
  * in about 1 of 20 runs on a loaded 2-core machine. Slow test candidates (SLOW_MS) stay well above it
  * and below the timeout, so they are still rejected on p95, never on errors.
  */
-export const TEST_GATE: HttpGateConfig = { ...DEFAULT_HTTP_GATE, maxRequests: 200, minRequests: 20, concurrency: 4, timeoutMs: 5000, maxP95Ms: 1000 };
+export const TEST_GATE: HttpGateConfig = {
+    ...DEFAULT_HTTP_GATE,
+    maxRequests: 200,
+    minRequests: 20,
+    concurrency: 4,
+    timeoutMs: 5000,
+    maxP95Ms: 1000,
+};
 /** FAULT_LATENCY_MS of the slow test candidates: above TEST_GATE.maxP95Ms, below its timeout. */
 export const SLOW_MS = 1500;
 

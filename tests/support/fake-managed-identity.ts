@@ -27,7 +27,12 @@ export async function startFakeManagedIdentity(tenant = "00000000-0000-0000-0000
         const resource = url.searchParams.get("resource");
         if (req.headers["x-identity-header"] !== secret || !resource || url.searchParams.get("api-version") !== "2019-08-01") {
             res.writeHead(400, { "content-type": "application/json" });
-            res.end(JSON.stringify({ error: "invalid_request", error_description: "missing or wrong X-IDENTITY-HEADER, resource or api-version" }));
+            res.end(
+                JSON.stringify({
+                    error: "invalid_request",
+                    error_description: "missing or wrong X-IDENTITY-HEADER, resource or api-version",
+                }),
+            );
             return;
         }
         const now = Math.floor(Date.now() / 1000);
@@ -35,7 +40,15 @@ export async function startFakeManagedIdentity(tenant = "00000000-0000-0000-0000
         const token = `${b64url({ alg: "RS256", typ: "JWT" })}.${b64url({ aud: audience, iss: `https://sts.windows.net/${tenant}/`, iat: now - 60, nbf: now - 60, exp: now + 3600, oid: randomUUID(), tid: tenant })}.c2lnbmF0dXJl`;
         issued++;
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ access_token: token, expires_on: String(now + 3600), resource, token_type: "Bearer", client_id: randomUUID() }));
+        res.end(
+            JSON.stringify({
+                access_token: token,
+                expires_on: String(now + 3600),
+                resource,
+                token_type: "Bearer",
+                client_id: randomUUID(),
+            }),
+        );
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const port = (server.address() as AddressInfo).port;

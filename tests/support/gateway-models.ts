@@ -20,9 +20,18 @@ type ModelClass = new (data: never) => Validatable;
 /** `apiVersion/kind` → model class and the module whose schema it registers. */
 const MODELS: Record<string, { model: ModelClass; module: string }> = {
     "gateway.networking.k8s.io/v1/Gateway": { model: Gateway as unknown as ModelClass, module: "gateway.networking.k8s.io/v1/Gateway" },
-    "gateway.networking.k8s.io/v1/GatewayClass": { model: GatewayClass as unknown as ModelClass, module: "gateway.networking.k8s.io/v1/GatewayClass" },
-    "gateway.networking.k8s.io/v1/HTTPRoute": { model: HTTPRoute as unknown as ModelClass, module: "gateway.networking.k8s.io/v1/HTTPRoute" },
-    "gateway.networking.k8s.io/v1beta1/ReferenceGrant": { model: ReferenceGrant as unknown as ModelClass, module: "gateway.networking.k8s.io/v1beta1/ReferenceGrant" },
+    "gateway.networking.k8s.io/v1/GatewayClass": {
+        model: GatewayClass as unknown as ModelClass,
+        module: "gateway.networking.k8s.io/v1/GatewayClass",
+    },
+    "gateway.networking.k8s.io/v1/HTTPRoute": {
+        model: HTTPRoute as unknown as ModelClass,
+        module: "gateway.networking.k8s.io/v1/HTTPRoute",
+    },
+    "gateway.networking.k8s.io/v1beta1/ReferenceGrant": {
+        model: ReferenceGrant as unknown as ModelClass,
+        module: "gateway.networking.k8s.io/v1beta1/ReferenceGrant",
+    },
 };
 
 export function isGatewayApiType(apiVersion: string, kind: string): boolean {
@@ -70,7 +79,8 @@ export function unknownFields(schema: SchemaNode | undefined, value: unknown, pa
         const here = path ? `${path}.${k}` : k;
         const prop = schema.properties[k];
         if (prop) out.push(...unknownFields(prop, v, here));
-        else if (schema.additionalProperties && typeof schema.additionalProperties === "object") out.push(...unknownFields(schema.additionalProperties, v, here));
+        else if (schema.additionalProperties && typeof schema.additionalProperties === "object")
+            out.push(...unknownFields(schema.additionalProperties, v, here));
         else if (schema.additionalProperties !== true) out.push(here);
     }
     return out;

@@ -135,7 +135,9 @@ export function helmAsync(args: string[], opts: HelmOptions = {}): Promise<HelmR
         child.stdout.on("data", (b: Buffer) => out.push(b));
         child.stderr.on("data", (b: Buffer) => err.push(b));
         child.on("error", reject);
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+        child.on("close", (code) =>
+            resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }),
+        );
         child.stdin.end(opts.input ?? "");
     });
 }

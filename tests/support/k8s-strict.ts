@@ -22,7 +22,9 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 
 type Json = Record<string, unknown>;
-interface Validatable { validate(): void }
+interface Validatable {
+    validate(): void;
+}
 // The model constructors take their own typed data; the objects here are untyped rendered YAML.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor signatures differ per kind
 type ModelClass = new (data: any) => Validatable;
@@ -42,7 +44,10 @@ const MODELS: Record<string, ModelClass> = {
 /** The kinds this module has a schema for (`apiVersion kind`). */
 export const KNOWN_KINDS = Object.keys(MODELS);
 
-interface SchemaError { instancePath: string; message?: string }
+interface SchemaError {
+    instancePath: string;
+    message?: string;
+}
 
 function isObject(v: unknown): v is Json {
     return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -71,7 +76,11 @@ function schemaErrors(model: ModelClass, data: Json): SchemaError[] {
  */
 function unknownFields(model: ModelClass, obj: Json): string[] {
     const unknown: string[] = [];
-    interface Site { parent: Json; key: string; at: string }
+    interface Site {
+        parent: Json;
+        key: string;
+        at: string;
+    }
     const children = (node: unknown, at: string): Site[] => {
         if (Array.isArray(node)) return node.flatMap((item, i) => children(item, `${at}/${i}`));
         if (!isObject(node)) return [];
@@ -83,7 +92,9 @@ function unknownFields(model: ModelClass, obj: Json): string[] {
         const saved = level.map((s) => s.parent[s.key]);
         for (const s of level) s.parent[s.key] = BigInt(1);
         const flagged = new Set(schemaErrors(model, root).map((e) => e.instancePath));
-        level.forEach((s, i) => { s.parent[s.key] = saved[i]; });
+        level.forEach((s, i) => {
+            s.parent[s.key] = saved[i];
+        });
         const next: Site[] = [];
         level.forEach((s, i) => {
             if (flagged.has(s.at)) next.push(...children(saved[i], s.at));
@@ -103,7 +114,8 @@ function keyProblem(key: string): string | undefined {
     const parts = key.split("/");
     if (parts.length > 2) return "has more than one '/'";
     const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-    if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return `prefix ${JSON.stringify(prefix)} is not a DNS subdomain`;
+    if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+        return `prefix ${JSON.stringify(prefix)} is not a DNS subdomain`;
     if (name.length > 63 || !QUALIFIED_NAME.test(name)) return `name ${JSON.stringify(name)} is not a qualified name`;
     return undefined;
 }
@@ -119,7 +131,8 @@ function metadataProblems(obj: Json): string[] {
                 for (const [lk, lv] of Object.entries(isObject(v.labels) ? v.labels : {})) {
                     const kp = keyProblem(lk);
                     if (kp) problems.push(`${at}/metadata/labels: key ${JSON.stringify(lk)} ${kp}`);
-                    if (typeof lv !== "string" || lv.length > 63 || !LABEL_VALUE.test(lv)) problems.push(`${at}/metadata/labels/${lk}: ${JSON.stringify(lv)} is not a valid label value`);
+                    if (typeof lv !== "string" || lv.length > 63 || !LABEL_VALUE.test(lv))
+                        problems.push(`${at}/metadata/labels/${lk}: ${JSON.stringify(lv)} is not a valid label value`);
                 }
                 for (const ak of Object.keys(isObject(v.annotations) ? v.annotations : {})) {
                     const kp = keyProblem(ak);
@@ -128,7 +141,8 @@ function metadataProblems(obj: Json): string[] {
             }
             if (k === "matchLabels" && isObject(v)) {
                 for (const [lk, lv] of Object.entries(v)) {
-                    if (keyProblem(lk) || typeof lv !== "string" || !LABEL_VALUE.test(lv) || lv.length > 63) problems.push(`${at}/matchLabels/${lk}: invalid selector label ${JSON.stringify(lv)}`);
+                    if (keyProblem(lk) || typeof lv !== "string" || !LABEL_VALUE.test(lv) || lv.length > 63)
+                        problems.push(`${at}/matchLabels/${lk}: invalid selector label ${JSON.stringify(lv)}`);
                 }
             }
             walk(v, `${at}${pointer(k)}`);
@@ -137,9 +151,11 @@ function metadataProblems(obj: Json): string[] {
     walk(obj, "");
     const meta = isObject(obj.metadata) ? obj.metadata : {};
     const name = meta.name;
-    if (typeof name !== "string" || name.length > 253 || !DNS_SUBDOMAIN.test(name)) problems.push(`/metadata/name: ${JSON.stringify(name)} is not a DNS subdomain name`);
+    if (typeof name !== "string" || name.length > 253 || !DNS_SUBDOMAIN.test(name))
+        problems.push(`/metadata/name: ${JSON.stringify(name)} is not a DNS subdomain name`);
     // Services, and the release-named objects of the chart, must be DNS labels (≤ 63).
-    if (obj.kind === "Service" && typeof name === "string" && name.length > 63) problems.push(`/metadata/name: Service name ${JSON.stringify(name)} is longer than 63 characters`);
+    if (obj.kind === "Service" && typeof name === "string" && name.length > 63)
+        problems.push(`/metadata/name: Service name ${JSON.stringify(name)} is longer than 63 characters`);
     return problems;
 }
 
@@ -154,8 +170,5 @@ export function strictSchemaProblems(obj: unknown): string[] {
     if (!model) return [`no Kubernetes schema here for ${id} (known: ${KNOWN_KINDS.join(", ")})`];
     const errors = schemaErrors(model, obj);
     if (errors.length > 0) return errors.map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
-    return [
-        ...unknownFields(model, obj).map((p) => `${p}: unknown field (the ${id} schema has no such field)`),
-        ...metadataProblems(obj),
-    ];
+    return [...unknownFields(model, obj).map((p) => `${p}: unknown field (the ${id} schema has no such field)`), ...metadataProblems(obj)];
 }

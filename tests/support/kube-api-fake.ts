@@ -25,7 +25,12 @@ export interface FakePod {
 /** A v1 Pod as the API server returns it (the fields a kubelet sets for a running pod of the chart). */
 export function podObject(p: FakePod): Record<string, unknown> {
     const t = "2026-12-04T10:00:00Z";
-    const cond = (type: string, status: boolean) => ({ type, status: status ? "True" : "False", lastProbeTime: null, lastTransitionTime: t });
+    const cond = (type: string, status: boolean) => ({
+        type,
+        status: status ? "True" : "False",
+        lastProbeTime: null,
+        lastTransitionTime: t,
+    });
     return {
         metadata: {
             name: p.name,
@@ -37,7 +42,9 @@ export function podObject(p: FakePod): Record<string, unknown> {
             labels: p.labels,
             ...(p.deleting ? { deletionTimestamp: "2026-12-04T10:05:00Z", deletionGracePeriodSeconds: 30 } : {}),
         },
-        spec: { containers: [{ name: "calculator", image: "registry.invalid/calculator:1", ports: [{ containerPort: 8080, protocol: "TCP" }] }] },
+        spec: {
+            containers: [{ name: "calculator", image: "registry.invalid/calculator:1", ports: [{ containerPort: 8080, protocol: "TCP" }] }],
+        },
         status: {
             phase: "Running",
             conditions: [cond("Initialized", true), cond("Ready", p.ready), cond("ContainersReady", p.ready), cond("PodScheduled", true)],
@@ -53,8 +60,22 @@ export function podObject(p: FakePod): Record<string, unknown> {
                     image: "registry.invalid/calculator:1",
                     imageID: "registry.invalid/calculator@sha256:0000000000000000000000000000000000000000000000000000000000000000",
                     containerID: "containerd://0123",
-                    state: p.ready ? { running: { startedAt: t } } : { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s restarting failed container" } },
-                    ...(p.restartCount > 0 ? { lastState: { terminated: { exitCode: 137, reason: "OOMKilled", startedAt: t, finishedAt: t, containerID: "containerd://0122" } } } : {}),
+                    state: p.ready
+                        ? { running: { startedAt: t } }
+                        : { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s restarting failed container" } },
+                    ...(p.restartCount > 0
+                        ? {
+                              lastState: {
+                                  terminated: {
+                                      exitCode: 137,
+                                      reason: "OOMKilled",
+                                      startedAt: t,
+                                      finishedAt: t,
+                                      containerID: "containerd://0122",
+                                  },
+                              },
+                          }
+                        : {}),
                 },
             ],
         },
@@ -91,8 +112,13 @@ export async function startKubeApiFake(token: string): Promise<KubeApiFake> {
         const u = new URL(req.url ?? "/", "http://api");
         const m = /^\/api\/v1\/namespaces\/([a-z0-9-]+)\/pods$/.exec(u.pathname);
         if (req.method !== "GET" || !m) return json(404, status(404, "NotFound", "the server could not find the requested resource"));
-        const selector = (u.searchParams.get("labelSelector") ?? "").split(",").filter((x) => x !== "").map((x) => x.split("="));
-        const items = (fake.source ? fake.source() : fake.pods).filter((p) => p.namespace === m[1] && selector.every(([k, v]) => p.labels[k] === v)).map(podObject);
+        const selector = (u.searchParams.get("labelSelector") ?? "")
+            .split(",")
+            .filter((x) => x !== "")
+            .map((x) => x.split("="));
+        const items = (fake.source ? fake.source() : fake.pods)
+            .filter((p) => p.namespace === m[1] && selector.every(([k, v]) => p.labels[k] === v))
+            .map(podObject);
         json(200, JSON.stringify({ kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "4711" }, items }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -106,7 +132,10 @@ export async function startKubeApiFake(token: string): Promise<KubeApiFake> {
  * that runs a version, `replicas` ready pods in its namespace with the chart's instance and version labels, none restarted.
  */
 export function readyPodsFor(slotsOutput: unknown): FakePod[] {
-    const slots = (slotsOutput ?? {}) as Record<string, { version?: string | null; replicas?: number; release?: string; namespace?: string }>;
+    const slots = (slotsOutput ?? {}) as Record<
+        string,
+        { version?: string | null; replicas?: number; release?: string; namespace?: string }
+    >;
     return Object.values(slots).flatMap((s) => {
         const version = s.version;
         if (!version || !s.release || !s.namespace) return [];

@@ -29,7 +29,9 @@ export interface LogsQueryFake {
     close(): Promise<void>;
 }
 
-const credential: TokenCredential = { getToken: async (): Promise<AccessToken> => ({ token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 }) };
+const credential: TokenCredential = {
+    getToken: async (): Promise<AccessToken> => ({ token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 }),
+};
 
 /** Starts the stand-in; `answer(n)` gives the table for the n-th query (1-based). */
 export async function startLogsQueryFake(answer: (n: number) => LogsTableAnswer): Promise<LogsQueryFake> {
@@ -50,7 +52,11 @@ export async function startLogsQueryFake(answer: (n: number) => LogsTableAnswer)
         seen,
         reset: () => void seen.splice(0),
         client: () =>
-            new LogsQueryClient(credential, { endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, tlsOptions: { ca: tls.cert }, retryOptions: { maxRetries: 0 } }),
+            new LogsQueryClient(credential, {
+                endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+                tlsOptions: { ca: tls.cert },
+                retryOptions: { maxRetries: 0 },
+            }),
         close: () => new Promise<void>((r) => server.close(() => r())),
     };
 }

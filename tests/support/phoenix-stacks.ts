@@ -34,8 +34,13 @@ export function runRegistry(opts: StackRunOptions = {}): Promise<RunResult> {
 }
 
 /** Runs platform/<stack> with `registryOutputs` served under the stack name the config names. */
-export function runPlatform(stack: "dev" | "prod", registryOutputs: Record<string, unknown>, opts: StackRunOptions = {}): Promise<RunResult> {
-    const referenced = typeof opts.configOverrides?.registryStack === "string" ? opts.configOverrides.registryStack : DEFAULT_REGISTRY_STACK;
+export function runPlatform(
+    stack: "dev" | "prod",
+    registryOutputs: Record<string, unknown>,
+    opts: StackRunOptions = {},
+): Promise<RunResult> {
+    const referenced =
+        typeof opts.configOverrides?.registryStack === "string" ? opts.configOverrides.registryStack : DEFAULT_REGISTRY_STACK;
     return runProgram({
         projectDir: ROOT,
         stack,
@@ -48,7 +53,10 @@ export function runPlatform(stack: "dev" | "prod", registryOutputs: Record<strin
 }
 
 /** Runs a program expected to fail; returns the error and how many resources were registered. */
-export async function expectConfigFailure(run: (hooks: MockHooks) => Promise<RunResult>, registryOutputs?: Record<string, unknown>): Promise<{ message: string; registered: number }> {
+export async function expectConfigFailure(
+    run: (hooks: MockHooks) => Promise<RunResult>,
+    registryOutputs?: Record<string, unknown>,
+): Promise<{ message: string; registered: number }> {
     let registered = 0;
     const base = azureHooks(registryOutputs ? { [DEFAULT_REGISTRY_STACK]: registryOutputs } : {});
     const hooks: MockHooks = {
@@ -118,7 +126,11 @@ export function at(inputs: Record<string, unknown>, p: string): unknown {
 }
 
 /** Keys a config reader function asks for, given the stack's loaded config. */
-export function keysRead(read: (raw: (k: string) => string | undefined) => unknown, config: Record<string, string>, namespace: string): string[] {
+export function keysRead(
+    read: (raw: (k: string) => string | undefined) => unknown,
+    config: Record<string, string>,
+    namespace: string,
+): string[] {
     const asked = new Set<string>();
     read((k) => {
         asked.add(k);
@@ -141,11 +153,16 @@ export function declarationProblems(
     const problems: string[] = [];
     const typeOk = (type: string | undefined, itemType: string | undefined, v: unknown): boolean => {
         switch (type) {
-            case "string": return typeof v === "string";
-            case "integer": return Number.isInteger(v);
-            case "boolean": return typeof v === "boolean";
-            case "array": return Array.isArray(v) && v.every((x) => typeOk(itemType, undefined, x));
-            default: return false;
+            case "string":
+                return typeof v === "string";
+            case "integer":
+                return Number.isInteger(v);
+            case "boolean":
+                return typeof v === "boolean";
+            case "array":
+                return Array.isArray(v) && v.every((x) => typeOk(itemType, undefined, x));
+            default:
+                return false;
         }
     };
     for (const [k, d] of Object.entries(declared)) {
@@ -165,7 +182,11 @@ export function declarationProblems(
 /** A stack file's project-namespaced values, keys without the namespace. */
 export function stackFileValues(file: string, namespace: string): Record<string, unknown> {
     const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(doc.config ?? {}).filter(([k]) => k.startsWith(`${namespace}:`)).map(([k, v]) => [k.slice(namespace.length + 1), v]));
+    return Object.fromEntries(
+        Object.entries(doc.config ?? {})
+            .filter(([k]) => k.startsWith(`${namespace}:`))
+            .map(([k, v]) => [k.slice(namespace.length + 1), v]),
+    );
 }
 
 /** Keys documented in the docs/configuration.md table of a project. */

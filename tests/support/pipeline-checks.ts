@@ -31,8 +31,7 @@ export function stages(doc: Doc): Doc[] {
 export function stageGraph(doc: Doc): { id: string; dependsOn: string[]; condition?: string }[] {
     return stages(doc).map((s, i, all) => {
         const d = s.dependsOn;
-        const dependsOn =
-            d === undefined ? (i === 0 ? [] : [String(all[i - 1].stage)]) : Array.isArray(d) ? d.map(String) : [String(d)];
+        const dependsOn = d === undefined ? (i === 0 ? [] : [String(all[i - 1].stage)]) : Array.isArray(d) ? d.map(String) : [String(d)];
         return { id: String(s.stage), dependsOn, condition: typeof s.condition === "string" ? s.condition : undefined };
     });
 }
@@ -49,8 +48,9 @@ export function stepSites(doc: Doc): StepSite[] {
             const jobId = String(j.job ?? j.deployment);
             const strategy = isRecord(j.strategy) ? j.strategy : {};
             const rows: Record<string, string>[] = isRecord(strategy.matrix)
-                ? Object.values(strategy.matrix).filter(isRecord).map((r) =>
-                      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])))
+                ? Object.values(strategy.matrix)
+                      .filter(isRecord)
+                      .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])))
                 : [{}];
             for (const matrix of rows) add(String(s.stage), jobId, "", j.steps, matrix);
             const runOnce = isRecord(strategy.runOnce) ? strategy.runOnce : undefined;
@@ -108,7 +108,9 @@ export function secretsInArguments(doc: Doc): string[] {
     for (const site of stepSites(doc)) {
         for (const [field, text] of commandTexts(site.step)) {
             for (const name of secretReferences(text)) {
-                problems.push(`${site.stage}/${site.job}${site.hook ? "/" + site.hook : ""} step ${site.index} ${field} references secret ${name}`);
+                problems.push(
+                    `${site.stage}/${site.job}${site.hook ? "/" + site.hook : ""} step ${site.index} ${field} references secret ${name}`,
+                );
             }
         }
         const env = isRecord(site.step.env) ? site.step.env : {};
@@ -161,7 +163,8 @@ export function pulumiRunProblems(run: PulumiRun): string[] {
     const at = `${run.site.stage}/${run.site.job} pulumi ${run.command} ${run.stack}`;
     const inputs = isRecord(run.site.step.inputs) ? run.site.step.inputs : {};
     if (!run.policyPack || !/\/policy$/.test(run.policyPack)) p.push(`${at}: no --policy-pack <phoenix>/policy`);
-    if (!run.policyConfig || !/\/policy\/config\/[a-z0-9-]+\.json$/.test(run.policyConfig)) p.push(`${at}: no --policy-pack-config policy/config/<env>.json`);
+    if (!run.policyConfig || !/\/policy\/config\/[a-z0-9-]+\.json$/.test(run.policyConfig))
+        p.push(`${at}: no --policy-pack-config policy/config/<env>.json`);
     if (run.command === "up" && !/(^|\s)--yes(\s|$)/.test(run.args)) p.push(`${at}: up without --yes`);
     if (run.command === "preview" && inputs.createPrComment !== true) p.push(`${at}: preview without createPrComment`);
     if (!/^\d+\.\d+\.\d+$/.test(String(inputs.versionSpec))) p.push(`${at}: versionSpec ${String(inputs.versionSpec)} is not pinned`);

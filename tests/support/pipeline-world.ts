@@ -76,7 +76,13 @@ interface RecordStoreAccess {
  * The environment of every hook's process: what the pipeline's engine step (templates/steps/engine.yaml)
  * gives the CLI, with the stand-ins for what an agent has.
  */
-function hookEnv(opts: { backendDir: string; endpointUrl: string; kubeconfig: string; agentTemp: string; store: RecordStoreAccess }): NodeJS.ProcessEnv {
+function hookEnv(opts: {
+    backendDir: string;
+    endpointUrl: string;
+    kubeconfig: string;
+    agentTemp: string;
+    store: RecordStoreAccess;
+}): NodeJS.ProcessEnv {
     return {
         PATH: `${FAKE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
         HOME: os.homedir(),
@@ -106,13 +112,15 @@ export const describeSlots = (slots: Record<string, SlotState>): string =>
     Object.entries(slots)
         .map(([s, v]) => `${s} ${v.role}${v.version ? ` ${v.version}` : ""}`)
         .join(", ");
-export const liveOf = (slots: Record<string, SlotState>): string | undefined => Object.values(slots).find((s) => s.role === "live")?.version;
+export const liveOf = (slots: Record<string, SlotState>): string | undefined =>
+    Object.values(slots).find((s) => s.role === "live")?.version;
 export const candidatesOf = (slots: Record<string, SlotState>): (string | undefined)[] =>
     Object.values(slots)
         .filter((s) => s.role === "candidate")
         .map((s) => s.version);
 export const report = (runs: HookRun[]): string => runs.map((r) => `${r.hook} (${r.command}): exit ${r.exitCode}`).join("; ");
-export const transcript = (runs: HookRun[]): string => runs.map((r) => `--- ${r.hook}: ${r.command} (exit ${r.exitCode ?? r.signal})\n${r.stdout}${r.stderr}`).join("\n");
+export const transcript = (runs: HookRun[]): string =>
+    runs.map((r) => `--- ${r.hook}: ${r.command} (exit ${r.exitCode ?? r.signal})\n${r.stdout}${r.stderr}`).join("\n");
 
 export interface PipelineWorld {
     endpoint: ReleaseEndpoint;
@@ -168,12 +176,16 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
         copyTimes.push(copy.copyMs);
         const agentTemp = path.join(copy.dir, ".agent-temp");
         fs.mkdirSync(agentTemp);
-        const child = spawn(process.execPath, [path.join("release-engine", "bin", "phoenix-release.js"), command, ...args, "--env", STACK, "--backend", "pulumi"], {
-            cwd: copy.dir,
-            env: { ...hookEnv({ backendDir, endpointUrl: endpoint.url, kubeconfig, agentTemp, store }), ...opts.env },
-            stdio: ["ignore", "pipe", "pipe"],
-            detached: true,
-        });
+        const child = spawn(
+            process.execPath,
+            [path.join("release-engine", "bin", "phoenix-release.js"), command, ...args, "--env", STACK, "--backend", "pulumi"],
+            {
+                cwd: copy.dir,
+                env: { ...hookEnv({ backendDir, endpointUrl: endpoint.url, kubeconfig, agentTemp, store }), ...opts.env },
+                stdio: ["ignore", "pipe", "pipe"],
+                detached: true,
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
@@ -217,9 +229,23 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
                 const env = hookEnv({ backendDir, endpointUrl: endpoint.url, kubeconfig, agentTemp: copy.dir, store });
                 for (const args of [
                     ["stack", "init", STACK],
-                    ["up", "--yes", "--skip-preview", "--stack", STACK, "--message", `phoenix release ${COMMITTED_LIVE}: switch (by the previous run)`],
+                    [
+                        "up",
+                        "--yes",
+                        "--skip-preview",
+                        "--stack",
+                        STACK,
+                        "--message",
+                        `phoenix release ${COMMITTED_LIVE}: switch (by the previous run)`,
+                    ],
                 ]) {
-                    const code = await new Promise<number | null>((resolve) => spawn(path.join(FAKE_BIN, "pulumi"), args, { cwd: path.join(copy.dir, "stacks", "release"), env, stdio: "ignore" }).on("close", resolve));
+                    const code = await new Promise<number | null>((resolve) =>
+                        spawn(path.join(FAKE_BIN, "pulumi"), args, {
+                            cwd: path.join(copy.dir, "stacks", "release"),
+                            env,
+                            stdio: "ignore",
+                        }).on("close", resolve),
+                    );
                     assert.equal(code, 0, `seeding the backend: pulumi ${args.join(" ")}`);
                 }
             } finally {
@@ -241,7 +267,10 @@ export async function startPipelineWorld(): Promise<PipelineWorld> {
                 .readdirSync(dir)
                 .filter((f) => f.endsWith(".history.json"))
                 .sort();
-            const u = JSON.parse(fs.readFileSync(path.join(dir, files[files.length - 1]), "utf8")) as { message: string; config: Record<string, unknown> };
+            const u = JSON.parse(fs.readFileSync(path.join(dir, files[files.length - 1]), "utf8")) as {
+                message: string;
+                config: Record<string, unknown>;
+            };
             const state = JSON.parse(String(u.config[`${PROJECT}:state`])) as { slots: Record<string, SlotState> };
             return { message: u.message, slots: state.slots };
         },

@@ -24,7 +24,12 @@ import type { RegisteredResource } from "./pulumi-harness";
 
 // The SDK's sentinels for unknown values (internal to @pulumi/policy; stable wire constants).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const proxyInternals = require("@pulumi/policy/proxy") as { unknownStringValue: string; unknownBooleanValue: string; unknownNumberValue: string; unknownObjectValue: string };
+const proxyInternals = require("@pulumi/policy/proxy") as {
+    unknownStringValue: string;
+    unknownBooleanValue: string;
+    unknownNumberValue: string;
+    unknownObjectValue: string;
+};
 export const UNKNOWN = {
     string: proxyInternals.unknownStringValue,
     boolean: proxyInternals.unknownBooleanValue,
@@ -96,7 +101,8 @@ function resourceView(r: { type: string; name: string; props: Record<string, unk
         props,
         isType: (cls: unknown) => typeOf(cls) === r.type,
         // The SDK returns the props typed as the class's args; the cast mirrors that.
-        asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as ResourceValidationArgs["asType"] & PolicyResource["asType"],
+        asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as ResourceValidationArgs["asType"] &
+            PolicyResource["asType"],
     };
 }
 
@@ -134,7 +140,10 @@ function typeAndName(urn: string): string {
  * The register request carries full URNs (parent types included) while the mock's own URNs do not, so
  * both are matched by type and name, unique in a run (the harness keys options the same way).
  */
-export function linkResources(view: PolicyResource[], registered: ReadonlyArray<Pick<RegisteredResource, "type" | "name" | "options">>): void {
+export function linkResources(
+    view: PolicyResource[],
+    registered: ReadonlyArray<Pick<RegisteredResource, "type" | "name" | "options">>,
+): void {
     const byKey = new Map(view.map((r, i) => [`${registered[i].type}::${registered[i].name}`, r]));
     view.forEach((r, i) => {
         const o = registered[i].options;
@@ -167,7 +176,12 @@ async function capture(run: (report: (message: string, urn?: string) => void) =>
 }
 
 export function checkResource(policy: ResourceValidationPolicy, args: ResourceValidationArgs): Promise<PolicyOutcome> {
-    const fns = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    const fns =
+        policy.validateResource === undefined
+            ? []
+            : Array.isArray(policy.validateResource)
+              ? policy.validateResource
+              : [policy.validateResource];
     return capture(async (report) => {
         for (const fn of fns) await fn(args, report);
     });
@@ -235,14 +249,17 @@ export async function runPack(
     ctx: Omit<ArgsContext, "config"> = {},
 ): Promise<PackRun> {
     const run: PackRun = { diagnostics: [], notApplicable: {}, unknown: [] };
-    const stackResources = resources.map((r) => policyResource({ type: r.type, name: r.name, urn: r.urn, props: plain(r.state) as Record<string, unknown> }, ctx));
+    const stackResources = resources.map((r) =>
+        policyResource({ type: r.type, name: r.name, urn: r.urn, props: plain(r.state) as Record<string, unknown> }, ctx),
+    );
     linkResources(stackResources, resources);
     for (const policy of policies) {
         const level = enforcementOf(policy, config);
         if (level === "disabled") continue;
         const policyConfig = policyConfigOf(policy, config);
         const record = (o: PolicyOutcome) => {
-            for (const v of o.violations) run.diagnostics.push({ policyName: policy.name, enforcementLevel: level, message: v.message, urn: v.urn });
+            for (const v of o.violations)
+                run.diagnostics.push({ policyName: policy.name, enforcementLevel: level, message: v.message, urn: v.urn });
             if (o.unknown) run.unknown.push({ policyName: policy.name, enforcementLevel: "advisory", message: o.unknown });
             if (o.notApplicable !== undefined) run.notApplicable[policy.name] = (run.notApplicable[policy.name] ?? 0) + 1;
         };
@@ -251,7 +268,10 @@ export async function runPack(
             continue;
         }
         for (const r of resources) {
-            const args = resourceArgs({ type: r.type, name: r.name, urn: r.urn, props: plain(r.inputs) as Record<string, unknown> }, { ...ctx, config: policyConfig });
+            const args = resourceArgs(
+                { type: r.type, name: r.name, urn: r.urn, props: plain(r.inputs) as Record<string, unknown> },
+                { ...ctx, config: policyConfig },
+            );
             const o = await checkResource(policy, args);
             for (const v of o.violations) v.urn = r.urn;
             record(o);

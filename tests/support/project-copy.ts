@@ -55,7 +55,13 @@ function copyTree(from: string, to: string): void {
 /** `node_modules` and `dist` folders at the top and one level down (the workspaces'). */
 function builtFolders(root: string): string[] {
     const out: string[] = [];
-    for (const top of ["", ...fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith(".")).map((e) => e.name)]) {
+    for (const top of [
+        "",
+        ...fs
+            .readdirSync(root, { withFileTypes: true })
+            .filter((e) => e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith("."))
+            .map((e) => e.name),
+    ]) {
         for (const name of ["node_modules", "dist"]) {
             const rel = path.posix.join(top, name);
             if (fs.existsSync(path.join(root, rel))) out.push(rel);

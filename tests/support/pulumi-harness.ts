@@ -32,7 +32,6 @@ export interface RegisteredOptions {
     parent: string;
 }
 
-
 export interface InvokeCall {
     token: string;
     args: Record<string, unknown>;
@@ -210,14 +209,20 @@ export function cliConfigProblems(projectDir: string, stack: string): string[] {
     const problems: string[] = [];
     for (const [k, decl] of Object.entries(project.config)) {
         const key = qualify(project.name, k);
-        if (decl.default === undefined && !set.has(key)) problems.push(`${key} has no default and Pulumi.${stack}.yaml does not set it (the CLI refuses to run)`);
+        if (decl.default === undefined && !set.has(key))
+            problems.push(`${key} has no default and Pulumi.${stack}.yaml does not set it (the CLI refuses to run)`);
         if (decl.secret && decl.default !== undefined) problems.push(`${key} is declared secret with a plain default (the CLI refuses it)`);
     }
     return problems;
 }
 
 async function resolve<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
-    const value = await new Promise<T>((r) => o.apply((v) => { r(v); return v; }));
+    const value = await new Promise<T>((r) =>
+        o.apply((v) => {
+            r(v);
+            return v;
+        }),
+    );
     const secret = await (o as unknown as { isSecret: Promise<boolean> }).isSecret;
     return { value, secret };
 }
@@ -283,12 +288,16 @@ export async function runProgram(opts: RunOptions): Promise<RunResult> {
     const aliases: Record<string, string[]> = {};
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
-        seenOptions.set(`${req.getType()}::${req.getName()}`, { ignoreChanges: req.getIgnorechangesList(), dependencies: req.getDependenciesList(), parent: req.getParent() });
+        seenOptions.set(`${req.getType()}::${req.getName()}`, {
+            ignoreChanges: req.getIgnorechangesList(),
+            dependencies: req.getDependenciesList(),
+            parent: req.getParent(),
+        });
         const own = urnOf(opts.stack, loaded.project, req.getType(), req.getName(), req.getParent());
         const named = req.getAliasesList().map((a) => {
             const spec = a.hasSpec() ? a.getSpec() : undefined;
             if (!spec) return a.getUrn();
-            const parent = spec.getNoparent() ? "" : (spec.getParenturn() || req.getParent());
+            const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
             return urnOf(opts.stack, loaded.project, spec.getType() || req.getType(), spec.getName() || req.getName(), parent);
         });
         if (named.length > 0) aliases[own] = named;
@@ -333,7 +342,9 @@ export function byType(resources: RegisteredResource[], type: string): Registere
 export function one(resources: RegisteredResource[], type: string, name?: string): RegisteredResource {
     const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
     if (found.length !== 1) {
-        throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((f) => f.name).join(", ")}`);
+        throw new Error(
+            `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((f) => f.name).join(", ")}`,
+        );
     }
     return found[0];
 }

@@ -21,7 +21,9 @@ export interface SlotOutput {
 export function checkpointOutputs(backendDir: string, project: string, stack: string): Record<string, unknown> {
     const file = path.join(backendDir, ".pulumi", "stacks", project, `${stack}.json`);
     if (!fs.existsSync(file)) return {};
-    const cp = JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint: { latest: { resources?: { type: string; outputs?: Record<string, unknown> }[] } | null } };
+    const cp = JSON.parse(fs.readFileSync(file, "utf8")) as {
+        checkpoint: { latest: { resources?: { type: string; outputs?: Record<string, unknown> }[] } | null };
+    };
     return cp.checkpoint.latest?.resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs ?? {};
 }
 
@@ -56,10 +58,13 @@ export async function startReleaseEndpoint(outputs: () => Record<string, unknown
             const version = slots[slot].version ?? "";
             answered.set(`${slot} ${version}`, (answered.get(`${slot} ${version}`) ?? 0) + 1);
             const status = broken.has(version) ? 500 : 200;
-            setTimeout(() => {
-                res.writeHead(status, { "x-app-slot": slot, "x-app-version": version, "content-type": "application/json" });
-                res.end(JSON.stringify(status === 200 ? { result: 42 } : { error: "broken build" }));
-            }, slow.get(version) ?? 0);
+            setTimeout(
+                () => {
+                    res.writeHead(status, { "x-app-slot": slot, "x-app-version": version, "content-type": "application/json" });
+                    res.end(JSON.stringify(status === 200 ? { result: 42 } : { error: "broken build" }));
+                },
+                slow.get(version) ?? 0,
+            );
         });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));

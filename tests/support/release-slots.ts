@@ -46,7 +46,11 @@ interface IngressInputs {
  * Runs the release stack `stack` (its Pulumi.<stack>.yaml) with `state` (the stack file's own state
  * when undefined) against a platform whose registry is `loginServer`.
  */
-export async function releaseStackView(stack: "dev" | "prod", state: ReleaseState | undefined, loginServer: string): Promise<ReleaseStackView> {
+export async function releaseStackView(
+    stack: "dev" | "prod",
+    state: ReleaseState | undefined,
+    loginServer: string,
+): Promise<ReleaseStackView> {
     const platform = {
         kubeconfig: MOCK_KUBECONFIG,
         registryLoginServer: loginServer,
@@ -81,11 +85,13 @@ export async function releaseStackView(stack: "dev" | "prod", state: ReleaseStat
     });
     const backends = byType(r.resources, "kubernetes:networking.k8s.io/v1:Ingress").flatMap((ing) => {
         const inputs = ing.inputs as unknown as IngressInputs;
-        return inputs.spec.rules.flatMap((rule) => rule.http.paths.map((p): RouterBackend => {
-            const port = p.backend.service.port.number;
-            if (port === undefined) throw new Error(`Ingress backend ${p.backend.service.name} names its port; expected a number`);
-            return { namespace: inputs.metadata.namespace, serviceName: p.backend.service.name, port };
-        }));
+        return inputs.spec.rules.flatMap((rule) =>
+            rule.http.paths.map((p): RouterBackend => {
+                const port = p.backend.service.port.number;
+                if (port === undefined) throw new Error(`Ingress backend ${p.backend.service.name} names its port; expected a number`);
+                return { namespace: inputs.metadata.namespace, serviceName: p.backend.service.name, port };
+            }),
+        );
     });
     return { releases, backends };
 }

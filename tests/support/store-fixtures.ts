@@ -5,7 +5,10 @@ import type { EngineRecord } from "../../release-engine/src/planner/types";
 export const SECRET = "s3cret-preview-value-0123456789";
 export const V1: EngineRecord = { state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } } };
 export const V2: EngineRecord = {
-    state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "candidate", version: "1.1.0", replicas: 2 } }, previewHeaderValue: SECRET },
+    state: {
+        slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "candidate", version: "1.1.0", replicas: 2 } },
+        previewHeaderValue: SECRET,
+    },
     operation: { kind: "release", version: "1.1.0", slot: "green", before: V1.state },
 };
 /** The file's text as writeRecord writes it. */

@@ -24,11 +24,19 @@ interface OptionSpec {
 
 const OPTIONS: Record<OptionName, OptionSpec> = {
     env: { type: "string", value: ENVIRONMENTS.join("|"), help: "environment (default dev)" },
-    backend: { type: "string", value: BACKENDS.join("|"), help: "local processes (default) or the release stack through the Automation API" },
+    backend: {
+        type: "string",
+        value: BACKENDS.join("|"),
+        help: "local processes (default) or the release stack through the Automation API",
+    },
     vault: { type: "string", value: "NAME", help: "read settings from this Key Vault (default: $AZURE_KEYVAULT_NAME)" },
     json: { type: "boolean", help: "print one JSON object on stdout, errors included (progress goes to stderr)" },
     "show-secrets": { type: "boolean", help: "print the preview header's secret value and a ready curl line" },
-    steps: { type: "string", value: "W,W,...,100", help: "the production weights after the gate, e.g. 5,25,50,100; 100 switches at once (default: the environment's)" },
+    steps: {
+        type: "string",
+        value: "W,W,...,100",
+        help: "the production weights after the gate, e.g. 5,25,50,100; 100 switches at once (default: the environment's)",
+    },
     rps: { type: "string", value: "N", help: "production requests per second, 1-2000 (default 50)" },
     duration: { type: "string", value: "SECONDS", help: "stop after this long, 1-86400 (default: until Ctrl-C)" },
     replace: { type: "boolean", help: "overwrite the record the store already holds (import-record)" },
@@ -46,13 +54,19 @@ interface CommandSpec {
 }
 
 const SPECS = {
-    release: { version: "required", summary: "the whole cycle: deploy as candidate, gate, promote, check production", options: [...COMMON, "steps"] },
+    release: {
+        version: "required",
+        summary: "the whole cycle: deploy as candidate, gate, promote, check production",
+        options: [...COMMON, "steps"],
+    },
     deploy: { version: "required", summary: "deploy as candidate and wait until ready   (Azure DevOps: deploy)", options: COMMON },
     verify: { version: "none", summary: "gate the pending candidate; rolls it back on failure (routeTraffic)", options: COMMON },
     promote: {
         version: "none",
         summary: "make the pending candidate live             (on: success)",
-        detail: ["production moves by the environment's steps (or --steps), each judged against live; a step that fails returns production to live at once"],
+        detail: [
+            "production moves by the environment's steps (or --steps), each judged against live; a step that fails returns production to live at once",
+        ],
         options: [...COMMON, "steps"],
     },
     rollback: {
@@ -83,7 +97,9 @@ const SPECS = {
     "import-record": {
         version: "none",
         summary: "move the record from stacks/release/Pulumi.<env>.yaml into the shared store, once (Pulumi backend)",
-        detail: ["refused when the store already holds a record (unless --replace) or when the file is not what the stack's last update applied; recorded in the history"],
+        detail: [
+            "refused when the store already holds a record (unless --replace) or when the file is not what the stack's last update applied; recorded in the history",
+        ],
         options: [...COMMON, "replace"],
     },
     "restore-record": {
@@ -127,7 +143,8 @@ export class UsageError extends InputError {
 }
 
 const PROG = "phoenix-release";
-const EXIT_CODES = "exit codes: 0 done, 1 release rejected (gate failed, rolled back) or a step failed, 2 bad input or a missing tool (nothing changed), 3 blocked, 130 interrupted";
+const EXIT_CODES =
+    "exit codes: 0 done, 1 release rejected (gate failed, rolled back) or a step failed, 2 bad input or a missing tool (nothing changed), 3 blocked, 130 interrupted";
 
 function synopsis(name: Command): string {
     const v = (SPECS[name] as CommandSpec).version;
@@ -163,7 +180,16 @@ export const USAGE = [
 /** One command's usage (`<command> --help`, and after a bad argument to it). */
 export function commandUsage(name: Command): string {
     const s = SPECS[name] as CommandSpec;
-    return [`usage: ${PROG} ${synopsis(name)} [options]`, "", `${s.summary}${s.detail ? `;\n${s.detail.join("\n")}` : ""}`, "", "options:", ...optionLines(s.options), "", EXIT_CODES].join("\n");
+    return [
+        `usage: ${PROG} ${synopsis(name)} [options]`,
+        "",
+        `${s.summary}${s.detail ? `;\n${s.detail.join("\n")}` : ""}`,
+        "",
+        "options:",
+        ...optionLines(s.options),
+        "",
+        EXIT_CODES,
+    ].join("\n");
 }
 
 function isCommand(s: string | undefined): s is Command {
@@ -183,7 +209,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     const first = argv.find((a) => !a.startsWith("-"));
     const command = isCommand(first) ? first : undefined;
     const allowed = command ? (SPECS[command] as CommandSpec).options : [...COMMON, "show-secrets" as const, "steps" as const];
-    const options = Object.fromEntries(allowed.map((n) => [n, { type: OPTIONS[n].type, ...(OPTIONS[n].short ? { short: OPTIONS[n].short } : {}) }]));
+    const options = Object.fromEntries(
+        allowed.map((n) => [n, { type: OPTIONS[n].type, ...(OPTIONS[n].short ? { short: OPTIONS[n].short } : {}) }]),
+    );
     let parsed: ReturnType<typeof nodeParseArgs>;
     try {
         parsed = nodeParseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -195,7 +223,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     }
     const values = parsed.values as Partial<Record<OptionName, string | boolean>>;
     const positionals = parsed.positionals;
-    if (values.help || positionals[0] === "help") return { kind: "help", command: isCommand(positionals[0]) ? positionals[0] : isCommand(positionals[1]) ? positionals[1] : undefined };
+    if (values.help || positionals[0] === "help")
+        return {
+            kind: "help",
+            command: isCommand(positionals[0]) ? positionals[0] : isCommand(positionals[1]) ? positionals[1] : undefined,
+        };
     const [name, version, ...rest] = positionals;
     if (name === undefined) throw new UsageError("no command given");
     if (!isCommand(name)) throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.join(", ")})`);
@@ -205,10 +237,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     if (spec.version === "none" && version !== undefined) throw new UsageError(`${name} takes no version (got "${version}")`, name);
     if (version !== undefined) checkVersion(version, "version", name);
     const envName = (values.env as string | undefined) ?? "dev";
-    if (!(ENVIRONMENTS as readonly string[]).includes(envName)) throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${envName}"`, name);
+    if (!(ENVIRONMENTS as readonly string[]).includes(envName))
+        throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${envName}"`, name);
     const backend = (values.backend as string | undefined) ?? "local";
     if (backend !== "local" && backend !== "pulumi") throw new UsageError(`--backend must be local or pulumi, got "${backend}"`, name);
-    if (name === "load" && backend !== "local") throw new UsageError("load drives a local environment only (a real environment's production traffic is its users')", name);
+    if (name === "load" && backend !== "local")
+        throw new UsageError("load drives a local environment only (a real environment's production traffic is its users')", name);
     const whole = (flag: "rps" | "duration", min: number, max: number): number | undefined => {
         const v = values[flag];
         if (typeof v !== "string") return undefined;
@@ -218,18 +252,27 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     };
     const rps = whole("rps", 1, 2000);
     const durationS = whole("duration", 1, 86400);
-    if ((name === "import-record" || name === "restore-record") && backend !== "pulumi") throw new UsageError(`${name} applies to the Pulumi backend's shared record (add --backend pulumi)`, name);
+    if ((name === "import-record" || name === "restore-record") && backend !== "pulumi")
+        throw new UsageError(`${name} applies to the Pulumi backend's shared record (add --backend pulumi)`, name);
     if (values.vault === "") throw new UsageError("--vault needs a name", name);
     let steps: number[] | undefined;
     if (typeof values.steps === "string") {
         steps = values.steps.split(",").map((x) => (/^\s*\d+\s*$/.test(x) ? Number(x) : Number.NaN));
-        const ok = steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100) && steps.every((w, i) => i === 0 || w > steps![i - 1]) && steps[steps.length - 1] === 100;
-        if (!ok) throw new UsageError(`--steps must be rising whole percents ending with 100 (e.g. 5,25,50,100 or 100), got "${values.steps}"`, name);
+        const ok =
+            steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100) &&
+            steps.every((w, i) => i === 0 || w > steps![i - 1]) &&
+            steps[steps.length - 1] === 100;
+        if (!ok)
+            throw new UsageError(
+                `--steps must be rising whole percents ending with 100 (e.g. 5,25,50,100 or 100), got "${values.steps}"`,
+                name,
+            );
     }
     // In the pipeline's on: failure hook, `rollback` must undo this run's release and nothing else: the
     // pipeline's RELEASE_VERSION names it (like AZURE_KEYVAULT_NAME names the vault).
     let effectiveVersion = version;
-    if (name === "rollback" && version === undefined && env.RELEASE_VERSION) effectiveVersion = checkVersion(env.RELEASE_VERSION, "RELEASE_VERSION", name);
+    if (name === "rollback" && version === undefined && env.RELEASE_VERSION)
+        effectiveVersion = checkVersion(env.RELEASE_VERSION, "RELEASE_VERSION", name);
     return {
         kind: "run",
         command: name,

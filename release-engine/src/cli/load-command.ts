@@ -27,16 +27,25 @@ function answered(s: LoadStats): string {
 
 export async function runLoadCommand(backend: Backend, env: string, o: LoadCommandOptions): Promise<LoadStats & { seconds: number }> {
     const seen = await backend.observe();
-    if (!seen.running || !seen.endpoint) throw new InputError(`the local environment ${env} is not running${seen.detail ? ` (${seen.detail})` : ""}: release a version first (npm run release -- release <version>${env === "dev" ? "" : ` --env ${env}`})`);
+    if (!seen.running || !seen.endpoint)
+        throw new InputError(
+            `the local environment ${env} is not running${seen.detail ? ` (${seen.detail})` : ""}: release a version first (npm run release -- release <version>${env === "dev" ? "" : ` --env ${env}`})`,
+        );
     const url = seen.endpoint.url;
     o.write(`load: ${o.rps} production requests/s at ${url}${o.durationS ? ` for ${o.durationS} s` : " until Ctrl-C"}\n`);
     const t0 = Date.now();
-    const gen = startRateLoad(url, { rps: o.rps, timeoutMs: 5000, ...(seen.endpoint.hostHeader ? { hostHeader: seen.endpoint.hostHeader } : {}) });
+    const gen = startRateLoad(url, {
+        rps: o.rps,
+        timeoutMs: 5000,
+        ...(seen.endpoint.hostHeader ? { hostHeader: seen.endpoint.hostHeader } : {}),
+    });
     let prev = 0;
     const tick = setInterval(() => {
         const s = gen.stats();
         const secs = (Date.now() - t0) / 1000;
-        o.write(`load: ${s.total} requests in ${secs.toFixed(0)} s (${((s.total - prev) / ((o.lineEveryMs ?? 5000) / 1000)).toFixed(0)}/s now), ${s.failed} failed; answered by ${answered(s)}\n`);
+        o.write(
+            `load: ${s.total} requests in ${secs.toFixed(0)} s (${((s.total - prev) / ((o.lineEveryMs ?? 5000) / 1000)).toFixed(0)}/s now), ${s.failed} failed; answered by ${answered(s)}\n`,
+        );
         prev = s.total;
     }, o.lineEveryMs ?? 5000);
     await Promise.race([o.interrupted, ...(o.durationS ? [new Promise((r) => setTimeout(r, o.durationS! * 1000))] : [])]);

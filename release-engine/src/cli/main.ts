@@ -49,7 +49,8 @@ function faultEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** Who runs this, for the history: the pipeline run, or user@host. */
 export function actorOf(env: NodeJS.ProcessEnv): string {
-    if (env.BUILD_BUILDID) return `Azure DevOps ${env.BUILD_DEFINITIONNAME ? `${env.BUILD_DEFINITIONNAME} ` : ""}run ${env.BUILD_BUILDNUMBER ?? env.BUILD_BUILDID}`;
+    if (env.BUILD_BUILDID)
+        return `Azure DevOps ${env.BUILD_DEFINITIONNAME ? `${env.BUILD_DEFINITIONNAME} ` : ""}run ${env.BUILD_BUILDNUMBER ?? env.BUILD_BUILDID}`;
     let user = env.USER ?? env.USERNAME;
     try {
         user ??= os.userInfo().username;
@@ -69,7 +70,9 @@ export function markdownSummary(args: CliArgs, r: RunResult): string {
         "",
         "| step | status | duration | details |",
         "|---|---|---|---|",
-        ...r.steps.map((s) => `| ${s.name} | ${s.status} | ${formatDuration(s.durationMs)} | ${s.details.join("<br>").replace(/\|/g, "\\|")} |`),
+        ...r.steps.map(
+            (s) => `| ${s.name} | ${s.status} | ${formatDuration(s.durationMs)} | ${s.details.join("<br>").replace(/\|/g, "\\|")} |`,
+        ),
     ];
     for (const n of r.notes) lines.push("", `> ${n}`);
     return `${lines.join("\n")}\n`;
@@ -128,7 +131,8 @@ export function interruptAdvice(command: Command, record: EngineRecord | undefin
         const live = record?.state && (record.state.slots[op.slot].role === "live" ? "live" : "not live");
         return `the environment is ${state}; release ${op.version} is pending in ${op.slot} (${live}). Next: re-run "release ${op.version}${flags}" to resume, or "abort${flags}" to remove the candidate`;
     }
-    if (op?.kind === "rollback") return `the environment is ${state}; rollback ${op.from.version} → ${op.to.version} is pending. Next: re-run "rollback${flags}" to finish it`;
+    if (op?.kind === "rollback")
+        return `the environment is ${state}; rollback ${op.from.version} → ${op.to.version} is pending. Next: re-run "rollback${flags}" to finish it`;
     return `the environment is ${state}; nothing is pending${command === "release" || command === "deploy" ? ` (re-run "${command}" to start again)` : ""}`;
 }
 
@@ -153,7 +157,13 @@ const processSignals: NonNullable<MainOptions["onSignal"]> = (handler) => {
     };
 };
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: string) => void, err: (s: string) => void, opts: MainOptions = {}): Promise<number> {
+export async function main(
+    argv: string[],
+    env: NodeJS.ProcessEnv,
+    out: (s: string) => void,
+    err: (s: string) => void,
+    opts: MainOptions = {},
+): Promise<number> {
     // Before parsing: a bad command line with --json still answers in JSON.
     const jsonWanted = argv.includes("--json");
     const json = (o: Record<string, unknown>) => out(`${JSON.stringify(o, null, 2)}\n`);
@@ -190,17 +200,27 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         }
         const config: EngineConfig = loadConfig(args.env, { vault: vault?.settings, configDir: env.PHOENIX_CONFIG_DIR || undefined });
         const root = env.PHOENIX_HOME ?? path.join(process.cwd(), ".phoenix");
-        const clusterOpts = { appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"), appName: config.appName, host: config.host, headerName: config.headerName, router: config.router, defaultReplicas: config.replicas, ...config.local };
+        const clusterOpts = {
+            appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"),
+            appName: config.appName,
+            host: config.host,
+            headerName: config.headerName,
+            router: config.router,
+            defaultReplicas: config.replicas,
+            ...config.local,
+        };
         if (args.backend === "local") {
             daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
-            if (args.command === "import-record" || args.command === "restore-record") throw new InputError(`${args.command} applies to the Pulumi backend (--backend pulumi)`);
+            if (args.command === "import-record" || args.command === "restore-record")
+                throw new InputError(`${args.command} applies to the Pulumi backend (--backend pulumi)`);
             if (args.command === "local-down") {
                 const stopped = await daemon.shutdown();
                 progress(stopped ? `local environment ${args.env} stopped\n` : `local environment ${args.env} was not running\n`);
                 if (args.json) json({ ...head, outcome: "done", exitCode: 0, stopped });
                 return 0;
             }
-            if (MUTATING.includes(args.command) && !fs.existsSync(clusterOpts.appEntry)) throw new EnvironmentError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
+            if (MUTATING.includes(args.command) && !fs.existsSync(clusterOpts.appEntry))
+                throw new EnvironmentError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
             const versionEnv = args.version && Object.keys(faultEnv(env)).length ? { [args.version]: faultEnv(env) } : undefined;
             backend = new LockTracking(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
         } else {
@@ -210,7 +230,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
             const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
             const location = recordStoreLocation(env, vault?.recordStore, config.appName, args.env);
             const leaseSeconds = leaseSecondsOf(env);
-            const store = opts.openRecordStore ? await opts.openRecordStore(location) : await openRecordStore(location, (credential ??= await createCredential(env)), leaseSeconds);
+            const store = opts.openRecordStore
+                ? await opts.openRecordStore(location)
+                : await openRecordStore(location, (credential ??= await createCredential(env)), leaseSeconds);
             const workDir = releaseWorkDir(env, defaultWorkDir(REPO_ROOT));
             const pulumi = new PulumiBackend({
                 env: args.env,
@@ -219,15 +241,33 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 store,
                 policyPacks: [path.join(REPO_ROOT, "policy")],
                 policyPackConfigs: fs.existsSync(policyConfig) ? [policyConfig] : undefined,
-                holder: env.BUILD_BUILDID ? `Azure DevOps build ${env.BUILD_BUILDID} (${actorOf(env)})` : `${actorOf(env)} pid ${process.pid}`,
+                holder: env.BUILD_BUILDID
+                    ? `Azure DevOps build ${env.BUILD_BUILDID} (${actorOf(env)})`
+                    : `${actorOf(env)} pid ${process.pid}`,
                 secretConfig: vault ? { appInsightsConnectionString: vault.secrets.appInsightsConnectionString } : undefined,
             });
             if (args.command === "import-record" || args.command === "restore-record") {
-                const source = path.join(path.relative(process.cwd(), workDir) || ".", `Pulumi.${env.PHOENIX_RELEASE_STACK?.split("/").pop() || args.env}.yaml`);
-                const done = args.command === "import-record" ? await pulumi.importRecord({ replace: args.replace === true, source, by: actorOf(env) }) : await pulumi.restoreRecord({ by: actorOf(env) });
-                const what = args.command === "import-record" ? `imported ${source} into ${store.where}` : `restored ${store.where} from its last good version`;
+                const source = path.join(
+                    path.relative(process.cwd(), workDir) || ".",
+                    `Pulumi.${env.PHOENIX_RELEASE_STACK?.split("/").pop() || args.env}.yaml`,
+                );
+                const done =
+                    args.command === "import-record"
+                        ? await pulumi.importRecord({ replace: args.replace === true, source, by: actorOf(env) })
+                        : await pulumi.restoreRecord({ by: actorOf(env) });
+                const what =
+                    args.command === "import-record"
+                        ? `imported ${source} into ${store.where}`
+                        : `restored ${store.where} from its last good version`;
                 progress(`${what}: ${describeState(done.record.state)}\n`);
-                if (args.json) json({ ...head, outcome: "done", exitCode: 0, message: what, record: { ...done.record, state: redact(done.record.state) } });
+                if (args.json)
+                    json({
+                        ...head,
+                        outcome: "done",
+                        exitCode: 0,
+                        message: what,
+                        record: { ...done.record, state: redact(done.record.state) },
+                    });
                 return 0;
             }
             backend = new LockTracking(pulumi);
@@ -241,8 +281,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 unsubscribe = off;
             });
             const { runLoadCommand } = await import("./load-command");
-            const s = await runLoadCommand(backend, args.env, { rps: args.rps ?? 50, ...(args.durationS ? { durationS: args.durationS } : {}), write: progress, interrupted: stop });
-            if (args.json) json({ ...head, outcome: "done", exitCode: 0, load: { requests: s.total, failed: s.failed, seconds: s.seconds, answeredBy: s.answeredBy } });
+            const s = await runLoadCommand(backend, args.env, {
+                rps: args.rps ?? 50,
+                ...(args.durationS ? { durationS: args.durationS } : {}),
+                write: progress,
+                interrupted: stop,
+            });
+            if (args.json)
+                json({
+                    ...head,
+                    outcome: "done",
+                    exitCode: 0,
+                    load: { requests: s.total, failed: s.failed, seconds: s.seconds, answeredBy: s.answeredBy },
+                });
             return 0;
         }
         if (args.command === "history") {
@@ -280,13 +331,36 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                     void (async () => {
                         const record = await b.read().catch(() => undefined);
                         const released = await b.releaseAll();
-                        const action = args.command === "release" || args.command === "deploy" || args.command === "verify" || args.command === "promote" || args.command === "rollback" || args.command === "abort" ? args.command : "release";
+                        const action =
+                            args.command === "release" ||
+                            args.command === "deploy" ||
+                            args.command === "verify" ||
+                            args.command === "promote" ||
+                            args.command === "rollback" ||
+                            args.command === "abort"
+                                ? args.command
+                                : "release";
                         await b
-                            .recordHistory({ at: new Date().toISOString(), action, ...(args.version ? { version: args.version } : {}), outcome: "interrupted", gates: [], by: actorOf(env), detail: `interrupted by ${signal}` })
+                            .recordHistory({
+                                at: new Date().toISOString(),
+                                action,
+                                ...(args.version ? { version: args.version } : {}),
+                                outcome: "interrupted",
+                                gates: [],
+                                by: actorOf(env),
+                                detail: `interrupted by ${signal}`,
+                            })
                             .catch(() => undefined);
                         const message = `interrupted by ${signal} during ${args.command}: ${interruptAdvice(args.command, record, args.env)}${released ? "; the lock was released" : ""}`;
                         reporter.error(message);
-                        if (args.json) json({ ...head, outcome: "interrupted", exitCode: OUTCOME_EXIT.interrupted, message, record: record ? { ...record, state: redact(record.state) } : undefined });
+                        if (args.json)
+                            json({
+                                ...head,
+                                outcome: "interrupted",
+                                exitCode: OUTCOME_EXIT.interrupted,
+                                message,
+                                record: record ? { ...record, state: redact(record.state) } : undefined,
+                            });
                         resolve(OUTCOME_EXIT.interrupted);
                     })();
                 });
@@ -296,7 +370,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
             switch (args.command) {
                 case "release":
                 case "deploy":
-                    return runIntent(deps, args.command === "release" && args.steps ? { kind: "release", version: args.version as string, steps: args.steps } : { kind: args.command, version: args.version as string });
+                    return runIntent(
+                        deps,
+                        args.command === "release" && args.steps
+                            ? { kind: "release", version: args.version as string, steps: args.steps }
+                            : { kind: args.command, version: args.version as string },
+                    );
                 case "promote":
                     return runIntent(deps, args.steps ? { kind: "promote", steps: args.steps } : { kind: "promote" });
                 case "abort":
@@ -308,7 +387,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
                 case "status":
                     return runStatus(deps, { showSecrets: args.showSecrets });
                 case "plan":
-                    return runPlan(deps, { kind: "release", version: args.version as string, ...(args.steps ? { steps: args.steps } : {}) });
+                    return runPlan(deps, {
+                        kind: "release",
+                        version: args.version as string,
+                        ...(args.steps ? { steps: args.steps } : {}),
+                    });
                 default:
                     throw new InputError(`unhandled command ${args.command}`);
             }
@@ -322,7 +405,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         if (daemon && events && args.command === "release" && r.outcome !== "invalid" && r.outcome !== "blocked") {
             const d = daemon;
             const { writeLocalReleaseReport } = await import("../observe/local-report");
-            const report = await writeLocalReleaseReport({ traffic: (since) => d.traffic(since), stateDir: path.join(root, args.env), env: args.env, version: args.version as string, since: startedAt, events, outcome: r.outcome });
+            const report = await writeLocalReleaseReport({
+                traffic: (since) => d.traffic(since),
+                stateDir: path.join(root, args.env),
+                env: args.env,
+                version: args.version as string,
+                since: startedAt,
+                events,
+                outcome: r.outcome,
+            });
             progress(`${report.path ? `report: ${report.path}` : report.problem}\n`);
         }
         if (r.exitCode === 0 && r.outcome !== "noop" && ["release", "promote", "rollback"].includes(args.command)) {
@@ -330,7 +421,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
         }
         if (!["status", "plan"].includes(args.command)) reporter.summary(markdownSummary(args, r));
         if (args.json) {
-            const shown = args.command === "status" && args.showSecrets ? r.record : r.record ? { ...r.record, state: redact(r.record.state) } : undefined;
+            const shown =
+                args.command === "status" && args.showSecrets
+                    ? r.record
+                    : r.record
+                      ? { ...r.record, state: redact(r.record.state) }
+                      : undefined;
             const rest = r;
             const url = (r as { status?: { url?: string } }).status?.url;
             json({ ...head, ...rest, ...(url ? { url } : {}), record: shown });
@@ -348,7 +444,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (s: stri
 
 /** Runs the CLI on this process's arguments and exits with its code. */
 export function cli(): void {
-    main(process.argv.slice(2), process.env, (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then(
+    main(
+        process.argv.slice(2),
+        process.env,
+        (s) => process.stdout.write(s),
+        (s) => process.stderr.write(s),
+    ).then(
         (code) => process.exit(code),
         (e: unknown) => {
             process.stderr.write(`error: ${(e as Error).message}\n`);

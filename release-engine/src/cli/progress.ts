@@ -27,7 +27,14 @@ export interface ProgressRenderer {
 }
 
 function verdictSoFar(p: GateProgress): string {
-    if (p.wrongVersion > 0 || p.production.failures > 0 || p.production.wrongSlot > 0 || p.decisions.errors === "reject" || p.decisions.slow === "reject") return "failing";
+    if (
+        p.wrongVersion > 0 ||
+        p.production.failures > 0 ||
+        p.production.wrongSlot > 0 ||
+        p.decisions.errors === "reject" ||
+        p.decisions.slow === "reject"
+    )
+        return "failing";
     if (p.decisions.errors === "accept" && p.decisions.slow === "accept") return "passing";
     return "undecided";
 }
@@ -47,8 +54,18 @@ export function stepProgressLine(p: StepProgress): string {
     const s = Math.floor(stats.elapsedMs / 1000);
     const c = stats.candidate;
     const bake = Math.ceil(p.config.minBakeMs / 1000);
-    const idle = c.requests === 0 && p.config.noTrafficMs !== undefined ? `; no candidate traffic for ${s} s of ${Math.round(p.config.noTrafficMs / 1000)} s` : "";
-    const verdict = p.result.verdict === "continue" ? "undecided" : p.result.verdict === "pass" ? "passing" : p.result.verdict === "fail" ? "failing" : "no traffic";
+    const idle =
+        c.requests === 0 && p.config.noTrafficMs !== undefined
+            ? `; no candidate traffic for ${s} s of ${Math.round(p.config.noTrafficMs / 1000)} s`
+            : "";
+    const verdict =
+        p.result.verdict === "continue"
+            ? "undecided"
+            : p.result.verdict === "pass"
+              ? "passing"
+              : p.result.verdict === "fail"
+                ? "failing"
+                : "no traffic";
     return (
         `step ${p.weight} %: candidate ${c.requests}/${p.config.minRequests} requests, ${c.failed} failed; live ${stats.live.requests} requests, ${stats.live.failed} failed; ` +
         `baked ${Math.min(s, bake)} s of ${bake} s${idle} — ${verdict} (${(stats.elapsedMs / 1000).toFixed(1)} s)`

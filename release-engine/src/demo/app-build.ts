@@ -24,5 +24,8 @@ export function appIsStale(): boolean {
 export function ensureAppBuilt(log: (s: string) => void): void {
     if (!appIsStale()) return;
     log("building the app (app/dist is missing or stale): npm run build -w app");
-    execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build", "-w", "app"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build", "-w", "app"], {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "ignore", "inherit"],
+    });
 }

@@ -78,7 +78,11 @@ async function settled(cluster: LocalCluster, timeoutMs: number): Promise<void> 
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         const st = cluster.status();
-        const ok = SLOT_NAMES.every((s) => st.slots[s].ready === st.slots[s].desired.replicas && (st.slots[s].desired.replicas === 0 || st.slots[s].versions.join() === (st.slots[s].desired.version ?? "")));
+        const ok = SLOT_NAMES.every(
+            (s) =>
+                st.slots[s].ready === st.slots[s].desired.replicas &&
+                (st.slots[s].desired.replicas === 0 || st.slots[s].versions.join() === (st.slots[s].desired.version ?? "")),
+        );
         if (ok) return;
         if (Date.now() > deadline) throw new Error(`the local cluster did not settle within ${timeoutMs} ms: ${JSON.stringify(st.slots)}`);
         await sleep(50);
@@ -96,7 +100,15 @@ export async function runCrashAfterGate(o: CrashAfterGateOptions): Promise<Crash
             ...((o.overrides as object) ?? {}),
         },
     });
-    const cluster = new LocalCluster({ appEntry: APP_ENTRY, appName: config.appName, host: config.host, headerName: config.headerName, router: o.router, defaultReplicas: config.replicas, ...config.local });
+    const cluster = new LocalCluster({
+        appEntry: APP_ENTRY,
+        appName: config.appName,
+        host: config.host,
+        headerName: config.headerName,
+        router: o.router,
+        defaultReplicas: config.replicas,
+        ...config.local,
+    });
     await cluster.start();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-crash-after-gate-"));
     const backend = new LocalBackend({ env: "dev", root, cluster, versionEnv: { [CANDIDATE]: { FAULT_LATENCY_MS: "150" } } });
@@ -169,7 +181,9 @@ export async function runCrashAfterGate(o: CrashAfterGateOptions): Promise<Crash
     const failed = runs.reduce((n, r) => n + r.failed, 0);
     const clean = runs.filter((r) => r.failed === 0).length;
     const crashed = runs.filter((r) => r.rejectedAsCrashed).length;
-    o.write(`${o.router}: ${failed} of ${total} production requests failed over ${runs.length} runs; ${clean} of ${runs.length} runs with 0 failed; ${crashed} of ${runs.length} rejected as crashed\n`);
+    o.write(
+        `${o.router}: ${failed} of ${total} production requests failed over ${runs.length} runs; ${clean} of ${runs.length} runs with 0 failed; ${crashed} of ${runs.length} rejected as crashed\n`,
+    );
     return { router: o.router, runs, total, failed };
 }
 

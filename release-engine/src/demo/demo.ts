@@ -84,7 +84,12 @@ export interface LatentFaultResult {
 }
 
 /** The fifth act's numbers from the load's answers and the exposure window the engine's applies marked. */
-export function latentFault(answers: Array<{ t: number; ok: boolean }>, exposure: { from?: number; to?: number }, start?: number, end?: number): LatentFaultResult {
+export function latentFault(
+    answers: Array<{ t: number; ok: boolean }>,
+    exposure: { from?: number; to?: number },
+    start?: number,
+    end?: number,
+): LatentFaultResult {
     const within = (a: number, b: number) => answers.filter((x) => x.t >= a && x.t <= b);
     const exposed = exposure.from !== undefined ? within(exposure.from, exposure.to ?? end ?? Date.now()) : [];
     const release = start !== undefined ? within(start, end ?? Date.now()) : [];
@@ -94,29 +99,56 @@ export function latentFault(answers: Array<{ t: number; ok: boolean }>, exposure
     const share = release.length ? failedRelease / release.length : 0;
     const withinBound = seconds !== undefined && seconds <= LATENT_BOUNDS.maxSecondsToWeightZero && share <= LATENT_BOUNDS.maxFailedShare;
     const pct = (n: number, d: number) => (d ? ((100 * n) / d).toFixed(2) : "0.00");
-    const line = seconds === undefined
-        ? `latent fault: the candidate was ${exposure.from === undefined ? "never exposed" : "never taken back to weight 0"} — FAILED`
-        : `latent fault: ${failedExposed} of ${exposed.length} production requests failed while exposed (${pct(failedExposed, exposed.length)} %), weight back to 0 after ${seconds.toFixed(1)} s; ` +
-          `${failedRelease} of ${release.length} during the release (${pct(failedRelease, release.length)} %, bound ${(LATENT_BOUNDS.maxFailedShare * 100).toFixed(1)} %)${withinBound ? "" : " — OUT OF BOUNDS"}`;
-    return { failedExposed, servedExposed: exposed.length, failedRelease, servedRelease: release.length, ...(seconds !== undefined ? { secondsToWeightZero: seconds } : {}), withinBound, line };
+    const line =
+        seconds === undefined
+            ? `latent fault: the candidate was ${exposure.from === undefined ? "never exposed" : "never taken back to weight 0"} — FAILED`
+            : `latent fault: ${failedExposed} of ${exposed.length} production requests failed while exposed (${pct(failedExposed, exposed.length)} %), weight back to 0 after ${seconds.toFixed(1)} s; ` +
+              `${failedRelease} of ${release.length} during the release (${pct(failedRelease, release.length)} %, bound ${(LATENT_BOUNDS.maxFailedShare * 100).toFixed(1)} %)${withinBound ? "" : " — OUT OF BOUNDS"}`;
+    return {
+        failedExposed,
+        servedExposed: exposed.length,
+        failedRelease,
+        servedRelease: release.length,
+        ...(seconds !== undefined ? { secondsToWeightZero: seconds } : {}),
+        withinBound,
+        line,
+    };
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const t0 = Date.now();
     const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
-    const write = (s: string) => o.write(s.split("\n").map((l, i, a) => (l === "" && i === a.length - 1 ? l : `${stamp()} ${l}`)).join("\n"));
+    const write = (s: string) =>
+        o.write(
+            s
+                .split("\n")
+                .map((l, i, a) => (l === "" && i === a.length - 1 ? l : `${stamp()} ${l}`))
+                .join("\n"),
+        );
     ensureAppBuilt((s) => write(`${s}\n`));
     const config: EngineConfig = loadConfig("dev", {
         overrides: {
             production: { requests: 10, timeoutMs: 10_000 },
             // The fifth act's steps are judged in seconds: a short bake, a small minimum sample.
-            progressive: { steps: [100], pollMs: 100, analysis: { ...DEFAULT_COMPARISON, minBakeMs: 1000, minRequests: 30, maxDurationMs: 60_000 } },
+            progressive: {
+                steps: [100],
+                pollMs: 100,
+                analysis: { ...DEFAULT_COMPARISON, minBakeMs: 1000, minRequests: 30, maxDurationMs: 60_000 },
+            },
             local: { drainMs: o.drainMs, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: o.port },
             ...(o.router ? { router: o.router } : {}),
             ...((o.overrides as object) ?? {}),
         },
     });
-    const cluster = new LocalCluster({ appEntry: APP_ENTRY, appName: config.appName, host: config.host, headerName: config.headerName, router: config.router, defaultReplicas: config.replicas, ...config.local });
+    const cluster = new LocalCluster({
+        appEntry: APP_ENTRY,
+        appName: config.appName,
+        host: config.host,
+        headerName: config.headerName,
+        router: config.router,
+        defaultReplicas: config.replicas,
+        ...config.local,
+    });
     await cluster.start();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-demo-"));
     // 1.2.0 fails 20 % from the start (the preview gate rejects it); 1.3.0 is latently faulty: each process
@@ -168,7 +200,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         fourActs = { total: load.stats().total, failed: load.stats().failed, failures: [...load.stats().failures] };
         exposure.active = true;
         fifthStart = Date.now();
-        await phase(`release 1.3.0, latently faulty after ${LATENT_AFTER} requests per process, in steps ${LATENT_STEPS.join("/")} % (must be rolled back at a step)`, { kind: "release", version: "1.3.0", steps: LATENT_STEPS }, 1);
+        await phase(
+            `release 1.3.0, latently faulty after ${LATENT_AFTER} requests per process, in steps ${LATENT_STEPS.join("/")} % (must be rolled back at a step)`,
+            { kind: "release", version: "1.3.0", steps: LATENT_STEPS },
+            1,
+        );
         fifthEnd = Date.now();
     } finally {
         const stats = load ? await load.stop() : { total: 0, failed: 0, answeredBy: {}, failures: [], switches: [] };
@@ -177,10 +213,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         fs.rmSync(root, { recursive: true, force: true });
         const latent = latentFault(answers, exposure, fifthStart, fifthEnd);
         const ok = four.failed === 0 && phases.length === 5 && phases.every((p) => p.exitCode === p.expectedExit) && latent.withinBound;
-        write(`production answers by slot/version: ${Object.entries(stats.answeredBy).map(([k, v]) => `${k}: ${v}`).join(", ")}\n`);
+        write(
+            `production answers by slot/version: ${Object.entries(stats.answeredBy)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(", ")}\n`,
+        );
         // A weighted step alternates answerers request by request: show the first switches, then count.
         const shown = stats.switches.slice(0, 8).map((s) => `${(s.atMs / 1000).toFixed(1)} s → ${s.to}`);
-        write(`production switches: ${shown.join("; ")}${stats.switches.length > 8 ? `; … ${stats.switches.length - 8} more (a weighted step mixes answerers)` : ""}\n`);
+        write(
+            `production switches: ${shown.join("; ")}${stats.switches.length > 8 ? `; … ${stats.switches.length - 8} more (a weighted step mixes answerers)` : ""}\n`,
+        );
         for (const f of four.failures) write(`failed: ${f}\n`);
         write(`demo ${ok ? "passed" : "FAILED"} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         const reportPath = writeReport(o.reportDir ?? path.join(process.cwd(), ".phoenix", "demo"), "demo", timeline.data(), {
@@ -194,7 +236,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         o.write(`report: ${reportPath}\n`);
         o.write(`${latent.line}\n`);
         o.write(`failed production requests: ${four.failed} of ${four.total}\n`);
-        lastResult = { ok, phases, load: { ...stats, total: four.total, failed: four.failed, failures: four.failures }, latent, durationMs: Date.now() - t0, url: cluster.url, reportPath };
+        lastResult = {
+            ok,
+            phases,
+            load: { ...stats, total: four.total, failed: four.failed, failures: four.failures },
+            latent,
+            durationMs: Date.now() - t0,
+            url: cluster.url,
+            reportPath,
+        };
     }
     return lastResult;
 }

@@ -34,7 +34,8 @@ function answerRecorder(onAnswer: OnAnswer | undefined): { s: LoadStats; record(
             onAnswer?.(header(r.headers, "x-app-slot") ?? "none", header(r.headers, "x-app-version") ?? "", r.ok, Date.now());
             if (!r.ok) {
                 s.failed++;
-                if (s.failures.length < 10) s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
+                if (s.failures.length < 10)
+                    s.failures.push(`${new Date().toISOString()} ${r.error ?? `HTTP ${r.status} ${r.body.slice(0, 120)}`}`);
                 return;
             }
             const who = `${header(r.headers, "x-app-slot")} ${header(r.headers, "x-app-version")}`;
@@ -89,20 +90,28 @@ export function startRateLoad(
     const pending = new Set<Promise<void>>();
     const one = async () => {
         inFlight++;
-        const r = await httpRequest(target, { method: "POST", body: randomCalculationBody(), timeoutMs: opts.timeoutMs, ...(opts.hostHeader ? { headers: { host: opts.hostHeader } } : {}) });
+        const r = await httpRequest(target, {
+            method: "POST",
+            body: randomCalculationBody(),
+            timeoutMs: opts.timeoutMs,
+            ...(opts.hostHeader ? { headers: { host: opts.hostHeader } } : {}),
+        });
         inFlight--;
         record(r);
     };
     // Every tick starts the requests the schedule is owed (rps × elapsed), so the rate holds under timer jitter.
-    const timer = setInterval(() => {
-        const owed = Math.floor(((Date.now() - t0) * opts.rps) / 1000) - started;
-        for (let i = 0; i < owed && inFlight < maxInFlight; i++) {
-            started++;
-            const p = one();
-            pending.add(p);
-            void p.finally(() => pending.delete(p));
-        }
-    }, Math.max(5, Math.min(100, 1000 / opts.rps)));
+    const timer = setInterval(
+        () => {
+            const owed = Math.floor(((Date.now() - t0) * opts.rps) / 1000) - started;
+            for (let i = 0; i < owed && inFlight < maxInFlight; i++) {
+                started++;
+                const p = one();
+                pending.add(p);
+                void p.finally(() => pending.delete(p));
+            }
+        },
+        Math.max(5, Math.min(100, 1000 / opts.rps)),
+    );
     return {
         stats: () => s,
         stop: async () => {

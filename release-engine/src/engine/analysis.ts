@@ -13,7 +13,11 @@ export interface SlotVersionRef {
 }
 
 /** Cumulative production counts of both arms (since any fixed origin: the analysis takes differences). */
-export type ArmSource = (arms: { candidate: SlotVersionRef; live: SlotVersionRef; since: Date }) => Promise<{ candidate: ArmCounts; live: ArmCounts }>;
+export type ArmSource = (arms: {
+    candidate: SlotVersionRef;
+    live: SlotVersionRef;
+    since: Date;
+}) => Promise<{ candidate: ArmCounts; live: ArmCounts }>;
 
 /** A weighted step's running comparison, for the progress display. */
 export interface StepProgress {
@@ -40,7 +44,13 @@ export async function runStepAnalysis(
     source: ArmSource,
     arms: { candidate: SlotVersionRef; live: SlotVersionRef; weight: number },
     config: ComparisonConfig,
-    opts: { pollMs: number; cumulative: boolean; now?: () => number; sleep?: (ms: number) => Promise<void>; onProgress?: (r: ComparisonResult) => void },
+    opts: {
+        pollMs: number;
+        cumulative: boolean;
+        now?: () => number;
+        sleep?: (ms: number) => Promise<void>;
+        onProgress?: (r: ComparisonResult) => void;
+    },
 ): Promise<StepAnalysisReport> {
     const now = opts.now ?? Date.now;
     const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -57,7 +67,8 @@ export async function runStepAnalysis(
         const live = base ? countsSince(cur.live, base.live) : cur.live;
         const r = cmp.update({ candidate, live, elapsedMs: now() - t0 });
         opts.onProgress?.(r);
-        if (r.verdict !== "continue") return { verdict: r.verdict, reason: r.reason, weight: arms.weight, durationMs: now() - t0, polls, last: r };
+        if (r.verdict !== "continue")
+            return { verdict: r.verdict, reason: r.reason, weight: arms.weight, durationMs: now() - t0, polls, last: r };
     }
 }
 
@@ -65,6 +76,8 @@ export async function runStepAnalysis(
 export function summarizeStepAnalysis(r: StepAnalysisReport, arms: { candidate: SlotVersionRef; live: SlotVersionRef }): string {
     const s = r.last?.stats;
     const arm = (a?: { requests: number; failed: number; p95Ms?: number }) =>
-        a ? `${a.requests} requests, ${a.failed} failed${a.p95Ms !== undefined && Number.isFinite(a.p95Ms) ? `, p95 ≤ ${a.p95Ms} ms` : ""}` : "no data";
+        a
+            ? `${a.requests} requests, ${a.failed} failed${a.p95Ms !== undefined && Number.isFinite(a.p95Ms) ? `, p95 ≤ ${a.p95Ms} ms` : ""}`
+            : "no data";
     return `analysis ${r.verdict.toUpperCase()} at ${r.weight} %: ${r.reason}; candidate ${arms.candidate.slot} ${arms.candidate.version}: ${arm(s?.candidate)}; live ${arms.live.slot} ${arms.live.version}: ${arm(s?.live)}; ${(r.durationMs / 1000).toFixed(1)} s`;
 }

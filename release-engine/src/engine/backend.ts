@@ -69,7 +69,9 @@ export interface Backend {
      * Cumulative production counts per slot and version (requests, failed, total ms, latency histogram),
      * when the backend's router counts them: the source of a progressive step's analysis.
      */
-    trafficCounts?(): Promise<Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>>;
+    trafficCounts?(): Promise<
+        Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>
+    >;
     /**
      * The router the environment's release stack reports (`nginx` while it also registers the legacy
      * Ingresses), when the backend can read it: the engine refuses to plan with another router model.

@@ -14,19 +14,30 @@ export interface ProductionCheckResult {
  * the engine's config) until `requests` consecutive answers come from slot/version (the controller
  * applies a weight change within a second or so); any failed request fails the check.
  */
-export async function checkProduction(ep: PublicEndpoint, expect: { slot: string; version: string }, cfg: ProductionCheckConfig, requestPath: string): Promise<ProductionCheckResult> {
+export async function checkProduction(
+    ep: PublicEndpoint,
+    expect: { slot: string; version: string },
+    cfg: ProductionCheckConfig,
+    requestPath: string,
+): Promise<ProductionCheckResult> {
     const deadline = Date.now() + cfg.timeoutMs;
     let consecutive = 0;
     let n = 0;
     const url = new URL(requestPath, ep.url).toString();
     while (Date.now() < deadline) {
-        const r = await httpRequest(url, { method: "POST", headers: ep.hostHeader ? { host: ep.hostHeader } : {}, body: randomCalculationBody(), timeoutMs: 5000 });
+        const r = await httpRequest(url, {
+            method: "POST",
+            headers: ep.hostHeader ? { host: ep.hostHeader } : {},
+            body: randomCalculationBody(),
+            timeoutMs: 5000,
+        });
         n++;
         if (!r.ok) return { ok: false, requests: n, detail: `production request ${n} failed: ${r.error ?? `HTTP ${r.status}`}` };
         const slot = header(r.headers, "x-app-slot");
         const version = header(r.headers, "x-app-version");
         if (slot === expect.slot && version === expect.version) {
-            if (++consecutive >= cfg.requests) return { ok: true, requests: n, detail: `${consecutive} consecutive production answers from ${slot} ${version}` };
+            if (++consecutive >= cfg.requests)
+                return { ok: true, requests: n, detail: `${consecutive} consecutive production answers from ${slot} ${version}` };
         } else {
             consecutive = 0;
             await new Promise((res) => setTimeout(res, 50));

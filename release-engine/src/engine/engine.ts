@@ -207,8 +207,13 @@ class Runner {
         const s = record.state.slots[op.slot];
         if (s.role !== "candidate" || s.version !== op.version) return record;
         const h = (await this.d.backend.slotHealth())[op.slot];
-        const next: EngineRecord = { ...record, operation: { ...op, candidateRestarts: { baseline: h.restarts, at: new Date().toISOString() } } };
-        await this.d.backend.apply(next, (line) => this.d.reporter.line(`    | ${line}`), { message: `phoenix ${this.label}: restart-baseline` });
+        const next: EngineRecord = {
+            ...record,
+            operation: { ...op, candidateRestarts: { baseline: h.restarts, at: new Date().toISOString() } },
+        };
+        await this.d.backend.apply(next, (line) => this.d.reporter.line(`    | ${line}`), {
+            message: `phoenix ${this.label}: restart-baseline`,
+        });
         details.push(`restart baseline of candidate ${op.version} in ${op.slot}: ${h.restarts}`);
         return next;
     }
@@ -218,7 +223,11 @@ class Runner {
         const { backend, config } = this.d;
         if (!state) return { ok: false, detail: "analysis: nothing is deployed" };
         const liveSlot = findLiveSlot(state) as SlotName;
-        const arms = { candidate: { slot: check.slot, version: check.version }, live: { slot: liveSlot, version: state.slots[liveSlot].version as string }, weight: check.weight };
+        const arms = {
+            candidate: { slot: check.slot, version: check.version },
+            live: { slot: liveSlot, version: state.slots[liveSlot].version as string },
+            weight: check.weight,
+        };
         const analysis = config.progressive.analysis;
         let source: ArmSource;
         let cumulative = true;
@@ -226,7 +235,9 @@ class Runner {
             const counts = backend.trafficCounts.bind(backend);
             const pick = (all: Awaited<ReturnType<typeof counts>>, who: { slot: SlotName; version: string }): ArmCounts => {
                 const c = all.find((x) => x.slot === who.slot && x.version === who.version);
-                return c ? { requests: c.requests, failed: c.failed, totalMs: c.totalMs, latency: c.latency } : { requests: 0, failed: 0, totalMs: 0, latency: emptyHistogram(analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS) };
+                return c
+                    ? { requests: c.requests, failed: c.failed, totalMs: c.totalMs, latency: c.latency }
+                    : { requests: 0, failed: 0, totalMs: 0, latency: emptyHistogram(analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS) };
             };
             source = async (a) => {
                 const all = await counts();
@@ -236,18 +247,33 @@ class Runner {
             const client = this.d.logsClient;
             const ai = config.appInsights;
             cumulative = false;
-            source = async (a) => queryStepCounts(client, { workspaceId: ai.workspaceId, appName: config.appName, bucketsMs: analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS }, a);
+            source = async (a) =>
+                queryStepCounts(
+                    client,
+                    { workspaceId: ai.workspaceId, appName: config.appName, bucketsMs: analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS },
+                    a,
+                );
         } else {
-            return { ok: false, detail: `analysis: the ${backend.kind} backend counts no production per slot and App Insights is not configured; nothing can judge a weighted step (use --steps 100 for a direct switch)` };
+            return {
+                ok: false,
+                detail: `analysis: the ${backend.kind} backend counts no production per slot and App Insights is not configured; nothing can judge a weighted step (use --steps 100 for a direct switch)`,
+            };
         }
-        const render = this.d.progress?.step ? (p: ComparisonResult) => this.d.progress?.step?.({ weight: check.weight, result: p, config: analysis }) : undefined;
+        const render = this.d.progress?.step
+            ? (p: ComparisonResult) => this.d.progress?.step?.({ weight: check.weight, result: p, config: analysis })
+            : undefined;
         let r: Awaited<ReturnType<typeof runStepAnalysis>>;
         try {
-            r = await runStepAnalysis(source, arms, analysis, { pollMs: config.progressive.pollMs, cumulative, ...(render ? { onProgress: render } : {}) });
+            r = await runStepAnalysis(source, arms, analysis, {
+                pollMs: config.progressive.pollMs,
+                cumulative,
+                ...(render ? { onProgress: render } : {}),
+            });
         } finally {
             this.d.progress?.done();
         }
-        if (r.verdict === "no-traffic") this.noTraffic = { weight: check.weight, seconds: Math.round(r.durationMs / 1000), candidate: arms.candidate };
+        if (r.verdict === "no-traffic")
+            this.noTraffic = { weight: check.weight, seconds: Math.round(r.durationMs / 1000), candidate: arms.candidate };
         return { ok: r.verdict === "pass", detail: summarizeStepAnalysis(r, arms) };
     }
 
@@ -264,7 +290,13 @@ class Runner {
         let http: HttpGateReport;
         try {
             http = await runHttpGate(
-                { url: ep.url, hostHeader: ep.hostHeader, preview, candidate: { slot, version }, live: { slot: live, version: state.slots[live].version as string } },
+                {
+                    url: ep.url,
+                    hostHeader: ep.hostHeader,
+                    preview,
+                    candidate: { slot, version },
+                    live: { slot: live, version: state.slots[live].version as string },
+                },
                 config.gate,
                 this.d.progress ? (p) => this.d.progress?.update(p) : undefined,
             );
@@ -286,7 +318,9 @@ class Runner {
             });
             this.gates.push(ai);
             this.d.observer?.gate(ai, Date.now());
-            details.push(`appinsights gate ${ai.verdict.toUpperCase()}: ${ai.reason} (${ai.candidate.requests} candidate requests, ${ai.polls} polls, ${formatDuration(ai.durationMs)})`);
+            details.push(
+                `appinsights gate ${ai.verdict.toUpperCase()}: ${ai.reason} (${ai.candidate.requests} candidate requests, ${ai.polls} polls, ${formatDuration(ai.durationMs)})`,
+            );
             if (ai.verdict === "fail") {
                 this.rejection = { gate: "appinsights", reason: ai.reason };
                 return { ok: false, detail: details.join("\n    ") };
@@ -310,7 +344,13 @@ class Runner {
                     const r = await this.guard(g, current);
                     details.push(r.detail);
                     if (!r.ok) {
-                        const report: StepReport = { name: step.name, description: step.description, status: "failed", durationMs: Date.now() - t0, details };
+                        const report: StepReport = {
+                            name: step.name,
+                            description: step.description,
+                            status: "failed",
+                            durationMs: Date.now() - t0,
+                            details,
+                        };
                         this.steps.push(report);
                         this.d.reporter.step(report);
                         return { ok: false, record: current };
@@ -339,7 +379,13 @@ class Runner {
             record = await this.d.backend.read().catch(() => step.record);
             details.push(`apply failed: ${(e as Error).message}`);
         }
-        const report: StepReport = { name: step.name, description: step.description, status: ok ? "ok" : "failed", durationMs: Date.now() - t0, details };
+        const report: StepReport = {
+            name: step.name,
+            description: step.description,
+            status: ok ? "ok" : "failed",
+            durationMs: Date.now() - t0,
+            details,
+        };
         this.steps.push(report);
         this.d.reporter.step(report);
         return { ok, record };
@@ -365,7 +411,14 @@ class Runner {
 
 /** A run's result; its exit code is the outcome's (errors.ts holds the one mapping). */
 function result(r: Partial<Omit<RunResult, "exitCode">> & Pick<RunResult, "outcome">, runner: Runner | undefined, t0: number): RunResult {
-    return { notes: [], steps: runner?.steps ?? [], gates: runner?.gates ?? [], durationMs: Date.now() - t0, ...r, exitCode: OUTCOME_EXIT[r.outcome] };
+    return {
+        notes: [],
+        steps: runner?.steps ?? [],
+        gates: runner?.gates ?? [],
+        durationMs: Date.now() - t0,
+        ...r,
+        exitCode: OUTCOME_EXIT[r.outcome],
+    };
 }
 
 async function withLock<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
@@ -394,9 +447,16 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
     const after = seen.counts ? await deps.backend.productionCounts?.().catch(() => undefined) : undefined;
     if (seen.counts && after && r.outcome !== "noop" && r.outcome !== "invalid" && r.outcome !== "blocked") {
         r.production = { requests: after.requests - seen.counts.requests, failed: after.failed - seen.counts.failed };
-        deps.reporter.line(`production during this run (counted at the router, restores included): ${r.production.requests} requests, ${r.production.failed} failed`);
+        deps.reporter.line(
+            `production during this run (counted at the router, restores included): ${r.production.requests} requests, ${r.production.failed} failed`,
+        );
     }
-    const version = "version" in intentIn && intentIn.version ? intentIn.version : seen.before?.operation?.kind === "release" ? seen.before.operation.version : undefined;
+    const version =
+        "version" in intentIn && intentIn.version
+            ? intentIn.version
+            : seen.before?.operation?.kind === "release"
+              ? seen.before.operation.version
+              : undefined;
     const rolledBackFrom = intentIn.kind === "rollback" && !version && seen.before?.state ? liveVersion(seen.before.state) : undefined;
     await writeHistory(deps, intentIn.kind, version ?? rolledBackFrom, seen.before, r, t0);
     return r;
@@ -413,7 +473,14 @@ function liveText(state: ReleaseState | null | undefined): string | undefined {
 }
 
 /** Appends a finished run (anything that changed or tried to change the environment) to the backend's history. */
-async function writeHistory(deps: EngineDeps, kind: HistoryAction, version: string | undefined, before: EngineRecord | undefined, r: RunResult, t0: number): Promise<void> {
+async function writeHistory(
+    deps: EngineDeps,
+    kind: HistoryAction,
+    version: string | undefined,
+    before: EngineRecord | undefined,
+    r: RunResult,
+    t0: number,
+): Promise<void> {
     if (!before || !["done", "rolled-back", "failed", "interrupted"].includes(r.outcome)) return;
     const gates = r.gates.map(gateSummary);
     try {
@@ -433,7 +500,12 @@ async function writeHistory(deps: EngineDeps, kind: HistoryAction, version: stri
     }
 }
 
-async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, seen: { before?: EngineRecord; counts?: { requests: number; failed: number } }): Promise<RunResult> {
+async function runIntentLocked(
+    deps: EngineDeps,
+    intentIn: Intent,
+    t0: number,
+    seen: { before?: EngineRecord; counts?: { requests: number; failed: number } },
+): Promise<RunResult> {
     const runner = new Runner(deps, `${intentIn.kind}${"version" in intentIn && intentIn.version ? ` ${intentIn.version}` : ""}`);
     const { reporter, backend, config } = deps;
     try {
@@ -443,7 +515,11 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
             await checkRouterKind(deps);
             seen.counts = await backend.productionCounts?.().catch(() => undefined);
             let intent = intentIn;
-            if ((intent.kind === "release" || intent.kind === "deploy") && config.secretPreview && intent.previewHeaderValue === undefined) {
+            if (
+                (intent.kind === "release" || intent.kind === "deploy") &&
+                config.secretPreview &&
+                intent.previewHeaderValue === undefined
+            ) {
                 intent = { ...intent, previewHeaderValue: await newPreviewValue() };
             }
             const p: Plan = makePlan(record, intent, plannerOptions(config));
@@ -487,7 +563,14 @@ async function runIntentLocked(deps: EngineDeps, intentIn: Intent, t0: number, s
  * to live at once (the recovery's weight-back step only), the candidate stays pending, and the run exits
  * 1 with what to do next.
  */
-async function returnToLive(deps: EngineDeps, runner: Runner, cur: EngineRecord, nt: NoTraffic, notes: string[], t0: number): Promise<RunResult> {
+async function returnToLive(
+    deps: EngineDeps,
+    runner: Runner,
+    cur: EngineRecord,
+    nt: NoTraffic,
+    notes: string[],
+    t0: number,
+): Promise<RunResult> {
     const back = recoverySteps(cur, plannerOptions(deps.config)).find((s) => s.name === "weight-back");
     let record = cur;
     if (back) {
@@ -532,7 +615,12 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
                 description: `gate candidate ${op.version} in ${op.slot}`,
                 record,
                 checks: [
-                    { kind: "slot-ready", slot: op.slot, version: op.version, replicas: replicasOf(record.state.slots[op.slot], deps.config.replicas) },
+                    {
+                        kind: "slot-ready",
+                        slot: op.slot,
+                        version: op.version,
+                        replicas: replicasOf(record.state.slots[op.slot], deps.config.replicas),
+                    },
                     { kind: "gates", slot: op.slot, version: op.version },
                 ],
                 recoverOnFailure: true,
@@ -541,7 +629,9 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
             if (r.ok) return result({ outcome: "done", record }, runner, t0);
             const rec = await runner.recover(r.record);
             const why = runner.rejection ? `candidate ${op.version} ${rejectionText(runner.rejection)}` : "verify failed";
-            const message = rec.ok ? `${why}; rolled back to ${describeState(rec.record.state)}` : `${why}, and recovery did not finish; run "rollback"`;
+            const message = rec.ok
+                ? `${why}; rolled back to ${describeState(rec.record.state)}`
+                : `${why}, and recovery did not finish; run "rollback"`;
             deps.reporter.error(message);
             return result({ outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);
         });
@@ -622,11 +712,20 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         // A release holding the lock is running; one that left an operation without the lock was interrupted.
         const holder = await backend.lockHolder?.().catch(() => undefined);
         const lock: StatusView["lock"] = holder ? { running: true, ...holder } : { running: false };
-        if (holder) reporter.line(`running: a release holds the lock (${holder.holder}${holder.since ? ` since ${holder.since}` : ""}${holder.expiresAt ? `; its lease runs to ${holder.expiresAt} unless renewed` : ""})`);
+        if (holder)
+            reporter.line(
+                `running: a release holds the lock (${holder.holder}${holder.since ? ` since ${holder.since}` : ""}${holder.expiresAt ? `; its lease runs to ${holder.expiresAt} unless renewed` : ""})`,
+            );
         const w = record.state?.candidateWeight;
         const stepText = record.state && w !== undefined ? progressiveStep(w, config.progressive.steps) : undefined;
-        if (record.operation?.kind === "release") reporter.line(`${holder ? "in progress" : "pending"}: release ${record.operation.version} in ${record.operation.slot}${stepText ? `; ${stepText}` : ""}`);
-        if (record.operation?.kind === "rollback") reporter.line(`${holder ? "in progress" : "pending"}: rollback ${record.operation.from.version} → ${record.operation.to.version}`);
+        if (record.operation?.kind === "release")
+            reporter.line(
+                `${holder ? "in progress" : "pending"}: release ${record.operation.version} in ${record.operation.slot}${stepText ? `; ${stepText}` : ""}`,
+            );
+        if (record.operation?.kind === "rollback")
+            reporter.line(
+                `${holder ? "in progress" : "pending"}: rollback ${record.operation.from.version} → ${record.operation.to.version}`,
+            );
         if (record.operation && !holder) {
             reporter.line(
                 record.operation.kind === "release"
@@ -636,9 +735,16 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         }
         if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false, lock } };
         const seen = await backend.observe();
-        const view: StatusView = { running: seen.running, lock, ...(seen.endpoint ? { url: seen.endpoint.url } : {}), ...(seen.detail ? { detail: seen.detail } : {}) };
+        const view: StatusView = {
+            running: seen.running,
+            lock,
+            ...(seen.endpoint ? { url: seen.endpoint.url } : {}),
+            ...(seen.detail ? { detail: seen.detail } : {}),
+        };
         if (!seen.running) {
-            reporter.line(`stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`);
+            reporter.line(
+                `stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`,
+            );
         } else {
             // Read-only and only while running: what each slot actually serves beside what the state asks for.
             const health = await backend.slotHealth().catch((e: unknown) => {
@@ -651,7 +757,9 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
                 for (const slot of ["blue", "green"] as const) {
                     const h = health[slot];
                     const warn = h.ready < h.desired ? "  ← not all ready" : "";
-                    reporter.line(`  ${slot}: ${h.ready}/${h.desired} ready${h.versions.length ? ` (${h.versions.join(", ")})` : ""}, restarts ${h.restarts}${warn}`);
+                    reporter.line(
+                        `  ${slot}: ${h.ready}/${h.desired} ready${h.versions.length ? ` (${h.versions.join(", ")})` : ""}, restarts ${h.restarts}${warn}`,
+                    );
                 }
             }
             reporter.line(`url: ${view.url}  (production: POST ${config.gate.path})`);
@@ -661,10 +769,20 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         if (p && (record.state.slots[p.target].role === "candidate" || record.operation?.kind === "release")) {
             const version = record.state.slots[p.target].version as string;
             const shown = !p.secret || opts.showSecrets === true;
-            view.preview = { header: p.header, value: shown ? p.value : "(secret)", secret: p.secret, slot: p.target, version, ...(shown && view.url ? { curl: curlLine(view.url, p.header, p.value, config.gate.path) } : {}) };
+            view.preview = {
+                header: p.header,
+                value: shown ? p.value : "(secret)",
+                secret: p.secret,
+                slot: p.target,
+                version,
+                ...(shown && view.url ? { curl: curlLine(view.url, p.header, p.value, config.gate.path) } : {}),
+            };
             if (view.preview.curl) reporter.line(`preview (reaches ${p.target} candidate ${version}): ${view.preview.curl}`);
             else if (shown) reporter.line(`preview: header "${p.header}: ${p.value}" reaches ${p.target} candidate ${version}`);
-            else reporter.line(`preview: header "${p.header}" with this release's secret value reaches ${p.target} candidate ${version}; "status --show-secrets" prints it and a ready curl line`);
+            else
+                reporter.line(
+                    `preview: header "${p.header}" with this release's secret value reaches ${p.target} candidate ${version}; "status --show-secrets" prints it and a ready curl line`,
+                );
         }
         return { ...result({ outcome: "done", record }, undefined, t0), status: view };
     } catch (e) {

@@ -39,19 +39,29 @@ export interface HistoryEntry {
 }
 
 export function gateSummary(g: HttpGateReport | AppInsightsReport): HistoryGate {
-    if (g.gate === "http") return { gate: "http", verdict: g.verdict, reason: g.reason, requests: g.requests, errors: g.errors, p95Ms: g.p95Ms };
+    if (g.gate === "http")
+        return { gate: "http", verdict: g.verdict, reason: g.reason, requests: g.requests, errors: g.errors, p95Ms: g.p95Ms };
     return { gate: "appinsights", verdict: g.verdict, reason: g.reason, requests: g.candidate.requests };
 }
 
 /** What a finished run was, for the history: a release whose gate failed is a rejection. */
 export function historyAction(kind: HistoryAction, outcome: Outcome, gates: HistoryGate[]): HistoryAction {
-    if ((kind === "release" || kind === "verify") && outcome === "rolled-back" && gates.some((g) => g.verdict === "fail")) return "rejection";
+    if ((kind === "release" || kind === "verify") && outcome === "rolled-back" && gates.some((g) => g.verdict === "fail"))
+        return "rejection";
     return kind;
 }
 
 export function formatHistoryEntry(e: HistoryEntry): string {
-    const gates = e.gates.map((g) => `${g.gate} gate ${g.verdict}${g.requests !== undefined ? ` (${g.requests} requests, ${g.errors ?? 0} errors${g.p95Ms !== undefined ? `, p95 ${g.p95Ms} ms` : ""})` : ""}: ${g.reason}`);
-    const live = e.liveBefore !== e.liveAfter && (e.liveBefore || e.liveAfter) ? `; production ${e.liveBefore ?? "none"} → ${e.liveAfter ?? "none"}` : e.liveAfter ? `; production ${e.liveAfter}` : "";
+    const gates = e.gates.map(
+        (g) =>
+            `${g.gate} gate ${g.verdict}${g.requests !== undefined ? ` (${g.requests} requests, ${g.errors ?? 0} errors${g.p95Ms !== undefined ? `, p95 ${g.p95Ms} ms` : ""})` : ""}: ${g.reason}`,
+    );
+    const live =
+        e.liveBefore !== e.liveAfter && (e.liveBefore || e.liveAfter)
+            ? `; production ${e.liveBefore ?? "none"} → ${e.liveAfter ?? "none"}`
+            : e.liveAfter
+              ? `; production ${e.liveAfter}`
+              : "";
     return [
         `${e.at}  ${e.action.padEnd(9)} ${(e.version ?? "").padEnd(10)} ${e.outcome}${live}${e.by ? `  by ${e.by}` : ""}`,
         ...gates.map((g) => `    ${g}`),

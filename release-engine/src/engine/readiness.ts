@@ -29,7 +29,11 @@ export type GuardVerdict =
 export function judgeGuard(g: WeightGuard, h: SlotHealth, baseline: number | undefined): GuardVerdict {
     if (g.candidate && baseline !== undefined && h.restarts > baseline) {
         const n = h.restarts - baseline;
-        return { verdict: "crashed", restarts: n, detail: `${g.slot} (candidate ${g.version}) restarted ${n} time${n === 1 ? "" : "s"} since it was deployed (${h.ready} of ${g.replicas} ready now)` };
+        return {
+            verdict: "crashed",
+            restarts: n,
+            detail: `${g.slot} (candidate ${g.version}) restarted ${n} time${n === 1 ? "" : "s"} since it was deployed (${h.ready} of ${g.replicas} ready now)`,
+        };
     }
     const others = h.versions.filter((v) => v !== g.version);
     const ready = others.length === 0 ? h.ready : 0;
@@ -37,7 +41,10 @@ export function judgeGuard(g: WeightGuard, h: SlotHealth, baseline: number | und
     if (others.length > 0) return { verdict: "wait", detail: `${g.slot} serves ${others.join(", ")}, not only ${g.version} (${seen})` };
     const problem = readinessProblem(g.slot, g.weight, { ready, desired: g.replicas });
     if (problem) return { verdict: "wait", detail: problem };
-    return { verdict: "ok", detail: `${g.slot} ${g.version}: ${seen}${g.candidate && baseline !== undefined ? `, no restart since deployed` : ""}` };
+    return {
+        verdict: "ok",
+        detail: `${g.slot} ${g.version}: ${seen}${g.candidate && baseline !== undefined ? `, no restart since deployed` : ""}`,
+    };
 }
 
 export interface GuardOutcome {
@@ -54,7 +61,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * have restarted, or `waitMs` passes. A restoring guard that times out still passes when the slot has
  * some ready endpoints of its version (production is leaving a failed candidate).
  */
-export async function awaitGuard(health: HealthSource, g: WeightGuard, baseline: number | undefined, s: ReadinessSettings): Promise<GuardOutcome> {
+export async function awaitGuard(
+    health: HealthSource,
+    g: WeightGuard,
+    baseline: number | undefined,
+    s: ReadinessSettings,
+): Promise<GuardOutcome> {
     const t0 = Date.now();
     const settle = g.candidate ? s.settleMs : 0;
     let okSince: number | undefined;
@@ -65,7 +77,10 @@ export async function awaitGuard(health: HealthSource, g: WeightGuard, baseline:
         try {
             h = (await health())[g.slot];
         } catch (e) {
-            return { ok: false, detail: `the readiness of ${g.slot} cannot be read (${(e as Error).message}); production does not move to it` };
+            return {
+                ok: false,
+                detail: `the readiness of ${g.slot} cannot be read (${(e as Error).message}); production does not move to it`,
+            };
         }
         lastHealth = h;
         const now = Date.now();

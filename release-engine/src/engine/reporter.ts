@@ -32,7 +32,12 @@ export function vsoEscape(s: string): string {
     return s.replace(/%/g, "%AZP25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }
 
-export function createReporter(opts: { write: (s: string) => void; writeError?: (s: string) => void; tfBuild: boolean; summaryDir?: string }): Reporter {
+export function createReporter(opts: {
+    write: (s: string) => void;
+    writeError?: (s: string) => void;
+    tfBuild: boolean;
+    summaryDir?: string;
+}): Reporter {
     const { write, tfBuild } = opts;
     const writeError = opts.writeError ?? write;
     return {
@@ -41,7 +46,8 @@ export function createReporter(opts: { write: (s: string) => void; writeError?: 
             const mark = r.status === "ok" ? "✔" : r.status === "failed" ? "✘" : "·";
             write(`${mark} ${r.name.padEnd(16)} ${r.description} (${formatDuration(r.durationMs)})\n`);
             for (const d of r.details) write(`    ${d}\n`);
-            if (r.status === "failed" && tfBuild) write(`##vso[task.logissue type=error]${vsoEscape(`${r.name}: ${r.details.join("; ") || r.description}`)}\n`);
+            if (r.status === "failed" && tfBuild)
+                write(`##vso[task.logissue type=error]${vsoEscape(`${r.name}: ${r.details.join("; ") || r.description}`)}\n`);
         },
         error: (t) => {
             writeError(`error: ${t}\n`);

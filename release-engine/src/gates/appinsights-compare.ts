@@ -41,7 +41,11 @@ function checkEdges(edges: readonly number[]): void {
 export function buildCompareQuery(appName: string, candidate: SlotVersion, live: SlotVersion, bucketsMs: readonly number[]): string {
     checkEdges(bucketsMs);
     // Bucket i: (edge[i-1], edge[i]]; the overflow bucket is what remains (parseCompareTable), so the buckets always sum to `requests`.
-    const buckets = bucketsMs.map((e, i) => (i === 0 ? `b${i} = sumif(ItemCount, DurationMs <= ${e})` : `b${i} = sumif(ItemCount, DurationMs > ${bucketsMs[i - 1]} and DurationMs <= ${e})`));
+    const buckets = bucketsMs.map((e, i) =>
+        i === 0
+            ? `b${i} = sumif(ItemCount, DurationMs <= ${e})`
+            : `b${i} = sumif(ItemCount, DurationMs > ${bucketsMs[i - 1]} and DurationMs <= ${e})`,
+    );
     return [
         ...requestsOf(appName, [candidate, live]),
         "| summarize requests = sum(ItemCount), failed = sumif(ItemCount, Success == false), totalMs = sum(DurationMs * ItemCount),",
@@ -60,7 +64,14 @@ export function parseCompareTable(table: LogsTable, bucketsMs: readonly number[]
         if (i < 0) throw new Error(`appinsights compare: query result lacks column "${name}"`);
         return i;
     };
-    const cols = { slot: idx("slot"), version: idx("version"), requests: idx("requests"), failed: idx("failed"), totalMs: idx("totalMs"), p95: idx("p95") };
+    const cols = {
+        slot: idx("slot"),
+        version: idx("version"),
+        requests: idx("requests"),
+        failed: idx("failed"),
+        totalMs: idx("totalMs"),
+        p95: idx("p95"),
+    };
     const bucketCols = bucketsMs.map((_, i) => idx(`b${i}`));
     const count = (row: unknown[], i: number, what: string) => {
         const v = Number(row[i] ?? 0);
@@ -99,9 +110,20 @@ export async function queryStepCounts(
     if (result.status === "PartialFailure") throw new Error(`appinsights compare: query partially failed: ${result.partialError.message}`);
     const table = result.tables[0];
     const rows = table ? parseCompareTable(table, source.bucketsMs) : new Map<string, ArmCounts & { p95Ms: number }>();
-    const empty = () => ({ requests: 0, failed: 0, totalMs: 0, latency: new Array<number>(source.bucketsMs.length + 1).fill(0), p95Ms: Number.NaN });
+    const empty = () => ({
+        requests: 0,
+        failed: 0,
+        totalMs: 0,
+        latency: new Array<number>(source.bucketsMs.length + 1).fill(0),
+        p95Ms: Number.NaN,
+    });
     const c = rows.get(key(who.candidate)) ?? empty();
     const l = rows.get(key(who.live)) ?? empty();
-    const arm = (a: ArmCounts & { p95Ms: number }): ArmCounts => ({ requests: a.requests, failed: a.failed, totalMs: a.totalMs, latency: a.latency });
+    const arm = (a: ArmCounts & { p95Ms: number }): ArmCounts => ({
+        requests: a.requests,
+        failed: a.failed,
+        totalMs: a.totalMs,
+        latency: a.latency,
+    });
     return { candidate: arm(c), live: arm(l), p95Ms: { candidate: c.p95Ms, live: l.p95Ms }, query };
 }

@@ -130,7 +130,10 @@ export function evaluate(
     if (live && live.requests > 0 && Number.isFinite(live.p95Ms) && Number.isFinite(c.p95Ms)) {
         const bound = Math.max(live.p95Ms * config.maxP95Ratio, live.p95Ms + config.latencySlackMs);
         if (c.p95Ms > bound) {
-            return { verdict: "fail", reason: `candidate p95 ${c.p95Ms.toFixed(1)} ms exceeds ${bound.toFixed(1)} ms (live p95 ${live.p95Ms.toFixed(1)} ms × ${config.maxP95Ratio})` };
+            return {
+                verdict: "fail",
+                reason: `candidate p95 ${c.p95Ms.toFixed(1)} ms exceeds ${bound.toFixed(1)} ms (live p95 ${live.p95Ms.toFixed(1)} ms × ${config.maxP95Ratio})`,
+            };
         }
     }
     return {

@@ -156,18 +156,23 @@ export function validateComparisonConfig(c: ComparisonConfig, prefix = "analysis
     }
     if (c.noTrafficMs !== undefined) {
         intAtLeast("noTrafficMs", c.noTrafficMs, 1000);
-        if (num(c.noTrafficMs) && num(c.maxDurationMs) && c.noTrafficMs >= c.maxDurationMs) problems.push(`${prefix}.noTrafficMs (${c.noTrafficMs}) must be below maxDurationMs (${c.maxDurationMs})`);
+        if (num(c.noTrafficMs) && num(c.maxDurationMs) && c.noTrafficMs >= c.maxDurationMs)
+            problems.push(`${prefix}.noTrafficMs (${c.noTrafficMs}) must be below maxDurationMs (${c.maxDurationMs})`);
     }
     open01("alpha", c.alpha);
     open01("beta", c.beta);
-    if (num(c.alpha) && num(c.beta) && c.alpha + c.beta >= 1) problems.push(`${prefix}: alpha + beta must be below 1 (got ${c.alpha} + ${c.beta})`);
+    if (num(c.alpha) && num(c.beta) && c.alpha + c.beta >= 1)
+        problems.push(`${prefix}: alpha + beta must be below 1 (got ${c.alpha} + ${c.beta})`);
     const f = c.failureRate as ComparisonConfig["failureRate"] | undefined;
     if (!f || typeof f !== "object") problems.push(`${prefix}.failureRate must be an object { tolerance, margin }`);
     else {
-        if (!num(f.tolerance) || f.tolerance < 0 || f.tolerance >= 1) problems.push(`${prefix}.failureRate.tolerance must be a number in [0,1) (got ${String(f.tolerance)})`);
+        if (!num(f.tolerance) || f.tolerance < 0 || f.tolerance >= 1)
+            problems.push(`${prefix}.failureRate.tolerance must be a number in [0,1) (got ${String(f.tolerance)})`);
         open01("failureRate.margin", f.margin);
         if (num(f.tolerance) && num(f.margin) && f.margin <= f.tolerance) {
-            problems.push(`${prefix}.failureRate.margin (${f.margin}) must exceed failureRate.tolerance (${f.tolerance}): the two hypotheses need an indifference region between them`);
+            problems.push(
+                `${prefix}.failureRate.margin (${f.margin}) must exceed failureRate.tolerance (${f.tolerance}): the two hypotheses need an indifference region between them`,
+            );
         }
     }
     const l = c.latency;
@@ -176,10 +181,14 @@ export function validateComparisonConfig(c: ComparisonConfig, prefix = "analysis
         if (!Array.isArray(b) || b.length < 2 || !b.every((x, i) => num(x) && x > 0 && (i === 0 || x > b[i - 1]))) {
             problems.push(`${prefix}.latency.bucketsMs must be at least 2 strictly ascending positive numbers (got ${JSON.stringify(b)})`);
         }
-        if (!num(l.maxP95IncreaseMs) || l.maxP95IncreaseMs < 0) problems.push(`${prefix}.latency.maxP95IncreaseMs must be a number >= 0 (got ${String(l.maxP95IncreaseMs)})`);
-        if (!num(l.maxP95IncreaseRatio) || l.maxP95IncreaseRatio < 0) problems.push(`${prefix}.latency.maxP95IncreaseRatio must be a number >= 0 (got ${String(l.maxP95IncreaseRatio)})`);
+        if (!num(l.maxP95IncreaseMs) || l.maxP95IncreaseMs < 0)
+            problems.push(`${prefix}.latency.maxP95IncreaseMs must be a number >= 0 (got ${String(l.maxP95IncreaseMs)})`);
+        if (!num(l.maxP95IncreaseRatio) || l.maxP95IncreaseRatio < 0)
+            problems.push(`${prefix}.latency.maxP95IncreaseRatio must be a number >= 0 (got ${String(l.maxP95IncreaseRatio)})`);
         if (num(l.maxP95IncreaseMs) && num(l.maxP95IncreaseRatio) && l.maxP95IncreaseMs === 0 && l.maxP95IncreaseRatio === 0) {
-            problems.push(`${prefix}.latency: maxP95IncreaseMs and maxP95IncreaseRatio cannot both be 0 (live itself would be "slow" 5 % of the time)`);
+            problems.push(
+                `${prefix}.latency: maxP95IncreaseMs and maxP95IncreaseRatio cannot both be 0 (live itself would be "slow" 5 % of the time)`,
+            );
         }
         open01("latency.margin", l.margin);
     }
@@ -205,7 +214,10 @@ export function emptyHistogram(edges: readonly number[]): number[] {
 
 /** Counts in a window: `now` minus a `base` snapshot of the same cumulative counters (e.g. the router's counters at the step's start). */
 export function countsSince(now: ArmCounts, base: ArmCounts): ArmCounts {
-    const out: { requests: number; failed: number; totalMs?: number; latency?: number[] } = { requests: now.requests - base.requests, failed: now.failed - base.failed };
+    const out: { requests: number; failed: number; totalMs?: number; latency?: number[] } = {
+        requests: now.requests - base.requests,
+        failed: now.failed - base.failed,
+    };
     if (now.totalMs !== undefined) out.totalMs = now.totalMs - (base.totalMs ?? 0);
     if (now.latency) out.latency = now.latency.map((n, i) => n - (base.latency?.[i] ?? 0));
     if (out.requests < 0 || out.failed < 0 || (out.latency ?? []).some((n) => n < 0)) {
@@ -277,23 +289,32 @@ export function histogramQuantile(hist: readonly number[], edges: readonly numbe
 function checkArm(name: string, a: ArmCounts, buckets: number | undefined): void {
     const isCount = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
     if (!a || typeof a !== "object") throw new RangeError(`comparison: ${name} counts are missing`);
-    if (!isCount(a.requests) || !isCount(a.failed)) throw new RangeError(`comparison: ${name}.requests and .failed must be integers >= 0 (got ${a.requests}, ${a.failed})`);
+    if (!isCount(a.requests) || !isCount(a.failed))
+        throw new RangeError(`comparison: ${name}.requests and .failed must be integers >= 0 (got ${a.requests}, ${a.failed})`);
     if (a.failed > a.requests) throw new RangeError(`comparison: ${name}.failed (${a.failed}) exceeds ${name}.requests (${a.requests})`);
-    if (a.totalMs !== undefined && !(Number.isFinite(a.totalMs) && a.totalMs >= 0)) throw new RangeError(`comparison: ${name}.totalMs must be a number >= 0 (got ${a.totalMs})`);
+    if (a.totalMs !== undefined && !(Number.isFinite(a.totalMs) && a.totalMs >= 0))
+        throw new RangeError(`comparison: ${name}.totalMs must be a number >= 0 (got ${a.totalMs})`);
     if (buckets !== undefined) {
         const h = a.latency;
         if (!Array.isArray(h) || h.length !== buckets + 1 || !h.every(isCount)) {
-            throw new RangeError(`comparison: ${name}.latency must hold ${buckets + 1} counts (one per bucket of latency.bucketsMs, plus the overflow) (got ${JSON.stringify(h)})`);
+            throw new RangeError(
+                `comparison: ${name}.latency must hold ${buckets + 1} counts (one per bucket of latency.bucketsMs, plus the overflow) (got ${JSON.stringify(h)})`,
+            );
         }
         const sum = h.reduce((x, y) => x + y, 0);
-        if (sum !== a.requests) throw new RangeError(`comparison: ${name}.latency counts sum to ${sum}, not ${name}.requests (${a.requests})`);
+        if (sum !== a.requests)
+            throw new RangeError(`comparison: ${name}.latency counts sum to ${sum}, not ${name}.requests (${a.requests})`);
     }
 }
 
 function checkCumulative(name: string, now: ArmCounts, before: ArmCounts | undefined): void {
     if (!before) return;
-    const back = now.requests < before.requests || now.failed < before.failed || (now.latency ?? []).some((n, i) => n < (before.latency?.[i] ?? 0));
-    if (back) throw new RangeError(`comparison: ${name} counts went backwards (${before.requests} → ${now.requests} requests); counts must be cumulative over the step's window`);
+    const back =
+        now.requests < before.requests || now.failed < before.failed || (now.latency ?? []).some((n, i) => n < (before.latency?.[i] ?? 0));
+    if (back)
+        throw new RangeError(
+            `comparison: ${name} counts went backwards (${before.requests} → ${now.requests} requests); counts must be cumulative over the step's window`,
+        );
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
@@ -323,14 +344,20 @@ export function newComparison(config: ComparisonConfig): Comparison {
         if (final) return final;
         checkArm("candidate", counts.candidate, edges?.length);
         checkArm("live", counts.live, edges?.length);
-        if (!(Number.isFinite(counts.elapsedMs) && counts.elapsedMs >= 0)) throw new RangeError(`comparison: elapsedMs must be a number >= 0 (got ${counts.elapsedMs})`);
+        if (!(Number.isFinite(counts.elapsedMs) && counts.elapsedMs >= 0))
+            throw new RangeError(`comparison: elapsedMs must be a number >= 0 (got ${counts.elapsedMs})`);
         checkCumulative("candidate", counts.candidate, last?.candidate);
         checkCumulative("live", counts.live, last?.live);
-        if (last && counts.elapsedMs < last.elapsedMs) throw new RangeError(`comparison: elapsedMs went backwards (${last.elapsedMs} → ${counts.elapsedMs})`);
+        if (last && counts.elapsedMs < last.elapsedMs)
+            throw new RangeError(`comparison: elapsedMs went backwards (${last.elapsedMs} → ${counts.elapsedMs})`);
         last = counts;
         const { candidate: c, live: l } = counts;
 
-        const failures = twoSampleTest({ events: c.failed, n: c.requests }, { events: l.failed, n: l.requests }, { d0: cfg.failureRate.tolerance, d1: cfg.failureRate.margin, ...perTest });
+        const failures = twoSampleTest(
+            { events: c.failed, n: c.requests },
+            { events: l.failed, n: l.requests },
+            { d0: cfg.failureRate.tolerance, d1: cfg.failureRate.margin, ...perTest },
+        );
         let latency: ComparisonStats["latency"];
         if (cfg.latency && edges && l.requests >= MIN_LIVE_FOR_P95) {
             const liveP95 = histogramQuantile(l.latency as number[], edges, 0.95);
@@ -340,7 +367,11 @@ export function newComparison(config: ComparisonConfig): Comparison {
             const slow = (h: readonly number[]) => h.slice(k + 1).reduce((a, b) => a + b, 0);
             const candidateSlow = slow(c.latency as number[]);
             const liveSlow = slow(l.latency as number[]);
-            const t = twoSampleTest({ events: candidateSlow, n: c.requests }, { events: liveSlow, n: l.requests }, { d0: 0, d1: cfg.latency.margin, ...perTest });
+            const t = twoSampleTest(
+                { events: candidateSlow, n: c.requests },
+                { events: liveSlow, n: l.requests },
+                { d0: 0, d1: cfg.latency.margin, ...perTest },
+            );
             latency = { ...t, thresholdMs: edges[k], candidateSlow, liveSlow };
         }
         const stats: ComparisonStats = {
@@ -355,7 +386,10 @@ export function newComparison(config: ComparisonConfig): Comparison {
         const done = (verdict: "pass" | "fail" | "no-traffic", reason: string): ComparisonResult => (final = { verdict, reason, stats });
 
         if (failures.decision === "reject") {
-            return done("fail", `candidate failure rate ${pct(cRate)} (${c.failed}/${c.requests}) is worse than live ${pct(lRate)} (${l.failed}/${l.requests}) by ${pct(cfg.failureRate.margin)} or more (SPRT log LR ${fmt(failures.llr)} >= ${fmt(failures.upper)})`);
+            return done(
+                "fail",
+                `candidate failure rate ${pct(cRate)} (${c.failed}/${c.requests}) is worse than live ${pct(lRate)} (${l.failed}/${l.requests}) by ${pct(cfg.failureRate.margin)} or more (SPRT log LR ${fmt(failures.llr)} >= ${fmt(failures.upper)})`,
+            );
         }
         if (latency?.decision === "reject") {
             return done(
@@ -364,22 +398,37 @@ export function newComparison(config: ComparisonConfig): Comparison {
             );
         }
         if (cfg.noTrafficMs !== undefined && c.requests === 0 && counts.elapsedMs >= cfg.noTrafficMs) {
-            return done("no-traffic", `no production request reached the candidate in ${Math.round(counts.elapsedMs / 1000)} s (live served ${l.requests}): nothing can judge this step`);
+            return done(
+                "no-traffic",
+                `no production request reached the candidate in ${Math.round(counts.elapsedMs / 1000)} s (live served ${l.requests}): nothing can judge this step`,
+            );
         }
         if (counts.elapsedMs >= cfg.maxDurationMs) {
-            return done("fail", `no verdict within ${cfg.maxDurationMs} ms (candidate ${c.requests} requests): the candidate was not shown to be as good as live`);
+            return done(
+                "fail",
+                `no verdict within ${cfg.maxDurationMs} ms (candidate ${c.requests} requests): the candidate was not shown to be as good as live`,
+            );
         }
         const waiting: string[] = [];
-        if (failures.decision !== "accept") waiting.push(`failure rate undecided (${c.failed}/${c.requests} vs live ${l.failed}/${l.requests}, log LR ${fmt(failures.llr)})`);
+        if (failures.decision !== "accept")
+            waiting.push(
+                `failure rate undecided (${c.failed}/${c.requests} vs live ${l.failed}/${l.requests}, log LR ${fmt(failures.llr)})`,
+            );
         if (cfg.latency && !latency) waiting.push(`live has ${l.requests} of ${MIN_LIVE_FOR_P95} requests needed to read its p95`);
-        else if (latency && latency.decision !== "accept") waiting.push(`latency undecided (${latency.candidateSlow}/${c.requests} slower than ${latency.thresholdMs} ms vs live ${latency.liveSlow}/${l.requests})`);
+        else if (latency && latency.decision !== "accept")
+            waiting.push(
+                `latency undecided (${latency.candidateSlow}/${c.requests} slower than ${latency.thresholdMs} ms vs live ${latency.liveSlow}/${l.requests})`,
+            );
         if (c.requests < cfg.minRequests) waiting.push(`candidate has ${c.requests} of ${cfg.minRequests} requests`);
-        if (counts.elapsedMs < cfg.minBakeMs) waiting.push(`baked ${Math.floor(counts.elapsedMs / 1000)} s of ${Math.ceil(cfg.minBakeMs / 1000)} s`);
+        if (counts.elapsedMs < cfg.minBakeMs)
+            waiting.push(`baked ${Math.floor(counts.elapsedMs / 1000)} s of ${Math.ceil(cfg.minBakeMs / 1000)} s`);
         if (waiting.length) return { verdict: "continue", reason: waiting.join("; "), stats };
         return done(
             "pass",
             `candidate as good as live after ${c.requests} requests and ${Math.round(counts.elapsedMs / 1000)} s: failure rate ${pct(cRate)} vs ${pct(lRate)}` +
-                (latency ? `, ${latency.candidateSlow} vs ${latency.liveSlow} requests slower than ${latency.thresholdMs} ms (p95 ${stats.candidate.p95Ms} vs ${stats.live.p95Ms} ms)` : ", latency not judged"),
+                (latency
+                    ? `, ${latency.candidateSlow} vs ${latency.liveSlow} requests slower than ${latency.thresholdMs} ms (p95 ${stats.candidate.p95Ms} vs ${stats.live.p95Ms} ms)`
+                    : ", latency not judged"),
         );
     };
     return { update };

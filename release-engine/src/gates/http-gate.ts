@@ -8,7 +8,19 @@
  * stops as soon as the verdict is statistically certain either way (see stats.ts).
  */
 import { header, httpRequest, randomCalculationBody, type HttpResult } from "../util/http";
-import { percentile, sprtCappedDecision, sprtCapRule, sprtDecision, sprtInit, sprtUpdate, validateSprt, wilson, type SprtCapRule, type SprtParams, type SprtState } from "./stats";
+import {
+    percentile,
+    sprtCappedDecision,
+    sprtCapRule,
+    sprtDecision,
+    sprtInit,
+    sprtUpdate,
+    validateSprt,
+    wilson,
+    type SprtCapRule,
+    type SprtParams,
+    type SprtState,
+} from "./stats";
 
 export interface HttpGateConfig {
     /** Maximum candidate requests (the sample cap N). */
@@ -91,7 +103,8 @@ export function validateHttpGateConfig(c: HttpGateConfig): string[] {
     const problems: string[] = [];
     const int = (k: keyof HttpGateConfig, min: number) => {
         const v = c[k];
-        if (typeof v !== "number" || !Number.isInteger(v) || v < min) problems.push(`gate.http.${k} must be an integer >= ${min} (got ${String(v)})`);
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min)
+            problems.push(`gate.http.${k} must be an integer >= ${min} (got ${String(v)})`);
     };
     int("maxRequests", 1);
     int("minRequests", 1);
@@ -99,7 +112,8 @@ export function validateHttpGateConfig(c: HttpGateConfig): string[] {
     int("timeoutMs", 1);
     int("maxP95Ms", 1);
     int("productionIntervalMs", 0);
-    if (c.minRequests > c.maxRequests) problems.push(`gate.http.minRequests (${c.minRequests}) must not exceed maxRequests (${c.maxRequests})`);
+    if (c.minRequests > c.maxRequests)
+        problems.push(`gate.http.minRequests (${c.minRequests}) must not exceed maxRequests (${c.maxRequests})`);
     if (!(c.maxErrorRate > 0 && c.maxErrorRate < 1)) problems.push(`gate.http.maxErrorRate must be in (0,1) (got ${c.maxErrorRate})`);
     try {
         validateSprt(errorParams(c));
@@ -124,7 +138,11 @@ export interface GateProgress {
     elapsedMs: number;
 }
 
-export async function runHttpGate(target: GateTarget, config: HttpGateConfig, onProgress?: (p: GateProgress) => void): Promise<HttpGateReport> {
+export async function runHttpGate(
+    target: GateTarget,
+    config: HttpGateConfig,
+    onProgress?: (p: GateProgress) => void,
+): Promise<HttpGateReport> {
     const started = Date.now();
     const ep = errorParams(config);
     const sp = slowParams(config);
@@ -146,7 +164,12 @@ export async function runHttpGate(target: GateTarget, config: HttpGateConfig, on
     const productionLoop = (async () => {
         if (!target.live) return;
         while (!stopProd) {
-            const r = await httpRequest(url, { method: "POST", headers: hostHeaders, body: randomCalculationBody(), timeoutMs: config.timeoutMs });
+            const r = await httpRequest(url, {
+                method: "POST",
+                headers: hostHeaders,
+                body: randomCalculationBody(),
+                timeoutMs: config.timeoutMs,
+            });
             prod.requests++;
             if (!r.ok) {
                 prod.failures++;
@@ -171,8 +194,10 @@ export async function runHttpGate(target: GateTarget, config: HttpGateConfig, on
         }
         const de = sprtDecision(ep, errState);
         const ds = sprtDecision(sp, slowState);
-        if (de === "reject") verdict = { v: "fail", reason: `error rate above ${config.maxErrorRate} (SPRT, ${errState.events}/${errState.n} failed)` };
-        else if (ds === "reject") verdict = { v: "fail", reason: `p95 latency above ${config.maxP95Ms} ms (SPRT, ${slowState.events}/${slowState.n} slow)` };
+        if (de === "reject")
+            verdict = { v: "fail", reason: `error rate above ${config.maxErrorRate} (SPRT, ${errState.events}/${errState.n} failed)` };
+        else if (ds === "reject")
+            verdict = { v: "fail", reason: `p95 latency above ${config.maxP95Ms} ms (SPRT, ${slowState.events}/${slowState.n} slow)` };
         else if (de === "accept" && ds === "accept" && errState.n >= config.minRequests) {
             verdict = { v: "pass", reason: `error rate and latency within bounds (SPRT accepted after ${errState.n} requests)` };
         } else if (errState.n >= config.maxRequests) {
@@ -180,10 +205,19 @@ export async function runHttpGate(target: GateTarget, config: HttpGateConfig, on
             const ts = sprtCappedDecision(sp, slowRule, slowState);
             verdict =
                 te === "accept" && ts === "accept"
-                    ? { v: "pass", reason: `sample cap ${config.maxRequests} reached undecided; ${errState.events} failed (the cap accepts at most ${errRule.maxEventsAtCap}, keeping the false-accept bound ${config.beta})` }
+                    ? {
+                          v: "pass",
+                          reason: `sample cap ${config.maxRequests} reached undecided; ${errState.events} failed (the cap accepts at most ${errRule.maxEventsAtCap}, keeping the false-accept bound ${config.beta})`,
+                      }
                     : te === "reject"
-                      ? { v: "fail", reason: `sample cap ${config.maxRequests} reached undecided; ${errState.events} failed, more than the ${errRule.maxEventsAtCap} the cap may accept while keeping the false-accept bound ${config.beta}` }
-                      : { v: "fail", reason: `sample cap ${config.maxRequests} reached undecided; ${slowState.events} slow, more than the ${slowRule.maxEventsAtCap} the cap may accept while keeping the false-accept bound ${config.beta}` };
+                      ? {
+                            v: "fail",
+                            reason: `sample cap ${config.maxRequests} reached undecided; ${errState.events} failed, more than the ${errRule.maxEventsAtCap} the cap may accept while keeping the false-accept bound ${config.beta}`,
+                        }
+                      : {
+                            v: "fail",
+                            reason: `sample cap ${config.maxRequests} reached undecided; ${slowState.events} slow, more than the ${slowRule.maxEventsAtCap} the cap may accept while keeping the false-accept bound ${config.beta}`,
+                        };
         }
     };
 

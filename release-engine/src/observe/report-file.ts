@@ -22,7 +22,10 @@ export function chartLibraries(): ChartLibraries {
 
 /** `2026-07-01T12-30-05Z`: sortable and valid in every file system. */
 export function fileStamp(t: number): string {
-    return new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
+    return new Date(t)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z")
+        .replace(/:/g, "-");
 }
 
 export function writeReport(stateDir: string, label: string, data: TimelineData, meta: ReportMeta): string {

@@ -66,19 +66,50 @@ export function chartConfig(d: TimelineData): { config: unknown; series: string[
         barPercentage: 1,
         categoryPercentage: 1,
     }));
-    const failures = d.buckets.map((b) => ({ x: sec(b.t + 500), y: Object.values(b.series).reduce((n, c) => n + c.failed, 0) })).filter((p) => p.y > 0);
-    datasets.push({ type: "scatter", label: "failed", data: failures, backgroundColor: "#d62728", borderColor: "#d62728", pointRadius: 6, pointStyle: "crossRot" });
+    const failures = d.buckets
+        .map((b) => ({ x: sec(b.t + 500), y: Object.values(b.series).reduce((n, c) => n + c.failed, 0) }))
+        .filter((p) => p.y > 0);
+    datasets.push({
+        type: "scatter",
+        label: "failed",
+        data: failures,
+        backgroundColor: "#d62728",
+        borderColor: "#d62728",
+        pointRadius: 6,
+        pointStyle: "crossRot",
+    });
     const annotations: Record<string, unknown> = {};
     d.switches.forEach((s, i) => {
         annotations[`switch${i}`] = {
-            type: "line", xMin: sec(s.t), xMax: sec(s.t), borderColor: "#333", borderWidth: 2,
-            label: { display: true, content: `switch: ${s.from ?? "nothing"} → ${s.to}`, position: "start", backgroundColor: "rgba(40,40,40,0.85)", font: { size: 11 } },
+            type: "line",
+            xMin: sec(s.t),
+            xMax: sec(s.t),
+            borderColor: "#333",
+            borderWidth: 2,
+            label: {
+                display: true,
+                content: `switch: ${s.from ?? "nothing"} → ${s.to}`,
+                position: "start",
+                backgroundColor: "rgba(40,40,40,0.85)",
+                font: { size: 11 },
+            },
         };
     });
     d.gates.forEach((g, i) => {
         annotations[`gate${i}`] = {
-            type: "line", xMin: sec(g.t), xMax: sec(g.t), borderColor: g.verdict === "pass" ? "#1a9e4a" : "#d62728", borderWidth: 2, borderDash: [6, 4],
-            label: { display: true, content: `${g.gate} gate ${g.verdict.toUpperCase()}`, position: "end", backgroundColor: g.verdict === "pass" ? "rgba(26,158,74,0.9)" : "rgba(214,39,40,0.9)", font: { size: 11 } },
+            type: "line",
+            xMin: sec(g.t),
+            xMax: sec(g.t),
+            borderColor: g.verdict === "pass" ? "#1a9e4a" : "#d62728",
+            borderWidth: 2,
+            borderDash: [6, 4],
+            label: {
+                display: true,
+                content: `${g.gate} gate ${g.verdict.toUpperCase()}`,
+                position: "end",
+                backgroundColor: g.verdict === "pass" ? "rgba(26,158,74,0.9)" : "rgba(214,39,40,0.9)",
+                font: { size: 11 },
+            },
         };
     });
     const config = {
@@ -105,12 +136,21 @@ export function renderReport(d: TimelineData, meta: ReportMeta, libs: ChartLibra
     const total = totals.reduce((n, r) => n + r.ok + r.failed, 0);
     const failed = totals.reduce((n, r) => n + r.failed, 0);
     const at = (t: number) => `${new Date(t).toISOString().slice(11, 19)} (+${((t - t0) / 1000).toFixed(1)} s)`;
-    const rows = totals.map((r) => `<tr><td><span class="swatch" style="background:${colours[r.series] ?? "#888"}"></span>${esc(r.series)}</td><td>${r.ok}</td><td>${r.failed}</td><td>${(r.share * 100).toFixed(1)} %</td></tr>`).join("");
+    const rows = totals
+        .map(
+            (r) =>
+                `<tr><td><span class="swatch" style="background:${colours[r.series] ?? "#888"}"></span>${esc(r.series)}</td><td>${r.ok}</td><td>${r.failed}</td><td>${(r.share * 100).toFixed(1)} %</td></tr>`,
+        )
+        .join("");
     const events = [
         ...d.switches.map((s) => ({ t: s.t, html: `<td>switch</td><td>${esc(s.from ?? "nothing")} → <b>${esc(s.to)}</b></td>` })),
         ...d.gates.map((g) => ({
             t: g.t,
-            html: `<td>${esc(g.gate)} gate</td><td class="${g.verdict}"><b>${g.verdict.toUpperCase()}</b>: ${esc(g.reason)}<br><small>sample: ${Object.entries(g.sample).map(([k, v]) => `${esc(k)} ${esc(String(v))}`).join(" · ")}</small></td>`,
+            html: `<td>${esc(g.gate)} gate</td><td class="${g.verdict}"><b>${g.verdict.toUpperCase()}</b>: ${esc(g.reason)}<br><small>sample: ${Object.entries(
+                g.sample,
+            )
+                .map(([k, v]) => `${esc(k)} ${esc(String(v))}`)
+                .join(" · ")}</small></td>`,
         })),
     ]
         .sort((a, b) => a.t - b.t)

@@ -13,7 +13,12 @@ export const TRAFFIC_PATH = "/_phoenix/traffic";
  * Records the answer to `req` once `res` finishes. The router passes the upstream's headers to the
  * returned function (headers given to writeHead are not readable from `res` afterwards).
  */
-export function trafficRecorder(req: http.IncomingMessage, res: http.ServerResponse, previewHeader: string, traffic: Timeline): (upstream: http.IncomingHttpHeaders) => void {
+export function trafficRecorder(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    previewHeader: string,
+    traffic: Timeline,
+): (upstream: http.IncomingHttpHeaders) => void {
     let who: http.IncomingHttpHeaders = {};
     if (!(req.url ?? "").startsWith("/api/") || req.headers[previewHeader.toLowerCase()] !== undefined) return () => undefined;
     const done = (ok: boolean) => {

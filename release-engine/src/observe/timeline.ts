@@ -99,7 +99,10 @@ export class Timeline implements ReleaseObserver {
     /** Everything from `since` (ms) on, buckets in time order. */
     data(since = 0): TimelineData {
         return {
-            buckets: [...this.buckets.values()].filter((b) => b.t + 1000 > since).sort((a, b) => a.t - b.t).map((b) => ({ t: b.t, series: structuredClone(b.series) })),
+            buckets: [...this.buckets.values()]
+                .filter((b) => b.t + 1000 > since)
+                .sort((a, b) => a.t - b.t)
+                .map((b) => ({ t: b.t, series: structuredClone(b.series) })),
             switches: this.switches.filter((s) => s.t >= since),
             gates: this.gates.filter((g) => g.t >= since),
         };
@@ -160,8 +163,22 @@ export function engineObserver(observer: Pick<ReleaseObserver, "switch" | "gate"
         gate(report, t) {
             const sample: Record<string, string | number> =
                 report.gate === "http"
-                    ? { requests: report.requests, errors: report.errors, errorRatePercent: +(report.errorRate * 100).toFixed(2), p50Ms: report.p50Ms, p95Ms: report.p95Ms, wrongVersion: report.wrongVersion, productionRequests: report.production.requests, productionFailures: report.production.failures }
-                    : { requests: report.candidate.requests, failed: report.candidate.failed, p95Ms: report.candidate.p95Ms, polls: report.polls };
+                    ? {
+                          requests: report.requests,
+                          errors: report.errors,
+                          errorRatePercent: +(report.errorRate * 100).toFixed(2),
+                          p50Ms: report.p50Ms,
+                          p95Ms: report.p95Ms,
+                          wrongVersion: report.wrongVersion,
+                          productionRequests: report.production.requests,
+                          productionFailures: report.production.failures,
+                      }
+                    : {
+                          requests: report.candidate.requests,
+                          failed: report.candidate.failed,
+                          p95Ms: report.candidate.p95Ms,
+                          polls: report.polls,
+                      };
             observer.gate({ t, gate: report.gate, verdict: report.verdict, reason: report.reason, sample });
         },
     };

@@ -59,10 +59,13 @@ function withWeight(state: ReleaseState, weight: number | undefined): ReleaseSta
 
 /** Why a list of progressive steps is not usable, or undefined: ascending whole percents 1–100, ending with 100. */
 export function stepsProblem(steps: number[]): string | undefined {
-    if (!Array.isArray(steps) || steps.length === 0 || steps.length > 20) return `steps must be a list of 1 to 20 percents ending with 100, got ${JSON.stringify(steps)}`;
-    if (!steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100)) return `steps must be whole percents from 1 to 100, got ${JSON.stringify(steps)}`;
+    if (!Array.isArray(steps) || steps.length === 0 || steps.length > 20)
+        return `steps must be a list of 1 to 20 percents ending with 100, got ${JSON.stringify(steps)}`;
+    if (!steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100))
+        return `steps must be whole percents from 1 to 100, got ${JSON.stringify(steps)}`;
     if (!steps.every((w, i) => i === 0 || w > steps[i - 1])) return `steps must rise strictly, got ${JSON.stringify(steps)}`;
-    if (steps[steps.length - 1] !== 100) return `steps must end with 100 (production entirely on the new version), got ${JSON.stringify(steps)}`;
+    if (steps[steps.length - 1] !== 100)
+        return `steps must end with 100 (production entirely on the new version), got ${JSON.stringify(steps)}`;
     return undefined;
 }
 
@@ -71,7 +74,11 @@ export function sameState(a: ReleaseState | null, b: ReleaseState | null): boole
 }
 
 export function sameRecord(a: EngineRecord, b: EngineRecord): boolean {
-    return sameState(a.state, b.state) && JSON.stringify(a.operation ?? null) === JSON.stringify(b.operation ?? null) && (a.rejected ?? []).join(" ") === (b.rejected ?? []).join(" ");
+    return (
+        sameState(a.state, b.state) &&
+        JSON.stringify(a.operation ?? null) === JSON.stringify(b.operation ?? null) &&
+        (a.rejected ?? []).join(" ") === (b.rejected ?? []).join(" ")
+    );
 }
 
 /** Canonical key order so that equal states compare equal (an unset replica count stays unset). */
@@ -127,22 +134,43 @@ function switchSteps(
     const version = target.version as string;
     if (c.replicas(target) < need) {
         cur = withSlot(cur, to, { ...target, replicas: need });
-        steps.push(step(names.scale, `scale ${to} (${version}) to ${need} replicas before it takes production`, { state: cur, operation },
-            [{ kind: "slot-ready", slot: to, version, replicas: need }], recoverOnFailure));
+        steps.push(
+            step(
+                names.scale,
+                `scale ${to} (${version}) to ${need} replicas before it takes production`,
+                { state: cur, operation },
+                [{ kind: "slot-ready", slot: to, version, replicas: need }],
+                recoverOnFailure,
+            ),
+        );
     }
     // Progressive steps: the candidate takes each weight in turn, each judged against live on production traffic.
     shifts.forEach((w, i) => {
         cur = withWeight(cur, w);
-        steps.push(step("shift", `step ${i + 1}/${shifts.length + 1}: ${w} % of production to ${to} (${version}), judged against live ${from} (${cur.slots[from].version})`,
-            { state: cur, operation }, [{ kind: "analysis", slot: to, version, weight: w }], recoverOnFailure));
+        steps.push(
+            step(
+                "shift",
+                `step ${i + 1}/${shifts.length + 1}: ${w} % of production to ${to} (${version}), judged against live ${from} (${cur.slots[from].version})`,
+                { state: cur, operation },
+                [{ kind: "analysis", slot: to, version, weight: w }],
+                recoverOnFailure,
+            ),
+        );
     });
     const fromState = cur.slots[from];
     cur = withWeight(cur, undefined);
     cur = withSlot(cur, to, { role: "live", version, replicas: c.replicas(cur.slots[to]) });
     cur = withSlot(cur, from, { role: fromRole, version: fromState.version, replicas: c.replicas(fromState) });
     if (fromRole === "standby") cur = withoutPreview(cur);
-    steps.push(step(names.flip, `switch production ${from} (${fromState.version}) → ${to} (${version}); ${from} stays up as ${fromRole}`,
-        { state: cur, operation }, [{ kind: "production", slot: to, version }], recoverOnFailure));
+    steps.push(
+        step(
+            names.flip,
+            `switch production ${from} (${fromState.version}) → ${to} (${version}); ${from} stays up as ${fromRole}`,
+            { state: cur, operation },
+            [{ kind: "production", slot: to, version }],
+            recoverOnFailure,
+        ),
+    );
     return { steps, state: cur };
 }
 
@@ -150,7 +178,12 @@ function switchSteps(
  * Router with a home slot (nginx): when production is live on the other slot, roll the home slot to the
  * live version (it serves nothing meanwhile) and return production to it. No steps otherwise.
  */
-function convergeSteps(c: Ctx, state: ReleaseState, operation: Operation | undefined, recoverOnFailure: boolean): { steps: Step[]; state: ReleaseState } {
+function convergeSteps(
+    c: Ctx,
+    state: ReleaseState,
+    operation: Operation | undefined,
+    recoverOnFailure: boolean,
+): { steps: Step[]; state: ReleaseState } {
     const home = c.home;
     const live = findLiveSlot(state);
     if (home === undefined || live === undefined || live === home) return { steps: [], state };
@@ -161,14 +194,28 @@ function convergeSteps(c: Ctx, state: ReleaseState, operation: Operation | undef
     const h = cur.slots[home];
     if (versionOf(h) !== V || c.replicas(h) < R) {
         cur = withSlot(cur, home, { role: "standby", version: V, replicas: R });
-        steps.push(step("roll-home", `roll ${home} to ${V} ×${R} while ${live} serves production (${home} backs the main Ingress)`, { state: cur, operation },
-            [{ kind: "slot-ready", slot: home, version: V, replicas: R }], recoverOnFailure));
+        steps.push(
+            step(
+                "roll-home",
+                `roll ${home} to ${V} ×${R} while ${live} serves production (${home} backs the main Ingress)`,
+                { state: cur, operation },
+                [{ kind: "slot-ready", slot: home, version: V, replicas: R }],
+                recoverOnFailure,
+            ),
+        );
     }
     cur = withSlot(cur, home, { role: "live", version: V, replicas: R });
     cur = withSlot(cur, live, { role: "standby", version: V, replicas: c.replicas(state.slots[live]) });
     cur = withoutPreview(cur);
-    steps.push(step("return-home", `return production to ${home} (${V}); ${live} stays up as standby`, { state: cur, operation },
-        [{ kind: "production", slot: home, version: V }], recoverOnFailure));
+    steps.push(
+        step(
+            "return-home",
+            `return production to ${home} (${V}); ${live} stays up as standby`,
+            { state: cur, operation },
+            [{ kind: "production", slot: home, version: V }],
+            recoverOnFailure,
+        ),
+    );
     return { steps, state: cur };
 }
 
@@ -181,7 +228,15 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
     const steps: Step[] = [];
     if (!record.state || !before) {
         // The first release failed: there was nothing before it.
-        steps.push(step("restore-slot", `remove ${op.slot} (${op.version}): nothing was deployed before`, { state: null, rejected: rejectedList(record.rejected, { add: op.version }) }, [], false));
+        steps.push(
+            step(
+                "restore-slot",
+                `remove ${op.slot} (${op.version}): nothing was deployed before`,
+                { state: null, rejected: rejectedList(record.rejected, { add: op.version }) },
+                [],
+                false,
+            ),
+        );
         return withGuards(record, carryRejected(steps, record), opts, true);
     }
     const liveBefore = findLiveSlot(before) as SlotName;
@@ -190,8 +245,21 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
     if ((cur.candidateWeight ?? 0) > 0) {
         // One object update: the candidate's weight back to 0, before anything else moves.
         cur = withWeight(cur, undefined);
-        steps.push(step("weight-back", `production back to ${findLiveSlot(cur)} at once (the candidate's weight to 0)`, { state: cur, operation: op },
-            [{ kind: "production", slot: findLiveSlot(cur) as SlotName, version: cur.slots[findLiveSlot(cur) as SlotName].version as string }], false));
+        steps.push(
+            step(
+                "weight-back",
+                `production back to ${findLiveSlot(cur)} at once (the candidate's weight to 0)`,
+                { state: cur, operation: op },
+                [
+                    {
+                        kind: "production",
+                        slot: findLiveSlot(cur) as SlotName,
+                        version: cur.slots[findLiveSlot(cur) as SlotName].version as string,
+                    },
+                ],
+                false,
+            ),
+        );
     }
     if (findLiveSlot(cur) !== liveBefore) {
         // Promoted already: make sure the previous live slot is back on its version and capacity, then flip back.
@@ -199,16 +267,30 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
         if (prev.version !== liveBeforeState.version || c.replicas(prev) < c.replicas(liveBeforeState)) {
             const replicas = Math.max(c.replicas(liveBeforeState), c.replicas(cur.slots[op.slot]));
             cur = withSlot(cur, liveBefore, { role: "standby", version: liveBeforeState.version, replicas });
-            steps.push(step("scale-standby", `bring ${liveBefore} back to ${liveBeforeState.version} ×${replicas} before switching back`, { state: cur, operation: op },
-                [{ kind: "slot-ready", slot: liveBefore, version: liveBeforeState.version as string, replicas }], false));
+            steps.push(
+                step(
+                    "scale-standby",
+                    `bring ${liveBefore} back to ${liveBeforeState.version} ×${replicas} before switching back`,
+                    { state: cur, operation: op },
+                    [{ kind: "slot-ready", slot: liveBefore, version: liveBeforeState.version as string, replicas }],
+                    false,
+                ),
+            );
         }
         const sw = switchSteps(c, cur, liveBefore, "candidate", op, { scale: "scale-standby", flip: "switch-back" }, false);
         steps.push(...sw.steps);
         cur = sw.state;
     }
     const rejected = rejectedList(record.rejected, { add: op.version });
-    steps.push(step("restore-slot", `restore ${describeSlot(op.slot, before.slots[op.slot])}; ${describeSlot(liveBefore, before.slots[liveBefore])} (removing candidate ${op.version})`,
-        { state: clone(before), rejected }, [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }], false));
+    steps.push(
+        step(
+            "restore-slot",
+            `restore ${describeSlot(op.slot, before.slots[op.slot])}; ${describeSlot(liveBefore, before.slots[liveBefore])} (removing candidate ${op.version})`,
+            { state: clone(before), rejected },
+            [{ kind: "production", slot: liveBefore, version: liveBeforeState.version as string }],
+            false,
+        ),
+    );
     // A state from before the router kept production at home (an older engine's nginx record): converge too.
     for (const x of convergeSteps(c, before, undefined, false).steps) steps.push({ ...x, record: { ...x.record, rejected } });
     return withGuards(record, carryRejected(steps, record), opts, true);
@@ -224,7 +306,12 @@ function promoted(state: ReleaseState, op: Extract<Operation, { kind: "release" 
  * What follows a promotion: converge on the router's home slot (nginx), put the previous live version
  * back on the other slot as standby when convergence took it away, check production, complete.
  */
-function promotedTail(c: Ctx, state: ReleaseState, op: Extract<Operation, { kind: "release" }>, rejectedBefore: string[] | undefined): Step[] {
+function promotedTail(
+    c: Ctx,
+    state: ReleaseState,
+    op: Extract<Operation, { kind: "release" }>,
+    rejectedBefore: string[] | undefined,
+): Step[] {
     const steps: Step[] = [];
     const conv = convergeSteps(c, state, op, true);
     steps.push(...conv.steps);
@@ -233,16 +320,45 @@ function promotedTail(c: Ctx, state: ReleaseState, op: Extract<Operation, { kind
     const prevLive = op.before ? findLiveSlot(op.before) : undefined;
     const prevVersion = prevLive ? versionOf(op.before?.slots[prevLive]) : undefined;
     const sb = other(live);
-    if (c.home !== undefined && prevLive !== undefined && prevVersion !== undefined && prevVersion !== op.version && versionOf(cur.slots[sb]) !== prevVersion) {
+    if (
+        c.home !== undefined &&
+        prevLive !== undefined &&
+        prevVersion !== undefined &&
+        prevVersion !== op.version &&
+        versionOf(cur.slots[sb]) !== prevVersion
+    ) {
         const replicas = Math.max(c.replicas(op.before?.slots[prevLive]), 1);
         cur = withSlot(cur, sb, { role: "standby", version: prevVersion, replicas });
-        steps.push(step("restore-standby", `put the previous version ${prevVersion} back on ${sb} as standby ×${replicas} (instant rollback)`, { state: cur, operation: op },
-            [{ kind: "slot-ready", slot: sb, version: prevVersion, replicas }], false));
+        steps.push(
+            step(
+                "restore-standby",
+                `put the previous version ${prevVersion} back on ${sb} as standby ×${replicas} (instant rollback)`,
+                { state: cur, operation: op },
+                [{ kind: "slot-ready", slot: sb, version: prevVersion, replicas }],
+                false,
+            ),
+        );
     }
     if (conv.steps.length === 0) {
-        steps.push(step("promote", `${op.version} is live in ${live}; checking production`, { state: cur, operation: op }, [{ kind: "production", slot: live, version: op.version }], true));
+        steps.push(
+            step(
+                "promote",
+                `${op.version} is live in ${live}; checking production`,
+                { state: cur, operation: op },
+                [{ kind: "production", slot: live, version: op.version }],
+                true,
+            ),
+        );
     }
-    steps.push(step("complete", `release ${op.version} complete`, { state: cur, rejected: rejectedList(rejectedBefore, { remove: op.version }) }, [], false));
+    steps.push(
+        step(
+            "complete",
+            `release ${op.version} complete`,
+            { state: cur, rejected: rejectedList(rejectedBefore, { remove: op.version }) },
+            [],
+            false,
+        ),
+    );
     return steps;
 }
 
@@ -272,7 +388,12 @@ function shiftsOf(c: Ctx, steps: number[] | undefined): number[] {
 function resumeFrom(steps: Step[], record: EngineRecord): Step[] {
     let at = -1;
     steps.forEach((s, i) => {
-        if (s.name === "shift" && sameState(s.record.state, record.state) && JSON.stringify(s.record.operation ?? null) === JSON.stringify(record.operation ?? null)) at = i;
+        if (
+            s.name === "shift" &&
+            sameState(s.record.state, record.state) &&
+            JSON.stringify(s.record.operation ?? null) === JSON.stringify(record.operation ?? null)
+        )
+            at = i;
     });
     return at > 0 ? steps.slice(at) : steps;
 }
@@ -297,7 +418,14 @@ export function weightGuards(prev: ReleaseState | null, record: EngineRecord, op
     return weightGains(prev, state).map((g) => {
         const s = state.slots[g.slot];
         const candidate = !restoring && op?.kind === "release" && op.slot === g.slot && s.version === op.version;
-        return { slot: g.slot, version: s.version as string, replicas: replicasOf(s, opts.defaultReplicas), weight: g.to, candidate, ...(restoring ? { restoring: true as const } : {}) };
+        return {
+            slot: g.slot,
+            version: s.version as string,
+            replicas: replicasOf(s, opts.defaultReplicas),
+            weight: g.to,
+            candidate,
+            ...(restoring ? { restoring: true as const } : {}),
+        };
     });
 }
 
@@ -336,7 +464,8 @@ function finish(intent: Intent, steps: Step[], notes: string[], from: EngineReco
     const outcome = steps.length === 0 || steps.every((s) => sameRecord(s.record, from) && s.checks.length === 0) ? "noop" : "apply";
     if (outcome === "apply") {
         const problem = planSafetyProblem(from, steps, opts);
-        if (problem) return blocked(intent, `refusing a plan that could fail production requests with the ${opts.router.kind} router: ${problem}`);
+        if (problem)
+            return blocked(intent, `refusing a plan that could fail production requests with the ${opts.router.kind} router: ${problem}`);
     }
     return { intent, outcome, steps: withGuards(from, carryRejected(steps, from), opts, restoring), notes };
 }
@@ -362,20 +491,32 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
         const s1: ReleaseState = { slots: { blue: clone(ABSENT), green: clone(ABSENT) } };
         s1.slots[slot] = { role: "live", version: V, replicas };
         const steps: Step[] = [
-            step("first-release", `first release: ${V} goes live in ${slot} ×${replicas}`, { state: s1, operation }, [
-                { kind: "slot-ready", slot, version: V, replicas },
-                { kind: "gates", slot, version: V },
-                { kind: "production", slot, version: V },
-            ], true),
+            step(
+                "first-release",
+                `first release: ${V} goes live in ${slot} ×${replicas}`,
+                { state: s1, operation },
+                [
+                    { kind: "slot-ready", slot, version: V, replicas },
+                    { kind: "gates", slot, version: V },
+                    { kind: "production", slot, version: V },
+                ],
+                true,
+            ),
         ];
-        if (full) steps.push(step("complete", `release ${V} complete`, { state: s1, rejected: rejectedList(record.rejected, { remove: V }) }, [], false));
+        if (full)
+            steps.push(
+                step("complete", `release ${V} complete`, { state: s1, rejected: rejectedList(record.rejected, { remove: V }) }, [], false),
+            );
         return finish(intent, steps, notes, record, c.opts);
     }
 
     const liveState = state.slots[live];
     if (op?.kind === "release" && promoted(state, op)) {
         if (op.version !== V) {
-            return blocked(intent, `release ${op.version} is live but not completed; finish it with "promote" or undo it with "rollback" first`);
+            return blocked(
+                intent,
+                `release ${op.version} is live but not completed; finish it with "promote" or undo it with "rollback" first`,
+            );
         }
         if (!full) return noop(intent, `${V} is already deployed and live; run "promote" to complete it`);
         // Crashed after promotion, before completion: converge, check production again, then finish.
@@ -418,13 +559,31 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
     const resuming = op?.kind === "release" && op.version === V && state.previewHeaderValue !== undefined;
     const previewValue = resuming ? state.previewHeaderValue : intent.previewHeaderValue;
     if (previewValue !== undefined) s1 = { ...s1, previewHeaderValue: previewValue };
-    steps.push(step("deploy-candidate", `deploy ${V} to ${C} as candidate ×${R} (preview only; production stays on ${startLive} ${start.slots[startLive].version})`, { state: s1, operation },
-        full
-            ? [{ kind: "slot-ready", slot: C, version: V, replicas: R }, { kind: "gates", slot: C, version: V }]
-            : [{ kind: "slot-ready", slot: C, version: V, replicas: R }],
-        true));
+    steps.push(
+        step(
+            "deploy-candidate",
+            `deploy ${V} to ${C} as candidate ×${R} (preview only; production stays on ${startLive} ${start.slots[startLive].version})`,
+            { state: s1, operation },
+            full
+                ? [
+                      { kind: "slot-ready", slot: C, version: V, replicas: R },
+                      { kind: "gates", slot: C, version: V },
+                  ]
+                : [{ kind: "slot-ready", slot: C, version: V, replicas: R }],
+            true,
+        ),
+    );
     if (full) {
-        const sw = switchSteps(c, s1, C, "standby", operation, { scale: "scale-candidate", flip: "promote" }, true, shiftsOf(c, intent.steps));
+        const sw = switchSteps(
+            c,
+            s1,
+            C,
+            "standby",
+            operation,
+            { scale: "scale-candidate", flip: "promote" },
+            true,
+            shiftsOf(c, intent.steps),
+        );
         steps.push(...sw.steps);
         steps.push(...promotedTail(c, sw.state, operation, record.rejected).filter((s) => s.name !== "promote"));
     }
@@ -443,12 +602,32 @@ function planPromote(record: EngineRecord, intent: Intent, c: Ctx): Plan {
         return blocked(intent, `nothing to promote: ${op.slot} does not hold candidate ${op.version}`);
     }
     // Resuming a progressive promotion: start from the weight 0 state, then skip to where it stopped.
-    const sw = switchSteps(c, withWeight(state, undefined), op.slot, "standby", op, { scale: "scale-candidate", flip: "promote" }, true, shiftsOf(c, (intent as Extract<Intent, { kind: "promote" }>).steps));
-    return finish(intent, resumeFrom([...sw.steps, ...promotedTail(c, sw.state, op, record.rejected).filter((s) => s.name !== "promote")], record), [], record, c.opts);
+    const sw = switchSteps(
+        c,
+        withWeight(state, undefined),
+        op.slot,
+        "standby",
+        op,
+        { scale: "scale-candidate", flip: "promote" },
+        true,
+        shiftsOf(c, (intent as Extract<Intent, { kind: "promote" }>).steps),
+    );
+    return finish(
+        intent,
+        resumeFrom([...sw.steps, ...promotedTail(c, sw.state, op, record.rejected).filter((s) => s.name !== "promote")], record),
+        [],
+        record,
+        c.opts,
+    );
 }
 
 /** Switch production to the slot holding `to`, then converge (nginx), then complete. */
-function rollbackSteps(c: Ctx, state: ReleaseState, rb: Extract<Operation, { kind: "rollback" }>, rejectedBefore: string[] | undefined): Step[] {
+function rollbackSteps(
+    c: Ctx,
+    state: ReleaseState,
+    rb: Extract<Operation, { kind: "rollback" }>,
+    rejectedBefore: string[] | undefined,
+): Step[] {
     const steps: Step[] = [];
     let cur = state;
     const live = findLiveSlot(cur) as SlotName;
@@ -462,7 +641,15 @@ function rollbackSteps(c: Ctx, state: ReleaseState, rb: Extract<Operation, { kin
     steps.push(...conv.steps);
     cur = conv.state;
     const nowLive = findLiveSlot(cur) as SlotName;
-    steps.push(step("complete", `rollback ${rb.from.version} → ${rb.to.version} complete`, { state: cur, rejected: rejectedList(rejectedBefore, { add: rb.from.version }) }, [{ kind: "production", slot: nowLive, version: rb.to.version }], false));
+    steps.push(
+        step(
+            "complete",
+            `rollback ${rb.from.version} → ${rb.to.version} complete`,
+            { state: cur, rejected: rejectedList(rejectedBefore, { add: rb.from.version }) },
+            [{ kind: "production", slot: nowLive, version: rb.to.version }],
+            false,
+        ),
+    );
     return steps;
 }
 
@@ -476,7 +663,13 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
         return finish(intent, recoverySteps(record, c.opts), [`rolling back pending release ${op.version}`], record, c.opts, true);
     }
     if (op?.kind === "rollback" && state) {
-        return finish(intent, rollbackSteps(c, state, op, record.rejected), [`resuming rollback ${op.from.version} → ${op.to.version}`], record, c.opts);
+        return finish(
+            intent,
+            rollbackSteps(c, state, op, record.rejected),
+            [`resuming rollback ${op.from.version} → ${op.to.version}`],
+            record,
+            c.opts,
+        );
     }
     const live = findLiveSlot(state);
     if (!state || !live) return blocked(intent, "nothing to roll back: nothing is live");
@@ -489,10 +682,14 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
     if (standby.role !== "standby" || !standby.version) {
         return blocked(intent, `nothing to roll back to: ${sb} holds no standby version`);
     }
-    if (standby.version === liveVersion) return blocked(intent, `nothing to roll back to: standby ${sb} runs the live version ${liveVersion}`);
+    if (standby.version === liveVersion)
+        return blocked(intent, `nothing to roll back to: standby ${sb} runs the live version ${liveVersion}`);
     if (record.rejected?.includes(standby.version)) {
         // Rolling back to it would put an ungated, already rejected version in front of production.
-        return blocked(intent, `nothing to roll back to: standby ${sb} holds ${standby.version}, which was itself rolled back or rejected; to make it live again, release it through the gate: release ${standby.version}`);
+        return blocked(
+            intent,
+            `nothing to roll back to: standby ${sb} holds ${standby.version}, which was itself rolled back or rejected; to make it live again, release it through the gate: release ${standby.version}`,
+        );
     }
     const rb: Operation = { kind: "rollback", to: { slot: sb, version: standby.version }, from: { slot: live, version: liveVersion } };
     return finish(intent, rollbackSteps(c, state, rb, record.rejected), [], record, c.opts);

@@ -28,7 +28,9 @@ export const LEASE_SECONDS = { min: 15, max: 60, default: 60 } as const;
 /** Another writer changed the record since it was read: nothing was overwritten (exit 3). */
 export class RecordConflictError extends BlockedError {
     constructor(where: string) {
-        super(`the release record ${where} was changed by another run since this one read it; nothing was overwritten (re-run to plan from the new record)`);
+        super(
+            `the release record ${where} was changed by another run since this one read it; nothing was overwritten (re-run to plan from the new record)`,
+        );
         this.name = "RecordConflictError";
     }
 }
@@ -56,7 +58,9 @@ export class BlobRecordStore implements RecordStore {
         this.where = blobUrl(opts.location, "record.json");
         this.leaseSeconds = opts.leaseSeconds ?? LEASE_SECONDS.default;
         if (!Number.isInteger(this.leaseSeconds) || this.leaseSeconds < LEASE_SECONDS.min || this.leaseSeconds > LEASE_SECONDS.max) {
-            throw new InputError(`the record lease must be ${LEASE_SECONDS.min}-${LEASE_SECONDS.max} whole seconds (Azure's bounds for a fixed lease), got ${opts.leaseSeconds}`);
+            throw new InputError(
+                `the record lease must be ${LEASE_SECONDS.min}-${LEASE_SECONDS.max} whole seconds (Azure's bounds for a fixed lease), got ${opts.leaseSeconds}`,
+            );
         }
         this.now = opts.now ?? Date.now;
     }
@@ -89,7 +93,9 @@ export class BlobRecordStore implements RecordStore {
         if (!got) return { exists: false };
         const parsed = parseRecordDocument(got.body);
         if (!parsed.ok) {
-            throw new InputError(`the release record ${this.where} is not valid: ${parsed.problem}. Nothing was changed; its last good version is ${blobUrl(this.opts.location, "record.last-good.json")} ("phoenix-release restore-record --env ${this.opts.location.prefix.split("/")[1]} --backend pulumi" puts it back)`);
+            throw new InputError(
+                `the release record ${this.where} is not valid: ${parsed.problem}. Nothing was changed; its last good version is ${blobUrl(this.opts.location, "record.last-good.json")} ("phoenix-release restore-record --env ${this.opts.location.prefix.split("/")[1]} --backend pulumi" puts it back)`,
+            );
         }
         return { exists: true, document: parsed.document, etag: got.etag, text: got.body };
     }
@@ -106,7 +112,8 @@ export class BlobRecordStore implements RecordStore {
                 etag = res.etag as string;
             } catch (e) {
                 const code = storageErrorCode(e);
-                if (statusOf(e) === 412 || code === "ConditionNotMet" || code === "BlobAlreadyExists" || statusOf(e) === 409) throw new RecordConflictError(this.where);
+                if (statusOf(e) === 412 || code === "ConditionNotMet" || code === "BlobAlreadyExists" || statusOf(e) === 409)
+                    throw new RecordConflictError(this.where);
                 throw e;
             }
             // The restore point; if this copy fails the record is still written, and the copy is one write behind.
@@ -119,7 +126,10 @@ export class BlobRecordStore implements RecordStore {
 
     async restorePrevious(writtenBy: string): Promise<RecordDocument> {
         const previous = await this.readPrevious();
-        if (!previous) throw new InputError(`the release record ${this.where} has no last good version to restore (${blobUrl(this.opts.location, "record.last-good.json")} does not exist)`);
+        if (!previous)
+            throw new InputError(
+                `the release record ${this.where} has no last good version to restore (${blobUrl(this.opts.location, "record.last-good.json")} does not exist)`,
+            );
         const etag = await this.call(async () => {
             try {
                 return (await this.blob("record.json").getProperties()).etag;
@@ -132,7 +142,10 @@ export class BlobRecordStore implements RecordStore {
         const body = serializeRecordDocument(doc);
         await this.call(async () => {
             try {
-                await this.blob("record.json").upload(body, Buffer.byteLength(body), { blobHTTPHeaders: JSON_HEADERS, conditions: etag ? { ifMatch: etag } : { ifNoneMatch: "*" } });
+                await this.blob("record.json").upload(body, Buffer.byteLength(body), {
+                    blobHTTPHeaders: JSON_HEADERS,
+                    conditions: etag ? { ifMatch: etag } : { ifNoneMatch: "*" },
+                });
             } catch (e) {
                 if (statusOf(e) === 412 || statusOf(e) === 409) throw new RecordConflictError(this.where);
                 throw e;
@@ -152,7 +165,10 @@ export class BlobRecordStore implements RecordStore {
         });
         if (body === undefined) return undefined;
         const parsed = parseRecordDocument(body);
-        if (!parsed.ok) throw new InputError(`the last good release record ${blobUrl(this.opts.location, "record.last-good.json")} is not valid either: ${parsed.problem}`);
+        if (!parsed.ok)
+            throw new InputError(
+                `the last good release record ${blobUrl(this.opts.location, "record.last-good.json")} is not valid either: ${parsed.problem}`,
+            );
         return parsed.document;
     }
 
@@ -187,7 +203,10 @@ export class BlobRecordStore implements RecordStore {
         }
         let renewedAt = this.now();
         const writeMeta = () =>
-            lockBlob.setMetadata({ holder, acquiredat: acquiredAt, renewedat: new Date(renewedAt).toISOString(), leaseseconds: String(this.leaseSeconds) }, { conditions: { leaseId } });
+            lockBlob.setMetadata(
+                { holder, acquiredat: acquiredAt, renewedat: new Date(renewedAt).toISOString(), leaseseconds: String(this.leaseSeconds) },
+                { conditions: { leaseId } },
+            );
         await this.call(writeMeta);
         let lost: unknown;
         const renew = async () => {
@@ -211,8 +230,14 @@ export class BlobRecordStore implements RecordStore {
                 await renew();
                 if (lost) {
                     const code = storageErrorCode(lost);
-                    if (code === "LeaseIdMismatchWithLeaseOperation" || code === "LeaseNotPresentWithLeaseOperation" || statusOf(lost) === 409) {
-                        throw new BlockedError(`this run lost the lease on ${url} (it expired and another run took it); it stops here without writing`);
+                    if (
+                        code === "LeaseIdMismatchWithLeaseOperation" ||
+                        code === "LeaseNotPresentWithLeaseOperation" ||
+                        statusOf(lost) === 409
+                    ) {
+                        throw new BlockedError(
+                            `this run lost the lease on ${url} (it expired and another run took it); it stops here without writing`,
+                        );
                     }
                     throw classifyStorageError(lost, this.opts.location) ?? lost;
                 }
@@ -256,7 +281,9 @@ export class BlobRecordStore implements RecordStore {
     async history(): Promise<HistoryEntry[]> {
         const body = await this.call(async () => {
             try {
-                return await text(await this.opts.container.getAppendBlobClient(`${this.opts.location.prefix}/history.jsonl`).downloadToBuffer());
+                return await text(
+                    await this.opts.container.getAppendBlobClient(`${this.opts.location.prefix}/history.jsonl`).downloadToBuffer(),
+                );
             } catch (e) {
                 if (statusOf(e) === 404) return "";
                 throw e;

@@ -25,7 +25,8 @@ function prefixOf(service: string, env: string): string {
         ["service", service],
         ["environment", env],
     ] as const) {
-        if (!SEGMENT_RE.test(v)) throw new InputError(`the release record's ${what} name "${v}" must be 1-63 lowercase letters, digits and hyphens`);
+        if (!SEGMENT_RE.test(v))
+            throw new InputError(`the release record's ${what} name "${v}" must be 1-63 lowercase letters, digits and hyphens`);
     }
     return `${service}/${env}`;
 }
@@ -38,8 +39,14 @@ export function locationFromUrl(url: string, service: string, env: string): Reco
     } catch {
         throw new InputError(`PHOENIX_RECORD_STORE "${url}" is not a URL (expected https://<account>.blob.core.windows.net/<container>)`);
     }
-    if (u.protocol !== "https:") throw new InputError(`PHOENIX_RECORD_STORE "${url}" must be https (the store takes an Azure AD token, which is never sent over plain http)`);
-    if (u.search || u.hash || u.username) throw new InputError(`PHOENIX_RECORD_STORE "${u.origin}${u.pathname}" must be a container URL without query, fragment or credentials (the engine authenticates with Azure AD, never a SAS or key)`);
+    if (u.protocol !== "https:")
+        throw new InputError(
+            `PHOENIX_RECORD_STORE "${url}" must be https (the store takes an Azure AD token, which is never sent over plain http)`,
+        );
+    if (u.search || u.hash || u.username)
+        throw new InputError(
+            `PHOENIX_RECORD_STORE "${u.origin}${u.pathname}" must be a container URL without query, fragment or credentials (the engine authenticates with Azure AD, never a SAS or key)`,
+        );
     const parts = u.pathname.split("/").filter((p) => p !== "");
     const pathStyle = /^(\d+\.\d+\.\d+\.\d+|localhost|\[[0-9a-f:]+\])$/i.test(u.hostname);
     const account = pathStyle ? parts[0] : u.hostname.split(".")[0];
@@ -50,15 +57,27 @@ export function locationFromUrl(url: string, service: string, env: string): Reco
     if (!pathStyle && !/\.blob\.core\.(windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i.test(u.hostname)) {
         throw new InputError(`PHOENIX_RECORD_STORE "${url}": "${u.hostname}" is not a blob endpoint (<account>.blob.core.windows.net)`);
     }
-    if (!/^[a-z0-9]{3,24}$/.test(account)) throw new InputError(`PHOENIX_RECORD_STORE "${url}": storage account "${account}" is not an account name (3-24 lowercase letters and digits)`);
-    if (!CONTAINER_RE.test(container)) throw new InputError(`PHOENIX_RECORD_STORE "${url}": container "${container}" is not a container name (3-63 lowercase letters, digits and single hyphens)`);
+    if (!/^[a-z0-9]{3,24}$/.test(account))
+        throw new InputError(
+            `PHOENIX_RECORD_STORE "${url}": storage account "${account}" is not an account name (3-24 lowercase letters and digits)`,
+        );
+    if (!CONTAINER_RE.test(container))
+        throw new InputError(
+            `PHOENIX_RECORD_STORE "${url}": container "${container}" is not a container name (3-63 lowercase letters, digits and single hyphens)`,
+        );
     return { accountUrl: pathStyle ? `${u.origin}/${account}` : u.origin, account, container, prefix: prefixOf(service, env) };
 }
 
 /** From the account and container names (the Key Vault secrets the platform writes). */
 export function locationFromNames(account: string, container: string, service: string, env: string): RecordStoreLocation {
-    if (!ACCOUNT_RE.test(account)) throw new InputError(`the release record's storage account "${account}" is not an account name (3-24 lowercase letters and digits)`);
-    if (!CONTAINER_RE.test(container)) throw new InputError(`the release record's container "${container}" is not a container name (3-63 lowercase letters, digits and single hyphens)`);
+    if (!ACCOUNT_RE.test(account))
+        throw new InputError(
+            `the release record's storage account "${account}" is not an account name (3-24 lowercase letters and digits)`,
+        );
+    if (!CONTAINER_RE.test(container))
+        throw new InputError(
+            `the release record's container "${container}" is not a container name (3-63 lowercase letters, digits and single hyphens)`,
+        );
     return { accountUrl: `https://${account}.blob.core.windows.net`, account, container, prefix: prefixOf(service, env) };
 }
 

@@ -8,7 +8,6 @@ import { InputError } from "../errors";
 import { BlobRecordStore, LEASE_SECONDS } from "./blob-store";
 import { locationFromNames, locationFromUrl, type RecordStoreLocation } from "./location";
 
-
 /** The container when the vault names only the account (the platform writes both; components/release-record-store.ts creates this one). */
 export const DEFAULT_RECORD_CONTAINER = "release-records";
 
@@ -19,7 +18,12 @@ export interface RecordStoreSettings {
 }
 
 /** The store's location for `service` in `env`, or an input error saying how to configure it (pure). */
-export function recordStoreLocation(env: NodeJS.ProcessEnv, vault: RecordStoreSettings | undefined, service: string, envName: string): RecordStoreLocation {
+export function recordStoreLocation(
+    env: NodeJS.ProcessEnv,
+    vault: RecordStoreSettings | undefined,
+    service: string,
+    envName: string,
+): RecordStoreLocation {
     if (env.PHOENIX_RECORD_STORE) return locationFromUrl(env.PHOENIX_RECORD_STORE, service, envName);
     if (vault?.account) return locationFromNames(vault.account, vault.container ?? DEFAULT_RECORD_CONTAINER, service, envName);
     throw new InputError(
@@ -33,14 +37,22 @@ export function leaseSecondsOf(env: NodeJS.ProcessEnv): number {
     if (raw === undefined || raw === "") return LEASE_SECONDS.default;
     const n = Number(raw);
     if (!/^\d+$/.test(raw) || n < LEASE_SECONDS.min || n > LEASE_SECONDS.max) {
-        throw new InputError(`PHOENIX_RECORD_LEASE_SECONDS must be ${LEASE_SECONDS.min}-${LEASE_SECONDS.max} whole seconds (Azure's bounds for a fixed lease), got "${raw}"`);
+        throw new InputError(
+            `PHOENIX_RECORD_LEASE_SECONDS must be ${LEASE_SECONDS.min}-${LEASE_SECONDS.max} whole seconds (Azure's bounds for a fixed lease), got "${raw}"`,
+        );
     }
     return n;
 }
 
-export async function openRecordStore(location: RecordStoreLocation, credential: TokenCredential, leaseSeconds: number): Promise<BlobRecordStore> {
+export async function openRecordStore(
+    location: RecordStoreLocation,
+    credential: TokenCredential,
+    leaseSeconds: number,
+): Promise<BlobRecordStore> {
     const { ContainerClient } = await import("@azure/storage-blob");
     // A few quick retries ride out a storage blip or an emulator restart; an unreachable store fails within ~15 s.
-    const container = new ContainerClient(`${location.accountUrl}/${location.container}`, credential, { retryOptions: { maxTries: 5, retryDelayInMs: 1000, maxRetryDelayInMs: 8000, tryTimeoutInMs: 30000 } });
+    const container = new ContainerClient(`${location.accountUrl}/${location.container}`, credential, {
+        retryOptions: { maxTries: 5, retryDelayInMs: 1000, maxRetryDelayInMs: 8000, tryTimeoutInMs: 30000 },
+    });
     return new BlobRecordStore({ container, location, leaseSeconds });
 }

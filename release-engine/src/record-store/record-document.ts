@@ -42,10 +42,19 @@ export function parseRecordDocument(text: string): ParsedDocument {
         const r = parseRecord(text);
         return { ok: false, problem: r.ok ? "it is not valid JSON" : r.problem };
     }
-    if (!isObject(raw)) return { ok: false, problem: `it holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}, not a release record document` };
-    if (raw.schema !== RECORD_SCHEMA) return { ok: false, problem: `its "schema" is ${JSON.stringify(raw.schema ?? null)}, expected "${RECORD_SCHEMA}"` };
+    if (!isObject(raw))
+        return {
+            ok: false,
+            problem: `it holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}, not a release record document`,
+        };
+    if (raw.schema !== RECORD_SCHEMA)
+        return { ok: false, problem: `its "schema" is ${JSON.stringify(raw.schema ?? null)}, expected "${RECORD_SCHEMA}"` };
     const unknown = Object.keys(raw).filter((k) => !["schema", "record", "previousState", "writtenBy", "writtenAt"].includes(k));
-    if (unknown.length) return { ok: false, problem: `unknown key(s) ${unknown.map((k) => `"${k}"`).join(", ")} (allowed: schema, record, previousState, writtenBy, writtenAt)` };
+    if (unknown.length)
+        return {
+            ok: false,
+            problem: `unknown key(s) ${unknown.map((k) => `"${k}"`).join(", ")} (allowed: schema, record, previousState, writtenBy, writtenAt)`,
+        };
     const record = parseRecord(JSON.stringify(raw.record ?? null));
     if (!record.ok) return { ok: false, problem: `"record": ${record.problem}` };
     let previousState: ReleaseState | null = null;
@@ -57,7 +66,10 @@ export function parseRecordDocument(text: string): ParsedDocument {
     if (typeof raw.writtenBy !== "string" || typeof raw.writtenAt !== "string" || Number.isNaN(Date.parse(raw.writtenAt))) {
         return { ok: false, problem: `"writtenBy" must be a string and "writtenAt" an ISO time` };
     }
-    return { ok: true, document: { schema: RECORD_SCHEMA, record: record.record, previousState, writtenBy: raw.writtenBy, writtenAt: raw.writtenAt } };
+    return {
+        ok: true,
+        document: { schema: RECORD_SCHEMA, record: record.record, previousState, writtenBy: raw.writtenBy, writtenAt: raw.writtenAt },
+    };
 }
 
 export function serializeRecordDocument(doc: RecordDocument): string {
@@ -65,7 +77,12 @@ export function serializeRecordDocument(doc: RecordDocument): string {
 }
 
 /** The document that replaces `current` with `record`: the previous state moves on only when the state changes. */
-export function nextRecordDocument(current: RecordDocument | undefined, record: EngineRecord, writtenBy: string, writtenAt: Date): RecordDocument {
+export function nextRecordDocument(
+    current: RecordDocument | undefined,
+    record: EngineRecord,
+    writtenBy: string,
+    writtenAt: Date,
+): RecordDocument {
     const before = current?.record.state ?? null;
     const previousState = current && sameState(before, record.state) ? current.previousState : before;
     return { schema: RECORD_SCHEMA, record, previousState, writtenBy, writtenAt: writtenAt.toISOString() };
@@ -99,7 +116,9 @@ export function sameState(a: ReleaseState | null, b: ReleaseState | null): boole
 /** One line per slot, e.g. `blue live 1.0.0, green candidate 1.1.0`; `nothing` for no state. */
 export function describeSlots(state: ReleaseState | null): string {
     if (!state) return "nothing";
-    return (["blue", "green"] as const).map((s) => `${s} ${state.slots[s].role}${state.slots[s].version ? ` ${state.slots[s].version}` : ""}`).join(", ");
+    return (["blue", "green"] as const)
+        .map((s) => `${s} ${state.slots[s].role}${state.slots[s].version ? ` ${state.slots[s].version}` : ""}`)
+        .join(", ");
 }
 
 /**

@@ -146,15 +146,24 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
     const stepsWhy = stepsProblem(cfg.progressive.steps);
     if (stepsWhy) problems.push(`progressive.${stepsWhy}`);
     problems.push(...validateComparisonConfig(cfg.progressive.analysis, "progressive.analysis"));
-    if (!Number.isInteger(cfg.progressive.pollMs) || cfg.progressive.pollMs < 50 || cfg.progressive.pollMs > 60_000) problems.push(`progressive.pollMs must be an integer from 50 to 60000, got ${JSON.stringify(cfg.progressive.pollMs)}`);
-    for (const [k, min, max] of [["settleMs", 0, 600_000], ["waitMs", 0, 3_600_000], ["pollMs", 10, 60_000]] as const) {
+    if (!Number.isInteger(cfg.progressive.pollMs) || cfg.progressive.pollMs < 50 || cfg.progressive.pollMs > 60_000)
+        problems.push(`progressive.pollMs must be an integer from 50 to 60000, got ${JSON.stringify(cfg.progressive.pollMs)}`);
+    for (const [k, min, max] of [
+        ["settleMs", 0, 600_000],
+        ["waitMs", 0, 3_600_000],
+        ["pollMs", 10, 60_000],
+    ] as const) {
         const v = cfg.readiness[k];
-        if (!Number.isInteger(v) || v < min || v > max) problems.push(`readiness.${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+        if (!Number.isInteger(v) || v < min || v > max)
+            problems.push(`readiness.${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
     }
-    if (typeof cfg.router !== "string" || !isRouterKind(cfg.router)) problems.push(`router must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(cfg.router)}`);
-    if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100) problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
+    if (typeof cfg.router !== "string" || !isRouterKind(cfg.router))
+        problems.push(`router must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(cfg.router)}`);
+    if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100)
+        problems.push(`replicas must be an integer from 1 to 100, got ${cfg.replicas}`);
     if (!(cfg.production.requests >= 1)) problems.push(`production.requests must be >= 1`);
-    if (!Number.isInteger(cfg.local.port) || cfg.local.port < 0 || cfg.local.port > 65535) problems.push(`local.port must be an integer from 0 (a free port, then kept) to 65535, got ${cfg.local.port}`);
+    if (!Number.isInteger(cfg.local.port) || cfg.local.port < 0 || cfg.local.port > 65535)
+        problems.push(`local.port must be an integer from 0 (a free port, then kept) to 65535, got ${cfg.local.port}`);
     if (problems.length) throw new InputError(`invalid configuration for ${env}:\n  - ${problems.join("\n  - ")}`);
     return cfg;
 }

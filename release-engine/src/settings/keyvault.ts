@@ -46,7 +46,8 @@ function isNotFound(e: unknown): boolean {
 export const VAULT_NAME_RE = /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
 
 export async function loadVaultSettings(vaultName: string, client: SecretReader): Promise<LoadedVault> {
-    if (!VAULT_NAME_RE.test(vaultName)) throw new InputError(`vault name "${vaultName}" is not a Key Vault name (3-24 letters, digits and dashes)`);
+    if (!VAULT_NAME_RE.test(vaultName))
+        throw new InputError(`vault name "${vaultName}" is not a Key Vault name (3-24 letters, digits and dashes)`);
     const values: Partial<Record<keyof typeof VAULT_SECRETS, string>> = {};
     const missing: string[] = [];
     for (const key of [...REQUIRED, ...OPTIONAL]) {
@@ -67,15 +68,27 @@ export async function loadVaultSettings(vaultName: string, client: SecretReader)
     }
     if (missing.length) throw new InputError(`Key Vault ${vaultName} lacks required secret(s): ${missing.join(", ")}`);
     return {
-        settings: { fqdn: values.fqdn, appName: values.appName, logAnalyticsWorkspaceId: values.logAnalyticsWorkspaceId, appInsightsAppId: values.appInsightsAppId },
+        settings: {
+            fqdn: values.fqdn,
+            appName: values.appName,
+            logAnalyticsWorkspaceId: values.logAnalyticsWorkspaceId,
+            appInsightsAppId: values.appInsightsAppId,
+        },
         secrets: { appInsightsConnectionString: values.appInsightsConnectionString as string },
-        ...(values.recordAccount ? { recordStore: { account: values.recordAccount, ...(values.recordContainer ? { container: values.recordContainer } : {}) } } : {}),
+        ...(values.recordAccount
+            ? { recordStore: { account: values.recordAccount, ...(values.recordContainer ? { container: values.recordContainer } : {}) } }
+            : {}),
         read: Object.keys(values).map((k) => VAULT_SECRETS[k as keyof typeof VAULT_SECRETS]),
     };
 }
 
 /** Variables AzurePipelinesCredential needs (set by the AzureCLI@2 task's service connection, plus System.AccessToken). */
-export const PIPELINES_ENV = ["AZURESUBSCRIPTION_TENANT_ID", "AZURESUBSCRIPTION_CLIENT_ID", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "SYSTEM_ACCESSTOKEN"] as const;
+export const PIPELINES_ENV = [
+    "AZURESUBSCRIPTION_TENANT_ID",
+    "AZURESUBSCRIPTION_CLIENT_ID",
+    "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+    "SYSTEM_ACCESSTOKEN",
+] as const;
 
 /** Which credential to use in an environment (pure). */
 export function credentialKind(env: NodeJS.ProcessEnv): "azure-pipelines" | "default" {

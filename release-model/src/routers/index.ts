@@ -9,6 +9,7 @@ const MODELS: Record<RouterKind, RouterModel> = { "gateway-api": gatewayApiRoute
 
 /** The model of a router kind; throws, naming the kinds there are, for anything else. */
 export function routerModel(kind: string): RouterModel {
-    if (!isRouterKind(kind)) throw new Error(`router kind ${JSON.stringify(kind)} is not supported; expected one of: ${ROUTER_KINDS.join(", ")}`);
+    if (!isRouterKind(kind))
+        throw new Error(`router kind ${JSON.stringify(kind)} is not supported; expected one of: ${ROUTER_KINDS.join(", ")}`);
     return MODELS[kind];
 }

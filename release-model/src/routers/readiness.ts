@@ -42,12 +42,17 @@ export function weightGains(before: ReleaseState | null, after: ReleaseState | n
 export function readinessProblem(slot: SlotName, weight: number, r: SlotReadiness): string | undefined {
     if (weight <= 0) return undefined;
     if (r.ready <= 0) return `${slot} has no ready endpoints (0 of ${r.desired}), so ${weight} % of production would fail`;
-    if (weight >= 100 && r.ready < r.desired) return `${slot} has ${r.ready} of ${r.desired} endpoints ready; all of production goes only to a fully ready slot`;
+    if (weight >= 100 && r.ready < r.desired)
+        return `${slot} has ${r.ready} of ${r.desired} endpoints ready; all of production goes only to a fully ready slot`;
     return undefined;
 }
 
 /** Invariant 5 for a change: every slot the change gives more production must be allowed its new weight. */
-export function readinessViolations(before: ReleaseState | null, after: ReleaseState | null, readiness: Record<SlotName, SlotReadiness>): string[] {
+export function readinessViolations(
+    before: ReleaseState | null,
+    after: ReleaseState | null,
+    readiness: Record<SlotName, SlotReadiness>,
+): string[] {
     const out: string[] = [];
     for (const g of weightGains(before, after)) {
         const p = readinessProblem(g.slot, g.to, readiness[g.slot]);

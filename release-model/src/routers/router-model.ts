@@ -80,8 +80,7 @@ export interface SampledRequest extends RouteRequest {
 
 /** Where one request ends: a Service, or the status code the client gets and why. */
 export type RouteOutcome =
-    | { kind: "served"; service: ServiceRef; reason: string }
-    | { kind: "error"; status: 404 | 500 | 503; reason: string };
+    { kind: "served"; service: ServiceRef; reason: string } | { kind: "error"; status: 404 | 500 | 503; reason: string };
 
 export interface WeightedOutcome {
     outcome: RouteOutcome;

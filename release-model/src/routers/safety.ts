@@ -75,7 +75,12 @@ function present(s: ReleaseState | null, slot: SlotName): boolean {
 }
 
 /** Endpoints for a configuration: a slot's Service exists while either state has the slot. */
-function endpointsFor(before: ReleaseState | null, after: ReleaseState | null, ready: Record<SlotName, number>, appName: string): ReadyEndpoints {
+function endpointsFor(
+    before: ReleaseState | null,
+    after: ReleaseState | null,
+    ready: Record<SlotName, number>,
+    appName: string,
+): ReadyEndpoints {
     const e: ReadyEndpoints = {};
     for (const slot of SLOT_NAMES) if (present(before, slot) || present(after, slot)) e[slotServiceKey(slot, appName)] = ready[slot];
     return e;
@@ -94,10 +99,12 @@ function production(router: RouterModel, state: ReleaseState, ready: ReadyEndpoi
         if (o.outcome.kind === "error") view.errors.push(`${o.outcome.status}: ${o.outcome.reason}`);
         else {
             const slot = slotOfService(o.outcome.service, s.appName);
-            if (slot === undefined) view.errors.push(`production reaches ${o.outcome.service.namespace}/${o.outcome.service.name}, not a slot`);
+            if (slot === undefined)
+                view.errors.push(`production reaches ${o.outcome.service.namespace}/${o.outcome.service.name}, not a slot`);
             else {
                 view.reached.add(slot);
-                if ((ready[slotServiceKey(slot, s.appName)] ?? 0) <= 0) view.errors.push(`production reaches ${slot}, which has no ready endpoints`);
+                if ((ready[slotServiceKey(slot, s.appName)] ?? 0) <= 0)
+                    view.errors.push(`production reaches ${slot}, which has no ready endpoints`);
             }
         }
     }
@@ -133,18 +140,26 @@ export function productionViolations(
         const view = production(router, state, ready, path);
         for (const e of view.errors) violations.push({ configuration: c, problem: e });
         const idle = SLOT_NAMES.filter((slot) => !view.reached.has(slot));
-        const mayLose = idle.filter((slot) => router.homeSlot === undefined || (before.slots[slot].role === "candidate" && after.slots[slot].role === "candidate"));
+        const mayLose = idle.filter(
+            (slot) => router.homeSlot === undefined || (before.slots[slot].role === "candidate" && after.slots[slot].role === "candidate"),
+        );
         for (const p of lossProblems(router, state, ready, path, mayLose)) violations.push({ configuration: c, problem: p });
     }
     return violations;
 }
 
 /** Invariant 3: at rest, a slot production does not use can lose every endpoint. */
-export function restViolations(state: ReleaseState | null, router: RouterModel, opts: { defaultReplicas: number; path?: string }): string[] {
+export function restViolations(
+    state: ReleaseState | null,
+    router: RouterModel,
+    opts: { defaultReplicas: number; path?: string },
+): string[] {
     if (!state) return [];
     const path = opts.path ?? "/";
     const ready: ReadyEndpoints = {};
-    for (const slot of SLOT_NAMES) if (present(state, slot)) ready[slotServiceKey(slot, SAFETY_SETTINGS.appName)] = replicasOf(state.slots[slot], opts.defaultReplicas) > 0 ? 1 : 0;
+    for (const slot of SLOT_NAMES)
+        if (present(state, slot))
+            ready[slotServiceKey(slot, SAFETY_SETTINGS.appName)] = replicasOf(state.slots[slot], opts.defaultReplicas) > 0 ? 1 : 0;
     const view = production(router, state, ready, path);
     const problems = [...view.errors];
     const idle = SLOT_NAMES.filter((slot) => !view.reached.has(slot));

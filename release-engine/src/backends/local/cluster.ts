@@ -157,14 +157,22 @@ export class LocalCluster {
         const e: ReadyEndpoints = {};
         for (const slot of SLOT_NAMES) {
             // A slot's Service exists while the state has the slot (the chart creates it).
-            if (this.state && this.state.slots[slot].role !== "absent") e[slotServiceKey(slot, this.opts.appName)] = this.pools[slot].filter((p) => p.alive).length;
+            if (this.state && this.state.slots[slot].role !== "absent")
+                e[slotServiceKey(slot, this.opts.appName)] = this.pools[slot].filter((p) => p.alive).length;
         }
         return e;
     }
 
     private count(slot: SlotName | "none", version: string, failed: boolean, ms: number): void {
         const key = `${slot}\u0000${version}`;
-        const c = this.counts.get(key) ?? { slot, version, requests: 0, failed: 0, totalMs: 0, latency: emptyHistogram(LATENCY_BUCKETS_MS) };
+        const c = this.counts.get(key) ?? {
+            slot,
+            version,
+            requests: 0,
+            failed: 0,
+            totalMs: 0,
+            latency: emptyHistogram(LATENCY_BUCKETS_MS),
+        };
         c.requests++;
         if (failed) c.failed++;
         c.totalMs += ms;
@@ -205,7 +213,14 @@ export class LocalCluster {
             this.count(slot, version, failed, Date.now() - t0);
         };
         const upstream = http.request(
-            { agent: upstreamAgent, host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: { ...req.headers, connection: "close", "x-forwarded-for": req.socket.remoteAddress ?? "" } },
+            {
+                agent: upstreamAgent,
+                host: "127.0.0.1",
+                port: target.port,
+                method: req.method,
+                path: req.url,
+                headers: { ...req.headers, connection: "close", "x-forwarded-for": req.socket.remoteAddress ?? "" },
+            },
             (up) => {
                 answeredBy(up.headers);
                 res.writeHead(up.statusCode ?? 502, up.headers);
@@ -330,7 +345,13 @@ export class LocalCluster {
                 restarts: this.restarts[slot],
             };
         }
-        return { url: this.url, router: this.router.kind, state: this.state, slots, production: [...this.counts.values()].map((c) => ({ ...c, latency: [...c.latency] })) };
+        return {
+            url: this.url,
+            router: this.router.kind,
+            state: this.state,
+            slots,
+            production: [...this.counts.values()].map((c) => ({ ...c, latency: [...c.latency] })),
+        };
     }
 
     /** The processes of a slot that are in its pool and alive (tests kill them to simulate a crash). */

@@ -107,7 +107,11 @@ export class DaemonCluster implements ClusterHandle {
 
     async apply(state: ReleaseState | null, versionEnv?: Record<string, Record<string, string>>): Promise<void> {
         const info = await this.ensure();
-        const r = await httpRequest(`${info.control}/apply`, { method: "POST", body: JSON.stringify({ state, versionEnv }), timeoutMs: 120_000 });
+        const r = await httpRequest(`${info.control}/apply`, {
+            method: "POST",
+            body: JSON.stringify({ state, versionEnv }),
+            timeoutMs: 120_000,
+        });
         if (r.status !== 200) throw new Error((JSON.parse(r.body || "{}") as { error?: string }).error ?? `HTTP ${r.status}`);
     }
 

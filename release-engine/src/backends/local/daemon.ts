@@ -58,12 +58,16 @@ export async function runDaemon(dir: string, opts: LocalClusterOptions): Promise
             res.end(body === undefined ? "" : JSON.stringify(body));
         };
         if (req.method === "GET" && req.url === "/status") return send(200, cluster.status());
-        if (req.method === "GET" && req.url?.startsWith("/traffic")) return send(200, cluster.traffic.data(Number(new URL(req.url, "http://d").searchParams.get("since") ?? 0) || 0));
+        if (req.method === "GET" && req.url?.startsWith("/traffic"))
+            return send(200, cluster.traffic.data(Number(new URL(req.url, "http://d").searchParams.get("since") ?? 0) || 0));
         if (req.method === "POST" && req.url === "/apply") {
             // One apply at a time, in arrival order.
             queue = queue.then(async () => {
                 try {
-                    const body = JSON.parse(await readBody(req)) as { state: ReleaseState | null; versionEnv?: Record<string, Record<string, string>> };
+                    const body = JSON.parse(await readBody(req)) as {
+                        state: ReleaseState | null;
+                        versionEnv?: Record<string, Record<string, string>>;
+                    };
                     await cluster.apply(body.state, body.versionEnv);
                     send(200, { ok: true });
                 } catch (e) {

@@ -85,7 +85,9 @@ export class LocalBackend implements Backend {
         return { requests: counts.reduce((n, c) => n + c.requests, 0), failed: counts.reduce((n, c) => n + c.failed, 0) };
     }
 
-    async trafficCounts(): Promise<Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>> {
+    async trafficCounts(): Promise<
+        Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>
+    > {
         return (await this.opts.cluster.status()).production ?? [];
     }
 
@@ -95,7 +97,12 @@ export class LocalBackend implements Backend {
 
     async slotHealth(): Promise<Record<SlotName, SlotHealth>> {
         const st = await this.opts.cluster.status();
-        const one = (slot: SlotName) => ({ ready: st.slots[slot].ready, desired: st.slots[slot].desired?.replicas ?? 0, versions: st.slots[slot].versions, restarts: st.slots[slot].restarts ?? 0 });
+        const one = (slot: SlotName) => ({
+            ready: st.slots[slot].ready,
+            desired: st.slots[slot].desired?.replicas ?? 0,
+            versions: st.slots[slot].versions,
+            restarts: st.slots[slot].restarts ?? 0,
+        });
         return { blue: one("blue"), green: one("green") };
     }
 
@@ -118,7 +125,10 @@ export class LocalBackend implements Backend {
     async slotReady(slot: SlotName, version: string, replicas: number): Promise<{ ok: boolean; detail: string }> {
         const s = (await this.opts.cluster.status()).slots[slot];
         const ok = s.ready >= replicas && s.versions.length === 1 && s.versions[0] === version;
-        return { ok, detail: `${slot} has ${s.ready} ready endpoint(s) of ${s.versions.join(", ") || "nothing"} (want ${replicas} of ${version})` };
+        return {
+            ok,
+            detail: `${slot} has ${s.ready} ready endpoint(s) of ${s.versions.join(", ") || "nothing"} (want ${replicas} of ${version})`,
+        };
     }
 
     async close(): Promise<void> {

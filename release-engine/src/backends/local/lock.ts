@@ -111,7 +111,9 @@ export function acquireLock(dir: string, env: string): () => void {
         fs.mkdirSync(lockDir, { recursive: true });
     } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        throw new BlockedError(`${lockDir} is not a directory (an older engine's lock file?); remove it if no release is running in ${env}`);
+        throw new BlockedError(
+            `${lockDir} is not a directory (an older engine's lock file?); remove it if no release is running in ${env}`,
+        );
     }
     const token = `${process.pid} ${new Date().toISOString()} ${Math.random().toString(36).slice(2)}`;
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {

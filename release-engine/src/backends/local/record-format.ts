@@ -3,7 +3,14 @@
  * "operation"?: <operation> }`. Pure: turns the file's text into a validated {@link EngineRecord} or
  * says what is wrong with it, without echoing the text (it may hold the preview secret).
  */
-import { operationProblems, rejectedProblems, validateReleaseState, ReleaseStateError, type EngineRecord, type Operation } from "@phoenix/release-model";
+import {
+    operationProblems,
+    rejectedProblems,
+    validateReleaseState,
+    ReleaseStateError,
+    type EngineRecord,
+    type Operation,
+} from "@phoenix/release-model";
 
 export { operationProblems };
 
@@ -40,7 +47,8 @@ export function parseRecord(text: string): ParsedRecord {
     }
     if (!isObject(raw)) return { ok: false, problem: `it holds ${kindOf(raw)}, not a record { "state": ..., "operation"?: ... }` };
     const problems: string[] = [];
-    for (const k of Object.keys(raw)) if (!["state", "operation", "rejected"].includes(k)) problems.push(`unknown key "${k}" (allowed: state, operation, rejected)`);
+    for (const k of Object.keys(raw))
+        if (!["state", "operation", "rejected"].includes(k)) problems.push(`unknown key "${k}" (allowed: state, operation, rejected)`);
     let state: EngineRecord["state"] = null;
     if (!("state" in raw)) problems.push(`"state" is missing (a release state, or null)`);
     else if (raw.state !== null) {

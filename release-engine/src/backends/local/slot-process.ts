@@ -92,15 +92,25 @@ export class SlotProcess {
             });
         });
         const deadline = Date.now() + this.spec.readyTimeoutMs;
-        const failed = (why: string) => new Error(`${this.id} did not become ready: ${why}${this.lastLines.length ? ` (last output: ${this.lastLines[this.lastLines.length - 1]})` : ""}`);
+        const failed = (why: string) =>
+            new Error(
+                `${this.id} did not become ready: ${why}${this.lastLines.length ? ` (last output: ${this.lastLines[this.lastLines.length - 1]})` : ""}`,
+            );
         const exitedEarly = this.exited.then((code) => {
             throw failed(`process exited with code ${code}`);
         });
-        const timeout = (ms: number) => new Promise<never>((_, rej) => setTimeout(() => rej(failed(`timed out after ${this.spec.readyTimeoutMs} ms`)), Math.max(0, ms)).unref());
+        const timeout = (ms: number) =>
+            new Promise<never>((_, rej) =>
+                setTimeout(() => rej(failed(`timed out after ${this.spec.readyTimeoutMs} ms`)), Math.max(0, ms)).unref(),
+            );
         try {
             this.port = await Promise.race([listening, exitedEarly, timeout(deadline - Date.now())]);
             for (;;) {
-                const r = await Promise.race([httpRequest(`${this.url}/readyz`, { timeoutMs: 1000 }), exitedEarly, timeout(deadline - Date.now())]);
+                const r = await Promise.race([
+                    httpRequest(`${this.url}/readyz`, { timeoutMs: 1000 }),
+                    exitedEarly,
+                    timeout(deadline - Date.now()),
+                ]);
                 if (r.status === 200) {
                     this.ready = true;
                     return;

@@ -59,7 +59,11 @@ export function corruptStateMessage(file: string, problem: string, previous: str
     }
     ways.push(`re-create the environment: ${cmd("local-down")}, move ${file} away, and release again`);
     ways.push(`repair ${file} by hand (docs/release-engine.md, "State files")`);
-    return [`the state file ${file} is unusable: ${problem}`, `Nothing was changed. To recover${note}:`, ...ways.map((w, i) => `  - ${i > 0 ? "or " : ""}${w}`)].join("\n");
+    return [
+        `the state file ${file} is unusable: ${problem}`,
+        `Nothing was changed. To recover${note}:`,
+        ...ways.map((w, i) => `  - ${i > 0 ? "or " : ""}${w}`),
+    ].join("\n");
 }
 
 /**

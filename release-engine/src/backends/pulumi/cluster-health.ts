@@ -41,7 +41,10 @@ function isReady(p: PodLike): boolean {
 export function slotHealthFromPods(pods: PodLike[], desired: number): SlotHealth {
     const ready = pods.filter(isReady);
     const versions = [...new Set(ready.map((p) => p.metadata?.labels?.[VERSION_LABEL] ?? "?"))];
-    const restarts = pods.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (Number.isInteger(c.restartCount) ? c.restartCount : 0), 0), 0);
+    const restarts = pods.reduce(
+        (n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (Number.isInteger(c.restartCount) ? c.restartCount : 0), 0),
+        0,
+    );
     return { ready: ready.length, desired, versions, restarts };
 }
 
@@ -53,7 +56,10 @@ interface SlotOutputs {
 }
 
 function slotOutputs(outputs: Record<string, { value: unknown }>): Record<SlotName, SlotOutputs> {
-    const slots = (outputs.slots?.value ?? {}) as Record<string, { namespace?: unknown; release?: unknown; replicas?: unknown } | undefined>;
+    const slots = (outputs.slots?.value ?? {}) as Record<
+        string,
+        { namespace?: unknown; release?: unknown; replicas?: unknown } | undefined
+    >;
     const appName = typeof outputs.appName?.value === "string" ? outputs.appName.value : "calculator";
     const out = {} as Record<SlotName, SlotOutputs>;
     for (const slot of SLOT_NAMES) {
@@ -119,7 +125,9 @@ export class ClusterHealth {
         const out = await this.currentOutputs();
         const kubeconfig = out.kubeconfig?.value;
         if (typeof kubeconfig !== "string" || kubeconfig === "") {
-            throw new InputError("the release stack has no kubeconfig output, so the engine cannot see the slots' pods (run `pulumi up` on the release stack with this version of stacks/release first)");
+            throw new InputError(
+                "the release stack has no kubeconfig output, so the engine cannot see the slots' pods (run `pulumi up` on the release stack with this version of stacks/release first)",
+            );
         }
         if (this.lister?.kubeconfig !== kubeconfig) this.lister = { kubeconfig, list: this.connect(kubeconfig) };
         const list = await this.lister.list;

@@ -15,7 +15,9 @@ function runWithStdin(command: string, args: string[], cwd: string, env: Record<
         let stderr = "";
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
         child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`pulumi ${args.slice(0, 3).join(" ")} failed (exit ${code}): ${stderr.trim()}`))));
+        child.on("close", (code) =>
+            code === 0 ? resolve() : reject(new Error(`pulumi ${args.slice(0, 3).join(" ")} failed (exit ${code}): ${stderr.trim()}`)),
+        );
         child.stdin.end(input);
     });
 }

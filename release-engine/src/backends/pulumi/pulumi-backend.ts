@@ -68,7 +68,13 @@ export interface AutomationStack {
     /** One secret value, passed on stdin (never as a command-line argument). */
     setSecretConfig(key: string, value: string): Promise<void>;
     removeConfig(key: string): Promise<void>;
-    up(opts: { onOutput: (out: string) => void; onEvent?: (e: EngineEventLike) => void; message?: string; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<unknown>;
+    up(opts: {
+        onOutput: (out: string) => void;
+        onEvent?: (e: EngineEventLike) => void;
+        message?: string;
+        policyPacks?: string[];
+        policyPackConfigs?: string[];
+    }): Promise<unknown>;
     destroy(opts: { onOutput: (out: string) => void; message?: string }): Promise<unknown>;
     outputs(): Promise<Record<string, OutputValueLike>>;
     /** Newest first; `pageSize` limits it to the newest updates. */
@@ -92,21 +98,34 @@ export const automationStackFactory: StackFactory = async (args) => (await impor
  * with what to do; anything else is returned unchanged.
  */
 export function classifyPulumiError(e: unknown, env: string): unknown {
-    if (isConcurrentUpdate(e)) return new BlockedError(`another release is running in ${env} (the stack is locked by another update; if none runs: pulumi cancel)`);
+    if (isConcurrentUpdate(e))
+        return new BlockedError(
+            `another release is running in ${env} (the stack is locked by another update; if none runs: pulumi cancel)`,
+        );
     const text = e instanceof Error ? e.message : String(e);
     if (/spawn \S*pulumi\S* ENOENT|pulumi: (command )?not found|ENOENT.*pulumi/i.test(text)) {
-        return new EnvironmentError("the pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or use --backend local");
+        return new EnvironmentError(
+            "the pulumi CLI is not installed or not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/) or use --backend local",
+        );
     }
-    const plugin = /no resource plugin '([^']+)' found|could not load plugin for (\S+) provider|install the plugin using `([^`]+)`/i.exec(text);
+    const plugin = /no resource plugin '([^']+)' found|could not load plugin for (\S+) provider|install the plugin using `([^`]+)`/i.exec(
+        text,
+    );
     if (plugin) {
         const install = /install the plugin using `([^`]+)`/i.exec(text)?.[1];
-        return new EnvironmentError(`a Pulumi plugin is missing (${plugin[1] ?? plugin[2] ?? "provider"})${install ? `: ${install}` : ""}; run "npm ci" in the repository so the providers' packages install it, or install it by hand`);
+        return new EnvironmentError(
+            `a Pulumi plugin is missing (${plugin[1] ?? plugin[2] ?? "provider"})${install ? `: ${install}` : ""}; run "npm ci" in the repository so the providers' packages install it, or install it by hand`,
+        );
     }
     if (/PULUMI_ACCESS_TOKEN must be set|not logged in|pulumi login/i.test(text)) {
-        return new EnvironmentError("not logged in to a Pulumi backend: run pulumi login (or set PULUMI_ACCESS_TOKEN, or PULUMI_BACKEND_URL for a self-managed backend)");
+        return new EnvironmentError(
+            "not logged in to a Pulumi backend: run pulumi login (or set PULUMI_ACCESS_TOKEN, or PULUMI_BACKEND_URL for a self-managed backend)",
+        );
     }
     if (/passphrase must be set|PULUMI_CONFIG_PASSPHRASE/i.test(text)) {
-        return new EnvironmentError("the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE)");
+        return new EnvironmentError(
+            "the stack's secrets need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE)",
+        );
     }
     return e;
 }
@@ -136,7 +155,12 @@ function guarded(stack: AutomationStack, env: string): AutomationStack {
 
 /** True for the Automation API's ConcurrentUpdateError (matched by name: it may come from another copy of the SDK). */
 export function isConcurrentUpdate(e: unknown): boolean {
-    return e instanceof Error && (e.name === "ConcurrentUpdateError" || e.constructor?.name === "ConcurrentUpdateError" || /\bconflict: Another update is currently in progress/i.test(e.message));
+    return (
+        e instanceof Error &&
+        (e.name === "ConcurrentUpdateError" ||
+            e.constructor?.name === "ConcurrentUpdateError" ||
+            /\bconflict: Another update is currently in progress/i.test(e.message))
+    );
 }
 
 /** The record from the stack's config; a value that breaks the contract is an input error naming its key. */
@@ -183,7 +207,13 @@ export class PulumiBackend implements Backend {
     private stack(): Promise<AutomationStack> {
         this.stackPromise ??= (async () => {
             try {
-                return guarded(await (this.opts.factory ?? automationStackFactory)({ stackName: this.opts.stackName ?? this.env, workDir: this.opts.workDir }), this.env);
+                return guarded(
+                    await (this.opts.factory ?? automationStackFactory)({
+                        stackName: this.opts.stackName ?? this.env,
+                        workDir: this.opts.workDir,
+                    }),
+                    this.env,
+                );
             } catch (e) {
                 throw classifyPulumiError(e, this.env);
             }
@@ -210,7 +240,9 @@ export class PulumiBackend implements Backend {
         try {
             return modelConfigToRecord({ [KEY_STATE]: { value: text } }).state;
         } catch {
-            throw new InputError(`the release stack ${this.env}'s last update applied a state that is not valid (${KEY_STATE}); fix the stack by hand or re-apply the record`);
+            throw new InputError(
+                `the release stack ${this.env}'s last update applied a state that is not valid (${KEY_STATE}); fix the stack by hand or re-apply the record`,
+            );
         }
     }
 
@@ -262,11 +294,23 @@ export class PulumiBackend implements Backend {
         const expected = this.lastRead ?? (await this.opts.store.read());
         // Still ours? (A lease that expired and was taken by another run stops this one before any write.)
         await this.lease.confirm();
-        const written = await this.opts.store.write(nextRecordDocument(expected.exists ? expected.document : undefined, record, this.holder, new Date((this.opts.now ?? Date.now)())), expected);
+        const written = await this.opts.store.write(
+            nextRecordDocument(
+                expected.exists ? expected.document : undefined,
+                record,
+                this.holder,
+                new Date((this.opts.now ?? Date.now)()),
+            ),
+            expected,
+        );
         this.lastRead = written;
         const before = PulumiBackend.recordOf(expected);
         await this.writeConfigCache(stack, record);
-        if (sameState(before.state, record.state) && JSON.stringify(before.state?.previewHeaderValue) === JSON.stringify(record.state?.previewHeaderValue)) return;
+        if (
+            sameState(before.state, record.state) &&
+            JSON.stringify(before.state?.previewHeaderValue) === JSON.stringify(record.state?.previewHeaderValue)
+        )
+            return;
         const lines = (out: string) => {
             for (const l of out.split("\n")) if (l.trim() !== "") onOutput(l);
         };
@@ -278,7 +322,13 @@ export class PulumiBackend implements Backend {
         const message = context?.message;
         try {
             if (record.state) {
-                await stack.up({ onOutput: lines, onEvent, ...(message ? { message } : {}), policyPacks: this.opts.policyPacks, policyPackConfigs: this.opts.policyPackConfigs });
+                await stack.up({
+                    onOutput: lines,
+                    onEvent,
+                    ...(message ? { message } : {}),
+                    policyPacks: this.opts.policyPacks,
+                    policyPackConfigs: this.opts.policyPackConfigs,
+                });
             } else {
                 await stack.destroy({ onOutput: lines, ...(message ? { message } : {}) });
             }
@@ -315,13 +365,17 @@ export class PulumiBackend implements Backend {
         try {
             const stored = this.lastRead ?? (await this.opts.store.read());
             if (stored.exists && !opts.replace) {
-                throw new BlockedError(`the release record ${this.opts.store.where} already exists (${describeSlots(stored.document.record.state)}); nothing imported. To overwrite it with ${opts.source}: import-record --replace`);
+                throw new BlockedError(
+                    `the release record ${this.opts.store.where} already exists (${describeSlots(stored.document.record.state)}); nothing imported. To overwrite it with ${opts.source}: import-record --replace`,
+                );
             }
             const record = configToRecord(await stack.getAllConfig());
             if (!record.state) throw new InputError(`${opts.source} holds no release state (${KEY_STATE}); there is nothing to import`);
             const applied = await this.lastApplied(stack);
             if (applied !== undefined && !sameState(applied, record.state)) {
-                throw new InputError(`${opts.source} says ${describeSlots(record.state)} but the release stack's last update applied ${describeSlots(applied)}; import the file the last update used (pulumi config refresh), nothing imported`);
+                throw new InputError(
+                    `${opts.source} says ${describeSlots(record.state)} but the release stack's last update applied ${describeSlots(applied)}; import the file the last update used (pulumi config refresh), nothing imported`,
+                );
             }
             await this.lease!.confirm();
             this.lastRead = await this.opts.store.write(nextRecordDocument(undefined, record, this.holder, new Date()), stored);
@@ -352,10 +406,21 @@ export class PulumiBackend implements Backend {
                     throw e;
                 },
             );
-            if (valid) throw new BlockedError(`the release record ${store.where} is valid; restore-record only replaces a record that is not (nothing changed)`);
+            if (valid)
+                throw new BlockedError(
+                    `the release record ${store.where} is valid; restore-record only replaces a record that is not (nothing changed)`,
+                );
             const doc = await store.restorePrevious(this.holder);
             await this.checkDrift(await this.stack(), doc);
-            await store.appendHistory({ at: new Date().toISOString(), action: "restore", outcome: "done", liveAfter: liveOf(doc.record.state), gates: [], ...(opts.by ? { by: opts.by } : {}), detail: `restored ${store.where} from its last good version (written ${doc.writtenAt} by ${doc.writtenBy})` });
+            await store.appendHistory({
+                at: new Date().toISOString(),
+                action: "restore",
+                outcome: "done",
+                liveAfter: liveOf(doc.record.state),
+                gates: [],
+                ...(opts.by ? { by: opts.by } : {}),
+                detail: `restored ${store.where} from its last good version (written ${doc.writtenAt} by ${doc.writtenBy})`,
+            });
             return { record: doc.record };
         } finally {
             await lease.release();
@@ -385,7 +450,8 @@ export class PulumiBackend implements Backend {
     async endpoint(): Promise<PublicEndpoint> {
         const out = await (await this.stack()).outputs();
         const url = out.publicUrl?.value;
-        if (typeof url !== "string" || url === "") throw new InputError(`the release stack ${this.env} has no publicUrl output yet (run a release first)`);
+        if (typeof url !== "string" || url === "")
+            throw new InputError(`the release stack ${this.env} has no publicUrl output yet (run a release first)`);
         const headerName = typeof out.previewHeader?.value === "string" ? out.previewHeader.value : undefined;
         return { url, ...(headerName ? { headerName } : {}) };
     }
@@ -409,7 +475,10 @@ export class PulumiBackend implements Backend {
         const slots = (out.slots?.value ?? {}) as Record<string, { version?: string | null; replicas?: number; role?: string }>;
         const s = slots[slot];
         const ok = s?.version === version && (s.replicas ?? 0) >= replicas;
-        return { ok, detail: `helm release ${slot}-${String(out.appName?.value ?? "app")} reports ${s?.version ?? "nothing"} ×${s?.replicas ?? 0} after an atomic (wait for ready) upgrade; want ${version} ×${replicas}` };
+        return {
+            ok,
+            detail: `helm release ${slot}-${String(out.appName?.value ?? "app")} reports ${s?.version ?? "nothing"} ×${s?.replicas ?? 0} after an atomic (wait for ready) upgrade; want ${version} ×${replicas}`,
+        };
     }
 
     async close(): Promise<void> {
@@ -435,14 +504,24 @@ export function historyFromUpdate(u: UpdateSummaryLike): HistoryEntry {
         /* an update not made by the engine */
     }
     const outcome = u.result === "succeeded" ? "succeeded" : u.result === "in-progress" ? "in-progress" : "failed";
-    if (!m) return { at, action: u.kind === "destroy" ? "abort" : "release", outcome, liveAfter: live, gates: [], detail: `${u.kind}${u.message ? `: ${u.message}` : ""}` };
+    if (!m)
+        return {
+            at,
+            action: u.kind === "destroy" ? "abort" : "release",
+            outcome,
+            liveAfter: live,
+            gates: [],
+            detail: `${u.kind}${u.message ? `: ${u.message}` : ""}`,
+        };
     const kind = m[1] as HistoryEntry["action"];
     const gates = (m[4] ?? "")
         .split(/, (?=(?:http|appinsights) )/)
         .filter((g) => g !== "")
         .map((g) => {
             const gm = /^(http|appinsights) (pass|fail): (.*)$/.exec(g);
-            return gm ? { gate: gm[1] as "http" | "appinsights", verdict: gm[2] as "pass" | "fail", reason: gm[3] } : { gate: "http" as const, verdict: "fail" as const, reason: g };
+            return gm
+                ? { gate: gm[1] as "http" | "appinsights", verdict: gm[2] as "pass" | "fail", reason: gm[3] }
+                : { gate: "http" as const, verdict: "fail" as const, reason: g };
         });
     const rejected = gates.some((g) => g.verdict === "fail") && (kind === "release" || kind === "verify");
     return {

@@ -63,8 +63,20 @@ export interface ControllerRelease {
  */
 const EG_MATRIX = "github.com/envoyproxy/gateway site/content/en/news/releases/matrix.md";
 export const ENVOY_GATEWAY_RELEASES: readonly ControllerRelease[] = [
-    { minor: "v1.9", requiresBundle: "v1.6.1", kubernetesMinors: [33, 34, 35, 36], endOfLife: "2027-02-14", source: `${EG_MATRIX}; go.mod of tag v1.9.0: sigs.k8s.io/gateway-api v1.6.1` },
-    { minor: "v1.8", requiresBundle: "v1.5.1", kubernetesMinors: [32, 33, 34, 35], endOfLife: "2026-11-08", source: `${EG_MATRIX}; go.mod of tag v1.8.0: sigs.k8s.io/gateway-api v1.5.1` },
+    {
+        minor: "v1.9",
+        requiresBundle: "v1.6.1",
+        kubernetesMinors: [33, 34, 35, 36],
+        endOfLife: "2027-02-14",
+        source: `${EG_MATRIX}; go.mod of tag v1.9.0: sigs.k8s.io/gateway-api v1.6.1`,
+    },
+    {
+        minor: "v1.8",
+        requiresBundle: "v1.5.1",
+        kubernetesMinors: [32, 33, 34, 35],
+        endOfLife: "2026-11-08",
+        source: `${EG_MATRIX}; go.mod of tag v1.8.0: sigs.k8s.io/gateway-api v1.5.1`,
+    },
     { minor: "v1.7", requiresBundle: "v1.4.1", kubernetesMinors: [32, 33, 34, 35], endOfLife: "2026-08-05", source: EG_MATRIX },
     { minor: "v1.6", requiresBundle: "v1.4.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2026-05-13", source: EG_MATRIX },
     { minor: "v1.5", requiresBundle: "v1.3.0", kubernetesMinors: [30, 31, 32, 33], endOfLife: "2026-02-13", source: EG_MATRIX },
@@ -99,7 +111,9 @@ export function envoyGatewayRelease(chartVersion: string): ControllerRelease | u
 
 /** Envoy Gateway minors built for a bundle that support a Kubernetes minor (what to pin instead), newest first, with their end of life. */
 export function envoyGatewayMinorsFor(bundle: BundleVersion, kubernetesMinor: number | undefined): string[] {
-    return ENVOY_GATEWAY_RELEASES.filter((r) => r.requiresBundle === bundle && (kubernetesMinor === undefined || r.kubernetesMinors.includes(kubernetesMinor))).map((r) => `${r.minor} (end of life ${r.endOfLife})`);
+    return ENVOY_GATEWAY_RELEASES.filter(
+        (r) => r.requiresBundle === bundle && (kubernetesMinor === undefined || r.kubernetesMinors.includes(kubernetesMinor)),
+    ).map((r) => `${r.minor} (end of life ${r.endOfLife})`);
 }
 
 export interface CrdOwnershipInput {
@@ -119,7 +133,9 @@ export function crdOwnershipProblems(input: CrdOwnershipInput): string[] {
     const problems: string[] = [];
     const managed = aksManagedBundle(input.kubernetesVersion);
     if (input.crds === "managed" && managed === undefined) {
-        problems.push(`Kubernetes ${input.kubernetesVersion} has no AKS-managed Gateway API bundle in the table (1.${AKS_MANAGED_BUNDLES[0].fromMinor} or later)`);
+        problems.push(
+            `Kubernetes ${input.kubernetesVersion} has no AKS-managed Gateway API bundle in the table (1.${AKS_MANAGED_BUNDLES[0].fromMinor} or later)`,
+        );
     }
     if (input.gateway === "app-routing-istio" && input.crds !== "managed") {
         problems.push("app-routing-istio runs on AKS-managed Gateway API CRDs only: gatewayApiCrds must be managed");
@@ -127,17 +143,23 @@ export function crdOwnershipProblems(input: CrdOwnershipInput): string[] {
     if (input.gateway === "envoy") {
         const release = envoyGatewayRelease(input.envoyChartVersion ?? "");
         if (!release) {
-            problems.push(`Envoy Gateway ${String(input.envoyChartVersion)} is not in the compatibility table (known: ${ENVOY_GATEWAY_RELEASES.map((r) => r.minor).join(", ")})`);
+            problems.push(
+                `Envoy Gateway ${String(input.envoyChartVersion)} is not in the compatibility table (known: ${ENVOY_GATEWAY_RELEASES.map((r) => r.minor).join(", ")})`,
+            );
         } else {
             const minor = kubernetesMinor(input.kubernetesVersion);
             if (minor !== undefined && !release.kubernetesMinors.includes(minor)) {
-                problems.push(`Envoy Gateway ${release.minor} supports Kubernetes ${release.kubernetesMinors.map((m) => `1.${m}`).join(", ")}, not ${input.kubernetesVersion}`);
+                problems.push(
+                    `Envoy Gateway ${release.minor} supports Kubernetes ${release.kubernetesMinors.map((m) => `1.${m}`).join(", ")}, not ${input.kubernetesVersion}`,
+                );
             }
             if (input.crds === "managed" && managed !== undefined && release.requiresBundle !== managed) {
                 const fits = envoyGatewayMinorsFor(managed, minor);
                 problems.push(
                     `Envoy Gateway ${release.minor} requires Gateway API ${release.requiresBundle} but AKS manages ${managed} on Kubernetes ${input.kubernetesVersion}; ` +
-                        (fits.length > 0 ? `pin Envoy Gateway ${fits.join(" or ")}` : "no Envoy Gateway release is built for it and supports that Kubernetes minor") +
+                        (fits.length > 0
+                            ? `pin Envoy Gateway ${fits.join(" or ")}`
+                            : "no Envoy Gateway release is built for it and supports that Kubernetes minor") +
                         ", or set gatewayApiCrds: phoenix",
                 );
             }

@@ -9,7 +9,16 @@ import { baseIntent, type RouterIntent } from "../../intent";
 import { otherSlot, liveSlot, type ReleaseState } from "../../release-state";
 import type { KubeObject, ReadyEndpoints, RouteOutcome, RouteRequest, RouterModel, SampledRequest, WeightedOutcome } from "../router-model";
 import { gatewayObjects } from "./objects";
-import { gatewayDistribution, gatewayRoute, parseHTTPRoute, parseReferenceGrant, type HTTPRoute, type HTTPRouteLike, type ReferenceGrant, type ReferenceGrantLike } from "./rules";
+import {
+    gatewayDistribution,
+    gatewayRoute,
+    parseHTTPRoute,
+    parseReferenceGrant,
+    type HTTPRoute,
+    type HTTPRouteLike,
+    type ReferenceGrant,
+    type ReferenceGrantLike,
+} from "./rules";
 
 export * from "./objects";
 export * from "./rules";
@@ -20,7 +29,10 @@ export * from "./crd-compatibility";
 export function gatewayModelOf(objects: KubeObject[]): { routes: HTTPRoute[]; grants: ReferenceGrant[] } {
     const order = (o: KubeObject, i: number) => (o.metadata.creationTimestamp ? Date.parse(o.metadata.creationTimestamp) : i);
     return {
-        routes: objects.map((o, i) => ({ o, i })).filter(({ o }) => o.kind === "HTTPRoute").map(({ o, i }) => parseHTTPRoute(o as HTTPRouteLike, order(o, i))),
+        routes: objects
+            .map((o, i) => ({ o, i }))
+            .filter(({ o }) => o.kind === "HTTPRoute")
+            .map(({ o, i }) => parseHTTPRoute(o as HTTPRouteLike, order(o, i))),
         grants: objects.filter((o) => o.kind === "ReferenceGrant").map((o) => parseReferenceGrant(o as ReferenceGrantLike)),
     };
 }

@@ -52,7 +52,10 @@ export function gatewayObjects(intent: RouterIntent | null, s: RouterSettings): 
             apiVersion: `${GATEWAY_API_GROUP}/v1beta1`,
             kind: "ReferenceGrant",
             metadata: { name: ns, namespace: svc.namespace, labels: { ...ROUTER_LABELS } },
-            spec: { from: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute", namespace: ns }], to: [{ group: "", kind: "Service", name: svc.name }] },
+            spec: {
+                from: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute", namespace: ns }],
+                to: [{ group: "", kind: "Service", name: svc.name }],
+            },
         };
     });
     objects.push({
@@ -73,10 +76,12 @@ export function gatewayObjects(intent: RouterIntent | null, s: RouterSettings): 
             spec: {
                 parentRefs,
                 hostnames: [s.host],
-                rules: [{
-                    matches: [{ ...pathMatch, headers: [{ type: "Exact", name: intent.preview.header, value: intent.preview.value }] }],
-                    backendRefs: [backend(intent.preview.target, 1)],
-                }],
+                rules: [
+                    {
+                        matches: [{ ...pathMatch, headers: [{ type: "Exact", name: intent.preview.header, value: intent.preview.value }] }],
+                        backendRefs: [backend(intent.preview.target, 1)],
+                    },
+                ],
             },
         });
     }

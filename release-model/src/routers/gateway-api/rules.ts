@@ -23,7 +23,15 @@
  * Not modelled: `RegularExpression` matches (implementation-specific), filters, timeouts, retries,
  * session persistence (experimental channel). {@link parseHTTPRoute} refuses routes that use them.
  */
-import { normaliseHost, serviceKey, type ReadyEndpoints, type RouteOutcome, type RouteRequest, type ServiceRef, type WeightedOutcome } from "../router-model";
+import {
+    normaliseHost,
+    serviceKey,
+    type ReadyEndpoints,
+    type RouteOutcome,
+    type RouteRequest,
+    type ServiceRef,
+    type WeightedOutcome,
+} from "../router-model";
 
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
 
@@ -111,7 +119,8 @@ export interface ReferenceGrantLike {
 }
 
 function exactOnly(kind: string, type: string | undefined, where: string): void {
-    if ((type ?? "Exact") !== "Exact") throw new UnsupportedRouteError(`${where}: ${kind} match type ${type} is implementation-specific; only Exact is modelled`);
+    if ((type ?? "Exact") !== "Exact")
+        throw new UnsupportedRouteError(`${where}: ${kind} match type ${type} is implementation-specific; only Exact is modelled`);
 }
 
 /** An HTTPRoute object → model route, with the CRD's defaults applied. `creationOrder`: smaller is older. */
@@ -124,7 +133,8 @@ export function parseHTTPRoute(obj: HTTPRouteLike, creationOrder: number): HTTPR
         // CRD default: a rule without matches matches PathPrefix "/".
         const matches = (r.matches && r.matches.length > 0 ? r.matches : [{}]).map((m): RouteMatch => {
             const type = m.path?.type ?? "PathPrefix";
-            if (type !== "Exact" && type !== "PathPrefix") throw new UnsupportedRouteError(`${where}: path match type ${type} is implementation-specific`);
+            if (type !== "Exact" && type !== "PathPrefix")
+                throw new UnsupportedRouteError(`${where}: path match type ${type} is implementation-specific`);
             for (const h of m.headers ?? []) exactOnly("header", h.type, where);
             for (const q of m.queryParams ?? []) exactOnly("query", q.type, where);
             return {
@@ -246,9 +256,11 @@ function compareCandidates(a: Candidate, b: Candidate): number {
         if (d !== 0) return d;
     }
     // "the oldest Route based on creation timestamp", then "{namespace}/{name}" alphabetically, then the first rule.
-    return a.route.creationOrder - b.route.creationOrder
-        || `${a.route.namespace}/${a.route.name}`.localeCompare(`${b.route.namespace}/${b.route.name}`)
-        || a.ruleIndex - b.ruleIndex;
+    return (
+        a.route.creationOrder - b.route.creationOrder ||
+        `${a.route.namespace}/${a.route.name}`.localeCompare(`${b.route.namespace}/${b.route.name}`) ||
+        a.ruleIndex - b.ruleIndex
+    );
 }
 
 /** The rule that handles a request, or undefined (404). */
@@ -268,7 +280,15 @@ export function selectRule(routes: HTTPRoute[], req: RouteRequest): { route: HTT
                 candidates.push({
                     route,
                     ruleIndex,
-                    key: [hs[0], hs[1], exact, prefixLen, m.method !== undefined ? 1 : 0, firstPerName(m.headers, true).length, firstPerName(m.queryParams, false).length],
+                    key: [
+                        hs[0],
+                        hs[1],
+                        exact,
+                        prefixLen,
+                        m.method !== undefined ? 1 : 0,
+                        firstPerName(m.headers, true).length,
+                        firstPerName(m.queryParams, false).length,
+                    ],
                 });
             }
         });
@@ -284,18 +304,25 @@ export function selectRule(routes: HTTPRoute[], req: RouteRequest): { route: HTT
  * to every Service there ("To": "When unspecified, this policy refers to all resources of the
  * specified Group and Kind in the local namespace").
  */
-export function referenceAllowed(route: Pick<HTTPRoute, "namespace">, b: Pick<BackendRef, "group" | "kind" | "name" | "namespace">, grants: ReferenceGrant[]): boolean {
+export function referenceAllowed(
+    route: Pick<HTTPRoute, "namespace">,
+    b: Pick<BackendRef, "group" | "kind" | "name" | "namespace">,
+    grants: ReferenceGrant[],
+): boolean {
     if (b.namespace === route.namespace) return true;
-    return grants.some((g) =>
-        g.namespace === b.namespace &&
-        g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === "HTTPRoute" && f.namespace === route.namespace) &&
-        g.to.some((t) => t.group === b.group && t.kind === b.kind && (t.name === undefined || t.name === b.name)));
+    return grants.some(
+        (g) =>
+            g.namespace === b.namespace &&
+            g.from.some((f) => f.group === GATEWAY_API_GROUP && f.kind === "HTTPRoute" && f.namespace === route.namespace) &&
+            g.to.some((t) => t.group === b.group && t.kind === b.kind && (t.name === undefined || t.name === b.name)),
+    );
 }
 
 /** Whether a backendRef resolves: a Service that exists, with a port, in a namespace the route may reach. */
 export function backendProblem(route: HTTPRoute, b: BackendRef, grants: ReferenceGrant[], ready: ReadyEndpoints): string | undefined {
     if (b.group !== "" || b.kind !== "Service") return `backend ${b.group || "core"}/${b.kind} ${b.name} is not a Service`;
-    if (b.port === undefined) return `backend Service ${b.namespace}/${b.name} has no port ("port is required when the referent is a Kubernetes Service")`;
+    if (b.port === undefined)
+        return `backend Service ${b.namespace}/${b.name} has no port ("port is required when the referent is a Kubernetes Service")`;
     if (!referenceAllowed(route, b, grants)) {
         return `backend Service ${b.namespace}/${b.name} is in another namespace than HTTPRoute ${route.namespace}/${route.name} and no ReferenceGrant allows it`;
     }
@@ -308,7 +335,8 @@ function backendOutcome(route: HTTPRoute, b: BackendRef, grants: ReferenceGrant[
     const problem = backendProblem(route, b, grants, ready);
     if (problem) return { kind: "error", status: 500, reason: problem };
     const svc: ServiceRef = { namespace: b.namespace, name: b.name };
-    if ((ready[serviceKey(svc)] ?? 0) <= 0) return { kind: "error", status: 503, reason: `Service ${serviceKey(svc)} has no ready endpoints` };
+    if ((ready[serviceKey(svc)] ?? 0) <= 0)
+        return { kind: "error", status: 503, reason: `Service ${serviceKey(svc)} has no ready endpoints` };
     return { kind: "served", service: svc, reason: `HTTPRoute ${route.namespace}/${route.name}` };
 }
 
@@ -324,12 +352,29 @@ export function ruleRefusal(rule: RouteRule): string | undefined {
 }
 
 /** Every outcome of a request with its probability (same outcomes merged). */
-export function gatewayDistribution(routes: HTTPRoute[], grants: ReferenceGrant[], ready: ReadyEndpoints, req: RouteRequest): WeightedOutcome[] {
+export function gatewayDistribution(
+    routes: HTTPRoute[],
+    grants: ReferenceGrant[],
+    ready: ReadyEndpoints,
+    req: RouteRequest,
+): WeightedOutcome[] {
     const sel = selectRule(routes, req);
-    if (!sel) return [{ outcome: { kind: "error", status: 404, reason: `no HTTPRoute rule matches host "${req.host}" path "${req.path}"` }, probability: 1 }];
+    if (!sel)
+        return [
+            {
+                outcome: { kind: "error", status: 404, reason: `no HTTPRoute rule matches host "${req.host}" path "${req.path}"` },
+                probability: 1,
+            },
+        ];
     const { route, rule } = sel;
     const refusal = ruleRefusal(rule);
-    if (refusal) return [{ outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: the matching rule ${refusal}` }, probability: 1 }];
+    if (refusal)
+        return [
+            {
+                outcome: { kind: "error", status: 500, reason: `HTTPRoute ${route.namespace}/${route.name}: the matching rule ${refusal}` },
+                probability: 1,
+            },
+        ];
     const total = rule.backendRefs.reduce((n, b) => n + b.weight, 0);
     const merged = new Map<string, WeightedOutcome>();
     for (const b of rule.backendRefs) {
@@ -344,7 +389,12 @@ export function gatewayDistribution(routes: HTTPRoute[], grants: ReferenceGrant[
 }
 
 /** Where one request goes, the weighted draw fixed by `random` ∈ [0, 1). */
-export function gatewayRoute(routes: HTTPRoute[], grants: ReferenceGrant[], ready: ReadyEndpoints, req: RouteRequest & { random: number }): RouteOutcome {
+export function gatewayRoute(
+    routes: HTTPRoute[],
+    grants: ReferenceGrant[],
+    ready: ReadyEndpoints,
+    req: RouteRequest & { random: number },
+): RouteOutcome {
     if (!(req.random >= 0 && req.random < 1)) throw new RangeError(`random must be in [0, 1), got ${req.random}`);
     const sel = selectRule(routes, req);
     if (!sel) return { kind: "error", status: 404, reason: `no HTTPRoute rule matches host "${req.host}" path "${req.path}"` };

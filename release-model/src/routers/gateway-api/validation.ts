@@ -13,9 +13,22 @@ export interface AdmissionRule {
     check: (obj: KubeObject) => string[];
 }
 
-interface BackendRefLike { group?: string; kind?: string; name?: string; namespace?: string; port?: number; weight?: number }
-interface MatchLike { path?: { type?: string; value?: string }; headers?: Array<{ type?: string; name?: string; value?: string }> }
-interface RuleLike { matches?: MatchLike[]; backendRefs?: BackendRefLike[] }
+interface BackendRefLike {
+    group?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    port?: number;
+    weight?: number;
+}
+interface MatchLike {
+    path?: { type?: string; value?: string };
+    headers?: Array<{ type?: string; name?: string; value?: string }>;
+}
+interface RuleLike {
+    matches?: MatchLike[];
+    backendRefs?: BackendRefLike[];
+}
 
 function rulesOf(obj: KubeObject): RuleLike[] {
     const spec = (obj.spec ?? {}) as { rules?: RuleLike[] };
@@ -27,35 +40,56 @@ const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-
 
 export const HTTPROUTE_RULES: AdmissionRule[] = [
     {
-        crdText: "Must have port for Service reference (backendRef: `(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true`)",
-        check: (o) => rulesOf(o).flatMap((r, i) => (r.backendRefs ?? [])
-            .filter((b) => (b.group ?? "") === "" && (b.kind ?? "Service") === "Service" && b.port === undefined)
-            .map((b) => `rule ${i}: backend Service ${b.name} has no port`)),
+        crdText:
+            "Must have port for Service reference (backendRef: `(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true`)",
+        check: (o) =>
+            rulesOf(o).flatMap((r, i) =>
+                (r.backendRefs ?? [])
+                    .filter((b) => (b.group ?? "") === "" && (b.kind ?? "Service") === "Service" && b.port === undefined)
+                    .map((b) => `rule ${i}: backend Service ${b.name} has no port`),
+            ),
     },
     {
         crdText: "weight: Minimum=0, Maximum=1000000",
-        check: (o) => rulesOf(o).flatMap((r, i) => (r.backendRefs ?? [])
-            .filter((b) => b.weight !== undefined && !(Number.isInteger(b.weight) && b.weight >= 0 && b.weight <= 1_000_000))
-            .map((b) => `rule ${i}: backend ${b.name} weight ${String(b.weight)} is outside 0..1000000`)),
+        check: (o) =>
+            rulesOf(o).flatMap((r, i) =>
+                (r.backendRefs ?? [])
+                    .filter((b) => b.weight !== undefined && !(Number.isInteger(b.weight) && b.weight >= 0 && b.weight <= 1_000_000))
+                    .map((b) => `rule ${i}: backend ${b.name} weight ${String(b.weight)} is outside 0..1000000`),
+            ),
     },
     {
-        crdText: "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']; must not contain '//', '/./', '/../', '%2f', '%2F', '#'; must not end with '/..' or '/.'",
-        check: (o) => rulesOf(o).flatMap((r, i) => (r.matches ?? []).flatMap((m) => {
-            // CEL: `(self.type in ['Exact','PathPrefix']) ? … : true` (the CRD default type is PathPrefix).
-            if (!["Exact", "PathPrefix"].includes(m.path?.type ?? "PathPrefix")) return [];
-            const v = m.path?.value ?? "/";
-            const bad = !v.startsWith("/") || ["//", "/./", "/../", "%2f", "%2F", "#"].some((x) => v.includes(x)) || v.endsWith("/..") || v.endsWith("/.");
-            return bad ? [`rule ${i}: path ${JSON.stringify(v)} is not a clean absolute path`] : [];
-        })),
+        crdText:
+            "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']; must not contain '//', '/./', '/../', '%2f', '%2F', '#'; must not end with '/..' or '/.'",
+        check: (o) =>
+            rulesOf(o).flatMap((r, i) =>
+                (r.matches ?? []).flatMap((m) => {
+                    // CEL: `(self.type in ['Exact','PathPrefix']) ? … : true` (the CRD default type is PathPrefix).
+                    if (!["Exact", "PathPrefix"].includes(m.path?.type ?? "PathPrefix")) return [];
+                    const v = m.path?.value ?? "/";
+                    const bad =
+                        !v.startsWith("/") ||
+                        ["//", "/./", "/../", "%2f", "%2F", "#"].some((x) => v.includes(x)) ||
+                        v.endsWith("/..") ||
+                        v.endsWith("/.");
+                    return bad ? [`rule ${i}: path ${JSON.stringify(v)} is not a clean absolute path`] : [];
+                }),
+            ),
     },
     {
         crdText: "header match name: HTTP header name (RFC 7230 token); Exact or RegularExpression type",
-        check: (o) => rulesOf(o).flatMap((r, i) => (r.matches ?? []).flatMap((m) => (m.headers ?? [])
-            .filter((h) => !HEADER_NAME.test(h.name ?? "") || !["Exact", "RegularExpression", undefined].includes(h.type))
-            .map((h) => `rule ${i}: header match ${JSON.stringify(h.name)} (${String(h.type)}) is not valid`))),
+        check: (o) =>
+            rulesOf(o).flatMap((r, i) =>
+                (r.matches ?? []).flatMap((m) =>
+                    (m.headers ?? [])
+                        .filter((h) => !HEADER_NAME.test(h.name ?? "") || !["Exact", "RegularExpression", undefined].includes(h.type))
+                        .map((h) => `rule ${i}: header match ${JSON.stringify(h.name)} (${String(h.type)}) is not valid`),
+                ),
+            ),
     },
     {
-        crdText: "While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128",
+        crdText:
+            "While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128",
         check: (o) => {
             const rules = rulesOf(o);
             const total = rules.reduce((n, r) => n + (r.matches?.length ?? 1), 0);
@@ -67,14 +101,21 @@ export const HTTPROUTE_RULES: AdmissionRule[] = [
         crdText: "hostnames: each a Hostname (RFC 1123, optional leading '*.'), at most 16",
         check: (o) => {
             const hostnames = ((o.spec ?? {}) as { hostnames?: string[] }).hostnames ?? [];
-            return [...(hostnames.length > 16 ? ["more than 16 hostnames"] : []), ...hostnames.filter((h) => !HOSTNAME.test(h) || h.length > 253).map((h) => `hostname ${JSON.stringify(h)} is not valid`)];
+            return [
+                ...(hostnames.length > 16 ? ["more than 16 hostnames"] : []),
+                ...hostnames.filter((h) => !HOSTNAME.test(h) || h.length > 253).map((h) => `hostname ${JSON.stringify(h)} is not valid`),
+            ];
         },
     },
     {
         crdText: "parentRefs: at most 32; a route without parents is attached to nothing",
         check: (o) => {
             const parents = ((o.spec ?? {}) as { parentRefs?: unknown[] }).parentRefs ?? [];
-            return parents.length === 0 ? ["no parentRefs: the route attaches to no Gateway"] : parents.length > 32 ? ["more than 32 parentRefs"] : [];
+            return parents.length === 0
+                ? ["no parentRefs: the route attaches to no Gateway"]
+                : parents.length > 32
+                  ? ["more than 32 parentRefs"]
+                  : [];
         },
     },
 ];
@@ -97,5 +138,7 @@ export const REFERENCE_GRANT_RULES: AdmissionRule[] = [
 /** Every admission problem of a Gateway API route object (HTTPRoute, ReferenceGrant); other kinds: none. */
 export function routeObjectProblems(obj: KubeObject): string[] {
     const rules = obj.kind === "HTTPRoute" ? HTTPROUTE_RULES : obj.kind === "ReferenceGrant" ? REFERENCE_GRANT_RULES : [];
-    return rules.flatMap((r) => r.check(obj).map((p) => `${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name}: ${p} [${r.crdText}]`));
+    return rules.flatMap((r) =>
+        r.check(obj).map((p) => `${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name}: ${p} [${r.crdText}]`),
+    );
 }

@@ -19,6 +19,7 @@ export function nginxAnnotations(intent: RouterIntent): { main: Record<string, s
         [ANNOTATIONS.canaryWeight]: String(intent.weights[CANARY_SIDE_SLOT]),
     };
     // Only a canary-side preview can use a secret value: with it set, `never` loses its meaning.
-    if (intent.preview?.secret && intent.preview.target === CANARY_SIDE_SLOT) canary[ANNOTATIONS.canaryByHeaderValue] = intent.preview.value;
+    if (intent.preview?.secret && intent.preview.target === CANARY_SIDE_SLOT)
+        canary[ANNOTATIONS.canaryByHeaderValue] = intent.preview.value;
     return { main: { [ANNOTATIONS.canary]: "false" }, canary };
 }

@@ -14,7 +14,14 @@ import type { ReleaseState } from "../../release-state";
 import type { KubeObject, ReadyEndpoints, RouteOutcome, RouteRequest, RouterModel, SampledRequest, WeightedOutcome } from "../router-model";
 import { CANARY_SIDE_SLOT, MAIN_SIDE_SLOT } from "./annotations";
 import { nginxObjects } from "./objects";
-import { DEFAULT_INGRESS_CLASS, routeDistribution, routeRequest, rulesFromKubernetesIngress, type IngressRule, type KubernetesIngressLike } from "./rules";
+import {
+    DEFAULT_INGRESS_CLASS,
+    routeDistribution,
+    routeRequest,
+    rulesFromKubernetesIngress,
+    type IngressRule,
+    type KubernetesIngressLike,
+} from "./rules";
 
 export * from "./annotations";
 export * from "./objects";
@@ -36,7 +43,8 @@ export const nginxRouter: RouterModel = {
         const intent = baseIntent(state, headerName, (c) => (c === CANARY_SIDE_SLOT ? "always" : "never"));
         // ingress-nginx has no secret value for the main side: a blue candidate (only in states written
         // before candidates always went to green) is previewed with `never`.
-        if (intent.preview && intent.preview.target === MAIN_SIDE_SLOT) intent.preview = { header: headerName, value: "never", target: MAIN_SIDE_SLOT, secret: false };
+        if (intent.preview && intent.preview.target === MAIN_SIDE_SLOT)
+            intent.preview = { header: headerName, value: "never", target: MAIN_SIDE_SLOT, secret: false };
         return intent;
     },
     stateProblems(state: ReleaseState): string[] {
@@ -48,7 +56,9 @@ export const nginxRouter: RouterModel = {
             ];
         }
         if (blue.replicas === 0) {
-            return [`slot ${MAIN_SIDE_SLOT} (${blue.role}): replicas must be at least 1 (blue backs the main Ingress: zero ready endpoints there is a 503 for everyone), got 0`];
+            return [
+                `slot ${MAIN_SIDE_SLOT} (${blue.role}): replicas must be at least 1 (blue backs the main Ingress: zero ready endpoints there is a 503 for everyone), got 0`,
+            ];
         }
         return [];
     },

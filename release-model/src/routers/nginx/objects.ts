@@ -26,7 +26,20 @@ export function nginxObjects(intent: RouterIntent | null, s: RouterSettings): Ku
             metadata: { name: svc.name, namespace: svc.namespace, labels: { ...ROUTER_LABELS }, annotations: a },
             spec: {
                 ingressClassName: s.ingressClassName ?? DEFAULT_INGRESS_CLASS,
-                rules: [{ host: s.host, http: { paths: [{ path, pathType: "Prefix", backend: { service: { name: svc.name, port: { number: s.servicePort ?? 80 } } } }] } }],
+                rules: [
+                    {
+                        host: s.host,
+                        http: {
+                            paths: [
+                                {
+                                    path,
+                                    pathType: "Prefix",
+                                    backend: { service: { name: svc.name, port: { number: s.servicePort ?? 80 } } },
+                                },
+                            ],
+                        },
+                    },
+                ],
             },
         };
     };

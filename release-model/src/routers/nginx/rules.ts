@@ -41,7 +41,6 @@ import {
 export { describeOutcomes, serviceKey, soleService };
 export type { ReadyEndpoints, RouteRequest, SampledRequest, ServiceRef, WeightedOutcome };
 
-
 /** The annotation prefix ingress-nginx reads. */
 export const NGINX_ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
 
@@ -86,14 +85,7 @@ export interface IngressRule {
 }
 
 /** Why a request reached the Service it reached. */
-export type RouteReason =
-    | "no-canary"
-    | "affinity"
-    | "header"
-    | "header-value"
-    | "cookie"
-    | "weight"
-    | "canary-has-no-endpoints";
+export type RouteReason = "no-canary" | "affinity" | "header" | "header-value" | "cookie" | "weight" | "canary-has-no-endpoints";
 
 /** ingress-nginx's outcome: the general `RouteOutcome` plus which Ingress served and why. */
 export type RouteOutcome =
@@ -254,7 +246,13 @@ function decide(rules: IngressRule[], endpoints: ReadyEndpoints, req: RouteReque
         };
     }
     const ingressId = (r: IngressRule) => `${r.namespace}/${r.name}`;
-    const toMain = (reason: RouteReason): RouteOutcome => ({ kind: "served", service: main.backend, via: "main", ingress: ingressId(main), reason });
+    const toMain = (reason: RouteReason): RouteOutcome => ({
+        kind: "served",
+        service: main.backend,
+        via: "main",
+        ingress: ingressId(main),
+        reason,
+    });
     if (!canary) return { final: toMain("no-canary") };
 
     // Session affinity comes from the main Ingress (the canary inherits, its own is ignored).
@@ -264,7 +262,13 @@ function decide(rules: IngressRule[], endpoints: ReadyEndpoints, req: RouteReque
 
     // No ready endpoints: the controller has no balancer for the canary backend, so it falls back silently.
     if ((endpoints[serviceKey(canary.backend)] ?? 0) <= 0) return { final: toMain("canary-has-no-endpoints") };
-    const toCanary = (reason: RouteReason): RouteOutcome => ({ kind: "served", service: canary.backend, via: "canary", ingress: ingressId(canary), reason });
+    const toCanary = (reason: RouteReason): RouteOutcome => ({
+        kind: "served",
+        service: canary.backend,
+        via: "canary",
+        ingress: ingressId(canary),
+        reason,
+    });
 
     const a = canary.annotations;
     const headerName = a[ANNOTATIONS.canaryByHeader];
@@ -293,7 +297,12 @@ function decide(rules: IngressRule[], endpoints: ReadyEndpoints, req: RouteReque
 }
 
 /** Where one request goes, the weight draw fixed by `req.random` ∈ [0, 1). */
-export function routeRequest(rules: IngressRule[], endpoints: ReadyEndpoints, req: SampledRequest, opts: RoutingOptions = {}): RouteOutcome {
+export function routeRequest(
+    rules: IngressRule[],
+    endpoints: ReadyEndpoints,
+    req: SampledRequest,
+    opts: RoutingOptions = {},
+): RouteOutcome {
     if (!(req.random >= 0 && req.random < 1)) throw new RangeError(`random must be in [0, 1), got ${req.random}`);
     const d = decide(rules, endpoints, req, opts);
     if (d.final) return d.final;
@@ -303,7 +312,12 @@ export function routeRequest(rules: IngressRule[], endpoints: ReadyEndpoints, re
 }
 
 /** Every outcome a request can have over all weight draws, with probabilities (zero-probability ones left out). */
-export function routeDistribution(rules: IngressRule[], endpoints: ReadyEndpoints, req: RouteRequest, opts: RoutingOptions = {}): NginxWeightedOutcome[] {
+export function routeDistribution(
+    rules: IngressRule[],
+    endpoints: ReadyEndpoints,
+    req: RouteRequest,
+    opts: RoutingOptions = {},
+): NginxWeightedOutcome[] {
     const d = decide(rules, endpoints, req, opts);
     if (d.final) return [{ outcome: d.final, probability: 1 }];
     const w = d.weighted!;
@@ -331,7 +345,12 @@ export function routePreview(
     target: { host: string; path?: string; header: string; value: string },
     opts: RoutingOptions = {},
 ): NginxWeightedOutcome[] {
-    return routeDistribution(rules, endpoints, { host: target.host, path: target.path ?? "/", headers: { [target.header]: target.value } }, opts);
+    return routeDistribution(
+        rules,
+        endpoints,
+        { host: target.host, path: target.path ?? "/", headers: { [target.header]: target.value } },
+        opts,
+    );
 }
 
 export type AdmissionResult = { allowed: true } | { allowed: false; reason: string };
@@ -356,7 +375,8 @@ export function admitIngress(existing: IngressRule[], incoming: IngressRule[], o
             if (neitherCarries || bothCanaries) {
                 return {
                     allowed: false,
-                    reason: `host "${inc.host}" and path "${inc.path}" is already defined in ingress ${ex.namespace}/${ex.name}` +
+                    reason:
+                        `host "${inc.host}" and path "${inc.path}" is already defined in ingress ${ex.namespace}/${ex.name}` +
                         (bothCanaries ? " (at most one canary per host/path)" : ""),
                 };
             }

@@ -82,7 +82,13 @@ function saveUpdate(b, ref, deployment, update) {
 /** The updates, most recent first, paged as `stack history --page-size N --page P`. */
 function history(b, ref, pageSize, page) {
     const dir = historyDir(b, ref);
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".history.json")).sort().reverse() : [];
+    const files = fs.existsSync(dir)
+        ? fs
+              .readdirSync(dir)
+              .filter((f) => f.endsWith(".history.json"))
+              .sort()
+              .reverse()
+        : [];
     const start = pageSize > 0 ? (Math.max(page, 1) - 1) * pageSize : 0;
     const end = pageSize > 0 ? start + pageSize : files.length;
     return files.slice(start, end).map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")));
@@ -100,7 +106,9 @@ function lockedError(b, ref, others) {
         const rel = path.posix.join(".pulumi", "locks", "organization", ref.project, ref.stack, f);
         return `\n  ${b.url.replace(/\/$/, "")}/${rel}: created by ${l.username}@${l.hostname} (pid ${l.pid}) at ${l.timestamp.replace(/\.\d+Z$/, "Z")}`;
     });
-    return new Error(`the stack is currently locked by ${others.length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.${lines.join("")}`);
+    return new Error(
+        `the stack is currently locked by ${others.length} lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`.${lines.join("")}`,
+    );
 }
 
 /** Takes the stack's update lock as the CLI does: refuse if another exists, write ours, check again. */
@@ -127,4 +135,15 @@ function unlock(b, ref) {
     fs.rmSync(path.join(lockDir(b, ref), `${b.lockId}.json`), { force: true });
 }
 
-module.exports = { openBackend, stackRef, stackExists, createStack, latestOutputs, latestSecretsProvider, saveUpdate, history, lock, unlock };
+module.exports = {
+    openBackend,
+    stackRef,
+    stackExists,
+    createStack,
+    latestOutputs,
+    latestSecretsProvider,
+    saveUpdate,
+    history,
+    lock,
+    unlock,
+};

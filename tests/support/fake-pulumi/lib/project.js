@@ -18,7 +18,10 @@ function findProject(cwd) {
                 return { dir, file, name: doc.name, declared: doc.config && typeof doc.config === "object" ? doc.config : {} };
             }
         }
-        if (path.dirname(dir) === dir) throw new Error(`no Pulumi.yaml project file found (searching upwards from ${path.resolve(cwd)}). If you have not created a project yet, use \`pulumi new\` to do so: no project file found`);
+        if (path.dirname(dir) === dir)
+            throw new Error(
+                `no Pulumi.yaml project file found (searching upwards from ${path.resolve(cwd)}). If you have not created a project yet, use \`pulumi new\` to do so: no project file found`,
+            );
     }
 }
 
@@ -48,7 +51,8 @@ function readConfig(settings) {
     const cfg = settings.doc.toJS()?.config ?? {};
     const out = {};
     for (const [k, v] of Object.entries(cfg)) {
-        if (v && typeof v === "object" && !Array.isArray(v) && typeof v.secure === "string" && Object.keys(v).length === 1) out[k] = { secure: v.secure };
+        if (v && typeof v === "object" && !Array.isArray(v) && typeof v.secure === "string" && Object.keys(v).length === 1)
+            out[k] = { secure: v.secure };
         else if (v !== null && typeof v === "object") out[k] = { value: JSON.stringify(v), objectValue: v, secret: false };
         else out[k] = { value: v === null || v === undefined ? "" : String(v), secret: false };
     }
@@ -85,7 +89,11 @@ function effectiveConfig(project, stack, stackConfig) {
         if (out[key] !== undefined) continue;
         const def = decl && typeof decl === "object" && !Array.isArray(decl) ? decl.default : decl;
         if (def === undefined) missing.push(name);
-        else out[key] = typeof def === "object" && def !== null ? { value: JSON.stringify(def), objectValue: def, secret: false } : { value: String(def), secret: false };
+        else
+            out[key] =
+                typeof def === "object" && def !== null
+                    ? { value: JSON.stringify(def), objectValue: def, secret: false }
+                    : { value: String(def), secret: false };
     }
     return { config: out, missing };
 }
@@ -97,4 +105,17 @@ function missingMessage(stack, missing) {
     return `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${list}`;
 }
 
-module.exports = { findProject, qualify, loadSettings, saveSettings, readConfig, setConfig, removeConfig, replaceConfig, getSalt, setSalt, effectiveConfig, missingMessage };
+module.exports = {
+    findProject,
+    qualify,
+    loadSettings,
+    saveSettings,
+    readConfig,
+    setConfig,
+    removeConfig,
+    replaceConfig,
+    getSalt,
+    setSalt,
+    effectiveConfig,
+    missingMessage,
+};
