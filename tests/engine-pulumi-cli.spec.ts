@@ -255,10 +255,12 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
                 c === 0 ? resolve() : reject(new Error(`stack init exit ${c}`)),
             ),
         );
-        // Another process's `up`, kept running so its lock stays in .pulumi/locks.
+        // Another process's `up`, kept running (while the hold file exists) so its lock stays in .pulumi/locks.
+        const holdFile = path.join(dir, "hold-other-up");
+        fs.writeFileSync(holdFile, "");
         const other = spawn(fake, ["up", "--yes", "--stack", "dev"], {
             cwd: work,
-            env: { ...process.env, FAKE_PULUMI_UP_DELAY_MS: "4000" },
+            env: { ...process.env, FAKE_PULUMI_UP_HOLD_FILE: holdFile },
             stdio: "ignore",
         });
         const otherDone = new Promise<number | null>((r) => other.on("exit", r));
@@ -268,7 +270,9 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         assert.equal(fs.readdirSync(lockDir).length, 1, "the other update holds the stack's lock");
         const out = { text: "" };
         const { deps } = engine(out);
-        const r = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET });
+        const r = await runIntent(deps, { kind: "deploy", version: "1.1.0", previewHeaderValue: SECRET }).finally(() =>
+            fs.rmSync(holdFile),
+        );
         assert.equal(r.exitCode, 3, out.text);
         assert.match(r.message ?? "", /another release is running in dev \(the stack is locked by another update/);
         assert.equal(await otherDone, 0);

@@ -6,6 +6,9 @@
  * engine's real ones against Microsoft's emulator.
  */
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import {
     candidatesOf,
     COMMITTED_LIVE as LIVE,
@@ -68,9 +71,13 @@ describe("the shared release record under racing, killed and interrupted pipelin
     afterEach(() => world.dropEnvironment());
 
     it("two pipelines racing deploy: exactly one proceeds; the other exits 3 naming the holder and when its lease expires, and changes nothing", async () => {
-        const first = world.startHook("deploy (pipeline 1)", "deploy", [RELEASE], { env: { FAKE_PULUMI_UP_DELAY_MS: "4000" } });
-        await upStarted(first);
-        const second = await world.hook("deploy (pipeline 2)", "deploy", ["1.2.0"], { env: SECOND_PIPELINE });
+        // The first run's `up` holds on while the hold file exists, so the second run meets its lease however slow the machine is.
+        const holdFile = path.join(os.tmpdir(), `phoenix-hold-up-${process.pid}-${Date.now()}`);
+        fs.writeFileSync(holdFile, "");
+        const first = world.startHook("deploy (pipeline 1)", "deploy", [RELEASE], { env: { FAKE_PULUMI_UP_HOLD_FILE: holdFile } });
+        const second = await upStarted(first)
+            .then(() => world.hook("deploy (pipeline 2)", "deploy", ["1.2.0"], { env: SECOND_PIPELINE }))
+            .finally(() => fs.rmSync(holdFile, { force: true }));
         const won = await first.done;
         assert.equal(won.exitCode, 0, transcript([won]));
         assert.equal(second.exitCode, 3, transcript([second]));
