@@ -41,6 +41,8 @@ export interface HistoryEntry {
 }
 
 export function gateSummary(g: GateReport): HistoryGate {
+    // A gate that could not measure has no sample to report.
+    if (g.verdict === "inconclusive") return { gate: g.gate, verdict: g.verdict, reason: g.reason };
     if (g.gate === "http")
         return { gate: "http", verdict: g.verdict, reason: g.reason, requests: g.requests, errors: g.errors, p95Ms: g.p95Ms };
     return { gate: "appinsights", verdict: g.verdict, reason: g.reason, requests: g.candidate.requests };
