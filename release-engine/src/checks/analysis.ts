@@ -14,13 +14,6 @@ import type { SlotVersionRef, Verdict } from "../gates/gate";
 import { failed, type CheckRunner } from "./check";
 import type { TrafficSource } from "./traffic-source";
 
-/** A weighted step's running comparison, for the progress display. */
-export interface StepProgress {
-    weight: number;
-    result: ComparisonResult;
-    config: ComparisonConfig;
-}
-
 export interface StepAnalysisReport {
     /**
      * `no-traffic`: no production request reached the candidate within the setting's time (the step

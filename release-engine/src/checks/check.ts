@@ -10,8 +10,15 @@ import type { Backend } from "../engine/backend";
 import type { EngineConfig } from "../settings/config";
 import type { Gate, GateKind, SlotVersionRef, Verdict } from "../gates/gate";
 import type { GateReport } from "../gates/gate-registry";
-import type { StepProgress } from "./analysis";
+import type { ComparisonConfig, ComparisonResult } from "../gates/compare";
 import type { TrafficSourceChoice } from "./traffic-source";
+
+/** A weighted step's running comparison, for the progress display. */
+export interface StepProgress {
+    weight: number;
+    result: ComparisonResult;
+    config: ComparisonConfig;
+}
 
 /** What the checks of one run share: chosen once when the run starts. */
 export interface CheckContext {

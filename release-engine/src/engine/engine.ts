@@ -14,7 +14,7 @@ import { gatesFor, type GateReport } from "../gates/gate-registry";
 import type { EngineConfig } from "../settings/config";
 import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
 import type { Backend, SlotHealth } from "./backend";
-import type { StepProgress } from "../checks/analysis";
+import type { StepProgress } from "../checks/check";
 import type { CheckContext, CheckOutcome, NoTraffic } from "../checks/check";
 import { runCheck, runnerOf } from "../checks/runner";
 import { trafficSourceFor } from "../checks/traffic-source";
