@@ -416,7 +416,10 @@ async function writeHistory(
             gates,
             ...(deps.actor ? { by: deps.actor } : {}),
             durationMs: r.durationMs,
-            ...(r.outcome === "inconclusive" && r.unmeasured ? { detail: unmeasuredText(r.unmeasured) } : {}),
+            // What could not be measured, unless a gate's own line already says it.
+            ...(r.outcome === "inconclusive" && r.unmeasured && !gates.some((g) => g.verdict === "inconclusive")
+                ? { detail: unmeasuredText(r.unmeasured) }
+                : {}),
         });
     } catch (e) {
         deps.reporter.line(`note: the history was not written: ${(e as Error).message}`);

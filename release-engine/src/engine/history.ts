@@ -81,8 +81,11 @@ export function lastVerdictLine(entries: readonly HistoryEntry[]): string | unde
     const last = entries.at(-1);
     if (!last) return undefined;
     const what = `${last.action === "rejection" ? "release" : last.action}${last.version ? ` ${last.version}` : ""}`;
-    if (last.outcome === "inconclusive")
-        return `last run: ${what} could not be measured (${last.detail ?? "a check was inconclusive"}) at ${last.at}`;
+    if (last.outcome === "inconclusive") {
+        const gate = last.gates.find((g) => g.verdict === "inconclusive");
+        const why = last.detail ?? (gate ? `the ${gate.gate} gate ${gate.reason}` : "a check was inconclusive");
+        return `last run: ${what} could not be measured (${why}) at ${last.at}`;
+    }
     if (last.action === "rejection") {
         const gate = last.gates.find((g) => g.verdict === "fail");
         return `last run: ${what} was rejected${gate ? ` by the ${gate.gate} gate (${gate.reason})` : ""} at ${last.at}`;

@@ -210,7 +210,8 @@ export async function runAppInsightsGate(
 
 /** One line for the step's report. */
 export function summarizeAppInsightsGate(r: AppInsightsReport): string {
-    return `appinsights gate ${r.verdict.toUpperCase()}: ${r.reason} (${r.candidate.requests} candidate requests, ${r.polls} polls, ${formatDuration(r.durationMs)})`;
+    const sample = r.verdict === "inconclusive" ? "" : `${r.candidate.requests} candidate requests, `;
+    return `appinsights gate ${r.verdict.toUpperCase()}: ${r.reason} (${sample}${r.polls} polls, ${formatDuration(r.durationMs)})`;
 }
 
 /**
