@@ -301,6 +301,38 @@ describe("engine (local backend): App Insights queries that fail (real LogsQuery
         assert.match(status.status?.lastRun ?? "", /could not be measured/);
     });
 
+    it("a weighted step whose counters cannot be read is inconclusive past the budget: production back on live at once, not a rejection", async () => {
+        respond = () => rows();
+        let reads = 0;
+        /** The local backend with a router whose counters do not answer (a daemon status request that fails). */
+        class UnreadableCounters extends LocalBackend {
+            override async trafficCounts(): Promise<never> {
+                reads++;
+                throw new Error("the router's status request failed: ECONNREFUSED");
+            }
+        }
+        const stepped: EngineDeps = {
+            ...deps,
+            backend: new UnreadableCounters({ env: "dev", root, cluster }),
+            config: { ...deps.config, progressive: { ...deps.config.progressive, steps: [50, 100], pollMs: 50 } },
+        };
+        const before = await stepped.backend.read();
+        const r = await runIntent(stepped, { kind: "release", version: "1.2.0" });
+        assert.equal(r.exitCode, 1, out);
+        assert.equal(r.outcome, "inconclusive", out);
+        assert.equal(reads, 3, "the step's first read and the budget's two retries");
+        assert.match(
+            r.message ?? "",
+            /^release 1\.2\.0 could not be measured: the 50 % step's analysis could not measure: reading the router's counters failed 3 times in a row \(error budget 2\); last: the router's status request failed: ECONNREFUSED; this is not a rejection/,
+        );
+        assert.match(out, /analysis INCONCLUSIVE at 50 %[\s\S]*✔ weight-back[\s\S]*✔ restore-slot/, out);
+        assert.doesNotMatch(out, /apply failed|rejected by|rejected as/, out);
+        assert.deepEqual((await stepped.backend.read()).state, before.state, "the environment is as it was");
+        const last = (await stepped.backend.history()).at(-1)!;
+        assert.deepEqual([last.action, last.outcome], ["release", "inconclusive"]);
+        assert.match(last.detail ?? "", /^the 50 % step's analysis could not measure: reading the router's counters failed 3 times/);
+    });
+
     it("a candidate App Insights judges worse is still rejected (exit 1, rolled back, a rejection in the history and status)", async () => {
         respond = () => rows((v) => (v === "1.3.0" ? 200 : 0));
         const r = await runIntent(deps, { kind: "release", version: "1.3.0" });
