@@ -1,11 +1,11 @@
 /**
- * The production check (release-engine/src/engine/checks.ts) against a small server on 127.0.0.1:
+ * The production check (release-engine/src/checks/production.ts) against a small server on 127.0.0.1:
  * it requests the path the engine's config gives the HTTP gate (`gate.path`), not a path of its own.
  */
 import { strict as assert } from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { checkProduction } from "../release-engine/src/engine/checks";
+import { checkProduction } from "../release-engine/src/checks/production";
 
 /** Answers POST `apiPath` as blue 1.0.0; anything else is a 404. Records the paths it saw. */
 function server(apiPath: string): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {

@@ -19,17 +19,17 @@ import {
     profileLogLik,
     twoSampleTest,
     validateComparisonConfig,
-    type ArmCounts,
     type ComparisonConfig,
 } from "../release-engine/src/gates/compare";
 import { buildCompareQuery, parseCompareTable, queryStepCounts } from "../release-engine/src/gates/appinsights-compare";
+import type { TrafficCount } from "@phoenix/release-model";
 
 const EDGES = LATENCY_BUCKETS_MS;
 /** The statistics alone: no bake time, no minimum sample. */
 const PURE: ComparisonConfig = { ...DEFAULT_COMPARISON, minBakeMs: 0, minRequests: 1 };
 
 /** An arm whose requests all took `ms`, `failed` of them failed; `slow` more took `slowMs`. */
-function arm(requests: number, failed: number, ms = 8, slow = 0, slowMs = 400): ArmCounts {
+function arm(requests: number, failed: number, ms = 8, slow = 0, slowMs = 400): TrafficCount {
     const latency = emptyHistogram(EDGES);
     latency[bucketIndex(ms, EDGES)] += requests - slow;
     latency[bucketIndex(slowMs, EDGES)] += slow;

@@ -2,9 +2,10 @@
  * The engine's errors and the one mapping from an outcome to the CLI's exit code. At the bottom of the
  * engine: settings/, engine/, backends/ and cli/ import it; it imports nothing.
  *
- * Exit codes (docs/release-engine.md): 0 done, 1 the release was rejected (gate failed, rolled back) or a
- * step failed, 2 bad input or a missing tool or credential (nothing changed), 3 blocked (locked, or not allowed
- * now), 130 interrupted (SIGINT/SIGTERM; the lock is released and the state left is reported).
+ * Exit codes (docs/release-engine.md): 0 done, 1 the release was rejected (gate failed, rolled back), could
+ * not be measured (a check inconclusive past its error budget, rolled back) or a step failed, 2 bad input
+ * or a missing tool or credential (nothing changed), 3 blocked (locked, or not allowed now), 130
+ * interrupted (SIGINT/SIGTERM; the lock is released and the state left is reported).
  */
 
 export type ExitCode = 0 | 1 | 2 | 3 | 130;
@@ -38,6 +39,8 @@ export const OUTCOME_EXIT = {
     done: 0,
     noop: 0,
     "rolled-back": 1,
+    /** A check could not measure within its error budget; production was returned to live (not a rejection). */
+    inconclusive: 1,
     failed: 1,
     interrupted: 130,
     invalid: 2,

@@ -8,6 +8,7 @@ export * from "./release-state";
 export * from "./record";
 export * from "./intent";
 export * from "./stack-config";
+export * from "./traffic-count";
 export * from "./routers";
 export * as nginx from "./routers/nginx";
 export * as gatewayApi from "./routers/gateway-api";

@@ -1,7 +1,8 @@
 /**
  * A loopback stand-in for the Log Analytics query API, driven by the real `LogsQueryClient`: HTTPS
  * with a throwaway certificate (the SDK sends its bearer token over TLS only), recording every query
- * it receives and answering one table chosen by the caller.
+ * it receives and answering one table chosen by the caller — or an error as the API answers one (an
+ * HTTP status with `{ "error": { "code", "message" } }`), which the real client throws.
  */
 import * as https from "https";
 import type { AddressInfo } from "net";
@@ -20,6 +21,12 @@ export interface LogsTableAnswer {
     rows: unknown[][];
 }
 
+/** A failed query: the status and the API's error object. */
+export interface LogsErrorAnswer {
+    status: number;
+    error: { code: string; message: string };
+}
+
 export interface LogsQueryFake {
     /** Every query received since the last `reset`. */
     readonly seen: ReceivedQuery[];
@@ -33,8 +40,8 @@ const credential: TokenCredential = {
     getToken: async (): Promise<AccessToken> => ({ token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 }),
 };
 
-/** Starts the stand-in; `answer(n)` gives the table for the n-th query (1-based). */
-export async function startLogsQueryFake(answer: (n: number) => LogsTableAnswer): Promise<LogsQueryFake> {
+/** Starts the stand-in; `answer(n)` gives the table (or the error) for the n-th query (1-based). */
+export async function startLogsQueryFake(answer: (n: number) => LogsTableAnswer | LogsErrorAnswer): Promise<LogsQueryFake> {
     const tls = throwawayCertificate();
     const seen: ReceivedQuery[] = [];
     const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
@@ -43,6 +50,11 @@ export async function startLogsQueryFake(answer: (n: number) => LogsTableAnswer)
         req.on("end", () => {
             seen.push({ url: req.url ?? "", auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString()) });
             const table = answer(seen.length);
+            if ("error" in table) {
+                res.writeHead(table.status, { "content-type": "application/json" });
+                res.end(JSON.stringify({ error: table.error }));
+                return;
+            }
             res.writeHead(200, { "content-type": "application/json" });
             res.end(JSON.stringify({ tables: [{ name: "PrimaryResult", columns: table.columns, rows: table.rows }] }));
         });

@@ -1,11 +1,11 @@
 /**
  * Progress while a gate runs, rendered from the gate's running statistics (gates/http-gate.ts
- * GateProgress), and while a weighted step is judged, from its running comparison (engine/analysis.ts
+ * GateProgress), and while a weighted step is judged, from its running comparison (checks/check.ts
  * StepProgress): on a terminal one live line rewritten in place (at most every `ttyIntervalMs`); in
  * a log one line every `logIntervalMs`; under Azure DevOps each log line is preceded by a
  * `##vso[task.setprogress]` command. Pure apart from the injected writer and clock.
  */
-import type { StepProgress } from "../engine/analysis";
+import type { StepProgress } from "../checks/check";
 import type { GateProgress } from "../gates/http-gate";
 
 export interface ProgressOptions {

@@ -1,5 +1,5 @@
 /** What the engine needs from an environment. Implemented by the local backend and the Pulumi backend. */
-import type { SlotName } from "@phoenix/release-model";
+import type { SlotName, SlotTrafficCount } from "@phoenix/release-model";
 import type { EngineRecord } from "../planner/types";
 import type { HistoryEntry } from "./history";
 
@@ -69,9 +69,7 @@ export interface Backend {
      * Cumulative production counts per slot and version (requests, failed, total ms, latency histogram),
      * when the backend's router counts them: the source of a progressive step's analysis.
      */
-    trafficCounts?(): Promise<
-        Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>
-    >;
+    trafficCounts?(): Promise<SlotTrafficCount[]>;
     /**
      * The router the environment's release stack reports (`nginx` while it also registers the legacy
      * Ingresses), when the backend can read it: the engine refuses to plan with another router model.

@@ -1,23 +1,26 @@
 /**
- * The engine: plans an intent, applies each step through a backend, runs the step's checks, and on
- * a failed check undoes the operation (exit 1). The only impure orchestration in the release engine;
- * the decisions live in the planner (pure) and the gates.
+ * The engine: plans an intent, applies each step through a backend, runs the step's checks (checks/:
+ * one runner per kind behind one interface; gates/: the gate port and its providers), and on a failed
+ * or inconclusive check undoes the operation (exit 1). The only impure orchestration in the release
+ * engine; the decisions live in the planner (pure), the gates and the comparison.
  */
 import { findLiveSlot, replicasOf, routerModel, type ReleaseState, type RouterModel, type SlotName } from "@phoenix/release-model";
 import { describeState, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
 import type { CandidateRestarts, Check, EngineRecord, Intent, Plan, PlannerOptions, Step, WeightGuard } from "../planner/types";
-import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
-import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport } from "../gates/http-gate";
+import type { LogsQuerier } from "../gates/appinsights-gate";
+import type { GateProgress } from "../gates/http-gate";
+import type { GateKind } from "../gates/gate";
+import { gatesFor, type GateReport } from "../gates/gate-registry";
 import type { EngineConfig } from "../settings/config";
 import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
 import type { Backend, SlotHealth } from "./backend";
-import { runStepAnalysis, summarizeStepAnalysis, type ArmSource, type StepProgress } from "./analysis";
-import { emptyHistogram, LATENCY_BUCKETS_MS, type ArmCounts, type ComparisonResult } from "../gates/compare";
-import { queryStepCounts } from "../gates/appinsights-compare";
-import { checkProduction } from "./checks";
+import type { StepProgress } from "../checks/check";
+import type { CheckContext, CheckOutcome, NoTraffic } from "../checks/check";
+import { runCheck, runnerOf } from "../checks/runner";
+import { trafficSourceFor } from "../checks/traffic-source";
 import { awaitGuard, CrashWatch, describeCrash } from "./readiness";
-import { gateSummary, historyAction, type HistoryAction } from "./history";
-import { formatDuration, type Reporter, type StepReport } from "./reporter";
+import { gateSummary, historyAction, lastVerdictLine, type HistoryAction } from "./history";
+import type { Reporter, StepReport } from "./reporter";
 import type { EngineObserver } from "../observe/timeline";
 
 export type { ExitCode };
@@ -38,13 +41,31 @@ export interface EngineDeps {
 
 /** A gate that rejected the candidate, or its crash (a restart since it was deployed): headlined as the run's verdict. */
 export interface GateRejection {
-    gate: "http" | "appinsights" | "crash";
+    gate: GateKind | "crash";
     reason: string;
+}
+
+/** A check that could not measure within its error budget: the run's verdict is "could not measure", not a rejection. */
+export interface Unmeasured {
+    /** "the appinsights gate", "the 5 % step's analysis". */
+    what: string;
+    /** "could not measure: the App Insights query failed 5 times in a row (error budget 4); last: …". */
+    reason: string;
+}
+
+/** "the appinsights gate could not measure: …". */
+export function unmeasuredText(u: Unmeasured): string {
+    return `${u.what} ${u.reason}`;
 }
 
 /** "rejected by the http gate: …", or "rejected as crashed: …". */
 export function rejectionText(r: GateRejection): string {
     return r.gate === "crash" ? `rejected as crashed: ${r.reason}` : `rejected by the ${r.gate} gate: ${r.reason}`;
+}
+
+/** The run's verdict when a check could not measure: it names what and why, says it is not a rejection, and what to do. */
+function couldNotMeasureText(subject: string, u: Unmeasured, state: string): string {
+    return `${subject} could not be measured: ${unmeasuredText(u)}; this is not a rejection: production was returned to live (rolled back to ${state}); re-run once the measurement works`;
 }
 
 /** Why a rejected candidate is being rolled back: "the http gate rejected the candidate (…)", or "the candidate was rejected as crashed: …". */
@@ -72,9 +93,11 @@ export interface RunResult {
     message?: string;
     notes: string[];
     steps: StepReport[];
-    gates: Array<HttpGateReport | AppInsightsReport>;
+    gates: GateReport[];
     record?: EngineRecord;
     durationMs: number;
+    /** With outcome `inconclusive`: what could not be measured and why. */
+    unmeasured?: Unmeasured;
     /** Production responses the environment's router counted during the whole run (restores included), when the backend sees them. */
     production?: { requests: number; failed: number };
 }
@@ -91,16 +114,10 @@ async function newPreviewValue(): Promise<string> {
     return randomBytes(18).toString("base64url");
 }
 
-interface CheckOutcome {
+/** A readiness guard's result. */
+interface GuardOutcome {
     ok: boolean;
     detail: string;
-}
-
-/** A weighted step that no production request reached: production goes back to live and the candidate stays pending. */
-interface NoTraffic {
-    weight: number;
-    seconds: number;
-    candidate: { slot: SlotName; version: string };
 }
 
 /**
@@ -128,39 +145,53 @@ function routerOf(config: EngineConfig): RouterModel {
 
 class Runner {
     readonly steps: StepReport[] = [];
-    readonly gates: Array<HttpGateReport | AppInsightsReport> = [];
+    readonly gates: GateReport[] = [];
     /** Set when a gate rejected the candidate (the reason the run was rolled back). */
     rejection?: GateRejection;
+    /** Set when a check could not measure within its error budget (the run says so instead of "rejected"). */
+    unmeasured?: Unmeasured;
     /** Set when a weighted step saw no production traffic (the run returns production to live and stops, candidate kept). */
     noTraffic?: NoTraffic;
+    /** What the run's checks share: the gates and the traffic source, chosen once. */
+    private readonly checks: CheckContext;
     constructor(
         private readonly d: EngineDeps,
         /** Names the run in each apply (the Pulumi backend writes it as the update's message). */
         private readonly label: string,
-    ) {}
+    ) {
+        const { backend, config, logsClient, progress, observer } = d;
+        this.checks = {
+            backend,
+            config,
+            gates: gatesFor(
+                { ...config, retryMs: config.readiness.pollMs },
+                { ...(logsClient ? { logsClient } : {}), ...(progress ? { progress } : {}) },
+            ),
+            traffic: trafficSourceFor(backend, config, logsClient),
+            onGateReport: (report) => {
+                this.gates.push(report);
+                observer?.gate(report, Date.now());
+            },
+            ...(progress ? { progress } : {}),
+        };
+    }
 
+    /** Runs one check through its runner (checks/runner.ts), watching the candidate's restarts where the runner asks for it. */
     private async runCheck(check: Check, record: EngineRecord): Promise<CheckOutcome> {
-        const { backend, config } = this.d;
-        const state = record.state;
-        switch (check.kind) {
-            case "slot-ready": {
-                const r = await backend.slotReady(check.slot, check.version, check.replicas);
-                return { ok: r.ok, detail: `slot-ready: ${r.detail}` };
-            }
-            case "production": {
-                const r = await checkProduction(await backend.endpoint(), check, config.production, config.gate.path);
-                return { ok: r.ok, detail: `production: ${r.detail}` };
-            }
-            case "gates":
-                return this.watched(record, check.slot, "the gate", () => this.runGates(check.slot, check.version, state));
-            case "analysis":
-                return this.watched(record, check.slot, `the ${check.weight} % step's analysis`, () => this.runAnalysis(check, state));
-        }
+        const runner = runnerOf(check);
+        const run = () => runCheck(check, record, this.checks);
+        const r =
+            runner.watchesCandidate && "slot" in check ? await this.watched(record, check.slot, runner.describe(check), run) : await run();
+        if (r.rejection) this.rejection = r.rejection;
+        if (r.inconclusive) this.unmeasured = r.inconclusive;
+        if (r.noTraffic) this.noTraffic = r.noTraffic;
+        return r;
     }
 
     /**
      * Runs a gate or a step's analysis of the candidate while watching its restarts: a restart since
-     * its baseline rejects it as crashed, whatever the check concluded (a crash explains the errors it saw).
+     * its baseline rejects it as crashed, whatever the check concluded (a crash explains the errors it saw
+     * and the measurements it could not take).
      */
     private async watched(record: EngineRecord, slot: SlotName, during: string, run: () => Promise<CheckOutcome>): Promise<CheckOutcome> {
         const op = record.operation;
@@ -177,15 +208,15 @@ class Runner {
             throw e;
         }
         // A crash fails requests before the environment has counted the restart: look again shortly after a failure.
-        const crash = await watch.stop(r.ok ? 0 : Math.min(500, 2 * readiness.pollMs));
+        const crash = await watch.stop(r.verdict === "pass" ? 0 : Math.min(500, 2 * readiness.pollMs));
         if (!crash) return r;
         const reason = `candidate ${op.version} in ${slot} ${describeCrash(crash, during, t0)}`;
         this.rejection = { gate: "crash", reason };
-        return { ok: false, detail: `${r.detail}\n    readiness: ${reason}` };
+        return { verdict: "fail", detail: `${r.detail}\n    readiness: ${reason}` };
     }
 
     /** A step's guard: the slot may take its new share of production (engine/readiness.ts). */
-    private async guard(g: WeightGuard, record: EngineRecord): Promise<CheckOutcome> {
+    private async guard(g: WeightGuard, record: EngineRecord): Promise<GuardOutcome> {
         const baseline = baselineOf(record);
         const op = record.operation;
         const r = await awaitGuard(() => this.d.backend.slotHealth(), g, baseline?.baseline, this.d.config.readiness);
@@ -216,117 +247,6 @@ class Runner {
         });
         details.push(`restart baseline of candidate ${op.version} in ${op.slot}: ${h.restarts}`);
         return next;
-    }
-
-    /** A progressive step: the candidate against live on production traffic, until the comparison is certain. */
-    async runAnalysis(check: Extract<Check, { kind: "analysis" }>, state: ReleaseState | null): Promise<CheckOutcome> {
-        const { backend, config } = this.d;
-        if (!state) return { ok: false, detail: "analysis: nothing is deployed" };
-        const liveSlot = findLiveSlot(state) as SlotName;
-        const arms = {
-            candidate: { slot: check.slot, version: check.version },
-            live: { slot: liveSlot, version: state.slots[liveSlot].version as string },
-            weight: check.weight,
-        };
-        const analysis = config.progressive.analysis;
-        let source: ArmSource;
-        let cumulative = true;
-        if (backend.trafficCounts) {
-            const counts = backend.trafficCounts.bind(backend);
-            const pick = (all: Awaited<ReturnType<typeof counts>>, who: { slot: SlotName; version: string }): ArmCounts => {
-                const c = all.find((x) => x.slot === who.slot && x.version === who.version);
-                return c
-                    ? { requests: c.requests, failed: c.failed, totalMs: c.totalMs, latency: c.latency }
-                    : { requests: 0, failed: 0, totalMs: 0, latency: emptyHistogram(analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS) };
-            };
-            source = async (a) => {
-                const all = await counts();
-                return { candidate: pick(all, a.candidate), live: pick(all, a.live) };
-            };
-        } else if (config.appInsights && this.d.logsClient) {
-            const client = this.d.logsClient;
-            const ai = config.appInsights;
-            cumulative = false;
-            source = async (a) =>
-                queryStepCounts(
-                    client,
-                    { workspaceId: ai.workspaceId, appName: config.appName, bucketsMs: analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS },
-                    a,
-                );
-        } else {
-            return {
-                ok: false,
-                detail: `analysis: the ${backend.kind} backend counts no production per slot and App Insights is not configured; nothing can judge a weighted step (use --steps 100 for a direct switch)`,
-            };
-        }
-        const render = this.d.progress?.step
-            ? (p: ComparisonResult) => this.d.progress?.step?.({ weight: check.weight, result: p, config: analysis })
-            : undefined;
-        let r: Awaited<ReturnType<typeof runStepAnalysis>>;
-        try {
-            r = await runStepAnalysis(source, arms, analysis, {
-                pollMs: config.progressive.pollMs,
-                cumulative,
-                ...(render ? { onProgress: render } : {}),
-            });
-        } finally {
-            this.d.progress?.done();
-        }
-        if (r.verdict === "no-traffic")
-            this.noTraffic = { weight: check.weight, seconds: Math.round(r.durationMs / 1000), candidate: arms.candidate };
-        return { ok: r.verdict === "pass", detail: summarizeStepAnalysis(r, arms) };
-    }
-
-    async runGates(slot: SlotName, version: string, state: ReleaseState | null): Promise<CheckOutcome> {
-        const { backend, config } = this.d;
-        if (!state) return { ok: false, detail: "gates: nothing is deployed" };
-        const live = findLiveSlot(state) as SlotName;
-        const ep = await backend.endpoint();
-        const intent = routerOf(config).intent(state, ep.headerName ?? config.headerName);
-        // A candidate is reached by its preview header; a first release (live itself) by production's own path.
-        const target = intent.preview?.target ?? live;
-        if (target !== slot) return { ok: false, detail: `gates: the router sends previews to ${target}, not ${slot}` };
-        const preview = intent.preview ? { header: intent.preview.header, value: intent.preview.value } : undefined;
-        let http: HttpGateReport;
-        try {
-            http = await runHttpGate(
-                {
-                    url: ep.url,
-                    hostHeader: ep.hostHeader,
-                    preview,
-                    candidate: { slot, version },
-                    live: { slot: live, version: state.slots[live].version as string },
-                },
-                config.gate,
-                this.d.progress ? (p) => this.d.progress?.update(p) : undefined,
-            );
-        } finally {
-            this.d.progress?.done();
-        }
-        this.gates.push(http);
-        this.d.observer?.gate(http, Date.now());
-        const details = [summarizeHttpGate(http)];
-        if (http.verdict === "fail") {
-            this.rejection = { gate: "http", reason: http.reason };
-            return { ok: false, detail: details.join("\n    ") };
-        }
-        if (config.appInsights && this.d.logsClient) {
-            const ai = await runAppInsightsGate(this.d.logsClient, config.appInsights, {
-                candidate: { slot, version },
-                live: slot === live ? undefined : { slot: live, version: state.slots[live].version as string },
-                since: new Date(Date.now() - config.appInsights.windowMs),
-            });
-            this.gates.push(ai);
-            this.d.observer?.gate(ai, Date.now());
-            details.push(
-                `appinsights gate ${ai.verdict.toUpperCase()}: ${ai.reason} (${ai.candidate.requests} candidate requests, ${ai.polls} polls, ${formatDuration(ai.durationMs)})`,
-            );
-            if (ai.verdict === "fail") {
-                this.rejection = { gate: "appinsights", reason: ai.reason };
-                return { ok: false, detail: details.join("\n    ") };
-            }
-        }
-        return { ok: true, detail: details.join("\n    ") };
     }
 
     /** Applies one step (unless already in effect) and runs its checks. */
@@ -364,20 +284,21 @@ class Runner {
                 details.push("already in effect");
             }
             record = await this.recordBaseline(target, details);
-            for (const c of step.checks) {
-                const r = await this.runCheck(c, record);
-                details.push(r.detail);
-                if (!r.ok) {
-                    ok = false;
-                    break;
-                }
-            }
         } catch (e) {
             // Locked, or a missing tool/plugin/login: nothing was applied; the run stops with that error (exit 3 / 2).
             if (e instanceof BlockedError || e instanceof EnvironmentError) throw e;
             ok = false;
             record = await this.d.backend.read().catch(() => step.record);
             details.push(`apply failed: ${(e as Error).message}`);
+        }
+        // The checks measure what was applied; a measurement that cannot be taken is inconclusive (checks/runner.ts), never "apply failed".
+        for (const c of ok ? step.checks : []) {
+            const r = await this.runCheck(c, record);
+            details.push(r.detail);
+            if (r.verdict !== "pass") {
+                ok = false;
+                break;
+            }
         }
         const report: StepReport = {
             name: step.name,
@@ -415,6 +336,7 @@ function result(r: Partial<Omit<RunResult, "exitCode">> & Pick<RunResult, "outco
         notes: [],
         steps: runner?.steps ?? [],
         gates: runner?.gates ?? [],
+        ...(r.outcome === "inconclusive" && runner?.unmeasured ? { unmeasured: runner.unmeasured } : {}),
         durationMs: Date.now() - t0,
         ...r,
         exitCode: OUTCOME_EXIT[r.outcome],
@@ -481,7 +403,7 @@ async function writeHistory(
     r: RunResult,
     t0: number,
 ): Promise<void> {
-    if (!before || !["done", "rolled-back", "failed", "interrupted"].includes(r.outcome)) return;
+    if (!before || !["done", "rolled-back", "inconclusive", "failed", "interrupted"].includes(r.outcome)) return;
     const gates = r.gates.map(gateSummary);
     try {
         await deps.backend.recordHistory({
@@ -494,6 +416,10 @@ async function writeHistory(
             gates,
             ...(deps.actor ? { by: deps.actor } : {}),
             durationMs: r.durationMs,
+            // What could not be measured, unless a gate's own line already says it.
+            ...(r.outcome === "inconclusive" && r.unmeasured && !gates.some((g) => g.verdict === "inconclusive")
+                ? { detail: unmeasuredText(r.unmeasured) }
+                : {}),
         });
     } catch (e) {
         deps.reporter.line(`note: the history was not written: ${(e as Error).message}`);
@@ -532,13 +458,24 @@ async function runIntentLocked(
                 const r = await runner.exec(step, cur);
                 cur = r.record;
                 if (r.ok) continue;
+                const subject = "version" in intentIn && intentIn.version ? `release ${intentIn.version}` : "the candidate";
+                // A rejection (a gate, a crash) judged the candidate; an unmeasured check did not.
+                const unmeasured = runner.rejection ? undefined : runner.unmeasured;
                 if (!step.recoverOnFailure) {
-                    const message = `step ${step.name} failed; the environment is ${describeState(cur.state)}; re-run to retry`;
+                    const message = unmeasured
+                        ? `step ${step.name} could not be measured (${unmeasuredText(unmeasured)}); the environment is ${describeState(cur.state)}; re-run to retry`
+                        : `step ${step.name} failed; the environment is ${describeState(cur.state)}; re-run to retry`;
                     reporter.error(message);
-                    return result({ outcome: "failed", message, notes: p.notes, record: cur }, runner, t0);
+                    return result({ outcome: unmeasured ? "inconclusive" : "failed", message, notes: p.notes, record: cur }, runner, t0);
                 }
                 if (runner.noTraffic) return returnToLive(deps, runner, cur, runner.noTraffic, p.notes, t0);
-                reporter.line(runner.rejection ? `rolling back: ${rollbackReason(runner.rejection)}` : `rolling back: ${step.name} failed`);
+                reporter.line(
+                    runner.rejection
+                        ? `rolling back: ${rollbackReason(runner.rejection)}`
+                        : unmeasured
+                          ? `rolling back: ${unmeasuredText(unmeasured)} (nothing was judged; production returns to live, the safe state)`
+                          : `rolling back: ${step.name} failed`,
+                );
                 const rec = await runner.recover(cur);
                 if (!rec.ok) {
                     const message = `recovery did not finish; the environment is ${describeState(rec.record.state)}; run "rollback" to finish it`;
@@ -546,10 +483,16 @@ async function runIntentLocked(
                     return result({ outcome: "failed", message, notes: p.notes, record: rec.record }, runner, t0);
                 }
                 const message = runner.rejection
-                    ? `${"version" in intentIn && intentIn.version ? `release ${intentIn.version}` : "the candidate"} ${rejectionText(runner.rejection)}; rolled back to ${describeState(rec.record.state)}`
-                    : `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
+                    ? `${subject} ${rejectionText(runner.rejection)}; rolled back to ${describeState(rec.record.state)}`
+                    : unmeasured
+                      ? couldNotMeasureText(subject, unmeasured, describeState(rec.record.state))
+                      : `${step.name} failed; rolled back to ${describeState(rec.record.state)}`;
                 reporter.error(message);
-                return result({ outcome: "rolled-back", message, notes: p.notes, record: rec.record }, runner, t0);
+                return result(
+                    { outcome: unmeasured ? "inconclusive" : "rolled-back", message, notes: p.notes, record: rec.record },
+                    runner,
+                    t0,
+                );
             }
             return result({ outcome: "done", notes: p.notes, record: cur }, runner, t0);
         });
@@ -627,13 +570,24 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
             };
             const r = await runner.exec(verifyStep, record);
             if (r.ok) return result({ outcome: "done", record }, runner, t0);
+            const unmeasured = runner.rejection ? undefined : runner.unmeasured;
             const rec = await runner.recover(r.record);
-            const why = runner.rejection ? `candidate ${op.version} ${rejectionText(runner.rejection)}` : "verify failed";
-            const message = rec.ok
-                ? `${why}; rolled back to ${describeState(rec.record.state)}`
-                : `${why}, and recovery did not finish; run "rollback"`;
+            const why = runner.rejection
+                ? `candidate ${op.version} ${rejectionText(runner.rejection)}`
+                : unmeasured
+                  ? `candidate ${op.version} could not be measured: ${unmeasuredText(unmeasured)}`
+                  : "verify failed";
+            const message = !rec.ok
+                ? `${why}, and recovery did not finish; run "rollback"`
+                : unmeasured
+                  ? couldNotMeasureText(`candidate ${op.version}`, unmeasured, describeState(rec.record.state))
+                  : `${why}; rolled back to ${describeState(rec.record.state)}`;
             deps.reporter.error(message);
-            return result({ outcome: rec.ok ? "rolled-back" : "failed", message, record: rec.record }, runner, t0);
+            return result(
+                { outcome: rec.ok ? (unmeasured ? "inconclusive" : "rolled-back") : "failed", message, record: rec.record },
+                runner,
+                t0,
+            );
         });
     } catch (e) {
         return fail(deps, e, t0, runner);
@@ -675,6 +629,8 @@ export interface StatusView {
     slotsUnseen?: string;
     /** For a stopped environment: what restarting it will do. */
     detail?: string;
+    /** The last run's verdict when it was a rejection or could not be measured (engine/history.ts lastVerdictLine). */
+    lastRun?: string;
     preview?: {
         header: string;
         /** The value, or "(secret)" unless shown. */
@@ -733,11 +689,22 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
                     : `interrupted: no release holds the lock; re-run "rollback" to finish it`,
             );
         }
-        if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false, lock } };
+        // The last run's verdict when it was a rejection or could not measure (history.ts tells the two apart).
+        const lastRun = await backend
+            .history()
+            .then(lastVerdictLine)
+            .catch(() => undefined);
+        if (lastRun) reporter.line(lastRun);
+        if (!record.state)
+            return {
+                ...result({ outcome: "done", record }, undefined, t0),
+                status: { running: false, lock, ...(lastRun ? { lastRun } : {}) },
+            };
         const seen = await backend.observe();
         const view: StatusView = {
             running: seen.running,
             lock,
+            ...(lastRun ? { lastRun } : {}),
             ...(seen.endpoint ? { url: seen.endpoint.url } : {}),
             ...(seen.detail ? { detail: seen.detail } : {}),
         };

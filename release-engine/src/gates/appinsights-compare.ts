@@ -11,7 +11,7 @@
  */
 import type { LogsTable } from "@azure/monitor-query-logs";
 import { requestsOf, type LogsQuerier, type SlotVersion } from "./appinsights-gate";
-import type { ArmCounts } from "./compare";
+import type { TrafficCount } from "@phoenix/release-model";
 
 export interface StepCountsSource {
     /** Log Analytics workspace id (GUID). */
@@ -23,8 +23,8 @@ export interface StepCountsSource {
 }
 
 export interface StepCounts {
-    readonly candidate: ArmCounts;
-    readonly live: ArmCounts;
+    readonly candidate: TrafficCount;
+    readonly live: TrafficCount;
     /** Weighted p95 per arm (ms; NaN without requests), for the report. */
     readonly p95Ms: { readonly candidate: number; readonly live: number };
     /** The KQL that produced them. */
@@ -58,7 +58,7 @@ export function buildCompareQuery(appName: string, candidate: SlotVersion, live:
 const key = (s: SlotVersion) => `${s.slot}/${s.version}`;
 
 /** Reads the summary table into counts per `slot/version`. */
-export function parseCompareTable(table: LogsTable, bucketsMs: readonly number[]): Map<string, ArmCounts & { p95Ms: number }> {
+export function parseCompareTable(table: LogsTable, bucketsMs: readonly number[]): Map<string, TrafficCount & { p95Ms: number }> {
     const idx = (name: string) => {
         const i = table.columnDescriptors.findIndex((c) => c.name === name);
         if (i < 0) throw new Error(`appinsights compare: query result lacks column "${name}"`);
@@ -78,7 +78,7 @@ export function parseCompareTable(table: LogsTable, bucketsMs: readonly number[]
         if (!Number.isSafeInteger(v) || v < 0) throw new Error(`appinsights compare: ${what} is not a count (got ${String(row[i])})`);
         return v;
     };
-    const out = new Map<string, ArmCounts & { p95Ms: number }>();
+    const out = new Map<string, TrafficCount & { p95Ms: number }>();
     for (const row of table.rows) {
         const requests = count(row, cols.requests, "requests");
         const latency = bucketCols.map((i, b) => count(row, i, `b${b}`));
@@ -109,7 +109,7 @@ export async function queryStepCounts(
     const result = await client.queryWorkspace(source.workspaceId, query, { startTime: who.since, endTime: who.until ?? new Date() });
     if (result.status === "PartialFailure") throw new Error(`appinsights compare: query partially failed: ${result.partialError.message}`);
     const table = result.tables[0];
-    const rows = table ? parseCompareTable(table, source.bucketsMs) : new Map<string, ArmCounts & { p95Ms: number }>();
+    const rows = table ? parseCompareTable(table, source.bucketsMs) : new Map<string, TrafficCount & { p95Ms: number }>();
     const empty = () => ({
         requests: 0,
         failed: 0,
@@ -119,7 +119,7 @@ export async function queryStepCounts(
     });
     const c = rows.get(key(who.candidate)) ?? empty();
     const l = rows.get(key(who.live)) ?? empty();
-    const arm = (a: ArmCounts & { p95Ms: number }): ArmCounts => ({
+    const arm = (a: TrafficCount & { p95Ms: number }): TrafficCount => ({
         requests: a.requests,
         failed: a.failed,
         totalMs: a.totalMs,

@@ -9,6 +9,9 @@
  */
 import type { LogsQueryClient, LogsTable } from "@azure/monitor-query-logs";
 import { wilson } from "./stats";
+import { DEFAULT_ERROR_BUDGET, measureWithin } from "./error-budget";
+import type { Gate, GateReportBase } from "./gate";
+import { formatDuration } from "../engine/reporter";
 
 export interface AppInsightsGateConfig {
     /** Log Analytics workspace id (the GUID, platform output `logAnalyticsWorkspaceId`). */
@@ -47,14 +50,10 @@ export interface SlotStats {
     p95Ms: number;
 }
 
-export interface AppInsightsReport {
-    gate: "appinsights";
-    verdict: "pass" | "fail";
-    reason: string;
+export interface AppInsightsReport extends GateReportBase<"appinsights"> {
     candidate: SlotStats & { failureRate: number; failureRate95: { low: number; high: number } };
     live?: SlotStats & { failureRate: number; failureRate95: { low: number; high: number } };
     polls: number;
-    durationMs: number;
     query: string;
 }
 
@@ -145,31 +144,55 @@ export function evaluate(
 /** The slice of LogsQueryClient the gate uses (the real client satisfies it). */
 export type LogsQuerier = Pick<LogsQueryClient, "queryWorkspace">;
 
+export interface AppInsightsGateOptions {
+    /** Failed queries in a row that are retried, each after `pollIntervalMs` (gates/error-budget.ts); the next makes the gate inconclusive. */
+    errorBudget?: number;
+    sleep?: (ms: number) => Promise<void>;
+}
+
+/** One query of the gate's window: the summary table (a partial failure is a failed query, not data). */
+async function queryOnce(client: LogsQuerier, config: AppInsightsGateConfig, query: string, since: Date): Promise<LogsTable | undefined> {
+    const result = await client.queryWorkspace(config.workspaceId, query, { startTime: since, endTime: new Date() });
+    if (result.status === "PartialFailure") throw new Error(`appinsights gate: query partially failed: ${result.partialError.message}`);
+    return result.tables[0];
+}
+
 export async function runAppInsightsGate(
     client: LogsQuerier,
     config: AppInsightsGateConfig,
     who: { candidate: SlotVersion; live?: SlotVersion; since: Date },
-    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    opts: AppInsightsGateOptions = {},
 ): Promise<AppInsightsReport> {
+    const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const started = Date.now();
     const query = buildQuery(config.appName, who.live ? [who.candidate, who.live] : [who.candidate]);
+    const withRate = (s: SlotStats | undefined) =>
+        s ? { ...s, failureRate: s.requests ? s.failed / s.requests : 0, failureRate95: wilson(s.failed, s.requests) } : undefined;
     let polls = 0;
     for (;;) {
         polls++;
-        const result = await client.queryWorkspace(config.workspaceId, query, { startTime: who.since, endTime: new Date() });
-        let table: LogsTable | undefined;
-        if (result.status === "Success") table = result.tables[0];
-        else if (result.status === "PartialFailure") {
-            throw new Error(`appinsights gate: query partially failed: ${result.partialError.message}`);
-        }
-        const stats = table ? parseSummary(table) : new Map<string, SlotStats>();
+        const measured = await measureWithin(() => queryOnce(client, config, query, who.since), {
+            budget: opts.errorBudget ?? DEFAULT_ERROR_BUDGET,
+            retryMs: config.pollIntervalMs,
+            what: "the App Insights query",
+            sleep,
+        });
+        if (!measured.ok)
+            return {
+                gate: "appinsights",
+                verdict: "inconclusive",
+                reason: measured.reason,
+                candidate: withRate({ requests: 0, failed: 0, p95Ms: Number.NaN })!,
+                polls,
+                durationMs: Date.now() - started,
+                query,
+            };
+        const stats = measured.value ? parseSummary(measured.value) : new Map<string, SlotStats>();
         const cand = stats.get(`${who.candidate.slot}/${who.candidate.version}`);
         const live = who.live ? stats.get(`${who.live.slot}/${who.live.version}`) : undefined;
         const e = evaluate(config, cand, live);
         const waited = Date.now() - started;
         if (e.verdict !== "wait" || waited + config.pollIntervalMs > config.maxWaitMs) {
-            const withRate = (s: SlotStats | undefined) =>
-                s ? { ...s, failureRate: s.requests ? s.failed / s.requests : 0, failureRate95: wilson(s.failed, s.requests) } : undefined;
             return {
                 gate: "appinsights",
                 verdict: e.verdict === "pass" ? "pass" : "fail",
@@ -183,4 +206,38 @@ export async function runAppInsightsGate(
         }
         await sleep(config.pollIntervalMs);
     }
+}
+
+/** One line for the step's report. */
+export function summarizeAppInsightsGate(r: AppInsightsReport): string {
+    const sample = r.verdict === "inconclusive" ? "" : `${r.candidate.requests} candidate requests, `;
+    return `appinsights gate ${r.verdict.toUpperCase()}: ${r.reason} (${sample}${r.polls} polls, ${formatDuration(r.durationMs)})`;
+}
+
+/**
+ * The App Insights gate as a provider of the gate port: the candidate against live over the last
+ * `windowMs` of `AppRequests`. Configured when the settings name a workspace and a query client exists.
+ */
+export function appInsightsGate(
+    config: AppInsightsGateConfig & { windowMs: number },
+    client: LogsQuerier,
+    opts: AppInsightsGateOptions = {},
+): Gate<AppInsightsReport> {
+    return {
+        kind: "appinsights",
+        async run(subject) {
+            const report = await runAppInsightsGate(
+                client,
+                config,
+                {
+                    candidate: subject.candidate,
+                    // On a first release the candidate is live itself: there is nothing to compare it with.
+                    ...(subject.live && subject.live.slot !== subject.candidate.slot ? { live: subject.live } : {}),
+                    since: new Date(Date.now() - config.windowMs),
+                },
+                opts,
+            );
+            return { verdict: report.verdict, reason: report.reason, report, summary: summarizeAppInsightsGate(report) };
+        },
+    };
 }

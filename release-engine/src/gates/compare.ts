@@ -23,6 +23,8 @@
  * release-engine/scripts/compare-error-rates.ts.
  */
 
+import type { TrafficCount } from "@phoenix/release-model";
+
 /** Default latency bucket upper edges in ms: bucket i counts (edge[i−1], edge[i]], the last bucket > the last edge. */
 export const LATENCY_BUCKETS_MS: readonly number[] = [5, 10, 25, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000];
 
@@ -75,25 +77,9 @@ export const DEFAULT_COMPARISON: ComparisonConfig = {
     latency: { bucketsMs: LATENCY_BUCKETS_MS, maxP95IncreaseMs: 100, maxP95IncreaseRatio: 0.5, margin: 0.05 },
 };
 
-/** Cumulative counts of one arm over the step's window. */
-export interface ArmCounts {
-    /** Production requests this arm answered. */
-    readonly requests: number;
-    /** Of those, failed (5xx or no answer). */
-    readonly failed: number;
-    /** Sum of response times in ms (optional; reported as the mean). */
-    readonly totalMs?: number;
-    /**
-     * Requests per latency bucket, `bucketsMs.length + 1` entries: entry i counts latencies in
-     * (bucketsMs[i−1], bucketsMs[i]] (entry 0 from 0), the last entry those above the last edge.
-     * Sums to `requests`. Required when the config judges latency.
-     */
-    readonly latency?: readonly number[];
-}
-
 export interface CompareCounts {
-    readonly candidate: ArmCounts;
-    readonly live: ArmCounts;
+    readonly candidate: TrafficCount;
+    readonly live: TrafficCount;
     /** Time since the step began (its weight took effect), ms. */
     readonly elapsedMs: number;
 }
@@ -213,7 +199,7 @@ export function emptyHistogram(edges: readonly number[]): number[] {
 }
 
 /** Counts in a window: `now` minus a `base` snapshot of the same cumulative counters (e.g. the router's counters at the step's start). */
-export function countsSince(now: ArmCounts, base: ArmCounts): ArmCounts {
+export function countsSince(now: TrafficCount, base: TrafficCount): TrafficCount {
     const out: { requests: number; failed: number; totalMs?: number; latency?: number[] } = {
         requests: now.requests - base.requests,
         failed: now.failed - base.failed,
@@ -286,7 +272,7 @@ export function histogramQuantile(hist: readonly number[], edges: readonly numbe
     return Infinity;
 }
 
-function checkArm(name: string, a: ArmCounts, buckets: number | undefined): void {
+function checkArm(name: string, a: TrafficCount, buckets: number | undefined): void {
     const isCount = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
     if (!a || typeof a !== "object") throw new RangeError(`comparison: ${name} counts are missing`);
     if (!isCount(a.requests) || !isCount(a.failed))
@@ -307,7 +293,7 @@ function checkArm(name: string, a: ArmCounts, buckets: number | undefined): void
     }
 }
 
-function checkCumulative(name: string, now: ArmCounts, before: ArmCounts | undefined): void {
+function checkCumulative(name: string, now: TrafficCount, before: TrafficCount | undefined): void {
     if (!before) return;
     const back =
         now.requests < before.requests || now.failed < before.failed || (now.latency ?? []).some((n, i) => n < (before.latency?.[i] ?? 0));
@@ -320,7 +306,7 @@ function checkCumulative(name: string, now: ArmCounts, before: ArmCounts | undef
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 
-function summary(a: ArmCounts, edges: readonly number[] | undefined): ArmSummary {
+function summary(a: TrafficCount, edges: readonly number[] | undefined): ArmSummary {
     return {
         requests: a.requests,
         failed: a.failed,

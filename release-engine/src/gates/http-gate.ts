@@ -21,6 +21,8 @@ import {
     type SprtParams,
     type SprtState,
 } from "./stats";
+import { DEFAULT_ERROR_BUDGET, measureWithin, type Measured } from "./error-budget";
+import type { Gate, GateReportBase } from "./gate";
 
 export interface HttpGateConfig {
     /** Maximum candidate requests (the sample cap N). */
@@ -67,10 +69,7 @@ export interface GateTarget {
     live?: { slot: string; version: string };
 }
 
-export interface HttpGateReport {
-    gate: "http";
-    verdict: "pass" | "fail";
-    reason: string;
+export interface HttpGateReport extends GateReportBase<"http"> {
     requests: number;
     errors: number;
     slow: number;
@@ -82,7 +81,6 @@ export interface HttpGateReport {
     /** Final log-likelihood ratios and Wald bounds for the two tests. */
     sprt: { errors: { llr: number; decision: string }; slow: { llr: number; decision: string } };
     production: { requests: number; failures: number; wrongSlot: number };
-    durationMs: number;
     /** First unexpected answer, for the log (never includes request headers). */
     firstProblem?: string;
 }
@@ -299,4 +297,65 @@ export function summarizeHttpGate(r: HttpGateReport): string {
         `p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, wrong answers ${r.wrongVersion}; production ${r.production.requests} requests, ` +
         `${r.production.failures} failed, ${r.production.wrongSlot} from the wrong slot; ${r.durationMs} ms`
     );
+}
+
+/** The report of a gate that could not measure at all (its run threw past the error budget): nothing was counted. */
+export function unmeasuredHttpGate(reason: string, durationMs: number): HttpGateReport {
+    return {
+        gate: "http",
+        verdict: "inconclusive",
+        reason,
+        requests: 0,
+        errors: 0,
+        slow: 0,
+        wrongVersion: 0,
+        errorRate: 0,
+        errorRate95: wilson(0, 0),
+        p50Ms: Number.NaN,
+        p95Ms: Number.NaN,
+        sprt: { errors: { llr: 0, decision: "continue" }, slow: { llr: 0, decision: "continue" } },
+        production: { requests: 0, failures: 0, wrongSlot: 0 },
+        durationMs,
+    };
+}
+
+export interface HttpGateOptions {
+    /** Runs of the gate in a row that may throw and be retried, each after `retryMs` (gates/error-budget.ts). */
+    errorBudget?: number;
+    retryMs?: number;
+    onProgress?: (p: GateProgress) => void;
+    /** Called when the gate's run ends, verdict or not (the progress display's line is closed). */
+    onDone?: () => void;
+}
+
+/**
+ * The HTTP gate as a provider of the gate port. A failed request is evidence (it counts against the
+ * candidate); only a run that throws is a failed measurement, retried within the error budget.
+ */
+export function httpGate(config: HttpGateConfig, opts: HttpGateOptions = {}): Gate<HttpGateReport> {
+    return {
+        kind: "http",
+        async run(subject) {
+            const t0 = Date.now();
+            const target: GateTarget = {
+                url: subject.endpoint.url,
+                ...(subject.endpoint.hostHeader ? { hostHeader: subject.endpoint.hostHeader } : {}),
+                ...(subject.preview ? { preview: subject.preview } : {}),
+                candidate: subject.candidate,
+                ...(subject.live ? { live: subject.live } : {}),
+            };
+            let measured: Measured<HttpGateReport>;
+            try {
+                measured = await measureWithin(() => runHttpGate(target, config, opts.onProgress), {
+                    budget: opts.errorBudget ?? DEFAULT_ERROR_BUDGET,
+                    retryMs: opts.retryMs ?? 1000,
+                    what: "the http gate's run",
+                });
+            } finally {
+                opts.onDone?.();
+            }
+            const report = measured.ok ? measured.value : unmeasuredHttpGate(measured.reason, Date.now() - t0);
+            return { verdict: report.verdict, reason: report.reason, report, summary: summarizeHttpGate(report) };
+        },
+    };
 }

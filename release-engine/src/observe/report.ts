@@ -100,14 +100,19 @@ export function chartConfig(d: TimelineData): { config: unknown; series: string[
             type: "line",
             xMin: sec(g.t),
             xMax: sec(g.t),
-            borderColor: g.verdict === "pass" ? "#1a9e4a" : "#d62728",
+            borderColor: g.verdict === "pass" ? "#1a9e4a" : g.verdict === "inconclusive" ? "#b07d00" : "#d62728",
             borderWidth: 2,
             borderDash: [6, 4],
             label: {
                 display: true,
                 content: `${g.gate} gate ${g.verdict.toUpperCase()}`,
                 position: "end",
-                backgroundColor: g.verdict === "pass" ? "rgba(26,158,74,0.9)" : "rgba(214,39,40,0.9)",
+                backgroundColor:
+                    g.verdict === "pass"
+                        ? "rgba(26,158,74,0.9)"
+                        : g.verdict === "inconclusive"
+                          ? "rgba(176,125,0,0.9)"
+                          : "rgba(214,39,40,0.9)",
                 font: { size: 11 },
             },
         };
@@ -170,7 +175,7 @@ h1 { font-size: 1.3rem; margin: 0 0 .3rem; }
 table { border-collapse: collapse; margin: 1rem 0; }
 td, th { border-bottom: 1px solid #ddd; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 .swatch { display: inline-block; width: .9rem; height: .9rem; margin-right: .4rem; vertical-align: middle; }
-.pass { color: #116b32; } .fail { color: #a11d1e; }
+.pass { color: #116b32; } .fail { color: #a11d1e; } .inconclusive { color: #7a5600; }
 .verdict { font-weight: bold; }
 </style>
 </head>

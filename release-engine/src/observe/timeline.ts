@@ -7,8 +7,8 @@
  * local router report `response`, the engine reports `switch` and `gate` (through engineObserver).
  * The report (report.ts) and the live page's split read {@link TimelineData} / {@link split}.
  */
-import type { AppInsightsReport } from "../gates/appinsights-gate";
-import type { HttpGateReport } from "../gates/http-gate";
+import type { Verdict } from "../gates/gate";
+import type { GateReport } from "../gates/gate-registry";
 import { findLiveSlot as findLive } from "@phoenix/release-model";
 import type { EngineRecord } from "../planner/types";
 
@@ -22,7 +22,7 @@ export interface SwitchEvent {
 export interface GateEvent {
     t: number;
     gate: string;
-    verdict: "pass" | "fail";
+    verdict: Verdict;
     reason: string;
     /** The candidate's sample, flat for display. */
     sample: Record<string, string | number>;
@@ -146,7 +146,7 @@ export function split(d: TimelineData, now: number, windowMs = 60_000): SplitRow
 export interface EngineObserver {
     /** A step's record was applied (`before` → `after`). */
     applied(before: EngineRecord, after: EngineRecord, t: number): void;
-    gate(report: HttpGateReport | AppInsightsReport, t: number): void;
+    gate(report: GateReport, t: number): void;
 }
 
 export function engineObserver(observer: Pick<ReleaseObserver, "switch" | "gate">): EngineObserver {

@@ -10,6 +10,7 @@ import { DEFAULT_HTTP_GATE, validateHttpGateConfig, type HttpGateConfig } from "
 import { InputError } from "../errors";
 import { DEFAULT_COMPARISON, validateComparisonConfig, type ComparisonConfig } from "../gates/compare";
 import { stepsProblem } from "../planner/plan";
+import { DEFAULT_ERROR_BUDGET, errorBudgetProblems } from "../gates/error-budget";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -66,6 +67,12 @@ export interface EngineConfig {
      * weighted step), and a candidate without a restart since it was deployed, held for `settleMs`.
      */
     readiness: ReadinessSettings;
+    /**
+     * Failed measurements in a row (a Log Analytics query that errors, router counters or an endpoint
+     * that cannot be read) a check retries before it is inconclusive — "could not measure", never a
+     * rejection (gates/error-budget.ts; Argo Rollouts' consecutiveErrorLimit). An integer 0–100.
+     */
+    errorBudget: number;
     /** Local backend. */
     local: { drainMs: number; readyTimeoutMs: number; stopGraceMs: number; port: number };
 }
@@ -81,6 +88,7 @@ export const DEFAULT_CONFIG: Omit<EngineConfig, "env"> = {
     production: { requests: 20, timeoutMs: 30_000 },
     progressive: { steps: [100], analysis: DEFAULT_COMPARISON, pollMs: 250 },
     readiness: DEFAULT_READINESS,
+    errorBudget: DEFAULT_ERROR_BUDGET,
     local: { drainMs: 1000, readyTimeoutMs: 10_000, stopGraceMs: 2000, port: 0 },
 };
 
@@ -157,6 +165,7 @@ export function loadConfig(env: string, opts: { configDir?: string; overrides?: 
         if (!Number.isInteger(v) || v < min || v > max)
             problems.push(`readiness.${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
     }
+    problems.push(...errorBudgetProblems(cfg.errorBudget));
     if (typeof cfg.router !== "string" || !isRouterKind(cfg.router))
         problems.push(`router must be one of: ${ROUTER_KINDS.join(", ")}, got ${JSON.stringify(cfg.router)}`);
     if (!Number.isInteger(cfg.replicas) || cfg.replicas < 1 || cfg.replicas > 100)

@@ -31,6 +31,7 @@ import {
     type RouterModel,
     type RouterSettings,
     type SlotName,
+    type SlotTrafficCount,
 } from "@phoenix/release-model";
 import { LATENCY_BUCKETS_MS, bucketIndex, emptyHistogram } from "../../gates/compare";
 import { SlotProcess } from "./slot-process";
@@ -63,19 +64,6 @@ export interface LocalClusterOptions {
     restartBackoffMs?: number;
 }
 
-/** Production responses of one slot/version as the proxy saw them. */
-export interface TrafficCount {
-    slot: SlotName | "none";
-    version: string;
-    requests: number;
-    /** 5xx answers and broken connections. */
-    failed: number;
-    /** Sum of response times (ms), for means. */
-    totalMs: number;
-    /** Responses per latency bucket (edges LATENCY_BUCKETS_MS, one overflow bucket), failures included. */
-    latency: number[];
-}
-
 export interface SlotStatus {
     ready: number;
     versions: string[];
@@ -92,7 +80,7 @@ export interface ClusterStatus {
     state: ReleaseState | null;
     slots: Record<SlotName, SlotStatus>;
     /** Production responses per slot/version since the cluster started (router errors under slot `none`). */
-    production: TrafficCount[];
+    production: SlotTrafficCount[];
 }
 
 /** One connection per proxied request: a draining process never receives a request on a reused socket. */
@@ -122,7 +110,7 @@ export class LocalCluster {
     private crashStreak: Record<SlotName, number> = { blue: 0, green: 0 };
     private restartTimers = new Set<NodeJS.Timeout>();
     /** Production responses per slot/version since start (what the engine reads). */
-    private counts = new Map<string, TrafficCount>();
+    private counts = new Map<string, SlotTrafficCount>();
     private closed = false;
     /** Production answers the router served (the live page's split, local release reports). */
     readonly traffic = new Timeline(900);

@@ -4,7 +4,7 @@
  * slots outlive one command as they would on a cluster).
  */
 import * as path from "path";
-import type { ReleaseState, SlotName } from "@phoenix/release-model";
+import type { ReleaseState, SlotName, SlotTrafficCount } from "@phoenix/release-model";
 import { sameState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
 import type { Backend, LockHolder, Observation, PublicEndpoint, SlotHealth } from "../../engine/backend";
@@ -85,9 +85,7 @@ export class LocalBackend implements Backend {
         return { requests: counts.reduce((n, c) => n + c.requests, 0), failed: counts.reduce((n, c) => n + c.failed, 0) };
     }
 
-    async trafficCounts(): Promise<
-        Array<{ slot: SlotName | "none"; version: string; requests: number; failed: number; totalMs: number; latency: number[] }>
-    > {
+    async trafficCounts(): Promise<SlotTrafficCount[]> {
         return (await this.opts.cluster.status()).production ?? [];
     }
 

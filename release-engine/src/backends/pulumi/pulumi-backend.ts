@@ -38,6 +38,7 @@ import { BlockedError, EnvironmentError, InputError } from "../../errors";
 import type { Backend, LockHolder, Observation, PublicEndpoint, SlotHealth } from "../../engine/backend";
 import { ClusterHealth, type ListerFactory } from "./cluster-health";
 import type { HistoryEntry } from "../../engine/history";
+import { GATE_KINDS, VERDICTS, isGateKind, isVerdict } from "../../gates/gate";
 import type { HeldLease, RecordStore, StoredRecord } from "../../record-store/port";
 import { describeSlots, nextRecordDocument, sameState, stateDrift, type RecordDocument } from "../../record-store/record-document";
 
@@ -514,14 +515,15 @@ export function historyFromUpdate(u: UpdateSummaryLike): HistoryEntry {
             detail: `${u.kind}${u.message ? `: ${u.message}` : ""}`,
         };
     const kind = m[1] as HistoryEntry["action"];
+    const kinds = GATE_KINDS.join("|");
     const gates = (m[4] ?? "")
-        .split(/, (?=(?:http|appinsights) )/)
+        .split(new RegExp(`, (?=(?:${kinds}) )`))
         .filter((g) => g !== "")
-        .map((g) => {
-            const gm = /^(http|appinsights) (pass|fail): (.*)$/.exec(g);
-            return gm
-                ? { gate: gm[1] as "http" | "appinsights", verdict: gm[2] as "pass" | "fail", reason: gm[3] }
-                : { gate: "http" as const, verdict: "fail" as const, reason: g };
+        .map((g): HistoryEntry["gates"][number] => {
+            const gm = new RegExp(`^(${kinds}) (${VERDICTS.join("|")}): (.*)$`).exec(g);
+            return gm && isGateKind(gm[1]) && isVerdict(gm[2])
+                ? { gate: gm[1], verdict: gm[2], reason: gm[3] }
+                : { gate: "http", verdict: "fail", reason: g };
         });
     const rejected = gates.some((g) => g.verdict === "fail") && (kind === "release" || kind === "verify");
     return {

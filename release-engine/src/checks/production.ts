@@ -1,7 +1,10 @@
 /** The production check: answers without the preview header must all succeed and come from the expected slot. */
 import { header, httpRequest, randomCalculationBody } from "../util/http";
-import type { PublicEndpoint } from "./backend";
+import type { PublicEndpoint } from "../engine/backend";
 import type { ProductionCheckConfig } from "../settings/config";
+import type { Check } from "../planner/types";
+import { measureWithin } from "../gates/error-budget";
+import type { CheckRunner } from "./check";
 
 export interface ProductionCheckResult {
     ok: boolean;
@@ -45,3 +48,28 @@ export async function checkProduction(
     }
     return { ok: false, requests: n, detail: `production did not settle on ${expect.slot} ${expect.version} within ${cfg.timeoutMs} ms` };
 }
+
+type ProductionCheck = Extract<Check, { kind: "production" }>;
+
+/** The production check as a runner: reaching the endpoint is the measurement (retried within the error budget); a failed answer is evidence. */
+export const productionCheck: CheckRunner<ProductionCheck> = {
+    describe: () => "the production check",
+    watchesCandidate: false,
+    async run(check, _record, ctx) {
+        const { config } = ctx;
+        const measured = await measureWithin(() => ctx.backend.endpoint(), {
+            budget: config.errorBudget,
+            retryMs: config.readiness.pollMs,
+            what: "reaching the environment's endpoint",
+            ...(ctx.sleep ? { sleep: ctx.sleep } : {}),
+        });
+        if (!measured.ok)
+            return {
+                verdict: "inconclusive",
+                detail: `production: ${measured.reason}`,
+                inconclusive: { what: "the production check", reason: measured.reason },
+            };
+        const r = await checkProduction(measured.value, check, config.production, config.gate.path);
+        return { verdict: r.ok ? "pass" : "fail", detail: `production: ${r.detail}` };
+    },
+};
