@@ -6,7 +6,7 @@
  * component (gateway-front-door.ts), the specs and the policy pack all build on these functions.
  */
 
-import { GATEWAY_ACCESS_LABEL, gatewayApi, type RouterKind } from "@phoenix/release-model";
+import { GATEWAY_ACCESS_LABEL, gatewayApi, type KubeObject, type RouterKind } from "@phoenix/release-model";
 
 export type { RouterKind };
 
@@ -93,13 +93,6 @@ export function gatewayClassFor(mode: Exclude<GatewayMode, "nginx">): string {
     return mode === "envoy" ? ENVOY_GATEWAY_CLASS : APP_ROUTING_ISTIO_CLASS;
 }
 
-export interface KubernetesObject {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-    spec: Record<string, unknown>;
-}
-
 export interface GatewayListener {
     name: string;
     hostname?: string;
@@ -133,7 +126,7 @@ export function routeNamespaceLabel(): { key: string; value: string } {
 }
 
 /** The environment's Gateway: HTTP on the host, HTTPS too when a certificate is configured. */
-export function gatewayManifest(args: GatewaySpecArgs): KubernetesObject {
+export function gatewayManifest(args: GatewaySpecArgs): KubeObject<Record<string, unknown>> {
     const allowedRoutes: GatewayListener["allowedRoutes"] = {
         namespaces: { from: "Selector", selector: { matchLabels: { [ROUTE_NAMESPACE_LABEL]: GATEWAY_NAME } } },
         kinds: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute" }],
@@ -173,7 +166,7 @@ export function gatewayManifest(args: GatewaySpecArgs): KubernetesObject {
 }
 
 /** Phoenix's GatewayClass for Envoy Gateway, with the proxy settings (EnvoyProxy) attached. */
-export function envoyGatewayClassManifest(): KubernetesObject {
+export function envoyGatewayClassManifest(): KubeObject<Record<string, unknown>> {
     return {
         apiVersion: GATEWAY_API_VERSION,
         kind: "GatewayClass",
@@ -196,7 +189,7 @@ export function envoyGatewayClassManifest(): KubernetesObject {
  * is a single point of failure during node upgrades) and the client IP kept (Local), as the
  * ingress-nginx Service had it.
  */
-export function envoyProxyManifest(replicas: number): KubernetesObject {
+export function envoyProxyManifest(replicas: number): KubeObject<Record<string, unknown>> {
     return {
         apiVersion: ENVOY_PROXY_API_VERSION,
         kind: "EnvoyProxy",
@@ -224,14 +217,14 @@ export interface CelRule {
     /** The CRD's `x-kubernetes-validations` message (or the field doc) this rule encodes. */
     crdText: string;
     /** `previous` is the object as it is in the cluster, for transition rules (`oldSelf`). */
-    check: (obj: KubernetesObject, previous?: KubernetesObject) => string[];
+    check: (obj: KubeObject<Record<string, unknown>>, previous?: KubeObject<Record<string, unknown>>) => string[];
 }
 
 /** RFC 1123 hostname as the CRD's `Hostname` type: lower case, optional leading `*.`, ≤ 253. */
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-function listenersOf(obj: KubernetesObject): Record<string, unknown>[] {
+function listenersOf(obj: KubeObject<Record<string, unknown>>): Record<string, unknown>[] {
     const l = obj.spec.listeners;
     return Array.isArray(l) ? (l as Record<string, unknown>[]) : [];
 }
@@ -343,7 +336,7 @@ export const GATEWAY_CLASS_CEL_RULES: CelRule[] = [
 ];
 
 /** Every CEL problem of a Gateway API object the platform registers. */
-export function celProblems(obj: KubernetesObject, previous?: KubernetesObject): string[] {
+export function celProblems(obj: KubeObject<Record<string, unknown>>, previous?: KubeObject<Record<string, unknown>>): string[] {
     if (obj.kind === "Gateway") return GATEWAY_CEL_RULES.flatMap((r) => r.check(obj));
     if (obj.kind === "GatewayClass") return GATEWAY_CLASS_CEL_RULES.flatMap((r) => r.check(obj, previous));
     return [];

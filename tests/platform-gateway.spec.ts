@@ -18,8 +18,8 @@ import {
     GATEWAY_CEL_RULES,
     GATEWAY_CLASS_CEL_RULES,
     gatewayManifest,
-    KubernetesObject,
 } from "../components/gateway-api";
+import type { KubeObject } from "@phoenix/release-model";
 import { clusterIgnoreChanges } from "../components/aks-cluster";
 
 const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
@@ -32,8 +32,8 @@ const MC = "azure-native:containerservice:ManagedCluster";
 const CMD = "command:local:Command";
 const NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7";
 
-function asObject(r: RegisteredResource): KubernetesObject {
-    return plainInputs(r.inputs) as unknown as KubernetesObject;
+function asObject(r: RegisteredResource): KubeObject<Record<string, unknown>> {
+    return plainInputs(r.inputs) as unknown as KubeObject<Record<string, unknown>>;
 }
 
 function gatewayApiObjects(run: RunResult): RegisteredResource[] {
@@ -363,7 +363,7 @@ describe("platform front door modes (platform/dev)", () => {
                 for (const r of gatewayApiObjects(run)) {
                     const obj = asObject(r);
                     assert.deepEqual(
-                        gatewayApiProblems(obj as unknown as KubernetesObject & Record<string, unknown>),
+                        gatewayApiProblems(obj as unknown as KubeObject<Record<string, unknown>> & Record<string, unknown>),
                         [],
                         `${mode} ${obj.kind} ${obj.metadata.name}`,
                     );
@@ -382,10 +382,10 @@ describe("platform front door modes (platform/dev)", () => {
                 publicIpName: "ip",
                 ipResourceGroup: "rg",
             });
-            const broken = (mutate: (g: KubernetesObject) => void) => {
-                const g = JSON.parse(JSON.stringify(good)) as KubernetesObject;
+            const broken = (mutate: (g: KubeObject<Record<string, unknown>>) => void) => {
+                const g = JSON.parse(JSON.stringify(good)) as KubeObject<Record<string, unknown>>;
                 mutate(g);
-                return gatewayApiProblems(g as KubernetesObject & Record<string, unknown>);
+                return gatewayApiProblems(g as KubeObject<Record<string, unknown>> & Record<string, unknown>);
             };
             assert.deepEqual(
                 broken(() => undefined),
@@ -425,7 +425,7 @@ describe("platform front door modes (platform/dev)", () => {
         });
 
         describe("CEL rules (each shown failing on an object that breaks only it)", () => {
-            const base = (): KubernetesObject =>
+            const base = (): KubeObject<Record<string, unknown>> =>
                 gatewayManifest({
                     namespace: "ns",
                     className: "c",
@@ -434,8 +434,8 @@ describe("platform front door modes (platform/dev)", () => {
                     publicIpName: "ip",
                     ipResourceGroup: "rg",
                 });
-            const L = (g: KubernetesObject) => g.spec.listeners as Record<string, unknown>[];
-            const breakers: Record<string, (g: KubernetesObject) => void> = {
+            const L = (g: KubeObject<Record<string, unknown>>) => g.spec.listeners as Record<string, unknown>[];
+            const breakers: Record<string, (g: KubeObject<Record<string, unknown>>) => void> = {
                 "Listener name must be unique": (g) => {
                     L(g)[1].name = "http";
                 },

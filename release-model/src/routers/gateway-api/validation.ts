@@ -5,7 +5,7 @@
  * rely on, encoded by hand. Each names the CRD text it encodes; an empty list means admitted. The
  * release stack's specs and the policy pack run them over every route Phoenix registers.
  */
-import type { KubeObject } from "../router-model";
+import type { KubeObject } from "../../kube-object";
 
 export interface AdmissionRule {
     /** The CRD's validation message or field doc this rule encodes. */
