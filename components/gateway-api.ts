@@ -9,8 +9,6 @@
 
 import { GATEWAY_ACCESS_LABEL, gatewayApi, type KubeObject, type RouterKind } from "@phoenix/release-model";
 
-export type { RouterKind };
-
 /** Which front door an environment runs. */
 export const GATEWAY_MODES = ["envoy", "app-routing-istio", "nginx"] as const;
 export type GatewayMode = (typeof GATEWAY_MODES)[number];

@@ -26,8 +26,6 @@ import {
     type SlotName,
 } from "@phoenix/release-model";
 
-export { ROUTER_KINDS, isRouterKind, type RouterKind };
-
 /** The platform's Gateway the routes attach to (Gateway API router). */
 export interface GatewayRef {
     readonly name: string;
