@@ -1,14 +1,13 @@
 /**
  * Pure Gateway API knowledge of the platform side: the three front-door modes, the names and labels
  * the release stack relies on, the manifests the platform registers (Gateway, Envoy Gateway's
- * GatewayClass and EnvoyProxy) and the CRD validation rules (CEL) that the JSON schemas of
- * `@kubernetes-models/gateway-api` do not run, encoded by hand. No Pulumi resources here: the
- * component (gateway-front-door.ts), the specs and the policy pack all build on these functions.
+ * GatewayClass and EnvoyProxy). No Pulumi resources here: the component (gateway-front-door.ts) and
+ * the specs build on these functions. The CRDs' CEL rules are not copied here: the suite evaluates
+ * them from the pinned CRDs (tests/support/gateway-api-cel.ts) over every manifest, and the API server
+ * runs them on apply.
  */
 
-import { GATEWAY_ACCESS_LABEL, gatewayApi, type RouterKind } from "@phoenix/release-model";
-
-export type { RouterKind };
+import { GATEWAY_ACCESS_LABEL, gatewayApi, type KubeObject, type RouterKind } from "@phoenix/release-model";
 
 /** Which front door an environment runs. */
 export const GATEWAY_MODES = ["envoy", "app-routing-istio", "nginx"] as const;
@@ -93,13 +92,6 @@ export function gatewayClassFor(mode: Exclude<GatewayMode, "nginx">): string {
     return mode === "envoy" ? ENVOY_GATEWAY_CLASS : APP_ROUTING_ISTIO_CLASS;
 }
 
-export interface KubernetesObject {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-    spec: Record<string, unknown>;
-}
-
 export interface GatewayListener {
     name: string;
     hostname?: string;
@@ -133,7 +125,7 @@ export function routeNamespaceLabel(): { key: string; value: string } {
 }
 
 /** The environment's Gateway: HTTP on the host, HTTPS too when a certificate is configured. */
-export function gatewayManifest(args: GatewaySpecArgs): KubernetesObject {
+export function gatewayManifest(args: GatewaySpecArgs): KubeObject<Record<string, unknown>> {
     const allowedRoutes: GatewayListener["allowedRoutes"] = {
         namespaces: { from: "Selector", selector: { matchLabels: { [ROUTE_NAMESPACE_LABEL]: GATEWAY_NAME } } },
         kinds: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute" }],
@@ -173,7 +165,7 @@ export function gatewayManifest(args: GatewaySpecArgs): KubernetesObject {
 }
 
 /** Phoenix's GatewayClass for Envoy Gateway, with the proxy settings (EnvoyProxy) attached. */
-export function envoyGatewayClassManifest(): KubernetesObject {
+export function envoyGatewayClassManifest(): KubeObject<Record<string, unknown>> {
     return {
         apiVersion: GATEWAY_API_VERSION,
         kind: "GatewayClass",
@@ -196,7 +188,7 @@ export function envoyGatewayClassManifest(): KubernetesObject {
  * is a single point of failure during node upgrades) and the client IP kept (Local), as the
  * ingress-nginx Service had it.
  */
-export function envoyProxyManifest(replicas: number): KubernetesObject {
+export function envoyProxyManifest(replicas: number): KubeObject<Record<string, unknown>> {
     return {
         apiVersion: ENVOY_PROXY_API_VERSION,
         kind: "EnvoyProxy",
@@ -212,148 +204,4 @@ export function envoyProxyManifest(replicas: number): KubernetesObject {
             },
         },
     };
-}
-
-// ---------------------------------------------------------------------------------------------
-// CEL rules of the Gateway API CRDs (standard channel, v1.x `apis/v1/gateway_types.go` and
-// `shared_types.go` kubebuilder markers) that JSON-schema validation does not run. Each names the
-// CRD text it encodes. They return problems; an empty list means the object would be admitted.
-// ---------------------------------------------------------------------------------------------
-
-export interface CelRule {
-    /** The CRD's `x-kubernetes-validations` message (or the field doc) this rule encodes. */
-    crdText: string;
-    /** `previous` is the object as it is in the cluster, for transition rules (`oldSelf`). */
-    check: (obj: KubernetesObject, previous?: KubernetesObject) => string[];
-}
-
-/** RFC 1123 hostname as the CRD's `Hostname` type: lower case, optional leading `*.`, ≤ 253. */
-const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-function listenersOf(obj: KubernetesObject): Record<string, unknown>[] {
-    const l = obj.spec.listeners;
-    return Array.isArray(l) ? (l as Record<string, unknown>[]) : [];
-}
-
-export const GATEWAY_CEL_RULES: CelRule[] = [
-    {
-        crdText: "Listener name must be unique within the Gateway (listeners: `self.all(l1, self.exists_one(l2, l1.name == l2.name))`)",
-        check: (g) => {
-            const names = listenersOf(g).map((l) => String(l.name));
-            return names.filter((n, i) => names.indexOf(n) !== i).map((n) => `listener name "${n}" repeats`);
-        },
-    },
-    {
-        crdText: "Combination of port, protocol and hostname must be unique for each listener",
-        check: (g) => {
-            const keys = listenersOf(g).map((l) => `${String(l.port)}/${String(l.protocol)}/${String(l.hostname ?? "")}`);
-            return keys.filter((k, i) => keys.indexOf(k) !== i).map((k) => `port/protocol/hostname ${k} repeats`);
-        },
-    },
-    {
-        crdText: "tls must be specified for protocols ['HTTPS', 'TLS'] (`self.all(l, l.protocol in ['HTTPS', 'TLS'] ? has(l.tls) : true)`)",
-        check: (g) =>
-            listenersOf(g)
-                .filter((l) => (l.protocol === "HTTPS" || l.protocol === "TLS") && !l.tls)
-                .map((l) => `listener "${String(l.name)}" (${String(l.protocol)}) has no tls`),
-    },
-    {
-        crdText:
-            "tls mode must be set and not empty when protocol is HTTPS; certificateRefs or options must be specified when mode is Terminate",
-        check: (g) =>
-            listenersOf(g)
-                .filter((l) => l.protocol === "HTTPS")
-                .flatMap((l) => {
-                    const tls = (l.tls ?? {}) as Record<string, unknown>;
-                    const refs = Array.isArray(tls.certificateRefs) ? tls.certificateRefs : [];
-                    const mode = tls.mode ?? "Terminate";
-                    return mode === "Terminate" && refs.length === 0 && !tls.options
-                        ? [`listener "${String(l.name)}" terminates TLS without certificateRefs`]
-                        : [];
-                }),
-    },
-    {
-        crdText:
-            "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP'] (`self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)`)",
-        check: (g) =>
-            listenersOf(g)
-                .filter((l) => ["HTTP", "TCP", "UDP"].includes(String(l.protocol)) && l.tls !== undefined)
-                .map((l) => `listener "${String(l.name)}" (${String(l.protocol)}) sets tls`),
-    },
-    {
-        crdText:
-            "hostname must not be specified for protocols ['TCP', 'UDP']; Hostname: RFC 1123 name, no IP address, optional `*.` prefix, at most 253 characters",
-        check: (g) =>
-            listenersOf(g).flatMap((l) => {
-                if (l.hostname === undefined) return [];
-                const h = String(l.hostname);
-                if (l.protocol === "TCP" || l.protocol === "UDP")
-                    return [`listener "${String(l.name)}" (${String(l.protocol)}) sets hostname`];
-                if (h.length > 253 || !HOSTNAME.test(h) || IPV4.test(h))
-                    return [`listener "${String(l.name)}" hostname "${h}" is not a valid RFC 1123 host name`];
-                return [];
-            }),
-    },
-    {
-        crdText: "Port: 1–65535 (`+kubebuilder:validation:Minimum=1`, `Maximum=65535`)",
-        check: (g) =>
-            listenersOf(g)
-                .filter((l) => !Number.isInteger(l.port) || (l.port as number) < 1 || (l.port as number) > 65535)
-                .map((l) => `listener "${String(l.name)}" port ${String(l.port)} is out of range`),
-    },
-    {
-        crdText: "allowedRoutes.namespaces: selector must be specified when from is Selector",
-        check: (g) =>
-            listenersOf(g).flatMap((l) => {
-                const ns = ((l.allowedRoutes ?? {}) as Record<string, unknown>).namespaces as Record<string, unknown> | undefined;
-                return ns?.from === "Selector" && ns.selector === undefined
-                    ? [`listener "${String(l.name)}" selects namespaces without a selector`]
-                    : [];
-            }),
-    },
-    {
-        crdText: "Listeners: `+kubebuilder:validation:MinItems=1`, `MaxItems=64`",
-        check: (g) => {
-            const n = listenersOf(g).length;
-            return n < 1 || n > 64 ? [`${n} listeners; expected 1–64`] : [];
-        },
-    },
-];
-
-export const GATEWAY_CLASS_CEL_RULES: CelRule[] = [
-    {
-        crdText:
-            "GatewayController: a domain-prefixed path (`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\/[A-Za-z0-9\\/\\-._~%!$&'()*+,;=:]+$`), at most 253 characters",
-        check: (c) => {
-            const name = String(c.spec.controllerName ?? "");
-            return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(name) &&
-                name.length <= 253
-                ? []
-                : [`controllerName "${name}" is not a domain-prefixed path`];
-        },
-    },
-    {
-        crdText: "Value is immutable (controllerName: `self == oldSelf`)",
-        check: (c, previous) =>
-            previous !== undefined && previous.spec.controllerName !== c.spec.controllerName
-                ? [`controllerName changes from "${String(previous.spec.controllerName)}" to "${String(c.spec.controllerName)}"`]
-                : [],
-    },
-];
-
-/** Every CEL problem of a Gateway API object the platform registers. */
-export function celProblems(obj: KubernetesObject, previous?: KubernetesObject): string[] {
-    if (obj.kind === "Gateway") return GATEWAY_CEL_RULES.flatMap((r) => r.check(obj));
-    if (obj.kind === "GatewayClass") return GATEWAY_CLASS_CEL_RULES.flatMap((r) => r.check(obj, previous));
-    return [];
-}
-
-/** Listeners admitting routes from every namespace (what the policy pack refuses). */
-export function listenersOpenToAllNamespaces(gatewaySpec: unknown): string[] {
-    const listeners = (gatewaySpec as { listeners?: unknown })?.listeners;
-    if (!Array.isArray(listeners)) return [];
-    return listeners
-        .filter((l) => (l as { allowedRoutes?: { namespaces?: { from?: unknown } } })?.allowedRoutes?.namespaces?.from === "All")
-        .map((l) => String((l as { name?: unknown }).name));
 }

@@ -15,7 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as k8s from "@pulumi/kubernetes";
-import { gatewayApi } from "@phoenix/release-model";
+import { gatewayApi, type KubeObject } from "@phoenix/release-model";
 import {
     ENVOY_GATEWAY_CHART,
     ENVOY_GATEWAY_CRDS_CHART,
@@ -31,7 +31,6 @@ import {
     gatewayClassFor,
     gatewayManifest,
     GatewayMode,
-    KubernetesObject,
     routeNamespaceLabel,
 } from "./gateway-api";
 import { dnsLabelPrefixProblem } from "./naming";
@@ -261,7 +260,7 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
 
     private customResource(
         resourceName: string,
-        obj: KubernetesObject,
+        obj: KubeObject<Record<string, unknown>>,
         opts: pulumi.CustomResourceOptions,
     ): k8s.apiextensions.CustomResource {
         return new k8s.apiextensions.CustomResource(

@@ -19,14 +19,12 @@ import {
     isValidHeaderName,
     routerModel,
     routesNamespace as routesNamespaceOf,
-    type KubeObject,
     type RouterIntent,
+    type RouterObjectRole,
     type RouterKind,
     type RouterSettings,
     type SlotName,
 } from "@phoenix/release-model";
-
-export { ROUTER_KINDS, isRouterKind, type RouterKind };
 
 /** The platform's Gateway the routes attach to (Gateway API router). */
 export interface GatewayRef {
@@ -85,8 +83,13 @@ function validateIntent(intent: RouterIntent, path: string, parent: pulumi.Resou
 /** Settings with placeholders for the values that are only known as outputs (they never change an object's shape). */
 const SHAPE_SETTINGS = { host: "shape.invalid", ingressClassName: "shape", gateway: { name: "shape", namespace: "shape" } };
 
+/** The child resource of an object: named `<router>-<role>`, so its URN follows what it does, never where it sits. */
+export function routerChildName(routerName: string, role: RouterObjectRole): string {
+    return `${routerName}-${role}`;
+}
+
 /**
- * Registers a router model's objects as children: names come from `childName(object)`, values
+ * Registers a router model's objects as children: each named after its role, values
  * (host, class, Gateway) are filled in from outputs, and an object carrying the per-release preview
  * value is registered with its metadata and spec secret.
  */
@@ -115,10 +118,10 @@ abstract class ModelRouter extends pulumi.ComponentResource implements TrafficRo
 
     protected register(
         kind: RouterKind,
+        name: string,
         args: TrafficRouterArgs,
-        childName: (o: KubeObject) => string,
         extraDependsOn: pulumi.Resource[] = [],
-    ): pulumi.CustomResource[] {
+    ): Map<RouterObjectRole, pulumi.CustomResource> {
         const model = routerModel(kind);
         const path = args.path ?? "/";
         const base = { appName: args.appName, headerName: args.intent.headerName, path };
@@ -130,25 +133,34 @@ abstract class ModelRouter extends pulumi.ComponentResource implements TrafficRo
                 ...(ingressClassName !== undefined ? { ingressClassName } : {}),
                 ...(gateway !== undefined ? { gateway: { name: gateway.name, namespace: gateway.namespace } } : {}),
             }));
-        const shape = model.objects(args.intent, { ...base, ...SHAPE_SETTINGS });
+        const shape = model.roleObjects(args.intent, { ...base, ...SHAPE_SETTINGS });
         const secretValue = args.intent.preview?.secret ? args.intent.preview.value : undefined;
         const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...(args.dependsOn ?? []), ...extraDependsOn] };
-        return shape.map((s, i) => {
-            const obj = settings.apply((st) => model.objects(args.intent, st)[i]);
+        const children = new Map<RouterObjectRole, pulumi.CustomResource>();
+        for (const { role, object: s } of shape) {
+            const obj = settings.apply((st) => {
+                const found = model.roleObjects(args.intent, st).find((o) => o.role === role);
+                if (!found) throw new Error(`the ${kind} router returned no ${role} object for settings that only fill in values`);
+                return found.object;
+            });
             const carries = (part: unknown) => secretValue !== undefined && JSON.stringify(part).includes(secretValue);
             const metadataOut = obj.apply((o) => o.metadata);
             const specOut = obj.apply((o) => o.spec as Record<string, unknown>);
             const metadata = carries(s.metadata) ? pulumi.secret(metadataOut) : metadataOut;
             const spec = carries(s.spec) ? pulumi.secret(specOut) : specOut;
-            if (s.kind === "Ingress") {
-                return new kubernetes.networking.v1.Ingress(childName(s), { metadata, spec }, childOpts);
-            }
-            return new kubernetes.apiextensions.CustomResource(
-                childName(s),
-                { apiVersion: s.apiVersion, kind: s.kind, metadata, spec },
-                childOpts,
+            const childName = routerChildName(name, role);
+            children.set(
+                role,
+                s.kind === "Ingress"
+                    ? new kubernetes.networking.v1.Ingress(childName, { metadata, spec }, childOpts)
+                    : new kubernetes.apiextensions.CustomResource(
+                          childName,
+                          { apiVersion: s.apiVersion, kind: s.kind, metadata, spec },
+                          childOpts,
+                      ),
             );
-        });
+        }
+        return children;
     }
 
     protected done(extra: Record<string, unknown> = {}): void {
@@ -174,13 +186,9 @@ export class NginxTrafficRouter extends ModelRouter {
 
     constructor(name: string, args: TrafficRouterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phoenix:router:NginxTrafficRouter", name, args, opts);
-        const [main, canary] = this.register(
-            "nginx",
-            args,
-            (o) => `${name}-${o.metadata.namespace?.startsWith("blue-") ? "main" : "canary"}`,
-        ) as kubernetes.networking.v1.Ingress[];
-        this.mainIngress = main;
-        this.canaryIngress = canary;
+        const children = this.register("nginx", name, args);
+        this.mainIngress = children.get("main") as kubernetes.networking.v1.Ingress;
+        this.canaryIngress = children.get("canary") as kubernetes.networking.v1.Ingress;
         this.done();
     }
 }
@@ -215,15 +223,7 @@ export class GatewayApiTrafficRouter extends ModelRouter {
             },
             { parent: this },
         );
-        this.objects = this.register(
-            "gateway-api",
-            args,
-            (o) => {
-                if (o.kind === "ReferenceGrant") return `${name}-grant-${o.metadata.namespace?.startsWith("blue-") ? "blue" : "green"}`;
-                return `${name}-${o.metadata.name.endsWith("-preview") ? "preview" : "production"}`;
-            },
-            [this.routesNamespace],
-        );
+        this.objects = [...this.register("gateway-api", name, args, [this.routesNamespace]).values()];
         this.done({ routesNamespace: this.routesNamespace.metadata.name });
     }
 }

@@ -12,12 +12,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import Ajv, { type ValidateFunction } from "ajv";
-import { gatewayApi, validateReleaseState } from "@phoenix/release-model";
-import { MOCK_KUBECONFIG, RunResult, runProgram } from "./support/pulumi-harness";
-import { plainInputs, runPlatform, runRegistry } from "./support/phoenix-stacks";
-import { main as releaseMain } from "../stacks/release/program";
-
-type Obj = { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: Record<string, unknown> };
+import { gatewayApi, type KubeObject } from "@phoenix/release-model";
+import { registeredGatewayObjects, type RegisteredObject } from "./support/registered-gateway-objects";
 
 const FIXTURE = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "gateway-api-crd-schemas.json"), "utf8")) as Record<
     string,
@@ -43,7 +39,7 @@ function validatorFor(bundle: string, kind: string, version: string): ValidateFu
 }
 
 /** Schema problems of one object against one bundle's standard-channel CRD; empty when valid. */
-function crdProblems(bundle: string, obj: Obj): string[] {
+function crdProblems(bundle: string, obj: KubeObject<Record<string, unknown>>): string[] {
     const version = obj.apiVersion.split("/")[1];
     const validate = validatorFor(bundle, obj.kind, version);
     if (validate(obj)) return [];
@@ -53,92 +49,12 @@ function crdProblems(bundle: string, obj: Obj): string[] {
     );
 }
 
-function gatewayApiObjects(r: RunResult): Obj[] {
-    return r.resources
-        .filter((x) => x.type.startsWith("kubernetes:gateway.networking.k8s.io/"))
-        .map((x) => {
-            const i = x.type.lastIndexOf(":");
-            return {
-                apiVersion: x.type.slice("kubernetes:".length, i),
-                kind: x.type.slice(i + 1),
-                metadata: plainInputs(x.inputs.metadata) as Record<string, unknown>,
-                spec: plainInputs(x.inputs.spec) as Record<string, unknown>,
-            };
-        });
-}
-
-const HOST = "shop.example.com";
-const PLATFORM = {
-    kubeconfig: MOCK_KUBECONFIG,
-    registryLoginServer: "phoenixshared.azurecr.io",
-    host: HOST,
-    publicUrl: `https://${HOST}`,
-    appInsightsConnectionString: "InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint=https://mock/",
-    routerKind: "gateway-api",
-    gatewayName: "phoenix-gateway",
-    gatewayNamespace: "phoenix-gateway",
-    gatewayClass: "approuting-istio",
-    legacyNginx: false,
-};
-
-function releaseRun(
-    stack: "dev" | "prod",
-    state: unknown,
-    extra: Record<string, unknown> = {},
-    secretKeys: string[] = [],
-): Promise<RunResult> {
-    return runProgram({
-        projectDir: path.join(__dirname, "..", "stacks", "release"),
-        stack,
-        configOverrides: { state: JSON.stringify(validateReleaseState(state)), ...extra },
-        secretKeys,
-        captureStackTraces: false,
-        hooks: { newResource: (a) => (a.type === "pulumi:pulumi:StackReference" ? { outputs: PLATFORM } : undefined) },
-        program: releaseMain,
-    });
-}
-
 describe("Gateway API objects use only standard-channel fields of the oldest and newest supported bundles", function () {
     this.timeout(60000);
-    const registered: Array<{ where: string; obj: Obj }> = [];
+    const registered: RegisteredObject[] = [];
 
     before(async () => {
-        const states: Array<[string, "dev" | "prod", unknown, Record<string, unknown>?, string[]?]> = [
-            ["blue live only", "dev", { slots: { blue: { role: "live", version: "1.4.0", replicas: 2 }, green: { role: "absent" } } }],
-            [
-                "blue live + green candidate (preview route)",
-                "dev",
-                { slots: { blue: { role: "live", version: "1.4.0" }, green: { role: "candidate", version: "1.5.0" } } },
-            ],
-            [
-                "green candidate at a 25 % progressive step",
-                "prod",
-                {
-                    slots: { blue: { role: "live", version: "1.4.0" }, green: { role: "candidate", version: "1.5.0" } },
-                    candidateWeight: 25,
-                },
-            ],
-            [
-                "green live + blue candidate behind a secret header value",
-                "prod",
-                { slots: { blue: { role: "candidate", version: "1.6.0" }, green: { role: "live", version: "1.5.0" } } },
-                { previewHeaderValue: "pv-Zm9vYmFyYmF6cXV4" },
-                ["previewHeaderValue"],
-            ],
-        ];
-        for (const [name, stack, state, extra, secrets] of states) {
-            for (const obj of gatewayApiObjects(await releaseRun(stack, state, extra, secrets)))
-                registered.push({ where: `release/${stack} ${name}`, obj });
-        }
-        const registry = (await runRegistry()).outputs;
-        const modes: Record<string, Record<string, unknown>> = {
-            "app-routing-istio, HTTPS": { gatewayTlsSecretName: "phoenix-tls", publicHostname: HOST },
-            envoy: { gateway: "envoy", gatewayApiCrds: "phoenix" },
-        };
-        for (const [mode, configOverrides] of Object.entries(modes)) {
-            for (const obj of gatewayApiObjects(await runPlatform("dev", registry, { configOverrides })))
-                registered.push({ where: `platform/dev ${mode}`, obj });
-        }
+        registered.push(...(await registeredGatewayObjects()));
     });
 
     it("the fixture holds the two bundles the compatibility table names (oldest supported, newest installed)", () => {
@@ -166,12 +82,12 @@ describe("Gateway API objects use only standard-channel fields of the oldest and
     }
 
     describe("broken copies", () => {
-        const production = (): Obj => {
+        const production = (): KubeObject<Record<string, unknown>> => {
             const found = registered.find((r) => r.obj.kind === "HTTPRoute" && r.obj.metadata.name === "calculator-production");
             assert.ok(found);
-            return JSON.parse(JSON.stringify(found.obj)) as Obj;
+            return JSON.parse(JSON.stringify(found.obj)) as KubeObject<Record<string, unknown>>;
         };
-        const rules = (o: Obj) => o.spec.rules as Record<string, unknown>[];
+        const rules = (o: KubeObject<Record<string, unknown>>) => o.spec.rules as Record<string, unknown>[];
 
         it("an experimental-channel field (sessionPersistence, retry) fails both bundles", () => {
             for (const field of ["sessionPersistence", "retry"]) {

@@ -6,9 +6,10 @@
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import { APP_REQUESTS_COLUMNS } from "../components/observability/app-requests-columns";
+import * as fc from "fast-check";
+import { APP_REQUESTS_COLUMNS } from "./support/app-requests-columns";
 import { blueGreenDashboard, dashboardJson, GRAFANA_DATASOURCE_TYPE } from "../components/observability/grafana";
-import { checkKql, describeProblems } from "../components/observability/kql-check";
+import { checkKql, describeProblems } from "./support/kql-check";
 import { comparisonQueries, liveSlotHealth, requestsPerMinute } from "../components/observability/queries";
 import { blueGreenWorkbook, workbookResourceName, type QueryItem } from "../components/observability/workbook";
 import { DASHBOARD_FILE } from "../dashboards/generate";
@@ -34,6 +35,21 @@ describe("observability: KQL checker", () => {
             assert.deepEqual(alert.columns, ["slot", "version", "requests", "failureRatePercent", "p95Ms"]);
         });
     }
+
+    it("accepts every query built from any config the component accepts (a DNS-label app name, a positive minRequests)", () => {
+        // The component validates these two values and no longer runs the checker: this is what makes that safe.
+        const dnsLabel = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+        fc.assert(
+            fc.property(dnsLabel, fc.integer({ min: 1, max: 1_000_000 }), (appName, minRequests) => {
+                const built = [
+                    ...comparisonQueries({ appName, flavour: "workbook" }).map((q) => q.query),
+                    liveSlotHealth({ appName, flavour: "alert" }, minRequests),
+                ];
+                for (const q of built) assert.equal(problems(q), "", `${appName}/${minRequests}:\n${q}`);
+            }),
+            { numRuns: 200 },
+        );
+    });
 
     it("checks columns against the committed AppRequests list (the brief's columns are in it)", () => {
         for (const c of [

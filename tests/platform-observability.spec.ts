@@ -7,7 +7,7 @@
 import { strict as assert } from "assert";
 import { byType, MOCK_TENANT_ID, one, RunResult } from "./support/pulumi-harness";
 import { expectConfigFailure, plainInputs, runPlatform, runRegistry, unwrapSecret } from "./support/phoenix-stacks";
-import { checkKql } from "../components/observability/kql-check";
+import { checkKql } from "./support/kql-check";
 import { blueGreenWorkbook, serializeWorkbook, type QueryItem, type Workbook } from "../components/observability/workbook";
 
 const WB = "azure-native:applicationinsights:Workbook";

@@ -5,7 +5,7 @@
  * out, slot and version read from the properties the app stamps (`app.slot`, `app.version`), only
  * blue and green. Counts are `sum(ItemCount)` and percentiles `percentilew(…, ItemCount, …)`, so
  * sampled telemetry is weighted right. The workbook, the alerts and the Grafana dashboard all use
- * these builders; tests/observability.spec.ts checks each with kql-check.ts.
+ * these builders; tests/observability.spec.ts checks each with the suite's tests/support/kql-check.ts.
  *
  * What AppRequests cannot tell: a preview request (sent with the preview header) from a production
  * one — both are requests of the candidate's slot. "Live" is therefore inferred: the slot that

@@ -4,6 +4,7 @@
  * router. Pure: no Pulumi, no Azure SDK, no I/O, so the planner, the local backend, the release
  * stack's components, the policy pack and the tests all run the same rules.
  */
+export * from "./kube-object";
 export * from "./release-state";
 export * from "./record";
 export * from "./intent";

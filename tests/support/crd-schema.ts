@@ -4,8 +4,8 @@
  * properties closed (`additionalProperties: false`) — the API server prunes (or, with
  * `kubectl --validate=strict` / server-side field validation, refuses) fields a CRD does not declare,
  * so a field of another channel or a later bundle is an error here. Doc strings, CEL rules
- * (`x-kubernetes-validations`, encoded by hand in components/gateway-api.ts and the model's
- * validation), formats, defaults and `status` are dropped.
+ * (`x-kubernetes-validations`, evaluated by crd-cel.ts from its own fixture), formats, defaults and
+ * `status` are dropped.
  *
  * Used once to write tests/fixtures/gateway-api-crd-schemas.json from the standard-channel CRDs of
  * kubernetes-sigs/gateway-api (`config/crd/standard/gateway.networking.k8s.io_<plural>.yaml` at the

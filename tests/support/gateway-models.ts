@@ -2,7 +2,7 @@
  * Offline validation of Gateway API objects with `@kubernetes-models/gateway-api` 0.5.1 (the JSON
  * schemas of the Gateway API v1.0.0 standard + experimental CRDs), plus what those schemas let
  * through: fields the CRD does not know (the schemas allow extra properties, so a typo such as
- * `infrastucture` would validate). CEL rules are separate (components/gateway-api.ts).
+ * `infrastucture` would validate). CEL rules are separate (gateway-api-cel.ts, from the pinned CRDs).
  * Known gap: the package's generator dropped properties literally named `description` (it strips doc
  * strings), e.g. GatewayClass `spec.description`; Phoenix sets none, so the check reports them.
  */

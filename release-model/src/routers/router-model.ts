@@ -7,6 +7,7 @@
  */
 import type { ReleaseState, SlotName } from "../release-state";
 import type { RouterIntent } from "../intent";
+import type { KubeObject } from "../kube-object";
 
 /** Router kinds Phoenix implements. `gateway-api` is the default; `nginx` (ingress-nginx) is legacy. */
 export const ROUTER_KINDS = ["gateway-api", "nginx"] as const;
@@ -34,19 +35,18 @@ export interface RouterSettings {
     servicePort?: number;
 }
 
-/** A Kubernetes object as plain data: what a router registers and what its rules read back. */
-export interface KubeObject {
-    apiVersion: string;
-    kind: string;
-    metadata: {
-        name: string;
-        namespace?: string;
-        labels?: Record<string, string>;
-        annotations?: Record<string, string>;
-        /** Only for age ordering in the models (the cluster sets it); objects earlier in a list are older when absent. */
-        creationTimestamp?: string;
-    };
-    spec?: unknown;
+/**
+ * What an object does for its router, the same in every release state (nginx: the main and the canary
+ * Ingress; Gateway API: each slot's ReferenceGrant, the production and the preview route). The release
+ * stack names an object's Pulumi resource after its role, so a state that adds or drops an object never
+ * renames another one.
+ */
+export type RouterObjectRole = "main" | "canary" | `grant-${SlotName}` | "production" | "preview";
+
+/** An object a router registers, with its role. */
+export interface RoleObject {
+    role: RouterObjectRole;
+    object: KubeObject;
 }
 
 /** A Service a route can reach. */
@@ -103,6 +103,8 @@ export interface RouterModel {
     stateProblems(state: ReleaseState): string[];
     /** The Kubernetes objects the router registers for an intent (null: nothing is released, no objects). */
     objects(intent: RouterIntent | null, settings: RouterSettings): KubeObject[];
+    /** The same objects, in the same order, each with its role. */
+    roleObjects(intent: RouterIntent | null, settings: RouterSettings): RoleObject[];
     /** Where one request goes, its random draw fixed by `request.random`. */
     route(objects: KubeObject[], ready: ReadyEndpoints, request: SampledRequest): RouteOutcome;
     /** Every outcome a request can have over all draws, with probabilities (zero-probability ones left out). */

@@ -7,8 +7,9 @@
  */
 import { baseIntent, type RouterIntent } from "../../intent";
 import { otherSlot, liveSlot, type ReleaseState } from "../../release-state";
-import type { KubeObject, ReadyEndpoints, RouteOutcome, RouteRequest, RouterModel, SampledRequest, WeightedOutcome } from "../router-model";
-import { gatewayObjects } from "./objects";
+import type { KubeObject } from "../../kube-object";
+import type { ReadyEndpoints, RouteOutcome, RouteRequest, RouterModel, SampledRequest, WeightedOutcome } from "../router-model";
+import { gatewayObjects, gatewayRoleObjects } from "./objects";
 import {
     gatewayDistribution,
     gatewayRoute,
@@ -50,6 +51,7 @@ export const gatewayApiRouter: RouterModel = {
         return state.slots[live].replicas === 0 ? [`slot ${live} is live with 0 replicas: production would get 503`] : [];
     },
     objects: gatewayObjects,
+    roleObjects: gatewayRoleObjects,
     route(objects: KubeObject[], ready: ReadyEndpoints, request: SampledRequest): RouteOutcome {
         const m = gatewayModelOf(objects);
         return gatewayRoute(m.routes, m.grants, ready, request);

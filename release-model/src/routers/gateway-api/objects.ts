@@ -13,7 +13,8 @@
  */
 import type { RouterIntent } from "../../intent";
 import { SLOT_NAMES } from "../../release-state";
-import { slotService, type KubeObject, type RouterSettings } from "../router-model";
+import { slotService, type RoleObject, type RouterSettings } from "../router-model";
+import type { KubeObject } from "../../kube-object";
 import { ROUTER_LABELS } from "../nginx/objects";
 import { GATEWAY_API_GROUP } from "./rules";
 
@@ -35,6 +36,11 @@ export function previewRouteName(appName: string): string {
 
 /** The objects for an intent (none before the first release). Order: grants, production route, preview route. */
 export function gatewayObjects(intent: RouterIntent | null, s: RouterSettings): KubeObject[] {
+    return gatewayRoleObjects(intent, s).map((o) => o.object);
+}
+
+/** {@link gatewayObjects} with their roles: `grant-blue`, `grant-green`, `production` and (with a candidate) `preview`. */
+export function gatewayRoleObjects(intent: RouterIntent | null, s: RouterSettings): RoleObject[] {
     if (!intent) return [];
     if (!s.gateway) throw new Error("the gateway-api router needs the platform's Gateway (name and namespace)");
     const ns = routesNamespace(s.appName);
@@ -46,9 +52,9 @@ export function gatewayObjects(intent: RouterIntent | null, s: RouterSettings): 
         const svc = slotService(slot, s.appName);
         return { group: "", kind: "Service", name: svc.name, namespace: svc.namespace, port, weight };
     };
-    const objects: KubeObject[] = SLOT_NAMES.map((slot) => {
+    const objects: RoleObject[] = SLOT_NAMES.map((slot) => {
         const svc = slotService(slot, s.appName);
-        return {
+        const grant: KubeObject = {
             apiVersion: `${GATEWAY_API_GROUP}/v1beta1`,
             kind: "ReferenceGrant",
             metadata: { name: ns, namespace: svc.namespace, labels: { ...ROUTER_LABELS } },
@@ -57,8 +63,9 @@ export function gatewayObjects(intent: RouterIntent | null, s: RouterSettings): 
                 to: [{ group: "", kind: "Service", name: svc.name }],
             },
         };
+        return { role: `grant-${slot}`, object: grant };
     });
-    objects.push({
+    const production: KubeObject = {
         apiVersion: `${GATEWAY_API_GROUP}/v1`,
         kind: "HTTPRoute",
         metadata: { name: productionRouteName(s.appName), namespace: ns, labels: { ...ROUTER_LABELS } },
@@ -67,9 +74,10 @@ export function gatewayObjects(intent: RouterIntent | null, s: RouterSettings): 
             hostnames: [s.host],
             rules: [{ matches: [pathMatch], backendRefs: SLOT_NAMES.map((slot) => backend(slot, intent.weights[slot])) }],
         },
-    });
+    };
+    objects.push({ role: "production", object: production });
     if (intent.preview) {
-        objects.push({
+        const preview: KubeObject = {
             apiVersion: `${GATEWAY_API_GROUP}/v1`,
             kind: "HTTPRoute",
             metadata: { name: previewRouteName(s.appName), namespace: ns, labels: { ...ROUTER_LABELS } },
@@ -83,7 +91,8 @@ export function gatewayObjects(intent: RouterIntent | null, s: RouterSettings): 
                     },
                 ],
             },
-        });
+        };
+        objects.push({ role: "preview", object: preview });
     }
     return objects;
 }

@@ -1,11 +1,19 @@
 /**
  * Admission rules of the HTTPRoute and ReferenceGrant CRDs (standard channel, v1.x
- * `apis/v1/httproute_types.go`, `shared_types.go`, `apis/v1beta1/referencegrant_types.go`) that
- * JSON-schema validation does not run (CEL `x-kubernetes-validations`) or that Phoenix's routers
- * rely on, encoded by hand. Each names the CRD text it encodes; an empty list means admitted. The
- * release stack's specs and the policy pack run them over every route Phoenix registers.
+ * `apis/v1/httproute_types.go`, `shared_types.go`, `apis/v1beta1/referencegrant_types.go`) that the
+ * policy pack runs at deploy time (`gateway-route-objects-admitted`), written as code. Each names the
+ * CRD text it encodes; an empty list means admitted.
+ *
+ * Why this copy stays while the suite evaluates the CRDs' own CEL rules (tests/support/crd-cel.ts): the
+ * policy pack reviews real previews, whose routes carry the release state's weights and config's host,
+ * path and header name — values the suite cannot enumerate — and a route the API server refuses fails
+ * `pulumi up` after other resources of the update applied. The pack is published on its own, without
+ * the CRDs or a CEL evaluator, so it keeps these few rules; tests/gateway-crd-cel.spec.ts ties them to
+ * the CRDs' rules (the routes Phoenix registers pass both; the broken routes the CRDs refuse for the
+ * rules carried here are refused here too). The CRDs' other CEL rules (filters, timeouts, parentRef
+ * section names) guard fields Phoenix's routes never set.
  */
-import type { KubeObject } from "../router-model";
+import type { KubeObject } from "../../kube-object";
 
 export interface AdmissionRule {
     /** The CRD's validation message or field doc this rule encodes. */

@@ -11,9 +11,10 @@
  */
 import { baseIntent, type RouterIntent } from "../../intent";
 import type { ReleaseState } from "../../release-state";
-import type { KubeObject, ReadyEndpoints, RouteOutcome, RouteRequest, RouterModel, SampledRequest, WeightedOutcome } from "../router-model";
+import type { KubeObject } from "../../kube-object";
+import type { ReadyEndpoints, RouteOutcome, RouteRequest, RouterModel, SampledRequest, WeightedOutcome } from "../router-model";
 import { CANARY_SIDE_SLOT, MAIN_SIDE_SLOT } from "./annotations";
-import { nginxObjects } from "./objects";
+import { nginxObjects, nginxRoleObjects } from "./objects";
 import {
     DEFAULT_INGRESS_CLASS,
     routeDistribution,
@@ -63,6 +64,7 @@ export const nginxRouter: RouterModel = {
         return [];
     },
     objects: nginxObjects,
+    roleObjects: nginxRoleObjects,
     route(objects: KubeObject[], ready: ReadyEndpoints, request: SampledRequest): RouteOutcome {
         const { rules, ingressClass } = rulesOf(objects);
         return routeRequest(rules, ready, request, { ingressClass });

@@ -6,7 +6,8 @@
  * exactly these objects.
  */
 import type { RouterIntent } from "../../intent";
-import { slotService, type KubeObject, type RouterSettings } from "../router-model";
+import type { KubeObject } from "../../kube-object";
+import { slotService, type RoleObject, type RouterSettings } from "../router-model";
 import { CANARY_SIDE_SLOT, MAIN_SIDE_SLOT, nginxAnnotations } from "./annotations";
 import { DEFAULT_INGRESS_CLASS } from "./rules";
 
@@ -15,6 +16,11 @@ export const ROUTER_LABELS = { "app.kubernetes.io/managed-by": "phoenix", "app.k
 
 /** The Ingress objects for an intent (none before the first release). Main first, then canary. */
 export function nginxObjects(intent: RouterIntent | null, s: RouterSettings): KubeObject[] {
+    return nginxRoleObjects(intent, s).map((o) => o.object);
+}
+
+/** {@link nginxObjects} with their roles: `main` and `canary`. */
+export function nginxRoleObjects(intent: RouterIntent | null, s: RouterSettings): RoleObject[] {
     if (!intent) return [];
     const annotations = nginxAnnotations(intent);
     const path = s.path ?? "/";
@@ -43,5 +49,8 @@ export function nginxObjects(intent: RouterIntent | null, s: RouterSettings): Ku
             },
         };
     };
-    return [ingress(MAIN_SIDE_SLOT, annotations.main), ingress(CANARY_SIDE_SLOT, annotations.canary)];
+    return [
+        { role: "main", object: ingress(MAIN_SIDE_SLOT, annotations.main) },
+        { role: "canary", object: ingress(CANARY_SIDE_SLOT, annotations.canary) },
+    ];
 }

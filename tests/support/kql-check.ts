@@ -1,5 +1,7 @@
 /**
- * A small KQL checker for the queries Phoenix ships (workbook, alerts, Grafana dashboard). Pure.
+ * A small KQL checker for the queries Phoenix ships (workbook, alerts, Grafana dashboard). Pure. The
+ * suite runs it (tests/observability.spec.ts, tests/platform-observability.spec.ts); nothing at deploy
+ * time does: the queries are built from constants and validated config values.
  *
  * It tokenizes a query, parses it as one tabular pipeline (`Table | op | op …`, with `toscalar(…)`
  * sub-pipelines), and tracks the columns in scope after every operator, starting from a committed

@@ -1,6 +1,6 @@
 /**
  * The columns of the workspace-based Application Insights `AppRequests` table (Azure Monitor Logs
- * reference, "AppRequests"), committed so the KQL checker can refuse a query that names a column
+ * reference, "AppRequests"), committed so the suite's KQL checker (kql-check.ts) can refuse a query that names a column
  * the table does not have. `Properties` is dynamic: the app stamps `app.slot` and `app.version`
  * into it (docs/app.md); keys inside it are not checked.
  */
