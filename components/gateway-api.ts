@@ -6,7 +6,7 @@
  * component (gateway-front-door.ts), the specs and the policy pack all build on these functions.
  */
 
-import { GATEWAY_ACCESS_LABEL, gatewayApi, type RouterKind } from "@phoenix/release-model";
+import { GATEWAY_ACCESS_LABEL, gatewayApi, SERVICE_NAMESPACE_LABEL, type RouterKind } from "@phoenix/release-model";
 
 export type { RouterKind };
 
@@ -107,7 +107,10 @@ export interface GatewayListener {
     protocol: "HTTP" | "HTTPS";
     tls?: { mode: "Terminate"; certificateRefs: { group: ""; kind: "Secret"; name: string }[] };
     allowedRoutes: {
-        namespaces: { from: "Selector"; selector: { matchLabels: Record<string, string> } };
+        namespaces: {
+            from: "Selector";
+            selector: { matchLabels: Record<string, string>; matchExpressions?: { key: string; operator: "In"; values: string[] }[] };
+        };
         kinds: { group: string; kind: string }[];
     };
 }
@@ -125,6 +128,11 @@ export interface GatewaySpecArgs {
     readonly publicIpName: string;
     /** Resource group holding the static public IP (the load balancer annotation names it). */
     readonly ipResourceGroup: string;
+    /**
+     * Hosts of hosted services other than `hostname`: an HTTP listener `http-<host>` each, admitting
+     * routes only from the labelled namespaces of the services named (stacks/platform/services.ts).
+     */
+    readonly serviceHosts?: readonly { hostname: string; services: string[] }[];
 }
 
 /** The `{ key, value }` a namespace must carry for its routes to attach. */
@@ -147,6 +155,25 @@ export function gatewayManifest(args: GatewaySpecArgs): KubernetesObject {
             protocol: "HTTPS",
             tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: args.tlsSecretName }] },
             allowedRoutes,
+        });
+    }
+    for (const { hostname, services } of args.serviceHosts ?? []) {
+        if (hostname === args.hostname) continue;
+        listeners.push({
+            name: `http-${hostname}`,
+            hostname,
+            port: 80,
+            protocol: "HTTP",
+            allowedRoutes: {
+                namespaces: {
+                    from: "Selector",
+                    selector: {
+                        matchLabels: { [ROUTE_NAMESPACE_LABEL]: GATEWAY_NAME },
+                        matchExpressions: [{ key: SERVICE_NAMESPACE_LABEL, operator: "In", values: [...services] }],
+                    },
+                },
+                kinds: allowedRoutes.kinds,
+            },
         });
     }
     return {
