@@ -101,11 +101,12 @@ export function readServices(
     if (entries.length === 0) return [{ name: defaultName, hostnames: [], pathPrefix: "/" }];
     if (services.length !== entries.length) return services;
     // The platform's host is an output when publicHostname is unset; a placeholder no configured host can equal stands in for it.
-    const platformHost = opts.publicHostname ?? "platform-host.invalid";
+    const placeholder = "platform-host.invalid";
+    const platformHost = opts.publicHostname ?? placeholder;
     for (const p of claimConflicts(serviceClaims(services, platformHost)))
         r.problem(
             key,
-            `services that claim distinct host + path pairs and namespaces (${p.split(platformHost).join("the platform host")})`,
+            `services that claim distinct host + path pairs and namespaces (${p.split(placeholder).join("the platform host")})`,
             entries,
         );
     const listeners = opts.platformListeners + serviceListenerHosts(services, platformHost).length;
