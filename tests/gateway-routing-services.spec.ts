@@ -1,6 +1,7 @@
 /**
  * Two services' routes on one Gateway, checked by the Gateway API routing model
- * (`@phoenix/release-model`, routers/gateway-api): each service's objects are exactly what its release
+ * (`@phoenix/release-model`, routers/gateway-api), and the same on one ingress-nginx controller with the
+ * nginx model (its Ingresses of every namespace merged per host): each service's objects are exactly what its release
  * stack registers (the router model's `objects` for its state), on the claims the platform gives them
  * (`serviceClaim`, `claimOwner`). In every combination of the two services' release states (every
  * state shape of each, exhaustively; weights, preview values, ready endpoints and requests drawn by
@@ -27,7 +28,8 @@ import {
     type WeightedOutcome,
 } from "@phoenix/release-model";
 
-const GW = routerModel("gateway-api");
+const KINDS = ["gateway-api", "nginx"] as const;
+type Kind = (typeof KINDS)[number];
 const GATEWAY = { name: "phoenix-gateway", namespace: "phoenix-gateway" };
 /** Both services preview behind the same header name: only the value and the path tell them apart. */
 const HEADER = "x-preview";
@@ -77,13 +79,14 @@ function stateOf(shape: [SlotRole, SlotRole], candidateWeight: number, secret: s
 }
 
 /** What a service's release stack registers for its state (the router model's objects, as components/traffic-router.ts registers them). */
-function objectsOf(claim: ServiceClaim, state: ReleaseState): KubeObject[] {
-    return GW.objects(GW.intent(state, HEADER), {
+function objectsOf(claim: ServiceClaim, state: ReleaseState, kind: Kind = "gateway-api"): KubeObject[] {
+    const model = routerModel(kind);
+    return model.objects(model.intent(state, HEADER), {
         appName: claim.service,
         host: claim.hostnames[0],
         headerName: HEADER,
         path: claim.pathPrefix,
-        gateway: GATEWAY,
+        ...(kind === "nginx" ? { ingressClassName: "nginx" } : { gateway: GATEWAY }),
     });
 }
 
@@ -101,91 +104,106 @@ const served = (d: WeightedOutcome[]) => d.flatMap((o) => (o.outcome.kind === "s
 const shape = (d: WeightedOutcome[]) =>
     d.map((o) => [o.outcome.kind === "served" ? serviceKey(o.outcome.service) : o.outcome.status, Math.round(o.probability * 1e9)]);
 
-describe("Gateway API routing model: two services on one Gateway", () => {
-    for (const layout of LAYOUTS) {
-        const [first, second] = layout.claims;
+const GW = routerModel("gateway-api");
 
-        it(`${layout.label}: in every combination of release states, a request reaches only the slots of the service that owns it, as if the other were not there`, () => {
-            const side = fc.record({
-                weight: fc.integer({ min: 0, max: 99 }),
-                secret: fc.option(fc.stringMatching(/^[A-Za-z0-9_-]{16,24}$/), { nil: undefined }),
-                ready: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
-            });
-            let checked = 0;
-            for (const shapeA of SHAPES) {
-                for (const shapeB of SHAPES) {
-                    fc.assert(
-                        fc.property(
-                            side,
-                            side,
-                            fc.constantFrom(...layout.hosts),
-                            fc.constantFrom(...layout.paths),
-                            fc.constantFrom("none", "first-value", "second-value", "always"),
-                            fc.boolean(),
-                            (a, b, host, path, preview, firstListedFirst) => {
-                                const stateA = stateOf(shapeA, a.weight, a.secret);
-                                const stateB = stateOf(shapeB, b.weight, b.secret);
-                                const objsA = objectsOf(first, stateA);
-                                const objsB = objectsOf(second, stateB);
-                                const ready = { ...readyOf(first, stateA, a.ready), ...readyOf(second, stateB, b.ready) };
-                                const value = { none: undefined, "first-value": a.secret, "second-value": b.secret, always: "always" }[
-                                    preview
-                                ];
-                                const req: RouteRequest = { host, path, ...(value !== undefined ? { headers: { [HEADER]: value } } : {}) };
-                                const together = GW.distribution(
-                                    firstListedFirst ? [...objsA, ...objsB] : [...objsB, ...objsA],
-                                    ready,
-                                    req,
-                                );
-                                const owner = claimOwner(layout.claims, host, path);
-                                if (owner === undefined) {
-                                    // Nobody's: no route of either service matches it.
-                                    assert.deepEqual(shape(together), [[404, 1e9]]);
-                                    return;
-                                }
-                                const alone = GW.distribution(owner === first ? objsA : objsB, ready, req);
-                                const mine = ownSlots(owner.service);
-                                for (const s of served(together)) assert.ok(mine.has(s), `${host}${path} of ${owner.service} reached ${s}`);
-                                assert.deepEqual(shape(together), shape(alone), `${host}${path}: the other service changes nothing`);
-                                checked++;
-                            },
-                        ),
-                        { numRuns: 60 },
-                    );
+describe("routing models: two services on one Gateway (and on one ingress-nginx)", () => {
+    for (const kind of KINDS)
+        for (const layout of LAYOUTS) {
+            const [first, second] = layout.claims;
+            const model = routerModel(kind);
+            // The state shapes this router accepts (ingress-nginx keeps blue, behind the main Ingress, present).
+            const shapes = SHAPES.filter((sh) => model.stateProblems(stateOf(sh, 0, undefined)).length === 0);
+
+            it(`${kind}, ${layout.label}: in every combination of release states, a request reaches only the slots of the service that owns it, as if the other were not there`, () => {
+                const side = fc.record({
+                    weight: fc.integer({ min: 0, max: 99 }),
+                    secret: fc.option(fc.stringMatching(/^[A-Za-z0-9_-]{16,24}$/), { nil: undefined }),
+                    ready: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+                });
+                let checked = 0;
+                for (const shapeA of shapes) {
+                    for (const shapeB of shapes) {
+                        fc.assert(
+                            fc.property(
+                                side,
+                                side,
+                                fc.constantFrom(...layout.hosts),
+                                fc.constantFrom(...layout.paths),
+                                fc.constantFrom("none", "first-value", "second-value", "always"),
+                                fc.boolean(),
+                                (a, b, host, path, preview, firstListedFirst) => {
+                                    const stateA = stateOf(shapeA, a.weight, a.secret);
+                                    const stateB = stateOf(shapeB, b.weight, b.secret);
+                                    const objsA = objectsOf(first, stateA, kind);
+                                    const objsB = objectsOf(second, stateB, kind);
+                                    const ready = { ...readyOf(first, stateA, a.ready), ...readyOf(second, stateB, b.ready) };
+                                    const value = { none: undefined, "first-value": a.secret, "second-value": b.secret, always: "always" }[
+                                        preview
+                                    ];
+                                    const req: RouteRequest = {
+                                        host,
+                                        path,
+                                        ...(value !== undefined ? { headers: { [HEADER]: value } } : {}),
+                                    };
+                                    const together = model.distribution(
+                                        firstListedFirst ? [...objsA, ...objsB] : [...objsB, ...objsA],
+                                        ready,
+                                        req,
+                                    );
+                                    const owner = claimOwner(layout.claims, host, path);
+                                    if (owner === undefined) {
+                                        // Nobody's: no route of either service matches it.
+                                        assert.deepEqual(shape(together), [[404, 1e9]]);
+                                        return;
+                                    }
+                                    const alone = model.distribution(owner === first ? objsA : objsB, ready, req);
+                                    const mine = ownSlots(owner.service);
+                                    for (const s of served(together))
+                                        assert.ok(mine.has(s), `${host}${path} of ${owner.service} reached ${s}`);
+                                    assert.deepEqual(shape(together), shape(alone), `${host}${path}: the other service changes nothing`);
+                                    checked++;
+                                },
+                            ),
+                            { numRuns: 60 },
+                        );
+                    }
                 }
-            }
-            assert.ok(checked > SHAPES.length * SHAPES.length * 10, `owned requests checked: ${checked}`);
-        });
+                assert.ok(checked > shapes.length * shapes.length * 10, `owned requests checked: ${checked}`);
+            });
 
-        it(`${layout.label}: production requests of each service follow its own weights exactly`, () => {
-            for (const [w1, w2] of [
-                [0, 0],
-                [5, 50],
-                [99, 25],
-            ]) {
-                const stateA = stateOf(["live", "candidate"], w1, undefined);
-                const stateB = stateOf(["candidate", "live"], w2, undefined);
-                const objs = [...objectsOf(first, stateA), ...objectsOf(second, stateB)];
-                const ready = { ...readyOf(first, stateA, [2, 2]), ...readyOf(second, stateB, [2, 2]) };
-                const probs = (host: string, path: string) =>
-                    Object.fromEntries(GW.distribution(objs, ready, { host, path }).map((d) => [served([d])[0], d.probability]));
-                const firstPath = layout.paths[1];
-                const secondHost = second.hostnames[0];
-                const secondPath = second.pathPrefix === "/" ? "/any" : `${second.pathPrefix}/1`;
-                const expectFirst: Record<string, number> = {};
-                if (w1 < 100) expectFirst["blue-calculator/blue-calculator"] = (100 - w1) / 100;
-                if (w1 > 0) expectFirst["green-calculator/green-calculator"] = w1 / 100;
-                assert.deepEqual(probs(first.hostnames[0], firstPath), expectFirst);
-                const n = second.service;
-                const expectSecond: Record<string, number> = {};
-                if (w2 > 0) expectSecond[`blue-${n}/blue-${n}`] = w2 / 100;
-                if (w2 < 100) expectSecond[`green-${n}/green-${n}`] = (100 - w2) / 100;
-                assert.deepEqual(probs(secondHost, secondPath), expectSecond);
-            }
-        });
-    }
+            it(`${kind}, ${layout.label}: production requests of each service follow its own weights exactly`, () => {
+                for (const [w1, w2] of [
+                    [0, 0],
+                    [5, 50],
+                    [99, 25],
+                ]) {
+                    const stateA = stateOf(["live", "candidate"], w1, undefined);
+                    const stateB = stateOf(["candidate", "live"], w2, undefined);
+                    const objs = [...objectsOf(first, stateA, kind), ...objectsOf(second, stateB, kind)];
+                    const ready = { ...readyOf(first, stateA, [2, 2]), ...readyOf(second, stateB, [2, 2]) };
+                    const probs = (host: string, path: string) =>
+                        Object.fromEntries(
+                            model
+                                .distribution(objs, ready, { host, path })
+                                .map((d) => [served([d])[0], Math.round(d.probability * 1e9) / 1e9]),
+                        );
+                    const firstPath = layout.paths[1];
+                    const secondHost = second.hostnames[0];
+                    const secondPath = second.pathPrefix === "/" ? "/any" : `${second.pathPrefix}/1`;
+                    const expectFirst: Record<string, number> = {};
+                    if (w1 < 100) expectFirst["blue-calculator/blue-calculator"] = (100 - w1) / 100;
+                    if (w1 > 0) expectFirst["green-calculator/green-calculator"] = w1 / 100;
+                    assert.deepEqual(probs(first.hostnames[0], firstPath), expectFirst);
+                    const n = second.service;
+                    const expectSecond: Record<string, number> = {};
+                    if (w2 > 0) expectSecond[`blue-${n}/blue-${n}`] = w2 / 100;
+                    if (w2 < 100) expectSecond[`green-${n}/green-${n}`] = (100 - w2) / 100;
+                    assert.deepEqual(probs(secondHost, secondPath), expectSecond);
+                }
+            });
+        }
 
-    it("one host split by path: while the nested service has released nothing, its paths fall to the enclosing service's `/` route (no route of its own to win them)", () => {
+    it("gateway-api, one host split by path: while the nested service has released nothing, its paths fall to the enclosing service's `/` route (no route of its own to win them)", () => {
         const [calculator, orders] = LAYOUTS[1].claims;
         const state = stateOf(["live", "absent"], 0, undefined);
         const ready = readyOf(calculator, state, [2, 0]);
