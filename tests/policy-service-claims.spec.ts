@@ -96,6 +96,23 @@ function broken<T>(rs: RegisteredResource[], name: string, mutate: (props: T) =>
     return copy;
 }
 
+interface LabelSelector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
+}
+/** Kubernetes label selector semantics (metav1.LabelSelector): every matchLabels pair and every expression must hold. */
+function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
+    const pairs = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const exprs = (selector.matchExpressions ?? []).every((e) => {
+        const has = e.key in labels;
+        if (e.operator === "Exists") return has;
+        if (e.operator === "DoesNotExist") return !has;
+        const inValues = has && (e.values ?? []).includes(labels[e.key]);
+        return e.operator === "In" ? inValues : !inValues;
+    });
+    return pairs && exprs;
+}
+
 describe("policy pack: release-service-claims (several services on one platform)", function () {
     this.timeout(60000);
     let claims: unknown[];
@@ -127,6 +144,28 @@ describe("policy pack: release-service-claims (several services on one platform)
                 ["orders", [SHOP], "/orders"],
             ],
         );
+    });
+
+    it("the shared Gateway admits each service's routes namespace (as the release stack labels it) on its own host's listener only", () => {
+        const gateway = platform.find((r) => r.type === "kubernetes:gateway.networking.k8s.io/v1:Gateway")!;
+        const listeners = (
+            plain(gateway.inputs) as {
+                spec: { listeners: Array<{ name: string; allowedRoutes: { namespaces: { selector: LabelSelector } } }> };
+            }
+        ).spec.listeners;
+        const routesLabels = (rs: RegisteredResource[]) =>
+            (plain(rs.find((r) => r.name === "router-routes")!.inputs) as { metadata: { labels: Record<string, string> } }).metadata.labels;
+        const admits = (listener: string, rs: RegisteredResource[]) =>
+            selects(listeners.find((l) => l.name === listener)!.allowedRoutes.namespaces.selector, routesLabels(rs));
+        assert.deepEqual(
+            listeners.map((l) => l.name),
+            ["http", "http-inventory.example.com"],
+        );
+        assert.equal(admits("http-inventory.example.com", inventory), true);
+        assert.equal(admits("http-inventory.example.com", calculator), false, "the calculator's routes cannot attach to inventory's host");
+        // The shared host's listener admits both: there the policy keeps their paths apart.
+        assert.equal(admits("http", calculator), true);
+        assert.equal(admits("http", inventory), true);
     });
 
     it("passes the calculator's and inventory's release stacks as they are registered, and the platform stack (not a release stack)", async () => {
