@@ -20,6 +20,7 @@ import { one, RunResult } from "./support/pulumi-harness";
 import { expectConfigFailure, plainInputs, runPlatform, runRegistry } from "./support/phoenix-stacks";
 import { gatewayApiProblems } from "./support/gateway-models";
 import { celProblems, KubernetesObject } from "../components/gateway-api";
+import { gatewayFrontDoorProblems } from "../components/gateway-front-door";
 import { parseServiceEntry, serviceListenerHosts } from "../stacks/platform/services";
 
 const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
@@ -137,6 +138,40 @@ describe("platform services: the claims model", () => {
             { name: "b", hostnames: ["api.example.com"], pathPrefix: "/b" },
         ];
         assert.deepEqual(serviceListenerHosts(services, "shop.example.com"), [{ hostname: "api.example.com", services: ["a", "b"] }]);
+    });
+});
+
+describe("platform services: the front door component's arguments", () => {
+    const base = {
+        mode: "envoy" as const,
+        dnsLabelPrefix: "phoenix-dev",
+        namespace: "phoenix-gateway",
+        chartVersion: "v1.9.2",
+        proxyReplicas: 2,
+        crds: "phoenix" as const,
+    };
+    it("accepts service hosts with service names, and refuses a bad host or an empty or bad service list, naming the entry", () => {
+        assert.deepEqual(
+            gatewayFrontDoorProblems({ ...base, serviceHosts: [{ hostname: "inventory.example.com", services: ["inventory"] }] }),
+            [],
+        );
+        assert.deepEqual(
+            gatewayFrontDoorProblems({
+                ...base,
+                serviceHosts: [
+                    { hostname: "inventory.example.com", services: [] },
+                    { hostname: "Inventory", services: ["Inventory"] },
+                ],
+            }),
+            [
+                { propertyPath: "serviceHosts[0].services", reason: "expected one or more service names, got []" },
+                {
+                    propertyPath: "serviceHosts[1].hostname",
+                    reason: 'expected a fully qualified lower-case host name of at most 248 characters, got "Inventory"',
+                },
+                { propertyPath: "serviceHosts[1].services", reason: 'expected one or more service names, got ["Inventory"]' },
+            ],
+        );
     });
 });
 
