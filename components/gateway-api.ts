@@ -7,7 +7,7 @@
  * runs them on apply.
  */
 
-import { GATEWAY_ACCESS_LABEL, gatewayApi, type KubeObject, type RouterKind } from "@phoenix/release-model";
+import { GATEWAY_ACCESS_LABEL, gatewayApi, SERVICE_NAMESPACE_LABEL, type KubeObject, type RouterKind } from "@phoenix/release-model";
 
 /** Which front door an environment runs. */
 export const GATEWAY_MODES = ["envoy", "app-routing-istio", "nginx"] as const;
@@ -99,7 +99,10 @@ export interface GatewayListener {
     protocol: "HTTP" | "HTTPS";
     tls?: { mode: "Terminate"; certificateRefs: { group: ""; kind: "Secret"; name: string }[] };
     allowedRoutes: {
-        namespaces: { from: "Selector"; selector: { matchLabels: Record<string, string> } };
+        namespaces: {
+            from: "Selector";
+            selector: { matchLabels: Record<string, string>; matchExpressions?: { key: string; operator: "In"; values: string[] }[] };
+        };
         kinds: { group: string; kind: string }[];
     };
 }
@@ -117,6 +120,11 @@ export interface GatewaySpecArgs {
     readonly publicIpName: string;
     /** Resource group holding the static public IP (the load balancer annotation names it). */
     readonly ipResourceGroup: string;
+    /**
+     * Hosts of hosted services other than `hostname`: an HTTP listener `http-<host>` each, admitting
+     * routes only from the labelled namespaces of the services named (stacks/platform/services.ts).
+     */
+    readonly serviceHosts?: readonly { hostname: string; services: string[] }[];
 }
 
 /** The `{ key, value }` a namespace must carry for its routes to attach. */
@@ -139,6 +147,25 @@ export function gatewayManifest(args: GatewaySpecArgs): KubeObject<Record<string
             protocol: "HTTPS",
             tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: args.tlsSecretName }] },
             allowedRoutes,
+        });
+    }
+    for (const { hostname, services } of args.serviceHosts ?? []) {
+        if (hostname === args.hostname) continue;
+        listeners.push({
+            name: `http-${hostname}`,
+            hostname,
+            port: 80,
+            protocol: "HTTP",
+            allowedRoutes: {
+                namespaces: {
+                    from: "Selector",
+                    selector: {
+                        matchLabels: { [ROUTE_NAMESPACE_LABEL]: GATEWAY_NAME },
+                        matchExpressions: [{ key: SERVICE_NAMESPACE_LABEL, operator: "In", values: [...services] }],
+                    },
+                },
+                kinds: allowedRoutes.kinds,
+            },
         });
     }
     return {

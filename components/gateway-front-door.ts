@@ -65,6 +65,11 @@ export interface GatewayFrontDoorArgs {
     readonly proxyReplicas: number;
     /** Who owns the Gateway API CRDs: AKS (`managed`) or Phoenix through Envoy Gateway's chart (`phoenix`). */
     readonly crds: gatewayApi.GatewayApiCrdOwner;
+    /**
+     * Hosts of the hosted services besides `hostname`, each with the services whose routes its listener
+     * admits (by their routes namespace's `app.kubernetes.io/part-of` label); unset or empty: none.
+     */
+    readonly serviceHosts?: readonly { hostname: string; services: string[] }[];
     /** What the Gateway waits for besides its own parts (the cluster's Gateway API enablement). */
     readonly gatewayApiReady?: pulumi.Input<pulumi.Resource>[];
     /** Tags on the Azure resources (the public IP). */
@@ -96,6 +101,18 @@ export function gatewayFrontDoorProblems(
     if (args.tlsSecretName !== undefined && (args.tlsSecretName.length > 253 || !DNS1123_SUBDOMAIN.test(args.tlsSecretName))) {
         errors.push({ propertyPath: "tlsSecretName", reason: `expected a Kubernetes Secret name, got "${args.tlsSecretName}"` });
     }
+    (args.serviceHosts ?? []).forEach((h, i) => {
+        if (h.hostname.length > 248 || !DNS1123_SUBDOMAIN.test(h.hostname) || !h.hostname.includes("."))
+            errors.push({
+                propertyPath: `serviceHosts[${i}].hostname`,
+                reason: `expected a fully qualified lower-case host name of at most 248 characters, got "${h.hostname}"`,
+            });
+        if (h.services.length === 0 || h.services.some((s) => !DNS1123_LABEL.test(s)))
+            errors.push({
+                propertyPath: `serviceHosts[${i}].services`,
+                reason: `expected one or more service names, got ${JSON.stringify(h.services)}`,
+            });
+    });
     if (!(gatewayApi.GATEWAY_API_CRD_OWNERS as readonly string[]).includes(args.crds))
         errors.push({ propertyPath: "crds", reason: `expected managed or phoenix, got "${String(args.crds)}"` });
     else if (args.mode === "app-routing-istio" && args.crds !== "managed")
@@ -233,6 +250,7 @@ export class GatewayFrontDoor extends pulumi.ComponentResource {
                     tlsSecretName: args.tlsSecretName,
                     publicIpName,
                     ipResourceGroup,
+                    serviceHosts: args.serviceHosts,
                 }),
             );
         const shape = gatewayManifest({

@@ -102,6 +102,7 @@ describe("policy pack: layout and metadata", () => {
             "keyvault-rbac-authorization",
             "keyvault-soft-delete-retention",
             "release-record-storage-hardened",
+            "release-service-claims",
             "required-tags",
             "role-assignment-no-privileged-at-subscription",
             "role-assignment-principal-type",

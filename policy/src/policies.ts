@@ -14,6 +14,7 @@ import { keyVaultPolicies } from "./key-vault";
 import { registryPolicies } from "./registry";
 import { roleAssignmentPolicies } from "./role-assignments";
 import { routerPolicies } from "./router";
+import { serviceClaimPolicies } from "./service-claims";
 import { storagePolicies } from "./storage";
 import { tagPolicies } from "./tags";
 
@@ -29,6 +30,7 @@ export const policies: Policies = [
     ...routerPolicies,
     ...gatewayPolicies,
     ...gatewayRoutePolicies,
+    ...serviceClaimPolicies,
     ...frontDoorSupportPolicies,
     ...alertPolicies,
 ];

@@ -34,6 +34,7 @@ import {
 import { DEFAULT_RECORD_CONTAINER, RECORD_STORE_SKUS, RecordStoreSku, SOFT_DELETE_DAYS } from "../../components/release-record-store";
 import type { LiveSlotAlerts } from "../../components/blue-green-monitoring";
 import { AksRbacRoleName, AksRbacRoles, PRINCIPAL_TYPES, PrincipalType } from "../../components/role-assignment";
+import { readServices, type PlatformService } from "./services";
 
 export const PLATFORM_PROJECT = "phoenix-platform";
 
@@ -95,6 +96,8 @@ export interface PlatformConfig {
     };
     /** The live-slot alerts of the blue/green monitoring (components/blue-green-monitoring.ts). */
     alerts: LiveSlotAlerts;
+    /** The services the platform hosts, each with its hosts and path prefix (default: appName alone, on the platform's host). */
+    services: PlatformService[];
 }
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -291,6 +294,10 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         gateway.namespace,
     );
     const alerts = readAlerts(r, raw);
+    const services = readServices(r, "services", appName, {
+        publicHostname: gateway.publicHostname,
+        platformListeners: gateway.tlsSecretName !== undefined ? 2 : 1,
+    });
 
     r.done();
     return {
@@ -312,6 +319,7 @@ export function readPlatformConfig(raw: RawConfig): PlatformConfig {
         ingress,
         gateway,
         alerts,
+        services,
     };
 }
 

@@ -20,6 +20,7 @@ import { Monitoring } from "../../components/monitoring";
 import { AksRbacRoleName, PrincipalType } from "../../components/role-assignment";
 import { standardTags } from "../../components/tags";
 import { readPlatformConfig } from "./config";
+import { serviceClaims, serviceListenerHosts } from "./services";
 
 /** The registry stack outputs this stack reads (docs/contracts.md). */
 export const REGISTRY_OUTPUTS = ["registryId", "registryName", "loginServer", "pipelineIdentityPrincipalId"] as const;
@@ -148,6 +149,8 @@ export async function main(): Promise<Record<string, unknown>> {
                   namespace: gw.namespace,
                   hostname: gw.publicHostname,
                   tlsSecretName: gw.tlsSecretName,
+                  // A listener per hosted service's own host (none for a service on the platform's host).
+                  serviceHosts: serviceListenerHosts(config.services, gw.publicHostname ?? ""),
                   chartVersion: gw.chartVersion,
                   proxyReplicas: gw.replicas,
                   crds: gw.crds,
@@ -179,6 +182,8 @@ export async function main(): Promise<Record<string, unknown>> {
     // The host the primary router's routes serve: the Gateway's listener host, or nginx's.
     const host = gateway ? gateway.hostname : gw.publicHostname !== undefined ? pulumi.output(gw.publicHostname) : door.fqdn;
     const scheme = gateway?.https ? "https" : "http";
+    // Which service owns which host + path and namespaces (docs/policy.md, release-service-claims reads it).
+    const claims = host.apply((h) => serviceClaims(config.services, h));
 
     // The engine's shared record (docs/contracts.md): only the pipeline identity writes it.
     const records = new ReleaseRecordStore("records", {
@@ -232,6 +237,7 @@ export async function main(): Promise<Record<string, unknown>> {
         host,
         publicUrl: pulumi.interpolate`${scheme}://${host}`,
         routerKind,
+        serviceClaims: claims,
         legacyNginx: gw.mode !== "nginx" && gw.legacyNginx,
         ...(ingress ? { ingressClassName: ingress.ingressClassName, ingressNamespace: ingress.namespace } : {}),
         ...(gateway
