@@ -2,6 +2,7 @@
 import { header, httpRequest, randomCalculationBody } from "../util/http";
 import type { PublicEndpoint } from "./backend";
 import type { ProductionCheckConfig } from "../settings/config";
+import { throwIfInterrupted } from "../util/interrupt";
 
 export interface ProductionCheckResult {
     ok: boolean;
@@ -19,12 +20,15 @@ export async function checkProduction(
     expect: { slot: string; version: string },
     cfg: ProductionCheckConfig,
     requestPath: string,
+    /** Cuts the check short: aborted, it throws InterruptedError (util/interrupt.ts). */
+    signal?: AbortSignal,
 ): Promise<ProductionCheckResult> {
     const deadline = Date.now() + cfg.timeoutMs;
     let consecutive = 0;
     let n = 0;
     const url = new URL(requestPath, ep.url).toString();
     while (Date.now() < deadline) {
+        throwIfInterrupted(signal);
         const r = await httpRequest(url, {
             method: "POST",
             headers: ep.hostHeader ? { host: ep.hostHeader } : {},

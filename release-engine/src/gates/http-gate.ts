@@ -8,6 +8,7 @@
  * stops as soon as the verdict is statistically certain either way (see stats.ts).
  */
 import { header, httpRequest, randomCalculationBody, type HttpResult } from "../util/http";
+import { pause, throwIfInterrupted } from "../util/interrupt";
 import {
     percentile,
     sprtCappedDecision,
@@ -142,6 +143,8 @@ export async function runHttpGate(
     target: GateTarget,
     config: HttpGateConfig,
     onProgress?: (p: GateProgress) => void,
+    /** Cuts the gate short: aborted, it stops sending and throws InterruptedError (util/interrupt.ts). */
+    signal?: AbortSignal,
 ): Promise<HttpGateReport> {
     const started = Date.now();
     const ep = errorParams(config);
@@ -163,7 +166,7 @@ export async function runHttpGate(
     let stopProd = false;
     const productionLoop = (async () => {
         if (!target.live) return;
-        while (!stopProd) {
+        while (!stopProd && !signal?.aborted) {
             const r = await httpRequest(url, {
                 method: "POST",
                 headers: hostHeaders,
@@ -178,7 +181,7 @@ export async function runHttpGate(
                 prod.wrongSlot++;
                 firstProblem ??= `production request answered by ${describeAnswer(r)}, expected live ${target.live.slot} ${target.live.version}`;
             }
-            if (config.productionIntervalMs > 0) await new Promise((res) => setTimeout(res, config.productionIntervalMs));
+            if (config.productionIntervalMs > 0) await pause(config.productionIntervalMs, signal);
         }
     })();
 
@@ -222,7 +225,7 @@ export async function runHttpGate(
     };
 
     const worker = async () => {
-        while (!verdict && issued < config.maxRequests) {
+        while (!verdict && issued < config.maxRequests && !signal?.aborted) {
             issued++;
             const r = await httpRequest(url, {
                 method: "POST",
@@ -260,6 +263,7 @@ export async function runHttpGate(
     decide();
     stopProd = true;
     await productionLoop;
+    throwIfInterrupted(signal);
     decide();
     // Production trouble seen after the candidate verdict still fails the gate.
     if (verdict?.v === "pass" && (prod.failures > 0 || prod.wrongSlot > 0)) {
