@@ -64,7 +64,7 @@ export async function showStatus(deps: EngineDeps, options: { showSecrets?: bool
 }
 
 /** `plan`: what the engine planned, rendered through the deps' reporter (an invalid or blocked plan's reason as its error). */
-export async function showPlan(deps: EngineDeps, intent: Intent): ReturnType<typeof runPlan> {
+async function showPlan(deps: EngineDeps, intent: Intent): ReturnType<typeof runPlan> {
     const result = await runPlan(deps, intent);
     if (result.view) for (const line of planLines(result.view)) deps.reporter.line(line);
     if (result.exitCode !== 0 && result.message) deps.reporter.error(result.message);

@@ -20,7 +20,7 @@ export function jsonText(document: object): string {
 }
 
 /** The state with the preview secret replaced, for output. */
-export function redact(state: ReleaseState | null): ReleaseState | null {
+function redact(state: ReleaseState | null): ReleaseState | null {
     if (!state || state.previewHeaderValue === undefined) return state;
     return { ...state, previewHeaderValue: "(secret)" };
 }
@@ -51,10 +51,7 @@ export interface StatusContext {
 }
 
 /** The status view's preview as output shows it: with a ready curl line when its value is shown and the URL known. */
-export function statusPreview(
-    view: StatusView,
-    context: StatusContext,
-): (NonNullable<StatusView["preview"]> & { curl?: string }) | undefined {
+function statusPreview(view: StatusView, context: StatusContext): (NonNullable<StatusView["preview"]> & { curl?: string }) | undefined {
     const preview = view.preview;
     if (!preview) return undefined;
     const shown = !preview.secret || context.showSecrets;
@@ -138,7 +135,7 @@ export function planLines(view: PlanView): string[] {
 }
 
 /** One history entry: time, action, version, outcome, production before → after, who; then its gates and detail. */
-export function historyEntryText(entry: HistoryEntry): string {
+function historyEntryText(entry: HistoryEntry): string {
     const gates = entry.gates.map(
         (gate) =>
             `${gate.gate} gate ${gate.verdict}${gate.requests !== undefined ? ` (${gate.requests} requests, ${gate.errors ?? 0} errors${gate.p95Ms !== undefined ? `, p95 ${gate.p95Ms} ms` : ""})` : ""}: ${gate.reason}`,
