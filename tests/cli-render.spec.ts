@@ -20,6 +20,7 @@ import {
     planLines,
     progressiveStep,
     runResultJson,
+    statusHeadLines,
     statusLines,
     type StatusContext,
 } from "../release-engine/src/cli/render";
@@ -86,6 +87,14 @@ describe("cli/render.ts: the CLI's text from the engine's views", () => {
                 "pending: rollback 1.2.0 → 1.0.0",
                 'interrupted: no release holds the lock; re-run "rollback" to finish it',
             ]);
+        });
+
+        it("a status that failed after reading the record and the lock shows what it had seen: the same head lines", () => {
+            const lock = { running: false };
+            const full = statusLines(PENDING, serving({ lock }), context);
+            const head = statusHeadLines(PENDING, lock, context);
+            assert.deepEqual(head, full.slice(0, 3));
+            assert.ok(!head.some((line) => /^url:|ready/.test(line)), head.join("\n"));
         });
 
         it("a weight outside the configured steps has no step number", () => {

@@ -28,6 +28,7 @@ import {
     redactRecord,
     reportLine,
     runResultJson,
+    statusHeadLines,
     statusLines,
     stoppingLine,
     type JsonHead,
@@ -55,9 +56,12 @@ export interface DispatchOptions {
 /** `status`: the engine's view, rendered through the deps' reporter (its error, if it could not look). */
 export async function showStatus(deps: EngineDeps, options: { showSecrets?: boolean } = {}): ReturnType<typeof runStatus> {
     const result = await runStatus(deps, options);
+    const context = { config: deps.config, backend: deps.backend.kind, showSecrets: options.showSecrets === true };
     if (result.record && result.status) {
-        const context = { config: deps.config, backend: deps.backend.kind, showSecrets: options.showSecrets === true };
         for (const line of statusLines(result.record, result.status, context)) deps.reporter.line(line);
+    } else if (result.statusBeforeError) {
+        const { record, lock } = result.statusBeforeError;
+        for (const line of statusHeadLines(record, lock, context)) deps.reporter.line(line);
     }
     if (result.exitCode !== 0 && result.message) deps.reporter.error(result.message);
     return result;

@@ -60,9 +60,15 @@ function statusPreview(view: StatusView, context: StatusContext): (NonNullable<S
 
 /** The lines of `status`: environment and state, who holds the lock, the operation pending, whether it serves, its slots, URL and preview. */
 export function statusLines(record: EngineRecord, view: StatusView, context: StatusContext): string[] {
+    const lines = statusHeadLines(record, view.lock, context);
+    if (!record.state) return lines;
+    return [...lines, ...statusServingLines(view, context)];
+}
+
+/** The first lines of `status`, from the record and the lock alone (all a status that then failed had seen). */
+export function statusHeadLines(record: EngineRecord, lock: StatusView["lock"], context: StatusContext): string[] {
     const { config } = context;
     const lines = [`environment ${config.env} (${context.backend}, router ${config.router}): ${describeState(record.state)}`];
-    const lock = view.lock;
     const held = lock?.running === true;
     if (held)
         lines.push(
@@ -83,7 +89,13 @@ export function statusLines(record: EngineRecord, view: StatusView, context: Sta
                 ? `interrupted: no release holds the lock; re-run "release ${operation.version}" or "promote" to go on, "abort" returns production to live at once`
                 : `interrupted: no release holds the lock; re-run "rollback" to finish it`,
         );
-    if (!record.state) return lines;
+    return lines;
+}
+
+/** The lines of `status` after the head, for a deployed environment: whether it serves, its slots, URL and preview. */
+function statusServingLines(view: StatusView, context: StatusContext): string[] {
+    const { config } = context;
+    const lines: string[] = [];
     if (!view.running) {
         lines.push(
             `stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${view.detail ? ` (${view.detail})` : ""}`,
@@ -223,11 +235,12 @@ export interface JsonHead {
  */
 export function runResultJson(
     head: JsonHead,
-    result: RunResult & { status?: StatusView; view?: PlanView },
+    result: RunResult & { status?: StatusView; view?: PlanView; statusBeforeError?: unknown },
     context: StatusContext & { command: Command },
 ): Record<string, unknown> {
-    const { view: _view, ...rest } = result;
+    const { view: _view, statusBeforeError: _seen, ...rest } = result;
     void _view;
+    void _seen;
     const record = context.command === "status" && context.showSecrets ? result.record : result.record && redactRecord(result.record);
     const status = result.status && {
         ...result.status,

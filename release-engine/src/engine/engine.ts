@@ -721,20 +721,31 @@ export interface StatusView {
     };
 }
 
+/** What `status` had seen when it could not go on (e.g. the Pulumi backend without its CLI): the record and the lock. */
+export interface StatusBeforeError {
+    record: EngineRecord;
+    lock: StatusView["lock"];
+}
+
 /**
  * `status` (read-only: never starts anything): the recorded state, the operation in progress, whether
  * the environment is serving and at which URL, and what reaches the candidate. The per-release
  * secret preview value is in the view only with `showSecrets`. Prints nothing: the CLI renders the
  * record and the view (cli/render.ts).
  */
-export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean } = {}): Promise<RunResult & { status?: StatusView }> {
+export async function runStatus(
+    deps: EngineDeps,
+    opts: { showSecrets?: boolean } = {},
+): Promise<RunResult & { status?: StatusView; statusBeforeError?: StatusBeforeError }> {
     const t0 = Date.now();
+    let seenBeforeError: StatusBeforeError | undefined;
     try {
         const { backend, config } = deps;
         const record = await backend.read();
         // A release holding the lock is running; one that left an operation without the lock was interrupted.
         const holder = await backend.lockHolder?.().catch(() => undefined);
         const lock: StatusView["lock"] = holder ? { running: true, ...holder } : { running: false };
+        seenBeforeError = { record, lock };
         if (!record.state) return { ...result({ outcome: "done", record }, undefined, t0), status: { running: false, lock } };
         const seen = await backend.observe();
         const view: StatusView = {
@@ -765,6 +776,7 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         }
         return { ...result({ outcome: "done", record }, undefined, t0), status: view };
     } catch (e) {
-        return quietFail(e, t0);
+        const failed = quietFail(e, t0);
+        return seenBeforeError ? { ...failed, statusBeforeError: seenBeforeError } : failed;
     }
 }
