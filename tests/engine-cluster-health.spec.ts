@@ -9,7 +9,7 @@
 import { strict as assert } from "assert";
 import { ClusterHealth, slotHealthFromPods, type PodLike } from "../release-engine/src/backends/pulumi/cluster-health";
 import { PulumiBackend, type AutomationStack, type OutputValueLike } from "../release-engine/src/backends/pulumi/pulumi-backend";
-import { runStatus } from "../release-engine/src/engine/engine";
+import { showStatus } from "../release-engine/src/cli/dispatch";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import type { RecordStore } from "../release-engine/src/record-store/port";
 import { nextRecordDocument } from "../release-engine/src/record-store/record-document";
@@ -169,7 +169,7 @@ describe("engine (Pulumi backend): slot health from the cluster's pods", () => {
         const status = async () => {
             let text = "";
             const backend = new PulumiBackend({ env: "dev", workDir: "w", factory: async () => stack, store: readOnlyStore(record) });
-            const r = await runStatus({
+            const r = await showStatus({
                 backend,
                 config: loadConfig("dev"),
                 reporter: createReporter({ write: (x) => (text += x), tfBuild: false }),

@@ -16,7 +16,8 @@ import type { RouterKind, SlotName } from "@phoenix/release-model";
 import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
 import { LocalBackend } from "../release-engine/src/backends/local/local-backend";
 import { startLoad } from "../release-engine/src/demo/load";
-import { runIntent, runStatus, type EngineDeps } from "../release-engine/src/engine/engine";
+import { showStatus } from "../release-engine/src/cli/dispatch";
+import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { loadConfig } from "../release-engine/src/settings/config";
 import { startCluster, TEST_GATE } from "./support/engine-fixtures";
@@ -104,7 +105,7 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             for (const p of cluster.slotProcesses(standby)) p.crash();
             await until("the crash to be seen", () => cluster.status().slots[standby].ready < 2, 5000);
             out = "";
-            await runStatus(deps);
+            await showStatus(deps);
             assert.match(out, new RegExp(`${standby}: [01]/2 ready.*not all ready`), out);
             await until("the supervisor to restart the standby", () => cluster.status().slots[standby].ready === 2);
             await sleep(500);
@@ -113,7 +114,7 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             assert.ok(stats.total > 20);
             assert.ok(cluster.status().slots[standby].restarts >= restartsBefore + 2, JSON.stringify(cluster.status().slots[standby]));
             out = "";
-            await runStatus(deps);
+            await showStatus(deps);
             assert.match(out, new RegExp(`${standby}: 2/2 ready`), out);
         });
 

@@ -15,8 +15,9 @@ import { LocalBackend } from "../release-engine/src/backends/local/local-backend
 import { historyFromUpdate } from "../release-engine/src/backends/pulumi/pulumi-backend";
 import { runStepAnalysis } from "../release-engine/src/checks/analysis";
 import type { TrafficSource } from "../release-engine/src/checks/traffic-source";
-import { runIntent, runStatus, type EngineDeps } from "../release-engine/src/engine/engine";
-import { formatHistoryEntry } from "../release-engine/src/engine/history";
+import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
+import { showStatus } from "../release-engine/src/cli/dispatch";
+import { historyText } from "../release-engine/src/cli/render";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { BlockedError, InputError, OUTCOME_EXIT } from "../release-engine/src/errors";
 import { DEFAULT_APPINSIGHTS_GATE } from "../release-engine/src/gates/appinsights-gate";
@@ -293,10 +294,10 @@ describe("engine (local backend): App Insights queries that fail (real LogsQuery
         );
         assert.equal(last.detail, undefined, "the gate's own line says what could not be measured");
         assert.match(last.gates[1].reason, /^could not measure: the App Insights query failed 3 times in a row/);
-        assert.match(formatHistoryEntry(last), /release +1\.2\.0 +inconclusive[\s\S]*appinsights gate inconclusive: could not measure/);
+        assert.match(historyText([last], "dev"), /release +1\.2\.0 +inconclusive[\s\S]*appinsights gate inconclusive: could not measure/);
 
         out = "";
-        const status = await runStatus(deps);
+        const status = await showStatus(deps);
         assert.match(out, /^last run: release 1\.2\.0 could not be measured \(the appinsights gate could not measure: .*\) at \S+$/m, out);
         assert.match(status.status?.lastRun ?? "", /could not be measured/);
     });
@@ -345,7 +346,7 @@ describe("engine (local backend): App Insights queries that fail (real LogsQuery
         const last = (await deps.backend.history()).at(-1)!;
         assert.deepEqual([last.action, last.outcome], ["rejection", "rolled-back"]);
         out = "";
-        await runStatus(deps);
+        await showStatus(deps);
         assert.match(out, /^last run: release 1\.3\.0 was rejected by the appinsights gate \(candidate failure rate 50\.00 %/m, out);
     });
 });

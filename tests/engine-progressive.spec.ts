@@ -13,7 +13,8 @@ import { routerModel, type RouterKind } from "@phoenix/release-model";
 import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
 import { LocalBackend } from "../release-engine/src/backends/local/local-backend";
 import { startLoad } from "../release-engine/src/demo/load";
-import { runIntent, runStatus, type EngineDeps } from "../release-engine/src/engine/engine";
+import { showStatus } from "../release-engine/src/cli/dispatch";
+import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { DEFAULT_COMPARISON } from "../release-engine/src/gates/compare";
 import { plan } from "../release-engine/src/planner/plan";
@@ -125,7 +126,7 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             const at50 = p.steps.find((s) => s.name === "shift" && s.record.state?.candidateWeight === 50)!;
             await deps.backend.apply(at50.record, () => undefined);
             out = "";
-            const interrupted = await runStatus(deps);
+            const interrupted = await showStatus(deps);
             assert.match(out, /pending: release 1\.4\.0 in \w+; the candidate serves 50 % of production \(step 2 of 3\)/, out);
             assert.match(
                 out,
@@ -136,7 +137,7 @@ for (const router of ["gateway-api", "nginx"] as RouterKind[]) {
             // While a release holds the lock it is running: who and since when, and no re-run advice.
             const held = await deps.backend.lock();
             out = "";
-            const running = await runStatus(deps);
+            const running = await showStatus(deps);
             await held();
             assert.match(out, new RegExp(`running: a release holds the lock \\(pid ${process.pid} since \\S+\\)`), out);
             assert.match(out, /in progress: release 1\.4\.0 in \w+; the candidate serves 50 % of production \(step 2 of 3\)/, out);

@@ -1,12 +1,13 @@
 /**
  * The engine's errors and the one mapping from an outcome to the CLI's exit code. At the bottom of the
- * engine: settings/, engine/, backends/ and cli/ import it; it imports nothing.
+ * engine: settings/, engine/, backends/ and cli/ import it; it imports nothing of the engine (only the record's type from the model).
  *
  * Exit codes (docs/release-engine.md): 0 done, 1 the release was rejected (gate failed, rolled back), could
  * not be measured (a check inconclusive past its error budget, rolled back) or a step failed, 2 bad input
  * or a missing tool or credential (nothing changed), 3 blocked (locked, or not allowed now), 130
- * interrupted (SIGINT/SIGTERM; the lock is released and the state left is reported).
+ * interrupted (SIGINT/SIGTERM; the run stops at a step boundary, then the lock is released and the state left is reported).
  */
+import type { EngineRecord } from "@phoenix/release-model";
 
 export type ExitCode = 0 | 1 | 2 | 3 | 130;
 
@@ -34,6 +35,21 @@ export class BlockedError extends Error {
     }
 }
 
+/**
+ * The run was interrupted (SIGINT/SIGTERM aborted its signal, exit code 130): the engine stopped at a step
+ * boundary, or cut a wait short, with `record` as what it last applied. Nothing more was applied after it.
+ */
+export class InterruptedError extends Error {
+    constructor(
+        message: string,
+        /** The record the run had reached when it stopped, when it had read one. */
+        readonly record?: EngineRecord,
+    ) {
+        super(message);
+        this.name = "InterruptedError";
+    }
+}
+
 /** The outcome names a run reports, each with its exit code. */
 export const OUTCOME_EXIT = {
     done: 0,
@@ -50,11 +66,12 @@ export const OUTCOME_EXIT = {
 
 export type Outcome = keyof typeof OUTCOME_EXIT;
 
-/** The outcome of an error thrown before or during a run: input, environment, blocked, or failed (anything else). */
+/** The outcome of an error thrown before or during a run: input, environment, blocked, interrupted, or failed (anything else). */
 export function outcomeOf(e: unknown): Outcome {
     if (e instanceof InputError) return "invalid";
     if (e instanceof EnvironmentError) return "environment";
     if (e instanceof BlockedError) return "blocked";
+    if (e instanceof InterruptedError) return "interrupted";
     return "failed";
 }
 

@@ -33,6 +33,8 @@ export interface CheckContext {
     /** Shown a weighted step's running comparison; `done` when it ends. */
     progress?: { step?(p: StepProgress): void; done(): void };
     sleep?: (ms: number) => Promise<void>;
+    /** Aborted on an interrupt (cli/interrupts.ts): a check stops waiting and throws InterruptedError. */
+    signal?: AbortSignal;
 }
 
 /** A weighted step that no production request reached: production goes back to live and the candidate stays pending. */

@@ -29,6 +29,7 @@ export const gatesCheck: CheckRunner<GatesCheck> = {
             ...(intent.preview ? { preview: { header: intent.preview.header, value: intent.preview.value } } : {}),
             candidate: { slot: check.slot, version: check.version },
             live: { slot: live, version: state.slots[live].version as string },
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
         };
         const details: string[] = [];
         for (const gate of ctx.gates) {

@@ -5,6 +5,7 @@ import type { ProductionCheckConfig } from "../settings/config";
 import type { Check } from "../planner/types";
 import { measureWithin } from "../gates/error-budget";
 import type { CheckRunner } from "./check";
+import { throwIfInterrupted } from "../util/interrupt";
 
 export interface ProductionCheckResult {
     ok: boolean;
@@ -22,12 +23,15 @@ export async function checkProduction(
     expect: { slot: string; version: string },
     cfg: ProductionCheckConfig,
     requestPath: string,
+    /** Cuts the check short: aborted, it throws InterruptedError (util/interrupt.ts). */
+    signal?: AbortSignal,
 ): Promise<ProductionCheckResult> {
     const deadline = Date.now() + cfg.timeoutMs;
     let consecutive = 0;
     let n = 0;
     const url = new URL(requestPath, ep.url).toString();
     while (Date.now() < deadline) {
+        throwIfInterrupted(signal);
         const r = await httpRequest(url, {
             method: "POST",
             headers: ep.hostHeader ? { host: ep.hostHeader } : {},
@@ -69,7 +73,7 @@ export const productionCheck: CheckRunner<ProductionCheck> = {
                 detail: `production: ${measured.reason}`,
                 inconclusive: { what: "the production check", reason: measured.reason },
             };
-        const r = await checkProduction(measured.value, check, config.production, config.gate.path);
+        const r = await checkProduction(measured.value, check, config.production, config.gate.path, ctx.signal);
         return { verdict: r.ok ? "pass" : "fail", detail: `production: ${r.detail}` };
     },
 };

@@ -10,7 +10,7 @@ import { isSemver } from "@phoenix/release-model";
 import { ENVIRONMENTS } from "../settings/config";
 import { imageTagVersionProblem } from "@phoenix/release-model";
 
-export const BACKENDS = ["local", "pulumi"] as const;
+const BACKENDS = ["local", "pulumi"] as const;
 
 type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "replace" | "rps" | "duration" | "help";
 

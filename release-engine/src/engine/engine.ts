@@ -12,7 +12,16 @@ import type { GateProgress } from "../gates/http-gate";
 import type { GateKind } from "../gates/gate";
 import { gatesFor, type GateReport } from "../gates/gate-registry";
 import type { EngineConfig } from "../settings/config";
-import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
+import {
+    BlockedError,
+    EnvironmentError,
+    InputError,
+    InterruptedError,
+    OUTCOME_EXIT,
+    outcomeOf,
+    type ExitCode,
+    type Outcome,
+} from "../errors";
 import type { Backend, SlotHealth } from "./backend";
 import type { StepProgress } from "../checks/check";
 import type { CheckContext, CheckOutcome, NoTraffic } from "../checks/check";
@@ -22,6 +31,7 @@ import { awaitGuard, CrashWatch, describeCrash } from "./readiness";
 import { gateSummary, historyAction, lastVerdictLine, type HistoryAction } from "./history";
 import type { Reporter, StepReport } from "./reporter";
 import type { EngineObserver } from "../observe/timeline";
+import { interruptibleSleep, throwIfInterrupted } from "../util/interrupt";
 
 export type { ExitCode };
 
@@ -37,6 +47,13 @@ export interface EngineDeps {
     progress?: { update(p: GateProgress): void; step?(p: StepProgress): void; done(): void };
     /** Who runs this (user@host, or the pipeline run): written to the history. */
     actor?: string;
+    /**
+     * Aborted on an interrupt (the CLI's SIGINT/SIGTERM; its reason names the signal). The engine checks it
+     * before every step (recovery steps included) and stops there with outcome `interrupted`, releasing its
+     * lock before it writes the history: no step is applied after an abort. The step in flight finishes its
+     * apply; the waits of its checks (readiness, gates, a step's analysis, the production check) end at once.
+     */
+    signal?: AbortSignal;
 }
 
 /** A gate that rejected the candidate, or its crash (a restart since it was deployed): headlined as the run's verdict. */
@@ -102,12 +119,6 @@ export interface RunResult {
     production?: { requests: number; failed: number };
 }
 
-/** The state with the preview secret replaced, for output. */
-export function redact(state: ReleaseState | null): ReleaseState | null {
-    if (!state || state.previewHeaderValue === undefined) return state;
-    return { ...state, previewHeaderValue: "(secret)" };
-}
-
 /** A fresh secret preview value (crypto is loaded here: only a release needs it, not every command's start). */
 async function newPreviewValue(): Promise<string> {
     const { randomBytes } = await import("crypto");
@@ -168,6 +179,7 @@ class Runner {
                 { ...(logsClient ? { logsClient } : {}), ...(progress ? { progress } : {}) },
             ),
             traffic: trafficSourceFor(backend, config, logsClient),
+            ...(d.signal ? { signal: d.signal, sleep: interruptibleSleep(d.signal) } : {}),
             onGateReport: (report) => {
                 this.gates.push(report);
                 observer?.gate(report, Date.now());
@@ -219,7 +231,7 @@ class Runner {
     private async guard(g: WeightGuard, record: EngineRecord): Promise<GuardOutcome> {
         const baseline = baselineOf(record);
         const op = record.operation;
-        const r = await awaitGuard(() => this.d.backend.slotHealth(), g, baseline?.baseline, this.d.config.readiness);
+        const r = await awaitGuard(() => this.d.backend.slotHealth(), g, baseline?.baseline, this.d.config.readiness, this.d.signal);
         if (r.crashed && op?.kind === "release") {
             const reason = `candidate ${op.version} in ${g.slot} restarted ${r.crashed.restarts} time${r.crashed.restarts === 1 ? "" : "s"} since it was deployed at ${baseline?.at} (seen ${r.crashed.at.toISOString()}, before it was to get ${g.weight} % of production)`;
             this.rejection = { gate: "crash", reason };
@@ -287,13 +299,18 @@ class Runner {
         } catch (e) {
             // Locked, or a missing tool/plugin/login: nothing was applied; the run stops with that error (exit 3 / 2).
             if (e instanceof BlockedError || e instanceof EnvironmentError) throw e;
+            // An interrupt cut a wait short: the step is not judged; the run stops with the record it reached.
+            if (e instanceof InterruptedError) throw new InterruptedError(e.message, e.record ?? record);
             ok = false;
             record = await this.d.backend.read().catch(() => step.record);
             details.push(`apply failed: ${(e as Error).message}`);
         }
         // The checks measure what was applied; a measurement that cannot be taken is inconclusive (checks/runner.ts), never "apply failed".
         for (const c of ok ? step.checks : []) {
-            const r = await this.runCheck(c, record);
+            const r = await this.runCheck(c, record).catch((e: unknown) => {
+                // An interrupt cut the check's wait short: the step is not judged; the run stops with the record applied.
+                throw e instanceof InterruptedError ? new InterruptedError(e.message, e.record ?? record) : e;
+            });
             details.push(r.detail);
             if (r.verdict !== "pass") {
                 ok = false;
@@ -322,6 +339,7 @@ class Runner {
     async recover(record: EngineRecord): Promise<{ ok: boolean; record: EngineRecord }> {
         let cur = record;
         for (const s of recoverySteps(cur, plannerOptions(this.d.config))) {
+            throwIfInterrupted(this.d.signal, cur);
             const r = await this.exec(s, cur);
             cur = r.record;
             if (!r.ok) return { ok: false, record: cur };
@@ -356,6 +374,8 @@ async function withLock<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
 function fail(deps: EngineDeps, e: unknown, t0: number, runner?: Runner): RunResult {
     const outcome = outcomeOf(e);
     if (outcome === "failed") throw e;
+    // The CLI says what an interrupted run left (it reads the record once the engine has returned).
+    if (e instanceof InterruptedError) return result({ outcome, message: e.message, record: e.record }, runner, t0);
     deps.reporter.error((e as Error).message);
     return result({ outcome, message: (e as Error).message }, runner, t0);
 }
@@ -420,6 +440,7 @@ async function writeHistory(
             ...(r.outcome === "inconclusive" && r.unmeasured && !gates.some((g) => g.verdict === "inconclusive")
                 ? { detail: unmeasuredText(r.unmeasured) }
                 : {}),
+            ...(r.outcome === "interrupted" && r.message ? { detail: r.message } : {}),
         });
     } catch (e) {
         deps.reporter.line(`note: the history was not written: ${(e as Error).message}`);
@@ -455,6 +476,7 @@ async function runIntentLocked(
             if (p.outcome === "noop") return result({ outcome: "noop", notes: p.notes, record }, runner, t0);
             let cur = record;
             for (const step of p.steps) {
+                throwIfInterrupted(deps.signal, cur);
                 const r = await runner.exec(step, cur);
                 cur = r.record;
                 if (r.ok) continue;
@@ -517,6 +539,7 @@ async function returnToLive(
     const back = recoverySteps(cur, plannerOptions(deps.config)).find((s) => s.name === "weight-back");
     let record = cur;
     if (back) {
+        throwIfInterrupted(deps.signal, cur);
         const r = await runner.exec(back, cur);
         record = r.record;
         if (!r.ok) {
@@ -568,6 +591,7 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
                 ],
                 recoverOnFailure: true,
             };
+            throwIfInterrupted(deps.signal, record);
             const r = await runner.exec(verifyStep, record);
             if (r.ok) return result({ outcome: "done", record }, runner, t0);
             const unmeasured = runner.rejection ? undefined : runner.unmeasured;
@@ -594,27 +618,36 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
     }
 }
 
-/** `plan <version>`: what `release` would do, without doing it. */
-export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResult & { plan?: Plan }> {
+/** What `plan` rendered from: the record it planned from and the plan, whatever its outcome. */
+export interface PlanView {
+    current: EngineRecord;
+    plan: Plan;
+}
+
+/**
+ * `plan <version>`: what `release` would do, without doing it. Prints nothing: `view` is what the CLI
+ * renders (cli/render.ts); `plan` and `record` are the result's (`--json`) for a plan that can run.
+ */
+export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResult & { plan?: Plan; view?: PlanView }> {
     const t0 = Date.now();
     try {
         const record = await deps.backend.read();
         await checkRouterKind(deps);
         const p = makePlan(record, intent, plannerOptions(deps.config));
-        deps.reporter.line(`current: ${describeState(record.state)}${record.operation ? ` (pending: ${record.operation.kind})` : ""}`);
-        for (const n of p.notes) deps.reporter.line(`note: ${n}`);
-        if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid"), t0);
-        if (p.outcome === "blocked") return fail(deps, new BlockedError(p.reason ?? "blocked"), t0);
-        p.steps.forEach((s, i) => {
-            deps.reporter.line(`${i + 1}. ${s.name}: ${s.description}`);
-            deps.reporter.line(`   → ${describeState(s.record.state)}`);
-            if (s.checks.length) deps.reporter.line(`   checks: ${s.checks.map((c) => c.kind).join(", ")}`);
-        });
-        if (p.outcome === "noop") deps.reporter.line("nothing to do");
-        return { ...result({ outcome: p.outcome === "noop" ? "noop" : "done", notes: p.notes, record }, undefined, t0), plan: p };
+        const view: PlanView = { current: record, plan: p };
+        if (p.outcome === "invalid") return { ...quietFail(new InputError(p.reason ?? "invalid"), t0), view };
+        if (p.outcome === "blocked") return { ...quietFail(new BlockedError(p.reason ?? "blocked"), t0), view };
+        return { ...result({ outcome: p.outcome === "noop" ? "noop" : "done", notes: p.notes, record }, undefined, t0), plan: p, view };
     } catch (e) {
-        return fail(deps, e, t0);
+        return quietFail(e, t0);
     }
+}
+
+/** Input and blocked errors become a result for the CLI to render (nothing changed); anything else propagates. */
+function quietFail(e: unknown, t0: number): RunResult {
+    const outcome = outcomeOf(e);
+    if (outcome === "failed") throw e;
+    return result({ outcome, message: (e as Error).message }, undefined, t0);
 }
 
 /** What `status` saw besides the record: whether the environment serves, where, and what reaches the candidate. */
@@ -638,63 +671,39 @@ export interface StatusView {
         secret: boolean;
         slot: SlotName;
         version: string;
-        /** A ready request to the candidate (only when the value is shown or not secret). */
-        curl?: string;
     };
 }
 
-/** "the candidate serves 25 % of production (step 2 of 4)". */
-function progressiveStep(weight: number, steps: number[]): string {
-    const i = steps.filter((x) => x < 100).indexOf(weight);
-    return `the candidate serves ${weight} % of production${i >= 0 ? ` (step ${i + 1} of ${steps.length})` : ""}`;
-}
-
-function curlLine(url: string, header: string, value: string, path: string): string {
-    const q = (x: string) => `'${x.replace(/'/g, "'\\''")}'`;
-    return `curl -sS -H ${q(`${header}: ${value}`)} -H 'content-type: application/json' -d '{"number":12}' ${q(new URL(path, url).toString())}`;
+/** What `status` had seen when it could not go on (e.g. the Pulumi backend without its CLI): the record and the lock. */
+export interface StatusBeforeError {
+    record: EngineRecord;
+    lock: StatusView["lock"];
 }
 
 /**
  * `status` (read-only: never starts anything): the recorded state, the operation in progress, whether
  * the environment is serving and at which URL, and what reaches the candidate. The per-release
- * secret preview value is shown only with `showSecrets`.
+ * secret preview value is in the view only with `showSecrets`. Prints nothing: the CLI renders the
+ * record and the view (cli/render.ts).
  */
-export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean } = {}): Promise<RunResult & { status?: StatusView }> {
+export async function runStatus(
+    deps: EngineDeps,
+    opts: { showSecrets?: boolean } = {},
+): Promise<RunResult & { status?: StatusView; statusBeforeError?: StatusBeforeError }> {
     const t0 = Date.now();
+    let seenBeforeError: StatusBeforeError | undefined;
     try {
-        const { reporter, backend, config } = deps;
+        const { backend, config } = deps;
         const record = await backend.read();
-        reporter.line(`environment ${config.env} (${backend.kind}, router ${config.router}): ${describeState(record.state)}`);
         // A release holding the lock is running; one that left an operation without the lock was interrupted.
         const holder = await backend.lockHolder?.().catch(() => undefined);
         const lock: StatusView["lock"] = holder ? { running: true, ...holder } : { running: false };
-        if (holder)
-            reporter.line(
-                `running: a release holds the lock (${holder.holder}${holder.since ? ` since ${holder.since}` : ""}${holder.expiresAt ? `; its lease runs to ${holder.expiresAt} unless renewed` : ""})`,
-            );
-        const w = record.state?.candidateWeight;
-        const stepText = record.state && w !== undefined ? progressiveStep(w, config.progressive.steps) : undefined;
-        if (record.operation?.kind === "release")
-            reporter.line(
-                `${holder ? "in progress" : "pending"}: release ${record.operation.version} in ${record.operation.slot}${stepText ? `; ${stepText}` : ""}`,
-            );
-        if (record.operation?.kind === "rollback")
-            reporter.line(
-                `${holder ? "in progress" : "pending"}: rollback ${record.operation.from.version} → ${record.operation.to.version}`,
-            );
-        if (record.operation && !holder) {
-            reporter.line(
-                record.operation.kind === "release"
-                    ? `interrupted: no release holds the lock; re-run "release ${record.operation.version}" or "promote" to go on, "abort" returns production to live at once`
-                    : `interrupted: no release holds the lock; re-run "rollback" to finish it`,
-            );
-        }
+        seenBeforeError = { record, lock };
         // The last run's verdict when it was a rejection or could not measure (history.ts tells the two apart).
         const lastRun = await backend
             .history()
             .then(lastVerdictLine)
             .catch(() => undefined);
-        if (lastRun) reporter.line(lastRun);
         if (!record.state)
             return {
                 ...result({ outcome: "done", record }, undefined, t0),
@@ -708,51 +717,29 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
             ...(seen.endpoint ? { url: seen.endpoint.url } : {}),
             ...(seen.detail ? { detail: seen.detail } : {}),
         };
-        if (!seen.running) {
-            reporter.line(
-                `stopped: nothing is serving ${config.env}; the state above is the desired state, restored by the next release, deploy, promote, rollback or abort${seen.detail ? ` (${seen.detail})` : ""}`,
-            );
-        } else {
+        if (seen.running) {
             // Read-only and only while running: what each slot actually serves beside what the state asks for.
             const health = await backend.slotHealth().catch((e: unknown) => {
                 view.slotsUnseen = (e as Error).message;
-                reporter.line(`slots: not seen (${view.slotsUnseen})`);
                 return undefined;
             });
-            if (health) {
-                view.slots = health;
-                for (const slot of ["blue", "green"] as const) {
-                    const h = health[slot];
-                    const warn = h.ready < h.desired ? "  ← not all ready" : "";
-                    reporter.line(
-                        `  ${slot}: ${h.ready}/${h.desired} ready${h.versions.length ? ` (${h.versions.join(", ")})` : ""}, restarts ${h.restarts}${warn}`,
-                    );
-                }
-            }
-            reporter.line(`url: ${view.url}  (production: POST ${config.gate.path})`);
+            if (health) view.slots = health;
         }
         const intent = routerOf(config).intent(record.state, seen.endpoint?.headerName ?? config.headerName);
         const p = intent.preview;
         if (p && (record.state.slots[p.target].role === "candidate" || record.operation?.kind === "release")) {
-            const version = record.state.slots[p.target].version as string;
             const shown = !p.secret || opts.showSecrets === true;
             view.preview = {
                 header: p.header,
                 value: shown ? p.value : "(secret)",
                 secret: p.secret,
                 slot: p.target,
-                version,
-                ...(shown && view.url ? { curl: curlLine(view.url, p.header, p.value, config.gate.path) } : {}),
+                version: record.state.slots[p.target].version as string,
             };
-            if (view.preview.curl) reporter.line(`preview (reaches ${p.target} candidate ${version}): ${view.preview.curl}`);
-            else if (shown) reporter.line(`preview: header "${p.header}: ${p.value}" reaches ${p.target} candidate ${version}`);
-            else
-                reporter.line(
-                    `preview: header "${p.header}" with this release's secret value reaches ${p.target} candidate ${version}; "status --show-secrets" prints it and a ready curl line`,
-                );
         }
         return { ...result({ outcome: "done", record }, undefined, t0), status: view };
     } catch (e) {
-        return fail(deps, e, t0);
+        const failed = quietFail(e, t0);
+        return seenBeforeError ? { ...failed, statusBeforeError: seenBeforeError } : failed;
     }
 }

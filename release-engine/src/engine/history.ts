@@ -2,7 +2,7 @@
  * The release history: one entry per release, promotion, rejection, rollback and abort, with time,
  * versions, the gate's verdict and statistics, and who ran it. The local backend appends entries to a
  * file; the Pulumi backend reads them back from the stack's own update history (each update's message
- * names the run, its step, the gate's verdict and who ran it). Pure: building and formatting entries.
+ * names the run, its step, the gate's verdict and who ran it). Pure: building entries (cli/render.ts formats them).
  */
 import type { GateKind, Verdict } from "../gates/gate";
 import type { GateReport } from "../gates/gate-registry";
@@ -53,24 +53,6 @@ export function historyAction(kind: HistoryAction, outcome: Outcome, gates: Hist
     if ((kind === "release" || kind === "verify") && outcome === "rolled-back" && gates.some((g) => g.verdict === "fail"))
         return "rejection";
     return kind;
-}
-
-export function formatHistoryEntry(e: HistoryEntry): string {
-    const gates = e.gates.map(
-        (g) =>
-            `${g.gate} gate ${g.verdict}${g.requests !== undefined ? ` (${g.requests} requests, ${g.errors ?? 0} errors${g.p95Ms !== undefined ? `, p95 ${g.p95Ms} ms` : ""})` : ""}: ${g.reason}`,
-    );
-    const live =
-        e.liveBefore !== e.liveAfter && (e.liveBefore || e.liveAfter)
-            ? `; production ${e.liveBefore ?? "none"} → ${e.liveAfter ?? "none"}`
-            : e.liveAfter
-              ? `; production ${e.liveAfter}`
-              : "";
-    return [
-        `${e.at}  ${e.action.padEnd(9)} ${(e.version ?? "").padEnd(10)} ${e.outcome}${live}${e.by ? `  by ${e.by}` : ""}`,
-        ...gates.map((g) => `    ${g}`),
-        ...(e.detail ? [`    ${e.detail}`] : []),
-    ].join("\n");
 }
 
 /**

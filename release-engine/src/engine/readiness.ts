@@ -14,6 +14,7 @@
 import { readinessProblem, type SlotName } from "@phoenix/release-model";
 import type { WeightGuard } from "../planner/types";
 import type { ReadinessSettings } from "../settings/config";
+import { pause, throwIfInterrupted } from "../util/interrupt";
 import type { SlotHealth } from "./backend";
 
 export type HealthSource = () => Promise<Record<SlotName, SlotHealth>>;
@@ -66,6 +67,8 @@ export async function awaitGuard(
     g: WeightGuard,
     baseline: number | undefined,
     s: ReadinessSettings,
+    /** Cuts the wait short: aborted, it throws InterruptedError (util/interrupt.ts). */
+    signal?: AbortSignal,
 ): Promise<GuardOutcome> {
     const t0 = Date.now();
     const settle = g.candidate ? s.settleMs : 0;
@@ -94,7 +97,8 @@ export async function awaitGuard(
             }
         } else okSince = undefined;
         if (now - t0 >= s.waitMs) break;
-        await sleep(Math.min(s.pollMs, Math.max(1, s.waitMs - (now - t0))));
+        await pause(Math.min(s.pollMs, Math.max(1, s.waitMs - (now - t0))), signal);
+        throwIfInterrupted(signal);
     }
     const partial = lastHealth && lastHealth.ready > 0 && lastHealth.versions.length === 1 && lastHealth.versions[0] === g.version;
     if (g.restoring && partial) {

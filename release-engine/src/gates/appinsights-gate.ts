@@ -10,6 +10,7 @@
 import type { LogsQueryClient, LogsTable } from "@azure/monitor-query-logs";
 import { wilson } from "./stats";
 import { DEFAULT_ERROR_BUDGET, measureWithin } from "./error-budget";
+import { interruptibleSleep } from "../util/interrupt";
 import type { Gate, GateReportBase } from "./gate";
 import { formatDuration } from "../engine/reporter";
 
@@ -235,7 +236,7 @@ export function appInsightsGate(
                     ...(subject.live && subject.live.slot !== subject.candidate.slot ? { live: subject.live } : {}),
                     since: new Date(Date.now() - config.windowMs),
                 },
-                opts,
+                subject.signal ? { ...opts, sleep: interruptibleSleep(subject.signal) } : opts,
             );
             return { verdict: report.verdict, reason: report.reason, report, summary: summarizeAppInsightsGate(report) };
         },

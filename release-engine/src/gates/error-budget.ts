@@ -6,7 +6,7 @@
  * the count (the budget is per run of failures, not per release). Errors that are not about measuring
  * (another run holds the lock, a missing tool) propagate unchanged.
  */
-import { BlockedError, EnvironmentError } from "../errors";
+import { BlockedError, EnvironmentError, InterruptedError } from "../errors";
 
 /** The default `errorBudget` setting: Argo Rollouts' default consecutiveErrorLimit. */
 export const DEFAULT_ERROR_BUDGET = 4;
@@ -31,9 +31,9 @@ function errorOf(e: unknown): Error {
     return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Whether an error is about the environment or the run rather than a measurement (it is not retried). */
+/** Whether an error is about the environment or the run rather than a measurement (it is not retried): blocked, a missing tool, an interrupt. */
 export function isRunError(e: unknown): boolean {
-    return e instanceof BlockedError || e instanceof EnvironmentError;
+    return e instanceof BlockedError || e instanceof EnvironmentError || e instanceof InterruptedError;
 }
 
 /** "could not measure: the App Insights query failed 5 times in a row (error budget 4); last: …". */

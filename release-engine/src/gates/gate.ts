@@ -41,6 +41,8 @@ export interface GateSubject {
     candidate: SlotVersionRef;
     /** Production's slot now (on a first release the candidate's own); absent when nothing is live. */
     live?: SlotVersionRef;
+    /** Aborted on an interrupt: the gate stops waiting and throws InterruptedError (util/interrupt.ts), without a verdict. */
+    signal?: AbortSignal;
 }
 
 /** Every gate report names its gate and verdict; the rest is the gate's own evidence. */

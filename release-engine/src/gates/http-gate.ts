@@ -8,6 +8,7 @@
  * stops as soon as the verdict is statistically certain either way (see stats.ts).
  */
 import { header, httpRequest, randomCalculationBody, type HttpResult } from "../util/http";
+import { interruptibleSleep, pause, throwIfInterrupted } from "../util/interrupt";
 import {
     percentile,
     sprtCappedDecision,
@@ -140,6 +141,8 @@ export async function runHttpGate(
     target: GateTarget,
     config: HttpGateConfig,
     onProgress?: (p: GateProgress) => void,
+    /** Cuts the gate short: aborted, it stops sending and throws InterruptedError (util/interrupt.ts). */
+    signal?: AbortSignal,
 ): Promise<HttpGateReport> {
     const started = Date.now();
     const ep = errorParams(config);
@@ -161,7 +164,7 @@ export async function runHttpGate(
     let stopProd = false;
     const productionLoop = (async () => {
         if (!target.live) return;
-        while (!stopProd) {
+        while (!stopProd && !signal?.aborted) {
             const r = await httpRequest(url, {
                 method: "POST",
                 headers: hostHeaders,
@@ -176,7 +179,7 @@ export async function runHttpGate(
                 prod.wrongSlot++;
                 firstProblem ??= `production request answered by ${describeAnswer(r)}, expected live ${target.live.slot} ${target.live.version}`;
             }
-            if (config.productionIntervalMs > 0) await new Promise((res) => setTimeout(res, config.productionIntervalMs));
+            if (config.productionIntervalMs > 0) await pause(config.productionIntervalMs, signal);
         }
     })();
 
@@ -220,7 +223,7 @@ export async function runHttpGate(
     };
 
     const worker = async () => {
-        while (!verdict && issued < config.maxRequests) {
+        while (!verdict && issued < config.maxRequests && !signal?.aborted) {
             issued++;
             const r = await httpRequest(url, {
                 method: "POST",
@@ -258,6 +261,7 @@ export async function runHttpGate(
     decide();
     stopProd = true;
     await productionLoop;
+    throwIfInterrupted(signal);
     decide();
     // Production trouble seen after the candidate verdict still fails the gate.
     if (verdict?.v === "pass" && (prod.failures > 0 || prod.wrongSlot > 0)) {
@@ -346,10 +350,11 @@ export function httpGate(config: HttpGateConfig, opts: HttpGateOptions = {}): Ga
             };
             let measured: Measured<HttpGateReport>;
             try {
-                measured = await measureWithin(() => runHttpGate(target, config, opts.onProgress), {
+                measured = await measureWithin(() => runHttpGate(target, config, opts.onProgress, subject.signal), {
                     budget: opts.errorBudget ?? DEFAULT_ERROR_BUDGET,
                     retryMs: opts.retryMs ?? 1000,
                     what: "the http gate's run",
+                    ...(subject.signal ? { sleep: interruptibleSleep(subject.signal) } : {}),
                 });
             } finally {
                 opts.onDone?.();

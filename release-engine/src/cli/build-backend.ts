@@ -1,0 +1,201 @@
+/**
+ * The CLI's composition root: the settings (Key Vault, then the environment's config) and the backend a
+ * command runs against, with its adapters — the local daemon, or the Pulumi backend over the shared
+ * record store — and, for the commands that change the environment, the App Insights query client.
+ *
+ * The Pulumi backend, the record store and the query client are loaded only when asked for, so a local
+ * command such as `rollback` starts without them (bench: release-engine/scripts/rollback-speed.ts).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DaemonCluster } from "../backends/local/daemon-client";
+import { LocalBackend } from "../backends/local/local-backend";
+import type { PulumiBackend } from "../backends/pulumi/pulumi-backend";
+import type { Backend } from "../engine/backend";
+import { EnvironmentError, InputError } from "../errors";
+import type { LogsQuerier } from "../gates/appinsights-gate";
+import type { RecordStoreLocation } from "../record-store/location";
+import type { RecordStore } from "../record-store/port";
+import { loadConfig, type EngineConfig } from "../settings/config";
+import { createCredential, createSecretClient, loadVaultSettings } from "../settings/keyvault";
+import type { CliArgs, Command } from "./args";
+import { vaultSettingsLine } from "./render";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+/** Commands that change the environment (they take the lock; an interrupt stops them at a step boundary). */
+export const MUTATING: Command[] = ["release", "deploy", "verify", "promote", "rollback", "abort"];
+
+/** The working directory of the release stack: `PHOENIX_RELEASE_WORKDIR`, else `defaultDir` (the repository's stacks/release). */
+function releaseWorkDir(env: NodeJS.ProcessEnv, defaultDir: string): string {
+    return env.PHOENIX_RELEASE_WORKDIR ? path.resolve(env.PHOENIX_RELEASE_WORKDIR) : defaultDir;
+}
+
+/** FAULT_* variables given to the CLI reach the processes of the version being released (local backend only). */
+function faultEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k of ["FAULT_ERROR_RATE", "FAULT_LATENCY_MS"]) if (env[k] !== undefined) out[k] = env[k] as string;
+    return out;
+}
+
+/** Who runs this, for the history: the pipeline run, or user@host. */
+export function actorOf(env: NodeJS.ProcessEnv): string {
+    if (env.BUILD_BUILDID)
+        return `Azure DevOps ${env.BUILD_DEFINITIONNAME ? `${env.BUILD_DEFINITIONNAME} ` : ""}run ${env.BUILD_BUILDNUMBER ?? env.BUILD_BUILDID}`;
+    let user = env.USER ?? env.USERNAME;
+    try {
+        user ??= os.userInfo().username;
+    } catch {
+        /* no passwd entry */
+    }
+    return `${user ?? "unknown"}@${os.hostname()}`;
+}
+
+/** The backend decorated to remember the locks it holds, so an interrupt can release them. */
+export class LockTracking implements Backend {
+    readonly kind: Backend["kind"];
+    readonly env: string;
+    private held = new Set<() => Promise<void>>();
+    readonly productionCounts?: Backend["productionCounts"];
+    readonly trafficCounts?: Backend["trafficCounts"];
+    readonly routerKind?: Backend["routerKind"];
+    readonly lockHolder?: Backend["lockHolder"];
+    constructor(private readonly b: Backend) {
+        this.kind = b.kind;
+        this.env = b.env;
+        // The optional capabilities exist on the wrapper exactly when the backend has them.
+        if (b.productionCounts) this.productionCounts = () => b.productionCounts!();
+        if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
+        if (b.routerKind) this.routerKind = () => b.routerKind!();
+        if (b.lockHolder) this.lockHolder = () => b.lockHolder!();
+    }
+    async lock(): Promise<() => Promise<void>> {
+        const release = await this.b.lock();
+        this.held.add(release);
+        return async () => {
+            this.held.delete(release);
+            await release();
+        };
+    }
+    /** Releases every lock still held; true when there was one. */
+    async releaseAll(): Promise<boolean> {
+        const all = [...this.held];
+        this.held.clear();
+        for (const r of all) await r().catch(() => undefined);
+        return all.length > 0;
+    }
+    read = () => this.b.read();
+    apply: Backend["apply"] = (r, o, c) => this.b.apply(r, o, c);
+    endpoint = () => this.b.endpoint();
+    observe = () => this.b.observe();
+    history = () => this.b.history();
+    recordHistory: Backend["recordHistory"] = (e) => this.b.recordHistory(e);
+    slotReady: Backend["slotReady"] = (s, v, n) => this.b.slotReady(s, v, n);
+    slotHealth: Backend["slotHealth"] = () => this.b.slotHealth();
+    close = () => this.b.close();
+}
+
+export interface BuildOptions {
+    /**
+     * Opens the Pulumi backend's record store at its location (default: Azure Blob with the engine's
+     * Azure AD credential). In-process specs pass a store on the emulator signed with its key.
+     */
+    openRecordStore?: (location: RecordStoreLocation) => Promise<RecordStore>;
+}
+
+/** The local backend and the daemon that runs its environment. */
+export interface LocalTarget {
+    kind: "local";
+    backend: LockTracking;
+    /** What the CLI itself asks of the local daemon: `local-down`, and a release's production traffic for its report. */
+    daemon: Pick<DaemonCluster, "shutdown" | "traffic">;
+    /** Where the environment's local state lives (the release report is written there). */
+    stateDir: string;
+}
+
+/** The Pulumi backend over the shared record store. */
+export interface PulumiTarget {
+    kind: "pulumi";
+    backend: LockTracking;
+    pulumi: PulumiBackend;
+    store: RecordStore;
+    /** The release stack's working directory. */
+    workDir: string;
+}
+
+/** What a command runs against. */
+export interface BuiltBackend {
+    config: EngineConfig;
+    target: LocalTarget | PulumiTarget;
+    /** The engine's Azure AD credential, created on first use and shared by every adapter that needs it. */
+    credential(): Promise<Credential>;
+}
+
+type Credential = Awaited<ReturnType<typeof createCredential>>;
+
+/**
+ * Reads the settings and builds the backend `args` name. Refuses a command the backend does not have
+ * (`import-record` on local, `local-down` on Pulumi) before anything is started. `progress` is told
+ * which settings came from a Key Vault.
+ */
+export async function buildBackend(
+    args: CliArgs,
+    env: NodeJS.ProcessEnv,
+    options: BuildOptions,
+    progress: (text: string) => void,
+): Promise<BuiltBackend> {
+    let credentialMade: Promise<Credential> | undefined;
+    const credential = () => (credentialMade ??= createCredential(env));
+    const vault = args.vault ? await loadVaultSettings(args.vault, await createSecretClient(args.vault, await credential())) : undefined;
+    if (args.vault && vault) progress(vaultSettingsLine(args.vault, vault.read));
+    const config: EngineConfig = loadConfig(args.env, { vault: vault?.settings, configDir: env.PHOENIX_CONFIG_DIR || undefined });
+    const root = env.PHOENIX_HOME ?? path.join(process.cwd(), ".phoenix");
+    if (args.backend === "local") {
+        const clusterOpts = {
+            appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"),
+            appName: config.appName,
+            host: config.host,
+            headerName: config.headerName,
+            router: config.router,
+            defaultReplicas: config.replicas,
+            ...config.local,
+        };
+        const daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
+        if (args.command === "import-record" || args.command === "restore-record")
+            throw new InputError(`${args.command} applies to the Pulumi backend (--backend pulumi)`);
+        if (MUTATING.includes(args.command) && !fs.existsSync(clusterOpts.appEntry))
+            throw new EnvironmentError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
+        const versionEnv = args.version && Object.keys(faultEnv(env)).length ? { [args.version]: faultEnv(env) } : undefined;
+        const backend = new LockTracking(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
+        return { config, credential, target: { kind: "local", backend, daemon, stateDir: path.join(root, args.env) } };
+    }
+    if (args.command === "local-down") throw new InputError("local-down applies to the local backend only");
+    const { PulumiBackend, defaultWorkDir } = await import("../backends/pulumi/pulumi-backend");
+    const { leaseSecondsOf, openRecordStore, recordStoreLocation } = await import("../record-store/open-store");
+    const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
+    const location = recordStoreLocation(env, vault?.recordStore, config.appName, args.env);
+    const leaseSeconds = leaseSecondsOf(env);
+    const store = options.openRecordStore
+        ? await options.openRecordStore(location)
+        : await openRecordStore(location, await credential(), leaseSeconds);
+    const workDir = releaseWorkDir(env, defaultWorkDir(REPO_ROOT));
+    const pulumi = new PulumiBackend({
+        env: args.env,
+        workDir,
+        stackName: env.PHOENIX_RELEASE_STACK || args.env,
+        store,
+        policyPacks: [path.join(REPO_ROOT, "policy")],
+        policyPackConfigs: fs.existsSync(policyConfig) ? [policyConfig] : undefined,
+        holder: env.BUILD_BUILDID ? `Azure DevOps build ${env.BUILD_BUILDID} (${actorOf(env)})` : `${actorOf(env)} pid ${process.pid}`,
+        secretConfig: vault ? { appInsightsConnectionString: vault.secrets.appInsightsConnectionString } : undefined,
+    });
+    return { config, credential, target: { kind: "pulumi", backend: new LockTracking(pulumi), pulumi, store, workDir } };
+}
+
+/** The App Insights query client, for a command that changes the environment when that gate is configured. */
+export async function logsClientFor(built: BuiltBackend, command: Command): Promise<LogsQuerier | undefined> {
+    if (!built.config.appInsights || !MUTATING.includes(command)) return undefined;
+    const { LogsQueryClient } = await import("@azure/monitor-query-logs");
+    return new LogsQueryClient(await built.credential());
+}
