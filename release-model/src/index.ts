@@ -24,3 +24,4 @@ export { weightGains, readinessProblem, readinessViolations, type SlotReadiness,
 export { GATEWAY_ACCESS_LABEL, routesNamespace, productionRouteName, previewRouteName } from "./routers/gateway-api";
 export { MAIN_SIDE_SLOT, CANARY_SIDE_SLOT } from "./routers/nginx";
 export * from "./release-version";
+export { isRecord } from "./plain-object";

@@ -4,6 +4,7 @@
  * backend: the release stack's config, see stack-config.ts).
  */
 import { ReleaseStateError, isSemver, validateReleaseState, type ReleaseState, type SlotName, SLOT_NAMES } from "./release-state";
+import { isRecord } from "./plain-object";
 
 /** An operation in progress. */
 export type Operation =
@@ -53,10 +54,6 @@ export function rejectedProblems(v: unknown): string[] {
     if (v === undefined) return [];
     if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && isSemver(x))) return ['"rejected" must be a list of semver versions'];
     return [];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function kindOf(v: unknown): string {

@@ -7,6 +7,7 @@
  * Shared by the release stack (which turns it into Helm releases and routes) and the release
  * engine (which plans transitions between states). See docs/contracts.md and docs/release-stack.md.
  */
+import { isRecord } from "./plain-object";
 
 export const SLOT_NAMES = ["blue", "green"] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
@@ -66,10 +67,6 @@ function describe(v: unknown): string {
     } catch {
         return String(v);
     }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
