@@ -27,3 +27,4 @@ export { GATEWAY_ACCESS_LABEL, routesNamespace, productionRouteName, previewRout
 export { MAIN_SIDE_SLOT, CANARY_SIDE_SLOT } from "./routers/nginx";
 export * from "./release-version";
 export * from "./service-claims";
+export { isRecord } from "./plain-object";

@@ -35,10 +35,10 @@ export interface RouterIntent {
 export function productionWeights(state: ReleaseState): Record<SlotName, number> {
     const live = liveSlot(state);
     const candidate = candidateSlot(state);
-    const w = candidate !== undefined ? (state.candidateWeight ?? 0) : 0;
+    const candidateWeight = candidate !== undefined ? (state.candidateWeight ?? 0) : 0;
     const weights = { blue: 0, green: 0 };
-    weights[live] = 100 - w;
-    if (candidate !== undefined) weights[candidate] = w;
+    weights[live] = 100 - candidateWeight;
+    if (candidate !== undefined) weights[candidate] = candidateWeight;
     return weights;
 }
 

@@ -4,6 +4,7 @@
  * backend: the release stack's config, see stack-config.ts).
  */
 import { ReleaseStateError, isSemver, validateReleaseState, type ReleaseState, type SlotName, SLOT_NAMES } from "./release-state";
+import { isRecord } from "./plain-object";
 
 /** An operation in progress. */
 export type Operation =
@@ -49,27 +50,24 @@ export interface EngineRecord {
 }
 
 /** Problems with a record's `rejected` list (empty when it is absent or well formed). */
-export function rejectedProblems(v: unknown): string[] {
-    if (v === undefined) return [];
-    if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && isSemver(x))) return ['"rejected" must be a list of semver versions'];
+export function rejectedProblems(rejected: unknown): string[] {
+    if (rejected === undefined) return [];
+    if (!Array.isArray(rejected) || !rejected.every((version) => typeof version === "string" && isSemver(version)))
+        return ['"rejected" must be a list of semver versions'];
     return [];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
+function kindOf(value: unknown): string {
+    return value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
 }
 
-function kindOf(v: unknown): string {
-    return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
-}
-
-function slotAndVersion(v: unknown, where: string, problems: string[]): void {
-    if (!isRecord(v)) {
-        problems.push(`${where} must be an object { slot, version }, got ${kindOf(v)}`);
+function slotAndVersion(value: unknown, where: string, problems: string[]): void {
+    if (!isRecord(value)) {
+        problems.push(`${where} must be an object { slot, version }, got ${kindOf(value)}`);
         return;
     }
-    if (!(SLOT_NAMES as readonly unknown[]).includes(v.slot)) problems.push(`${where}.slot must be blue or green`);
-    if (typeof v.version !== "string" || !isSemver(v.version)) problems.push(`${where}.version must be a semver version`);
+    if (!(SLOT_NAMES as readonly unknown[]).includes(value.slot)) problems.push(`${where}.slot must be blue or green`);
+    if (typeof value.version !== "string" || !isSemver(value.version)) problems.push(`${where}.version must be a semver version`);
 }
 
 /** Problems with a recorded operation (empty when it is well formed). Never echoes a preview value. */
@@ -77,16 +75,16 @@ export function operationProblems(op: unknown): string[] {
     if (!isRecord(op)) return [`"operation" must be an object, got ${kindOf(op)}`];
     const problems: string[] = [];
     if (op.kind === "release") {
-        for (const k of Object.keys(op))
-            if (!["kind", "version", "slot", "before", "candidateRestarts"].includes(k)) problems.push(`operation: unknown key "${k}"`);
+        for (const key of Object.keys(op))
+            if (!["kind", "version", "slot", "before", "candidateRestarts"].includes(key)) problems.push(`operation: unknown key "${key}"`);
         if (op.candidateRestarts !== undefined) {
-            const c = op.candidateRestarts;
+            const restarts = op.candidateRestarts;
             if (
-                !isRecord(c) ||
-                !Number.isInteger(c.baseline) ||
-                (c.baseline as number) < 0 ||
-                typeof c.at !== "string" ||
-                Number.isNaN(Date.parse(c.at))
+                !isRecord(restarts) ||
+                !Number.isInteger(restarts.baseline) ||
+                (restarts.baseline as number) < 0 ||
+                typeof restarts.at !== "string" ||
+                Number.isNaN(Date.parse(restarts.at))
             ) {
                 problems.push("operation.candidateRestarts must be { baseline: a whole number >= 0, at: an ISO 8601 time }");
             }
@@ -104,7 +102,7 @@ export function operationProblems(op: unknown): string[] {
             }
         }
     } else if (op.kind === "rollback") {
-        for (const k of Object.keys(op)) if (!["kind", "to", "from"].includes(k)) problems.push(`operation: unknown key "${k}"`);
+        for (const key of Object.keys(op)) if (!["kind", "to", "from"].includes(key)) problems.push(`operation: unknown key "${key}"`);
         slotAndVersion(op.to, "operation.to", problems);
         slotAndVersion(op.from, "operation.from", problems);
     } else {

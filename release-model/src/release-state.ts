@@ -7,6 +7,7 @@
  * Shared by the release stack (which turns it into Helm releases and routes) and the release
  * engine (which plans transitions between states). See docs/contracts.md and docs/release-stack.md.
  */
+import { isRecord } from "./plain-object";
 
 export const SLOT_NAMES = ["blue", "green"] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
@@ -45,8 +46,8 @@ const SEMVER =
     /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 /** Strict semantic version 2.0.0 (`1.2.3`, `1.2.3-rc.1`, `1.2.3+build.7`; not `v1.2.3`, not `1.2`). */
-export function isSemver(v: string): boolean {
-    return v.length <= 256 && SEMVER.test(v);
+export function isSemver(version: string): boolean {
+    return version.length <= 256 && SEMVER.test(version);
 }
 
 /** Characters allowed in a preview header value: URL-safe token characters. */
@@ -58,18 +59,14 @@ export function isValidHeaderName(name: string): boolean {
     return HEADER_NAME.test(name);
 }
 
-function describe(v: unknown): string {
-    if (v === undefined) return "nothing";
-    if (typeof v === "string") return JSON.stringify(v);
+function describe(value: unknown): string {
+    if (value === undefined) return "nothing";
+    if (typeof value === "string") return JSON.stringify(value);
     try {
-        return JSON.stringify(v) ?? String(v);
+        return JSON.stringify(value) ?? String(value);
     } catch {
-        return String(v);
+        return String(value);
     }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -79,91 +76,98 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function validateReleaseState(input: unknown): ReleaseState {
     const problems: string[] = [];
     if (!isRecord(input)) throw new ReleaseStateError([`the state must be an object with "slots", got ${describe(input)}`]);
-    for (const k of Object.keys(input)) {
-        if (k !== "slots" && k !== "previewHeaderValue" && k !== "candidateWeight")
-            problems.push(`unknown key "${k}" (allowed: slots, previewHeaderValue, candidateWeight)`);
+    for (const key of Object.keys(input)) {
+        if (key !== "slots" && key !== "previewHeaderValue" && key !== "candidateWeight")
+            problems.push(`unknown key "${key}" (allowed: slots, previewHeaderValue, candidateWeight)`);
     }
     const slotsIn = input.slots;
     const slots: Partial<Record<SlotName, SlotState>> = {};
     if (!isRecord(slotsIn)) {
         problems.push(`"slots" must be an object with "blue" and "green", got ${describe(slotsIn)}`);
     } else {
-        for (const k of Object.keys(slotsIn)) {
-            if (!(SLOT_NAMES as readonly string[]).includes(k)) problems.push(`unknown slot "${k}" (slots are blue and green)`);
+        for (const key of Object.keys(slotsIn)) {
+            if (!(SLOT_NAMES as readonly string[]).includes(key)) problems.push(`unknown slot "${key}" (slots are blue and green)`);
         }
         for (const name of SLOT_NAMES) {
-            const s = slotsIn[name];
-            if (!isRecord(s)) {
+            const slotIn = slotsIn[name];
+            if (!isRecord(slotIn)) {
                 problems.push(`slot ${name} is missing or not an object (give at least { role: ... })`);
                 continue;
             }
-            for (const k of Object.keys(s)) {
-                if (!["role", "version", "replicas"].includes(k))
-                    problems.push(`slot ${name}: unknown key "${k}" (allowed: role, version, replicas)`);
+            for (const key of Object.keys(slotIn)) {
+                if (!["role", "version", "replicas"].includes(key))
+                    problems.push(`slot ${name}: unknown key "${key}" (allowed: role, version, replicas)`);
             }
-            const role = s.role;
+            const role = slotIn.role;
             if (typeof role !== "string" || !(SLOT_ROLES as readonly string[]).includes(role)) {
                 problems.push(`slot ${name}: role must be one of ${SLOT_ROLES.join(" | ")}, got ${describe(role)}`);
                 continue;
             }
             const slot: SlotState = { role: role as SlotRole };
             if (role === "absent") {
-                if (s.version !== undefined)
-                    problems.push(`slot ${name} is absent but has a version (${describe(s.version)}); an absent slot has no version`);
-                if (s.replicas !== undefined)
-                    problems.push(`slot ${name} is absent but has replicas (${describe(s.replicas)}); an absent slot has no replicas`);
+                if (slotIn.version !== undefined)
+                    problems.push(`slot ${name} is absent but has a version (${describe(slotIn.version)}); an absent slot has no version`);
+                if (slotIn.replicas !== undefined)
+                    problems.push(`slot ${name} is absent but has replicas (${describe(slotIn.replicas)}); an absent slot has no replicas`);
             } else {
-                if (s.version === undefined) problems.push(`slot ${name} is ${role} but has no version`);
-                else if (typeof s.version !== "string" || !isSemver(s.version))
-                    problems.push(`slot ${name}: version must be semver (e.g. 1.4.2), got ${describe(s.version)}`);
-                else slot.version = s.version;
-                if (s.replicas !== undefined) {
+                if (slotIn.version === undefined) problems.push(`slot ${name} is ${role} but has no version`);
+                else if (typeof slotIn.version !== "string" || !isSemver(slotIn.version))
+                    problems.push(`slot ${name}: version must be semver (e.g. 1.4.2), got ${describe(slotIn.version)}`);
+                else slot.version = slotIn.version;
+                if (slotIn.replicas !== undefined) {
                     const min = role === "standby" ? 0 : 1;
-                    if (typeof s.replicas !== "number" || !Number.isInteger(s.replicas) || s.replicas < min || s.replicas > 100) {
+                    if (
+                        typeof slotIn.replicas !== "number" ||
+                        !Number.isInteger(slotIn.replicas) ||
+                        slotIn.replicas < min ||
+                        slotIn.replicas > 100
+                    ) {
                         problems.push(
-                            `slot ${name} (${role}): replicas must be an integer from ${min} to 100, got ${describe(s.replicas)}`,
+                            `slot ${name} (${role}): replicas must be an integer from ${min} to 100, got ${describe(slotIn.replicas)}`,
                         );
                     } else {
-                        slot.replicas = s.replicas;
+                        slot.replicas = slotIn.replicas;
                     }
                 }
             }
             slots[name] = slot;
         }
-        const present = SLOT_NAMES.filter((n) => slots[n] !== undefined);
+        const present = SLOT_NAMES.filter((slot) => slots[slot] !== undefined);
         if (present.length === SLOT_NAMES.length) {
-            const lives = SLOT_NAMES.filter((n) => slots[n]!.role === "live");
+            const lives = SLOT_NAMES.filter((slot) => slots[slot]!.role === "live");
             if (lives.length !== 1)
                 problems.push(`exactly one slot must be live, found ${lives.length === 0 ? "none" : lives.join(" and ")}`);
-            const candidates = SLOT_NAMES.filter((n) => slots[n]!.role === "candidate");
+            const candidates = SLOT_NAMES.filter((slot) => slots[slot]!.role === "candidate");
             if (candidates.length > 1) problems.push(`at most one slot may hold a candidate, found ${candidates.join(" and ")}`);
         }
     }
-    const phv = input.previewHeaderValue;
+    const previewIn = input.previewHeaderValue;
     let previewHeaderValue: string | undefined;
-    if (phv !== undefined) {
-        if (typeof phv !== "string" || !PREVIEW_VALUE.test(phv)) {
+    if (previewIn !== undefined) {
+        if (typeof previewIn !== "string" || !PREVIEW_VALUE.test(previewIn)) {
             problems.push("previewHeaderValue must be 16 to 128 characters from A-Z a-z 0-9 . _ ~ - (value not shown: it is a secret)");
-        } else if (phv === "always" || phv === "never") {
+        } else if (previewIn === "always" || previewIn === "never") {
             problems.push("previewHeaderValue must not be always or never");
         } else {
-            previewHeaderValue = phv;
+            previewHeaderValue = previewIn;
         }
     }
-    const cw = input.candidateWeight;
-    if (cw !== undefined) {
-        if (typeof cw !== "number" || !Number.isInteger(cw) || cw < 1 || cw > 99) {
-            problems.push(`candidateWeight must be an integer from 1 to 99 (percent of production on the candidate), got ${describe(cw)}`);
-        } else if (isRecord(slotsIn) && !SLOT_NAMES.some((n) => slots[n]?.role === "candidate")) {
+    const weightIn = input.candidateWeight;
+    if (weightIn !== undefined) {
+        if (typeof weightIn !== "number" || !Number.isInteger(weightIn) || weightIn < 1 || weightIn > 99) {
+            problems.push(
+                `candidateWeight must be an integer from 1 to 99 (percent of production on the candidate), got ${describe(weightIn)}`,
+            );
+        } else if (isRecord(slotsIn) && !SLOT_NAMES.some((slot) => slots[slot]?.role === "candidate")) {
             problems.push("candidateWeight needs a candidate slot to carry it");
-        } else if (isRecord(slotsIn) && SLOT_NAMES.some((n) => slots[n]?.role === "candidate" && slots[n]?.replicas === 0)) {
+        } else if (isRecord(slotsIn) && SLOT_NAMES.some((slot) => slots[slot]?.role === "candidate" && slots[slot]?.replicas === 0)) {
             problems.push("candidateWeight needs a candidate with at least one replica");
         }
     }
     if (problems.length > 0) throw new ReleaseStateError(problems);
     const state: ReleaseState = { slots: slots as Record<SlotName, SlotState> };
     if (previewHeaderValue !== undefined) state.previewHeaderValue = previewHeaderValue;
-    if (cw !== undefined) state.candidateWeight = cw as number;
+    if (weightIn !== undefined) state.candidateWeight = weightIn as number;
     return state;
 }
 
@@ -178,30 +182,30 @@ export function parseReleaseState(text: string): ReleaseState {
     return validateReleaseState(parsed);
 }
 
-function slotsWithRole(s: ReleaseState, role: SlotRole): SlotName[] {
-    return SLOT_NAMES.filter((n) => s.slots[n].role === role);
+function slotsWithRole(state: ReleaseState, role: SlotRole): SlotName[] {
+    return SLOT_NAMES.filter((slot) => state.slots[slot].role === role);
 }
 
 /** The live slot of a state, or undefined when there is no state (nothing released) or no live slot. */
-export function findLiveSlot(s: ReleaseState | null): SlotName | undefined {
-    if (!s) return undefined;
-    const live = slotsWithRole(s, "live");
+export function findLiveSlot(state: ReleaseState | null): SlotName | undefined {
+    if (!state) return undefined;
+    const live = slotsWithRole(state, "live");
     return live.length === 1 ? live[0] : undefined;
 }
 
 /** The live slot (a validated state has exactly one). */
-export function liveSlot(s: ReleaseState): SlotName {
-    const live = slotsWithRole(s, "live");
+export function liveSlot(state: ReleaseState): SlotName {
+    const live = slotsWithRole(state, "live");
     if (live.length !== 1) throw new ReleaseStateError([`exactly one slot must be live, found ${live.length}`]);
     return live[0];
 }
 
-export function candidateSlot(s: ReleaseState): SlotName | undefined {
-    return slotsWithRole(s, "candidate")[0];
+export function candidateSlot(state: ReleaseState): SlotName | undefined {
+    return slotsWithRole(state, "candidate")[0];
 }
 
-export function standbySlot(s: ReleaseState): SlotName | undefined {
-    return slotsWithRole(s, "standby")[0];
+export function standbySlot(state: ReleaseState): SlotName | undefined {
+    return slotsWithRole(state, "standby")[0];
 }
 
 export function otherSlot(slot: SlotName): SlotName {
@@ -209,8 +213,8 @@ export function otherSlot(slot: SlotName): SlotName {
 }
 
 /** Slots that run a Helm release (every role but `absent`). */
-export function presentSlots(s: ReleaseState): SlotName[] {
-    return SLOT_NAMES.filter((n) => s.slots[n].role !== "absent");
+export function presentSlots(state: ReleaseState): SlotName[] {
+    return SLOT_NAMES.filter((slot) => state.slots[slot].role !== "absent");
 }
 
 /** The fixed Helm release name, namespace and Service name of a slot: `<slot>-<app>`. */
@@ -223,14 +227,14 @@ export function slotResourceName(slot: SlotName, appName: string): string {
  * configured default (the engine's `replicas` setting, the release stack's `replicas` config). The
  * one place a missing replica count is resolved.
  */
-export function replicasOf(s: SlotState | undefined, defaultReplicas: number): number {
-    if (!s || s.role === "absent") return 0;
-    return s.replicas ?? defaultReplicas;
+export function replicasOf(slotState: SlotState | undefined, defaultReplicas: number): number {
+    if (!slotState || slotState.role === "absent") return 0;
+    return slotState.replicas ?? defaultReplicas;
 }
 
 /** The version a slot runs, or undefined when it is absent. */
-export function versionOf(s: SlotState | undefined): string | undefined {
-    return s && s.role !== "absent" ? s.version : undefined;
+export function versionOf(slotState: SlotState | undefined): string | undefined {
+    return slotState && slotState.role !== "absent" ? slotState.version : undefined;
 }
 
 /** Exported for messages elsewhere in the model: a value as it should appear in an error. */

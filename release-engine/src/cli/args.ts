@@ -9,6 +9,7 @@ import { InputError } from "../errors";
 import { isSemver } from "@phoenix/release-model";
 import { ENVIRONMENTS } from "../settings/config";
 import { imageTagVersionProblem } from "@phoenix/release-model";
+import { stepsRuleBroken } from "../planner/plan";
 
 const BACKENDS = ["local", "pulumi"] as const;
 
@@ -257,14 +258,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     if (values.vault === "") throw new UsageError("--vault needs a name", name);
     let steps: number[] | undefined;
     if (typeof values.steps === "string") {
-        steps = values.steps.split(",").map((x) => (/^\s*\d+\s*$/.test(x) ? Number(x) : Number.NaN));
-        const ok =
-            steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100) &&
-            steps.every((w, i) => i === 0 || w > steps![i - 1]) &&
-            steps[steps.length - 1] === 100;
-        if (!ok)
+        // Only the syntax is the CLI's (comma-separated whole numbers); the rule is the planner's.
+        steps = values.steps.split(",").map((part) => (/^\s*\d+\s*$/.test(part) ? Number(part) : Number.NaN));
+        const broken = stepsRuleBroken(steps);
+        if (broken)
             throw new UsageError(
-                `--steps must be rising whole percents ending with 100 (e.g. 5,25,50,100 or 100), got "${values.steps}"`,
+                `--steps must be rising whole percents ending with 100 (e.g. 5,25,50,100 or 100), got "${values.steps}": the weights ${broken}`,
                 name,
             );
     }

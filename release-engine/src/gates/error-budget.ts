@@ -57,9 +57,3 @@ export async function measureWithin<T>(measure: () => Promise<T>, opts: MeasureO
         }
     }
 }
-
-/** Problems with an `errorBudget` setting (empty when valid). */
-export function errorBudgetProblems(v: unknown, key = "errorBudget"): string[] {
-    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_ERROR_BUDGET) return [];
-    return [`${key} must be an integer from 0 (the first failed measurement is final) to ${MAX_ERROR_BUDGET}, got ${JSON.stringify(v)}`];
-}

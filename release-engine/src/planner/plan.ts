@@ -20,7 +20,7 @@
 import {
     findLiveSlot,
     isSemver,
-    otherSlot as other,
+    otherSlot,
     productionViolations,
     replicasOf,
     restViolations,
@@ -32,10 +32,8 @@ import {
 } from "@phoenix/release-model";
 import type { Check, EngineRecord, Intent, Operation, Plan, PlannerOptions, Step, WeightGuard } from "./types";
 
-export { isSemver, other };
-
-function clone<T>(x: T): T {
-    return x === undefined ? x : (JSON.parse(JSON.stringify(x)) as T);
+function clone<T>(value: T): T {
+    return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
 function withSlot(state: ReleaseState, slot: SlotName, value: SlotState): ReleaseState {
@@ -57,16 +55,27 @@ function withWeight(state: ReleaseState, weight: number | undefined): ReleaseSta
     return next;
 }
 
-/** Why a list of progressive steps is not usable, or undefined: ascending whole percents 1–100, ending with 100. */
-export function stepsProblem(steps: number[]): string | undefined {
-    if (!Array.isArray(steps) || steps.length === 0 || steps.length > 20)
-        return `steps must be a list of 1 to 20 percents ending with 100, got ${JSON.stringify(steps)}`;
-    if (!steps.every((w) => Number.isInteger(w) && w >= 1 && w <= 100))
-        return `steps must be whole percents from 1 to 100, got ${JSON.stringify(steps)}`;
-    if (!steps.every((w, i) => i === 0 || w > steps[i - 1])) return `steps must rise strictly, got ${JSON.stringify(steps)}`;
-    if (steps[steps.length - 1] !== 100)
-        return `steps must end with 100 (production entirely on the new version), got ${JSON.stringify(steps)}`;
+/** The most weights a list of progressive steps may hold. */
+const MAX_STEPS = 20;
+
+/**
+ * The rule of progressive steps, the one every caller applies (the planner, the settings, `--steps`): 1 to
+ * 20 whole percents from 1 to 100, rising strictly, ending with 100. Returns the part a list breaks
+ * ("must rise strictly"), or undefined when it is usable.
+ */
+export function stepsRuleBroken(steps: readonly number[]): string | undefined {
+    if (!Array.isArray(steps) || steps.length === 0 || steps.length > MAX_STEPS)
+        return `must be a list of 1 to ${MAX_STEPS} percents ending with 100`;
+    if (!steps.every((weight) => Number.isInteger(weight) && weight >= 1 && weight <= 100)) return "must be whole percents from 1 to 100";
+    if (!steps.every((weight, index) => index === 0 || weight > steps[index - 1])) return "must rise strictly";
+    if (steps[steps.length - 1] !== 100) return "must end with 100 (production entirely on the new version)";
     return undefined;
+}
+
+/** Why a list of progressive steps is not usable (`steps <rule broken>, got [...]`), or undefined. */
+export function stepsProblem(steps: readonly number[]): string | undefined {
+    const broken = stepsRuleBroken(steps);
+    return broken === undefined ? undefined : `steps ${broken}, got ${JSON.stringify(steps)}`;
 }
 
 export function sameState(a: ReleaseState | null, b: ReleaseState | null): boolean {
@@ -82,18 +91,26 @@ export function sameRecord(a: EngineRecord, b: EngineRecord): boolean {
 }
 
 /** Canonical key order so that equal states compare equal (an unset replica count stays unset). */
-function normalize(s: ReleaseState | null): unknown {
-    if (!s) return null;
-    const slot = (x: SlotState) =>
-        x.role === "absent" ? { role: "absent" } : { role: x.role, version: x.version, replicas: x.replicas ?? null };
-    return { blue: slot(s.slots.blue), green: slot(s.slots.green), preview: s.previewHeaderValue ?? null, weight: s.candidateWeight ?? 0 };
+function normalize(state: ReleaseState | null): unknown {
+    if (!state) return null;
+    const slot = (slotState: SlotState) =>
+        slotState.role === "absent"
+            ? { role: "absent" }
+            : { role: slotState.role, version: slotState.version, replicas: slotState.replicas ?? null };
+    return {
+        blue: slot(state.slots.blue),
+        green: slot(state.slots.green),
+        preview: state.previewHeaderValue ?? null,
+        weight: state.candidateWeight ?? 0,
+    };
 }
 
 const ABSENT: SlotState = { role: "absent" };
 
-function describeSlot(slot: SlotName, s: SlotState | undefined): string {
-    if (!s || s.role === "absent") return `${slot} absent`;
-    return `${slot} ${s.role} ${s.version ?? "?"}${s.replicas !== undefined ? ` ×${s.replicas}` : ""}`;
+function describeSlot(slot: SlotName, slotState: SlotState | undefined): string {
+    if (!slotState || slotState.role === "absent") return `${slot} absent`;
+    const replicas = slotState.replicas !== undefined ? ` ×${slotState.replicas}` : "";
+    return `${slot} ${slotState.role} ${slotState.version ?? "?"}${replicas}`;
 }
 
 function step(name: Step["name"], description: string, record: EngineRecord, checks: Check[], recoverOnFailure: boolean): Step {
@@ -101,38 +118,47 @@ function step(name: Step["name"], description: string, record: EngineRecord, che
 }
 
 /** The planner's context: options plus the replica resolution every step uses. */
-class Ctx {
+class PlanContext {
     constructor(readonly opts: PlannerOptions) {}
-    replicas(s: SlotState | undefined): number {
-        return replicasOf(s, this.opts.defaultReplicas);
+    replicas(slotState: SlotState | undefined): number {
+        return replicasOf(slotState, this.opts.defaultReplicas);
     }
     get home(): SlotName | undefined {
         return this.opts.router.homeSlot;
     }
 }
 
+/** What {@link switchSteps} moves, and how its steps are named and recovered. */
+interface SwitchOptions {
+    /** The state before the switch (production on the other slot). */
+    state: ReleaseState;
+    /** The slot production moves to; it must hold a version. */
+    to: SlotName;
+    /** The role the old live slot keeps (with its version and replicas). */
+    fromRole: "standby" | "candidate";
+    /** The operation recorded with every step. */
+    operation: Operation | undefined;
+    /** The names of the scale-up step and of the flip. */
+    names: { scale: Step["name"]; flip: Step["name"] };
+    /** Whether a failed check undoes the operation. */
+    recoverOnFailure: boolean;
+    /** Progressive weights below 100 that `to` takes, each judged against live, before the flip (none: a direct switch). */
+    shifts?: readonly number[];
+}
+
 /**
- * Steps that move production from the live slot to `to` (which must hold a version): scale `to` to
- * the live slot's replicas first, then flip roles (one weight change). The old live slot keeps its
- * version and replicas as `fromRole`.
+ * Steps that move production from the live slot to `to`: scale `to` to the live slot's replicas first,
+ * then the progressive shifts, then flip roles (one weight change).
  */
-function switchSteps(
-    c: Ctx,
-    state: ReleaseState,
-    to: SlotName,
-    fromRole: "standby" | "candidate",
-    operation: Operation | undefined,
-    names: { scale: Step["name"]; flip: Step["name"] },
-    recoverOnFailure: boolean,
-    shifts: number[] = [],
-): { steps: Step[]; state: ReleaseState } {
-    const from = other(to);
+function switchSteps(context: PlanContext, options: SwitchOptions): { steps: Step[]; state: ReleaseState } {
+    const { to, fromRole, operation, names, recoverOnFailure, shifts = [] } = options;
+    const from = otherSlot(to);
     const steps: Step[] = [];
-    let cur = clone(state);
-    const need = Math.max(c.replicas(cur.slots[from]), 1);
+    let cur = clone(options.state);
+    const need = Math.max(context.replicas(cur.slots[from]), 1);
     const target = cur.slots[to];
     const version = target.version as string;
-    if (c.replicas(target) < need) {
+    if (context.replicas(target) < need) {
         cur = withSlot(cur, to, { ...target, replicas: need });
         steps.push(
             step(
@@ -145,22 +171,22 @@ function switchSteps(
         );
     }
     // Progressive steps: the candidate takes each weight in turn, each judged against live on production traffic.
-    shifts.forEach((w, i) => {
-        cur = withWeight(cur, w);
+    shifts.forEach((weight, index) => {
+        cur = withWeight(cur, weight);
         steps.push(
             step(
                 "shift",
-                `step ${i + 1}/${shifts.length + 1}: ${w} % of production to ${to} (${version}), judged against live ${from} (${cur.slots[from].version})`,
+                `step ${index + 1}/${shifts.length + 1}: ${weight} % of production to ${to} (${version}), judged against live ${from} (${cur.slots[from].version})`,
                 { state: cur, operation },
-                [{ kind: "analysis", slot: to, version, weight: w }],
+                [{ kind: "analysis", slot: to, version, weight }],
                 recoverOnFailure,
             ),
         );
     });
     const fromState = cur.slots[from];
     cur = withWeight(cur, undefined);
-    cur = withSlot(cur, to, { role: "live", version, replicas: c.replicas(cur.slots[to]) });
-    cur = withSlot(cur, from, { role: fromRole, version: fromState.version, replicas: c.replicas(fromState) });
+    cur = withSlot(cur, to, { role: "live", version, replicas: context.replicas(cur.slots[to]) });
+    cur = withSlot(cur, from, { role: fromRole, version: fromState.version, replicas: context.replicas(fromState) });
     if (fromRole === "standby") cur = withoutPreview(cur);
     steps.push(
         step(
@@ -179,40 +205,40 @@ function switchSteps(
  * live version (it serves nothing meanwhile) and return production to it. No steps otherwise.
  */
 function convergeSteps(
-    c: Ctx,
+    context: PlanContext,
     state: ReleaseState,
     operation: Operation | undefined,
     recoverOnFailure: boolean,
 ): { steps: Step[]; state: ReleaseState } {
-    const home = c.home;
+    const home = context.home;
     const live = findLiveSlot(state);
     if (home === undefined || live === undefined || live === home) return { steps: [], state };
-    const V = state.slots[live].version as string;
-    const R = Math.max(c.replicas(state.slots[live]), 1);
+    const liveVersion = state.slots[live].version as string;
+    const replicas = Math.max(context.replicas(state.slots[live]), 1);
     const steps: Step[] = [];
     let cur = state;
-    const h = cur.slots[home];
-    if (versionOf(h) !== V || c.replicas(h) < R) {
-        cur = withSlot(cur, home, { role: "standby", version: V, replicas: R });
+    const homeState = cur.slots[home];
+    if (versionOf(homeState) !== liveVersion || context.replicas(homeState) < replicas) {
+        cur = withSlot(cur, home, { role: "standby", version: liveVersion, replicas });
         steps.push(
             step(
                 "roll-home",
-                `roll ${home} to ${V} ×${R} while ${live} serves production (${home} backs the main Ingress)`,
+                `roll ${home} to ${liveVersion} ×${replicas} while ${live} serves production (${home} backs the main Ingress)`,
                 { state: cur, operation },
-                [{ kind: "slot-ready", slot: home, version: V, replicas: R }],
+                [{ kind: "slot-ready", slot: home, version: liveVersion, replicas }],
                 recoverOnFailure,
             ),
         );
     }
-    cur = withSlot(cur, home, { role: "live", version: V, replicas: R });
-    cur = withSlot(cur, live, { role: "standby", version: V, replicas: c.replicas(state.slots[live]) });
+    cur = withSlot(cur, home, { role: "live", version: liveVersion, replicas });
+    cur = withSlot(cur, live, { role: "standby", version: liveVersion, replicas: context.replicas(state.slots[live]) });
     cur = withoutPreview(cur);
     steps.push(
         step(
             "return-home",
-            `return production to ${home} (${V}); ${live} stays up as standby`,
+            `return production to ${home} (${liveVersion}); ${live} stays up as standby`,
             { state: cur, operation },
-            [{ kind: "production", slot: home, version: V }],
+            [{ kind: "production", slot: home, version: liveVersion }],
             recoverOnFailure,
         ),
     );
@@ -221,7 +247,7 @@ function convergeSteps(
 
 /** Steps that undo a pending release: switch production back if it was promoted, then restore the candidate slot. */
 export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[] {
-    const c = new Ctx(opts);
+    const context = new PlanContext(opts);
     const op = record.operation;
     if (!op || op.kind !== "release") return [];
     const before = op.before;
@@ -264,8 +290,8 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
     if (findLiveSlot(cur) !== liveBefore) {
         // Promoted already: make sure the previous live slot is back on its version and capacity, then flip back.
         const prev = cur.slots[liveBefore];
-        if (prev.version !== liveBeforeState.version || c.replicas(prev) < c.replicas(liveBeforeState)) {
-            const replicas = Math.max(c.replicas(liveBeforeState), c.replicas(cur.slots[op.slot]));
+        if (prev.version !== liveBeforeState.version || context.replicas(prev) < context.replicas(liveBeforeState)) {
+            const replicas = Math.max(context.replicas(liveBeforeState), context.replicas(cur.slots[op.slot]));
             cur = withSlot(cur, liveBefore, { role: "standby", version: liveBeforeState.version, replicas });
             steps.push(
                 step(
@@ -277,9 +303,16 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
                 ),
             );
         }
-        const sw = switchSteps(c, cur, liveBefore, "candidate", op, { scale: "scale-standby", flip: "switch-back" }, false);
-        steps.push(...sw.steps);
-        cur = sw.state;
+        const switched = switchSteps(context, {
+            state: cur,
+            to: liveBefore,
+            fromRole: "candidate",
+            operation: op,
+            names: { scale: "scale-standby", flip: "switch-back" },
+            recoverOnFailure: false,
+        });
+        steps.push(...switched.steps);
+        cur = switched.state;
     }
     const rejected = rejectedList(record.rejected, { add: op.version });
     steps.push(
@@ -292,7 +325,8 @@ export function recoverySteps(record: EngineRecord, opts: PlannerOptions): Step[
         ),
     );
     // A state from before the router kept production at home (an older engine's nginx record): converge too.
-    for (const x of convergeSteps(c, before, undefined, false).steps) steps.push({ ...x, record: { ...x.record, rejected } });
+    for (const converge of convergeSteps(context, before, undefined, false).steps)
+        steps.push({ ...converge, record: { ...converge.record, rejected } });
     return withGuards(record, carryRejected(steps, record), opts, true);
 }
 
@@ -307,39 +341,39 @@ function promoted(state: ReleaseState, op: Extract<Operation, { kind: "release" 
  * back on the other slot as standby when convergence took it away, check production, complete.
  */
 function promotedTail(
-    c: Ctx,
+    context: PlanContext,
     state: ReleaseState,
     op: Extract<Operation, { kind: "release" }>,
     rejectedBefore: string[] | undefined,
 ): Step[] {
     const steps: Step[] = [];
-    const conv = convergeSteps(c, state, op, true);
-    steps.push(...conv.steps);
-    let cur = conv.state;
+    const converged = convergeSteps(context, state, op, true);
+    steps.push(...converged.steps);
+    let cur = converged.state;
     const live = findLiveSlot(cur) as SlotName;
     const prevLive = op.before ? findLiveSlot(op.before) : undefined;
     const prevVersion = prevLive ? versionOf(op.before?.slots[prevLive]) : undefined;
-    const sb = other(live);
+    const standbySlot = otherSlot(live);
     if (
-        c.home !== undefined &&
+        context.home !== undefined &&
         prevLive !== undefined &&
         prevVersion !== undefined &&
         prevVersion !== op.version &&
-        versionOf(cur.slots[sb]) !== prevVersion
+        versionOf(cur.slots[standbySlot]) !== prevVersion
     ) {
-        const replicas = Math.max(c.replicas(op.before?.slots[prevLive]), 1);
-        cur = withSlot(cur, sb, { role: "standby", version: prevVersion, replicas });
+        const replicas = Math.max(context.replicas(op.before?.slots[prevLive]), 1);
+        cur = withSlot(cur, standbySlot, { role: "standby", version: prevVersion, replicas });
         steps.push(
             step(
                 "restore-standby",
-                `put the previous version ${prevVersion} back on ${sb} as standby ×${replicas} (instant rollback)`,
+                `put the previous version ${prevVersion} back on ${standbySlot} as standby ×${replicas} (instant rollback)`,
                 { state: cur, operation: op },
-                [{ kind: "slot-ready", slot: sb, version: prevVersion, replicas }],
+                [{ kind: "slot-ready", slot: standbySlot, version: prevVersion, replicas }],
                 false,
             ),
         );
     }
-    if (conv.steps.length === 0) {
+    if (converged.steps.length === 0) {
         steps.push(
             step(
                 "promote",
@@ -372,28 +406,28 @@ function rejectedList(prev: string[] | undefined, change: { add?: string; remove
 /** Steps that do not change `rejected` carry the list of the step before them (or of `from`). */
 function carryRejected(steps: Step[], from: EngineRecord): Step[] {
     let prev = from.rejected;
-    for (const s of steps) {
-        if (s.record.rejected === undefined && prev !== undefined) s.record.rejected = [...prev];
-        prev = s.record.rejected;
+    for (const planned of steps) {
+        if (planned.record.rejected === undefined && prev !== undefined) planned.record.rejected = [...prev];
+        prev = planned.record.rejected;
     }
     return steps;
 }
 
 /** The weights below 100 of the intent's steps, else the environment's. */
-function shiftsOf(c: Ctx, steps: number[] | undefined): number[] {
-    return (steps ?? c.opts.steps ?? [100]).filter((w) => w < 100);
+function shiftsOf(context: PlanContext, steps: readonly number[] | undefined): number[] {
+    return (steps ?? context.opts.steps ?? [100]).filter((weight) => weight < 100);
 }
 
 /** A plan resumed after a crash starts at the step whose record is the current one (its checks re-run), not before it. */
 function resumeFrom(steps: Step[], record: EngineRecord): Step[] {
     let at = -1;
-    steps.forEach((s, i) => {
+    steps.forEach((planned, index) => {
         if (
-            s.name === "shift" &&
-            sameState(s.record.state, record.state) &&
-            JSON.stringify(s.record.operation ?? null) === JSON.stringify(record.operation ?? null)
+            planned.name === "shift" &&
+            sameState(planned.record.state, record.state) &&
+            JSON.stringify(planned.record.operation ?? null) === JSON.stringify(record.operation ?? null)
         )
-            at = i;
+            at = index;
     });
     return at > 0 ? steps.slice(at) : steps;
 }
@@ -411,18 +445,18 @@ function noop(intent: Intent, note: string): Plan {
 }
 
 /** The guards of a step from `prev` to `record`: one per slot whose share of production rises. */
-export function weightGuards(prev: ReleaseState | null, record: EngineRecord, opts: PlannerOptions, restoring: boolean): WeightGuard[] {
+function weightGuards(prev: ReleaseState | null, record: EngineRecord, opts: PlannerOptions, restoring: boolean): WeightGuard[] {
     const state = record.state;
     if (!state) return [];
     const op = record.operation;
-    return weightGains(prev, state).map((g) => {
-        const s = state.slots[g.slot];
-        const candidate = !restoring && op?.kind === "release" && op.slot === g.slot && s.version === op.version;
+    return weightGains(prev, state).map((gain) => {
+        const slotState = state.slots[gain.slot];
+        const candidate = !restoring && op?.kind === "release" && op.slot === gain.slot && slotState.version === op.version;
         return {
-            slot: g.slot,
-            version: s.version as string,
-            replicas: replicasOf(s, opts.defaultReplicas),
-            weight: g.to,
+            slot: gain.slot,
+            version: slotState.version as string,
+            replicas: replicasOf(slotState, opts.defaultReplicas),
+            weight: gain.to,
             candidate,
             ...(restoring ? { restoring: true as const } : {}),
         };
@@ -432,22 +466,22 @@ export function weightGuards(prev: ReleaseState | null, record: EngineRecord, op
 /** Sets each step's guards from the state before it (steps that raise no slot's weight get none). */
 function withGuards(from: EngineRecord, steps: Step[], opts: PlannerOptions, restoring: boolean): Step[] {
     let prev = from.state;
-    for (const s of steps) {
-        const g = weightGuards(prev, s.record, opts, restoring);
-        if (g.length) s.guards = g;
-        else delete s.guards;
-        prev = s.record.state;
+    for (const planned of steps) {
+        const guards = weightGuards(prev, planned.record, opts, restoring);
+        if (guards.length) planned.guards = guards;
+        else delete planned.guards;
+        prev = planned.record.state;
     }
     return steps;
 }
 
 /** The first safety problem of a sequence of steps from `from`, or undefined. */
-export function planSafetyProblem(from: EngineRecord, steps: Step[], opts: PlannerOptions): string | undefined {
+function planSafetyProblem(from: EngineRecord, steps: Step[], opts: PlannerOptions): string | undefined {
     let prev = from.state;
-    for (const s of steps) {
-        const v = productionViolations(prev, s.record.state, opts.router, { defaultReplicas: opts.defaultReplicas });
-        if (v.length > 0) return `step ${s.name} (${s.description}): ${v[0].problem}`;
-        prev = s.record.state;
+    for (const planned of steps) {
+        const violations = productionViolations(prev, planned.record.state, opts.router, { defaultReplicas: opts.defaultReplicas });
+        if (violations.length > 0) return `step ${planned.name} (${planned.description}): ${violations[0].problem}`;
+        prev = planned.record.state;
     }
     const last = steps.length ? steps[steps.length - 1].record : from;
     if (!last.operation) {
@@ -470,9 +504,9 @@ function finish(intent: Intent, steps: Step[], notes: string[], from: EngineReco
     return { intent, outcome, steps: withGuards(from, carryRejected(steps, from), opts, restoring), notes };
 }
 
-function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "release" | "deploy" }>, c: Ctx): Plan {
-    const V = intent.version;
-    if (!isSemver(V)) return invalid(intent, `"${V}" is not a semantic version (expected e.g. 1.2.3)`);
+function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "release" | "deploy" }>, context: PlanContext): Plan {
+    const version = intent.version;
+    if (!isSemver(version)) return invalid(intent, `"${version}" is not a semantic version (expected e.g. 1.2.3)`);
     const state = record.state;
     const op = record.operation;
     const notes: string[] = [];
@@ -485,190 +519,229 @@ function planRelease(record: EngineRecord, intent: Extract<Intent, { kind: "rele
     if (!state || !live) {
         // First release: the home slot (blue) becomes live directly (there is no production to protect yet).
         const before = op?.kind === "release" ? op.before : state;
-        const slot: SlotName = c.home ?? "blue";
-        const operation: Operation = { kind: "release", version: V, slot, before };
-        const replicas = Math.max(1, c.opts.defaultReplicas);
-        const s1: ReleaseState = { slots: { blue: clone(ABSENT), green: clone(ABSENT) } };
-        s1.slots[slot] = { role: "live", version: V, replicas };
+        const slot: SlotName = context.home ?? "blue";
+        const operation: Operation = { kind: "release", version: version, slot, before };
+        const replicas = Math.max(1, context.opts.defaultReplicas);
+        const firstState: ReleaseState = { slots: { blue: clone(ABSENT), green: clone(ABSENT) } };
+        firstState.slots[slot] = { role: "live", version: version, replicas };
         const steps: Step[] = [
             step(
                 "first-release",
-                `first release: ${V} goes live in ${slot} ×${replicas}`,
-                { state: s1, operation },
+                `first release: ${version} goes live in ${slot} ×${replicas}`,
+                { state: firstState, operation },
                 [
-                    { kind: "slot-ready", slot, version: V, replicas },
-                    { kind: "gates", slot, version: V },
-                    { kind: "production", slot, version: V },
+                    { kind: "slot-ready", slot, version: version, replicas },
+                    { kind: "gates", slot, version: version },
+                    { kind: "production", slot, version: version },
                 ],
                 true,
             ),
         ];
         if (full)
             steps.push(
-                step("complete", `release ${V} complete`, { state: s1, rejected: rejectedList(record.rejected, { remove: V }) }, [], false),
+                step(
+                    "complete",
+                    `release ${version} complete`,
+                    { state: firstState, rejected: rejectedList(record.rejected, { remove: version }) },
+                    [],
+                    false,
+                ),
             );
-        return finish(intent, steps, notes, record, c.opts);
+        return finish(intent, steps, notes, record, context.opts);
     }
 
     const liveState = state.slots[live];
     if (op?.kind === "release" && promoted(state, op)) {
-        if (op.version !== V) {
+        if (op.version !== version) {
             return blocked(
                 intent,
                 `release ${op.version} is live but not completed; finish it with "promote" or undo it with "rollback" first`,
             );
         }
-        if (!full) return noop(intent, `${V} is already deployed and live; run "promote" to complete it`);
+        if (!full) return noop(intent, `${version} is already deployed and live; run "promote" to complete it`);
         // Crashed after promotion, before completion: converge, check production again, then finish.
-        notes.push(`resuming release ${V}: already promoted`);
-        return finish(intent, promotedTail(c, state, op, record.rejected), notes, record, c.opts);
+        notes.push(`resuming release ${version}: already promoted`);
+        return finish(intent, promotedTail(context, state, op, record.rejected), notes, record, context.opts);
     }
-    if (liveState.version === V) {
-        return noop(intent, `${V} is already live in ${live}; nothing to do`);
+    if (liveState.version === version) {
+        return noop(intent, `${version} is already live in ${live}; nothing to do`);
     }
     const steps: Step[] = [];
     let start = state;
     let before: ReleaseState;
-    let C: SlotName;
+    let candidateSlot: SlotName;
     if (op?.kind === "release") {
         // A pending candidate keeps its slot (even one placed by an older engine).
-        C = op.slot;
+        candidateSlot = op.slot;
         before = op.before ?? state;
-        if (op.version === V) notes.push(`resuming release ${V} in ${C}`);
-        else notes.push(`replacing pending candidate ${op.version} in ${C} with ${V}`);
+        if (op.version === version) notes.push(`resuming release ${version} in ${candidateSlot}`);
+        else notes.push(`replacing pending candidate ${op.version} in ${candidateSlot} with ${version}`);
     } else {
         // Production rests on the router's home slot before a candidate is placed.
-        const conv = convergeSteps(c, state, undefined, false);
-        if (conv.steps.length) notes.push(`production first returns to ${c.home} (the ${c.opts.router.kind} router keeps live there)`);
-        steps.push(...conv.steps);
-        start = conv.state;
-        C = c.opts.router.candidateSlot(start);
-        if (start.slots[C].role === "candidate") {
+        const converged = convergeSteps(context, state, undefined, false);
+        if (converged.steps.length)
+            notes.push(`production first returns to ${context.home} (the ${context.opts.router.kind} router keeps live there)`);
+        steps.push(...converged.steps);
+        start = converged.state;
+        candidateSlot = context.opts.router.candidateSlot(start);
+        if (start.slots[candidateSlot].role === "candidate") {
             // A candidate without a pending record (state edited by hand): replaced; a rejection puts it back as it was.
-            notes.push(`replacing candidate ${start.slots[C].version} in ${C} (no pending release recorded) with ${V}`);
+            notes.push(
+                `replacing candidate ${start.slots[candidateSlot].version} in ${candidateSlot} (no pending release recorded) with ${version}`,
+            );
         }
         before = clone(start);
     }
     // Resuming the same candidate keeps its restart baseline (a restart since then still rejects it).
-    const baseline = op?.kind === "release" && op.version === V && op.slot === C ? op.candidateRestarts : undefined;
-    const operation: Operation = { kind: "release", version: V, slot: C, before, ...(baseline ? { candidateRestarts: baseline } : {}) };
+    const baseline = op?.kind === "release" && op.version === version && op.slot === candidateSlot ? op.candidateRestarts : undefined;
+    const operation: Operation = {
+        kind: "release",
+        version: version,
+        slot: candidateSlot,
+        before,
+        ...(baseline ? { candidateRestarts: baseline } : {}),
+    };
     const startLive = findLiveSlot(start) as SlotName;
-    const R = Math.max(1, c.replicas(start.slots[startLive]));
-    let s1 = withWeight(withSlot(start, C, { role: "candidate", version: V, replicas: R }), undefined);
+    const candidateReplicas = Math.max(1, context.replicas(start.slots[startLive]));
+    let candidateState = withWeight(
+        withSlot(start, candidateSlot, { role: "candidate", version: version, replicas: candidateReplicas }),
+        undefined,
+    );
     // Resuming the same release keeps the preview value it was deployed with (a new one would re-deploy the router).
-    const resuming = op?.kind === "release" && op.version === V && state.previewHeaderValue !== undefined;
+    const resuming = op?.kind === "release" && op.version === version && state.previewHeaderValue !== undefined;
     const previewValue = resuming ? state.previewHeaderValue : intent.previewHeaderValue;
-    if (previewValue !== undefined) s1 = { ...s1, previewHeaderValue: previewValue };
+    if (previewValue !== undefined) candidateState = { ...candidateState, previewHeaderValue: previewValue };
     steps.push(
         step(
             "deploy-candidate",
-            `deploy ${V} to ${C} as candidate ×${R} (preview only; production stays on ${startLive} ${start.slots[startLive].version})`,
-            { state: s1, operation },
+            `deploy ${version} to ${candidateSlot} as candidate ×${candidateReplicas} (preview only; production stays on ${startLive} ${start.slots[startLive].version})`,
+            { state: candidateState, operation },
             full
                 ? [
-                      { kind: "slot-ready", slot: C, version: V, replicas: R },
-                      { kind: "gates", slot: C, version: V },
+                      { kind: "slot-ready", slot: candidateSlot, version: version, replicas: candidateReplicas },
+                      { kind: "gates", slot: candidateSlot, version: version },
                   ]
-                : [{ kind: "slot-ready", slot: C, version: V, replicas: R }],
+                : [{ kind: "slot-ready", slot: candidateSlot, version: version, replicas: candidateReplicas }],
             true,
         ),
     );
     if (full) {
-        const sw = switchSteps(
-            c,
-            s1,
-            C,
-            "standby",
+        const switched = switchSteps(context, {
+            state: candidateState,
+            to: candidateSlot,
+            fromRole: "standby",
             operation,
-            { scale: "scale-candidate", flip: "promote" },
-            true,
-            shiftsOf(c, intent.steps),
-        );
-        steps.push(...sw.steps);
-        steps.push(...promotedTail(c, sw.state, operation, record.rejected).filter((s) => s.name !== "promote"));
+            names: { scale: "scale-candidate", flip: "promote" },
+            recoverOnFailure: true,
+            shifts: shiftsOf(context, intent.steps),
+        });
+        steps.push(...switched.steps);
+        steps.push(...promotedTail(context, switched.state, operation, record.rejected).filter((s) => s.name !== "promote"));
     }
-    return finish(intent, resumeFrom(steps, record), notes, record, c.opts);
+    return finish(intent, resumeFrom(steps, record), notes, record, context.opts);
 }
 
-function planPromote(record: EngineRecord, intent: Intent, c: Ctx): Plan {
+function planPromote(record: EngineRecord, intent: Intent, context: PlanContext): Plan {
     const op = record.operation;
     const state = record.state;
     if (!op || op.kind !== "release" || !state) return blocked(intent, "nothing to promote: no candidate is pending");
     if (promoted(state, op)) {
-        return finish(intent, promotedTail(c, state, op, record.rejected), [`${op.version} is already live; completing`], record, c.opts);
+        return finish(
+            intent,
+            promotedTail(context, state, op, record.rejected),
+            [`${op.version} is already live; completing`],
+            record,
+            context.opts,
+        );
     }
     const cand = state.slots[op.slot];
     if (cand.role !== "candidate" || cand.version !== op.version) {
         return blocked(intent, `nothing to promote: ${op.slot} does not hold candidate ${op.version}`);
     }
     // Resuming a progressive promotion: start from the weight 0 state, then skip to where it stopped.
-    const sw = switchSteps(
-        c,
-        withWeight(state, undefined),
-        op.slot,
-        "standby",
-        op,
-        { scale: "scale-candidate", flip: "promote" },
-        true,
-        shiftsOf(c, (intent as Extract<Intent, { kind: "promote" }>).steps),
-    );
+    const switched = switchSteps(context, {
+        state: withWeight(state, undefined),
+        to: op.slot,
+        fromRole: "standby",
+        operation: op,
+        names: { scale: "scale-candidate", flip: "promote" },
+        recoverOnFailure: true,
+        shifts: shiftsOf(context, (intent as Extract<Intent, { kind: "promote" }>).steps),
+    });
     return finish(
         intent,
-        resumeFrom([...sw.steps, ...promotedTail(c, sw.state, op, record.rejected).filter((s) => s.name !== "promote")], record),
+        resumeFrom(
+            [...switched.steps, ...promotedTail(context, switched.state, op, record.rejected).filter((s) => s.name !== "promote")],
+            record,
+        ),
         [],
         record,
-        c.opts,
+        context.opts,
     );
 }
 
 /** Switch production to the slot holding `to`, then converge (nginx), then complete. */
 function rollbackSteps(
-    c: Ctx,
+    context: PlanContext,
     state: ReleaseState,
-    rb: Extract<Operation, { kind: "rollback" }>,
+    rollback: Extract<Operation, { kind: "rollback" }>,
     rejectedBefore: string[] | undefined,
 ): Step[] {
     const steps: Step[] = [];
     let cur = state;
     const live = findLiveSlot(cur) as SlotName;
-    if (cur.slots[live].version !== rb.to.version) {
-        const target = versionOf(cur.slots[other(live)]) === rb.to.version ? other(live) : rb.to.slot;
-        const sw = switchSteps(c, cur, target, "standby", rb, { scale: "scale-standby", flip: "rollback-switch" }, false);
-        steps.push(...sw.steps);
-        cur = sw.state;
+    if (cur.slots[live].version !== rollback.to.version) {
+        const target = versionOf(cur.slots[otherSlot(live)]) === rollback.to.version ? otherSlot(live) : rollback.to.slot;
+        const switched = switchSteps(context, {
+            state: cur,
+            to: target,
+            fromRole: "standby",
+            operation: rollback,
+            names: { scale: "scale-standby", flip: "rollback-switch" },
+            recoverOnFailure: false,
+        });
+        steps.push(...switched.steps);
+        cur = switched.state;
     }
-    const conv = convergeSteps(c, cur, rb, false);
-    steps.push(...conv.steps);
-    cur = conv.state;
+    const converged = convergeSteps(context, cur, rollback, false);
+    steps.push(...converged.steps);
+    cur = converged.state;
     const nowLive = findLiveSlot(cur) as SlotName;
     steps.push(
         step(
             "complete",
-            `rollback ${rb.from.version} → ${rb.to.version} complete`,
-            { state: cur, rejected: rejectedList(rejectedBefore, { add: rb.from.version }) },
-            [{ kind: "production", slot: nowLive, version: rb.to.version }],
+            `rollback ${rollback.from.version} → ${rollback.to.version} complete`,
+            { state: cur, rejected: rejectedList(rejectedBefore, { add: rollback.from.version }) },
+            [{ kind: "production", slot: nowLive, version: rollback.to.version }],
             false,
         ),
     );
     return steps;
 }
 
-function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rollback" }>, c: Ctx): Plan {
+function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rollback" }>, context: PlanContext): Plan {
     if (intent.version !== undefined && !isSemver(intent.version)) {
         return invalid(intent, `"${intent.version}" is not a semantic version (expected e.g. 1.2.3)`);
     }
     const op = record.operation;
     const state = record.state;
     if (op?.kind === "release" && (intent.version === undefined || intent.version === op.version)) {
-        return finish(intent, recoverySteps(record, c.opts), [`rolling back pending release ${op.version}`], record, c.opts, true);
+        return finish(
+            intent,
+            recoverySteps(record, context.opts),
+            [`rolling back pending release ${op.version}`],
+            record,
+            context.opts,
+            true,
+        );
     }
     if (op?.kind === "rollback" && state) {
         return finish(
             intent,
-            rollbackSteps(c, state, op, record.rejected),
+            rollbackSteps(context, state, op, record.rejected),
             [`resuming rollback ${op.from.version} → ${op.to.version}`],
             record,
-            c.opts,
+            context.opts,
         );
     }
     const live = findLiveSlot(state);
@@ -677,27 +750,31 @@ function planRollback(record: EngineRecord, intent: Extract<Intent, { kind: "rol
     if (intent.version !== undefined && intent.version !== liveVersion) {
         return noop(intent, `release ${intent.version} is neither pending nor live (live: ${liveVersion}); nothing to roll back`);
     }
-    const sb = other(live);
-    const standby = state.slots[sb];
+    const standbySlot = otherSlot(live);
+    const standby = state.slots[standbySlot];
     if (standby.role !== "standby" || !standby.version) {
-        return blocked(intent, `nothing to roll back to: ${sb} holds no standby version`);
+        return blocked(intent, `nothing to roll back to: ${standbySlot} holds no standby version`);
     }
     if (standby.version === liveVersion)
-        return blocked(intent, `nothing to roll back to: standby ${sb} runs the live version ${liveVersion}`);
+        return blocked(intent, `nothing to roll back to: standby ${standbySlot} runs the live version ${liveVersion}`);
     if (record.rejected?.includes(standby.version)) {
         // Rolling back to it would put an ungated, already rejected version in front of production.
         return blocked(
             intent,
-            `nothing to roll back to: standby ${sb} holds ${standby.version}, which was itself rolled back or rejected; to make it live again, release it through the gate: release ${standby.version}`,
+            `nothing to roll back to: standby ${standbySlot} holds ${standby.version}, which was itself rolled back or rejected; to make it live again, release it through the gate: release ${standby.version}`,
         );
     }
-    const rb: Operation = { kind: "rollback", to: { slot: sb, version: standby.version }, from: { slot: live, version: liveVersion } };
-    return finish(intent, rollbackSteps(c, state, rb, record.rejected), [], record, c.opts);
+    const rollback: Operation = {
+        kind: "rollback",
+        to: { slot: standbySlot, version: standby.version },
+        from: { slot: live, version: liveVersion },
+    };
+    return finish(intent, rollbackSteps(context, state, rollback, record.rejected), [], record, context.opts);
 }
 
 /** Plan an intent from the current record. Never throws for bad input: returns an `invalid` plan. */
 export function plan(record: EngineRecord, intent: Intent, opts: PlannerOptions): Plan {
-    const c = new Ctx(opts);
+    const context = new PlanContext(opts);
     for (const steps of [opts.steps, "steps" in intent ? intent.steps : undefined]) {
         const problem = steps === undefined ? undefined : stepsProblem(steps);
         if (problem) return invalid(intent, problem);
@@ -705,11 +782,11 @@ export function plan(record: EngineRecord, intent: Intent, opts: PlannerOptions)
     switch (intent.kind) {
         case "release":
         case "deploy":
-            return planRelease(record, intent, c);
+            return planRelease(record, intent, context);
         case "promote":
-            return planPromote(record, intent, c);
+            return planPromote(record, intent, context);
         case "rollback":
-            return planRollback(record, intent, c);
+            return planRollback(record, intent, context);
         case "abort": {
             const op = record.operation;
             if (!op || op.kind !== "release") return noop(intent, "nothing to abort: no candidate is pending");

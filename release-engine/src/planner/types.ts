@@ -4,12 +4,10 @@ import type { EngineRecord, Operation, RouterModel, SlotName } from "@phoenix/re
 export type { EngineRecord, Operation };
 export type { CandidateRestarts } from "@phoenix/release-model";
 
-export type IntentKind = "release" | "deploy" | "promote" | "rollback" | "abort";
-
 export type Intent =
-    /** The whole cycle: deploy V as candidate, gate it, promote it, check production. */
+    /** The whole cycle: deploy `version` as candidate, gate it, promote it, check production. */
     | { kind: "release"; version: string; previewHeaderValue?: string; steps?: number[] }
-    /** Only the first half: deploy V as candidate and wait until it is ready (ADO `deploy` hook). */
+    /** Only the first half: deploy `version` as candidate and wait until it is ready (ADO `deploy` hook). */
     | { kind: "deploy"; version: string; previewHeaderValue?: string }
     /** Promote the pending candidate (ADO `on: success`). */
     | { kind: "promote"; steps?: number[] }
@@ -101,7 +99,7 @@ export interface PlannerOptions {
     /**
      * The weights (percent) production takes after the preview gate, ascending, ending with 100 (e.g.
      * `[5, 25, 50, 100]`); each step below 100 is judged against live. Default `[100]`: a direct switch.
-     * An intent's own `steps` override it.
+     * An intent's own `steps` override it. The rule: planner/plan.ts `stepsRuleBroken`.
      */
-    steps?: number[];
+    steps?: readonly number[];
 }

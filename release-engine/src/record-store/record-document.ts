@@ -12,6 +12,7 @@
  * either the record's state or its previous one.
  */
 import type { EngineRecord, ReleaseState } from "@phoenix/release-model";
+import { isRecord } from "@phoenix/release-model";
 import { parseRecord } from "../backends/local/record-format";
 
 export const RECORD_SCHEMA = "phoenix.release-record/v1";
@@ -27,10 +28,6 @@ export interface RecordDocument {
 
 export type ParsedDocument = { ok: true; document: RecordDocument } | { ok: false; problem: string };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Parses and validates a record blob's text; the problem never quotes the text (it may hold the preview secret). */
 export function parseRecordDocument(text: string): ParsedDocument {
     if (text.trim() === "") return { ok: false, problem: "it is empty" };
@@ -42,7 +39,7 @@ export function parseRecordDocument(text: string): ParsedDocument {
         const r = parseRecord(text);
         return { ok: false, problem: r.ok ? "it is not valid JSON" : r.problem };
     }
-    if (!isObject(raw))
+    if (!isRecord(raw))
         return {
             ok: false,
             problem: `it holds ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}, not a release record document`,
@@ -91,7 +88,7 @@ export function nextRecordDocument(
 /** JSON with object keys sorted, so equal states compare equal whatever order their keys were written in. */
 export function canonicalJson(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-    if (isObject(v)) {
+    if (isRecord(v)) {
         return `{${Object.keys(v)
             .filter((k) => v[k] !== undefined)
             .sort()

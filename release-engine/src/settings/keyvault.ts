@@ -53,10 +53,10 @@ export async function loadVaultSettings(vaultName: string, client: SecretReader)
     for (const key of [...REQUIRED, ...OPTIONAL]) {
         const name = VAULT_SECRETS[key];
         try {
-            const s = await client.getSecret(name);
-            if (s.value === undefined || s.value === "") {
+            const secret = await client.getSecret(name);
+            if (secret.value === undefined || secret.value === "") {
                 if (REQUIRED.includes(key)) missing.push(name);
-            } else values[key] = s.value;
+            } else values[key] = secret.value;
         } catch (e) {
             if (!isNotFound(e)) {
                 // Never include the error object itself: keep the message to the status and code.

@@ -49,13 +49,13 @@ export interface Violation {
 
 /** Whether a slot can be without ready endpoints (0) and/or with some (1) while `before` turns into `after`. */
 export function readyClasses(before: ReleaseState | null, after: ReleaseState | null, slot: SlotName, defaultReplicas: number): number[] {
-    const r0 = replicasOf(before?.slots[slot], defaultReplicas);
-    const r1 = replicasOf(after?.slots[slot], defaultReplicas);
-    const rolling = versionOf(before?.slots[slot]) !== versionOf(after?.slots[slot]) && r0 > 0 && r1 > 0;
+    const replicasBefore = replicasOf(before?.slots[slot], defaultReplicas);
+    const replicasAfter = replicasOf(after?.slots[slot], defaultReplicas);
+    const rolling = versionOf(before?.slots[slot]) !== versionOf(after?.slots[slot]) && replicasBefore > 0 && replicasAfter > 0;
     if (rolling) return [1];
     const out: number[] = [];
-    if (Math.min(r0, r1) === 0) out.push(0);
-    if (Math.max(r0, r1) > 0) out.push(1);
+    if (Math.min(replicasBefore, replicasAfter) === 0) out.push(0);
+    if (Math.max(replicasBefore, replicasAfter) > 0) out.push(1);
     return out;
 }
 
@@ -63,15 +63,15 @@ export function configurations(before: ReleaseState | null, after: ReleaseState 
     const out: Configuration[] = [];
     const routers: Array<"before" | "after"> = JSON.stringify(before) === JSON.stringify(after) ? ["after"] : ["before", "after"];
     for (const router of routers) {
-        for (const b of readyClasses(before, after, "blue", defaultReplicas)) {
-            for (const g of readyClasses(before, after, "green", defaultReplicas)) out.push({ router, ready: { blue: b, green: g } });
+        for (const blue of readyClasses(before, after, "blue", defaultReplicas)) {
+            for (const green of readyClasses(before, after, "green", defaultReplicas)) out.push({ router, ready: { blue, green } });
         }
     }
     return out;
 }
 
-function present(s: ReleaseState | null, slot: SlotName): boolean {
-    return s !== null && s.slots[slot].role !== "absent";
+function present(state: ReleaseState | null, slot: SlotName): boolean {
+    return state !== null && state.slots[slot].role !== "absent";
 }
 
 /** Endpoints for a configuration: a slot's Service exists while either state has the slot. */
@@ -81,9 +81,10 @@ function endpointsFor(
     ready: Record<SlotName, number>,
     appName: string,
 ): ReadyEndpoints {
-    const e: ReadyEndpoints = {};
-    for (const slot of SLOT_NAMES) if (present(before, slot) || present(after, slot)) e[slotServiceKey(slot, appName)] = ready[slot];
-    return e;
+    const endpoints: ReadyEndpoints = {};
+    for (const slot of SLOT_NAMES)
+        if (present(before, slot) || present(after, slot)) endpoints[slotServiceKey(slot, appName)] = ready[slot];
+    return endpoints;
 }
 
 interface ProductionView {
