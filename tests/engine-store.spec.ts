@@ -9,7 +9,7 @@ import * as fs from "fs";
 import fsModule from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BlockedError, InputError } from "../release-engine/src/engine/backend";
+import { BlockedError, InputError } from "../release-engine/src/errors";
 import { parseRecord } from "../release-engine/src/backends/local/record-format";
 import { acquireLock, readRecord, StateFileError, writeFileAtomic, writeRecord } from "../release-engine/src/backends/local/store";
 import { childEnv, compileForChild, removeChildModules } from "./support/child-module";

@@ -15,7 +15,6 @@ import * as path from "path";
 import type { LogsQuerier } from "../gates/appinsights-gate";
 import { DaemonCluster } from "../backends/local/daemon-client";
 import { LocalBackend } from "../backends/local/local-backend";
-import type { Backend } from "../engine/backend";
 import { redact, runIntent, runPlan, runStatus, runVerify, type EngineDeps, type RunResult } from "../engine/engine";
 import { formatHistoryEntry } from "../engine/history";
 import { createReporter, formatDuration } from "../engine/reporter";
@@ -27,6 +26,7 @@ import { createCredential, createSecretClient, loadVaultSettings, type LoadedVau
 import type { RecordStoreLocation } from "../record-store/location";
 import type { RecordStore } from "../record-store/port";
 import { commandUsage, parseCommandLine, USAGE, UsageError, type CliArgs, type Command } from "./args";
+import { trackLocks, type LockTrackedBackend } from "./lock-tracking";
 import { createProgressRenderer } from "./progress";
 import type { Timeline } from "../observe/timeline";
 
@@ -76,50 +76,6 @@ export function markdownSummary(args: CliArgs, r: RunResult): string {
     ];
     for (const n of r.notes) lines.push("", `> ${n}`);
     return `${lines.join("\n")}\n`;
-}
-
-/** The backend decorated to remember the locks it holds, so an interrupt can release them. */
-class LockTracking implements Backend {
-    readonly kind: Backend["kind"];
-    readonly env: string;
-    private held = new Set<() => Promise<void>>();
-    readonly productionCounts?: Backend["productionCounts"];
-    readonly trafficCounts?: Backend["trafficCounts"];
-    readonly routerKind?: Backend["routerKind"];
-    readonly lockHolder?: Backend["lockHolder"];
-    constructor(private readonly b: Backend) {
-        this.kind = b.kind;
-        this.env = b.env;
-        // The optional capabilities exist on the wrapper exactly when the backend has them.
-        if (b.productionCounts) this.productionCounts = () => b.productionCounts!();
-        if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
-        if (b.routerKind) this.routerKind = () => b.routerKind!();
-        if (b.lockHolder) this.lockHolder = () => b.lockHolder!();
-    }
-    async lock(): Promise<() => Promise<void>> {
-        const release = await this.b.lock();
-        this.held.add(release);
-        return async () => {
-            this.held.delete(release);
-            await release();
-        };
-    }
-    /** Releases every lock still held; true when there was one. */
-    async releaseAll(): Promise<boolean> {
-        const all = [...this.held];
-        this.held.clear();
-        for (const r of all) await r().catch(() => undefined);
-        return all.length > 0;
-    }
-    read = () => this.b.read();
-    apply: Backend["apply"] = (r, o, c) => this.b.apply(r, o, c);
-    endpoint = () => this.b.endpoint();
-    observe = () => this.b.observe();
-    history = () => this.b.history();
-    recordHistory: Backend["recordHistory"] = (e) => this.b.recordHistory(e);
-    slotReady: Backend["slotReady"] = (s, v, n) => this.b.slotReady(s, v, n);
-    slotHealth: Backend["slotHealth"] = () => this.b.slotHealth();
-    close = () => this.b.close();
 }
 
 /** What an interrupted command left, and what to run next. */
@@ -187,7 +143,7 @@ export async function main(
     const reporter = createReporter({ write: progress, writeError: err, tfBuild: Boolean(env.TF_BUILD) });
     let daemon: DaemonCluster | undefined;
     const head = { command: args.command, version: args.version, env: args.env, backend: args.backend };
-    let backend: LockTracking | undefined;
+    let backend: LockTrackedBackend | undefined;
     let interrupted: Promise<number> | undefined;
     let unsubscribe: (() => void) | undefined;
     try {
@@ -222,10 +178,12 @@ export async function main(
             if (MUTATING.includes(args.command) && !fs.existsSync(clusterOpts.appEntry))
                 throw new EnvironmentError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
             const versionEnv = args.version && Object.keys(faultEnv(env)).length ? { [args.version]: faultEnv(env) } : undefined;
-            backend = new LockTracking(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
+            backend = trackLocks(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
         } else {
             if (args.command === "local-down") throw new InputError("local-down applies to the local backend only");
             const { PulumiBackend, defaultWorkDir } = await import("../backends/pulumi/pulumi-backend");
+            // The composition root picks the Automation API adapter (the backend only knows its port, automation-port.ts).
+            const { createAutomationStack } = await import("../backends/pulumi/pulumi-automation");
             const { leaseSecondsOf, openRecordStore, recordStoreLocation } = await import("../record-store/open-store");
             const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
             const location = recordStoreLocation(env, vault?.recordStore, config.appName, args.env);
@@ -237,6 +195,7 @@ export async function main(
             const pulumi = new PulumiBackend({
                 env: args.env,
                 workDir,
+                factory: createAutomationStack,
                 stackName: env.PHOENIX_RELEASE_STACK || args.env,
                 store,
                 policyPacks: [path.join(REPO_ROOT, "policy")],
@@ -270,7 +229,7 @@ export async function main(
                     });
                 return 0;
             }
-            backend = new LockTracking(pulumi);
+            backend = trackLocks(pulumi);
         }
         if (args.command === "load") {
             const stop = new Promise<NodeJS.Signals>((resolve) => {

@@ -3,14 +3,23 @@
  * a failed check undoes the operation (exit 1). The only impure orchestration in the release engine;
  * the decisions live in the planner (pure) and the gates.
  */
-import { findLiveSlot, replicasOf, routerModel, type ReleaseState, type RouterModel, type SlotName } from "@phoenix/release-model";
-import { describeState, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
+import {
+    findLiveSlot,
+    replicasOf,
+    routerModel,
+    type ReleaseState,
+    type RouterModel,
+    type SlotName,
+    type SlotsHealth,
+} from "@phoenix/release-model";
+import { describeState, recoverySteps, sameRecord } from "../planner/plan";
 import type { CandidateRestarts, Check, EngineRecord, Intent, Plan, PlannerOptions, Step, WeightGuard } from "../planner/types";
 import { runAppInsightsGate, type AppInsightsReport, type LogsQuerier } from "../gates/appinsights-gate";
 import { runHttpGate, summarizeHttpGate, type GateProgress, type HttpGateReport } from "../gates/http-gate";
 import type { EngineConfig } from "../settings/config";
 import { BlockedError, EnvironmentError, InputError, OUTCOME_EXIT, outcomeOf, type ExitCode, type Outcome } from "../errors";
-import type { Backend, SlotHealth } from "./backend";
+import type { Backend } from "./backend";
+import { environmentRouters, planForRouters } from "./routers";
 import { runStepAnalysis, summarizeStepAnalysis, type ArmSource, type StepProgress } from "./analysis";
 import { emptyHistogram, LATENCY_BUCKETS_MS, type ArmCounts, type ComparisonResult } from "../gates/compare";
 import { queryStepCounts } from "../gates/appinsights-compare";
@@ -101,20 +110,6 @@ interface NoTraffic {
     weight: number;
     seconds: number;
     candidate: { slot: SlotName; version: string };
-}
-
-/**
- * Refuses to plan with a router model other than the one the environment's release stack routes with
- * (a nginx environment planned with Gateway API rules could put a candidate behind the main Ingress).
- */
-async function checkRouterKind(deps: EngineDeps): Promise<void> {
-    const reported = await deps.backend.routerKind?.();
-    if (reported !== undefined && reported !== deps.config.router) {
-        throw new InputError(
-            `the ${deps.config.env} release stack routes with ${reported}, but the engine's setting router is ${deps.config.router}: ` +
-                `set "router": "${reported}" in release-engine/config/${deps.config.env}.json (or PHOENIX_CONFIG_DIR); nothing was changed`,
-        );
-    }
 }
 
 /** The planner's options for an environment: its replica default and its router's model. */
@@ -231,8 +226,9 @@ class Runner {
         const analysis = config.progressive.analysis;
         let source: ArmSource;
         let cumulative = true;
-        if (backend.trafficCounts) {
-            const counts = backend.trafficCounts.bind(backend);
+        const traffic = backend.capabilities.traffic;
+        if (traffic) {
+            const counts = () => traffic.trafficCounts();
             const pick = (all: Awaited<ReturnType<typeof counts>>, who: { slot: SlotName; version: string }): ArmCounts => {
                 const c = all.find((x) => x.slot === who.slot && x.version === who.version);
                 return c
@@ -444,7 +440,7 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
     const seen: { before?: EngineRecord; counts?: { requests: number; failed: number } } = {};
     const r = await runIntentLocked(deps, intentIn, t0, seen);
     // Production as the router counted it from the moment the lock was held to the end (restores included).
-    const after = seen.counts ? await deps.backend.productionCounts?.().catch(() => undefined) : undefined;
+    const after = seen.counts ? await deps.backend.capabilities.traffic?.productionCounts().catch(() => undefined) : undefined;
     if (seen.counts && after && r.outcome !== "noop" && r.outcome !== "invalid" && r.outcome !== "blocked") {
         r.production = { requests: after.requests - seen.counts.requests, failed: after.failed - seen.counts.failed };
         deps.reporter.line(
@@ -512,8 +508,8 @@ async function runIntentLocked(
         return await withLock(backend, async () => {
             const record = await backend.read();
             seen.before = record;
-            await checkRouterKind(deps);
-            seen.counts = await backend.productionCounts?.().catch(() => undefined);
+            const routers = await environmentRouters(backend, config);
+            seen.counts = await backend.capabilities.traffic?.productionCounts().catch(() => undefined);
             let intent = intentIn;
             if (
                 (intent.kind === "release" || intent.kind === "deploy") &&
@@ -522,7 +518,7 @@ async function runIntentLocked(
             ) {
                 intent = { ...intent, previewHeaderValue: await newPreviewValue() };
             }
-            const p: Plan = makePlan(record, intent, plannerOptions(config));
+            const p: Plan = planForRouters(record, intent, plannerOptions(config), routers);
             for (const n of p.notes) reporter.line(`note: ${n}`);
             if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid input"), t0, runner);
             if (p.outcome === "blocked") return fail(deps, new BlockedError(p.reason ?? "blocked"), t0, runner);
@@ -607,7 +603,7 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
             const record = await deps.backend.read();
             seen.before = record;
             // A failed verify recovers through the planner: it must plan with the router the stack routes with.
-            await checkRouterKind(deps);
+            await environmentRouters(deps.backend, deps.config);
             const op = record.operation;
             if (!op || op.kind !== "release" || !record.state) throw new BlockedError("nothing to verify: no candidate is pending");
             const verifyStep: Step = {
@@ -645,8 +641,8 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
     const t0 = Date.now();
     try {
         const record = await deps.backend.read();
-        await checkRouterKind(deps);
-        const p = makePlan(record, intent, plannerOptions(deps.config));
+        const routers = await environmentRouters(deps.backend, deps.config);
+        const p = planForRouters(record, intent, plannerOptions(deps.config), routers);
         deps.reporter.line(`current: ${describeState(record.state)}${record.operation ? ` (pending: ${record.operation.kind})` : ""}`);
         for (const n of p.notes) deps.reporter.line(`note: ${n}`);
         if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid"), t0);
@@ -670,7 +666,7 @@ export interface StatusView {
     /** Whether a release holds the environment's lock now (running), and who; without it a pending operation was interrupted. */
     lock?: { running: boolean; holder?: string; since?: string; expiresAt?: string };
     /** Per slot: ready endpoints beside the desired replicas, versions seen and restarts (backends that can see them). */
-    slots?: Record<SlotName, SlotHealth>;
+    slots?: SlotsHealth;
     /** Why the slots' readiness could not be read (e.g. a release stack without a kubeconfig output). */
     slotsUnseen?: string;
     /** For a stopped environment: what restarting it will do. */
@@ -710,7 +706,7 @@ export async function runStatus(deps: EngineDeps, opts: { showSecrets?: boolean 
         const record = await backend.read();
         reporter.line(`environment ${config.env} (${backend.kind}, router ${config.router}): ${describeState(record.state)}`);
         // A release holding the lock is running; one that left an operation without the lock was interrupted.
-        const holder = await backend.lockHolder?.().catch(() => undefined);
+        const holder = await backend.capabilities.lockHolder?.holder().catch(() => undefined);
         const lock: StatusView["lock"] = holder ? { running: true, ...holder } : { running: false };
         if (holder)
             reporter.line(

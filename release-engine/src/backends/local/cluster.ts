@@ -30,6 +30,7 @@ import {
     type RouterKind,
     type RouterModel,
     type RouterSettings,
+    type SlotHealth,
     type SlotName,
 } from "@phoenix/release-model";
 import { LATENCY_BUCKETS_MS, bucketIndex, emptyHistogram } from "../../gates/compare";
@@ -76,14 +77,11 @@ export interface TrafficCount {
     latency: number[];
 }
 
-export interface SlotStatus {
-    ready: number;
-    versions: string[];
+/** A slot's health (ready processes, their versions, restarts since the cluster started) with its ports and what the state asks for. */
+export interface SlotStatus extends Omit<SlotHealth, "desired"> {
     ports: number[];
-    /** What the state asks for. */
+    /** What the state asks for (the local backend reports `replicas` as the health's `desired`). */
     desired: { version?: string; replicas: number };
-    /** Processes replaced after exiting on their own since the cluster started. */
-    restarts: number;
 }
 
 export interface ClusterStatus {

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { InputError } from "../../engine/backend";
+import { InputError } from "../../errors";
 import { describeState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
 import { readIfExists } from "./lock";

@@ -12,8 +12,7 @@
  * {@link slotHealthFromPods} is pure; {@link kubernetesPodLister} is the thin adapter over the client
  * (loaded lazily: commands that never move production never load it).
  */
-import { SLOT_NAMES, type SlotName } from "@phoenix/release-model";
-import type { SlotHealth } from "../../engine/backend";
+import { SLOT_NAMES, type SlotHealth, type SlotName, type SlotsHealth } from "@phoenix/release-model";
 import { InputError } from "../../errors";
 
 /** The fields of a v1 Pod this module reads (a V1Pod of @kubernetes/client-node is one). */
@@ -121,7 +120,7 @@ export class ClusterHealth {
         return outputs;
     }
 
-    async slotHealth(): Promise<Record<SlotName, SlotHealth>> {
+    async slotHealth(): Promise<SlotsHealth> {
         const out = await this.currentOutputs();
         const kubeconfig = out.kubeconfig?.value;
         if (typeof kubeconfig !== "string" || kubeconfig === "") {
@@ -132,7 +131,7 @@ export class ClusterHealth {
         if (this.lister?.kubeconfig !== kubeconfig) this.lister = { kubeconfig, list: this.connect(kubeconfig) };
         const list = await this.lister.list;
         const slots = slotOutputs(out);
-        const health = {} as Record<SlotName, SlotHealth>;
+        const health = {} as SlotsHealth;
         await Promise.all(
             SLOT_NAMES.map(async (slot) => {
                 const s = slots[slot];
