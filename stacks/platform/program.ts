@@ -21,9 +21,6 @@ import { AksRbacRoleName, PrincipalType } from "../../components/role-assignment
 import { standardTags } from "../../components/tags";
 import { readPlatformConfig } from "./config";
 
-/** The registry stack outputs this stack reads (docs/contracts.md). */
-export const REGISTRY_OUTPUTS = ["registryId", "registryName", "loginServer", "pipelineIdentityPrincipalId"] as const;
-
 /**
  * Who gets which AKS RBAC role: the pipeline identity its configured role, the deploying principal
  * cluster-admin (it installs ingress-nginx). When both are the same principal (the pipeline runs

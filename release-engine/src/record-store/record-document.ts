@@ -12,7 +12,7 @@
  * either the record's state or its previous one.
  */
 import type { EngineRecord, ReleaseState } from "@phoenix/release-model";
-import { parseRecord } from "../backends/local/record-format";
+import { parseRecord } from "./record-format";
 
 export const RECORD_SCHEMA = "phoenix.release-record/v1";
 

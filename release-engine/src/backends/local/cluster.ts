@@ -39,7 +39,7 @@ import { serveTraffic, trafficRecorder } from "../../observe/router-traffic";
 import { Timeline } from "../../observe/timeline";
 
 /** The Gateway the local router stands in for (Gateway API objects name their parent). */
-export const LOCAL_GATEWAY = { name: "phoenix-local", namespace: "phoenix-gateway" } as const;
+const LOCAL_GATEWAY = { name: "phoenix-local", namespace: "phoenix-gateway" } as const;
 
 export interface LocalClusterOptions {
     appName: string;

@@ -11,8 +11,8 @@ import type { Backend, BackendCapabilities, Observation, PublicEndpoint } from "
 import type { HistoryEntry } from "../../engine/history";
 import { appendHistory, readHistory } from "./history-file";
 import type { ClusterStatus } from "./cluster";
-import { acquireLock, readRecord, writeRecord } from "./store";
-import { lockHolder } from "./lock";
+import { readRecord, writeRecord } from "./store";
+import { acquireLock, lockHolder } from "./lock";
 
 /** The part of a cluster the backend drives (LocalCluster itself, or the daemon client). */
 export interface ClusterHandle {

@@ -28,8 +28,8 @@ export interface PodLike {
 /** `GET /api/v1/namespaces/{namespace}/pods?labelSelector=…` → the PodList's items. */
 export type PodLister = (namespace: string, labelSelector: string) => Promise<PodLike[]>;
 
-export const VERSION_LABEL = "app.kubernetes.io/version";
-export const INSTANCE_LABEL = "app.kubernetes.io/instance";
+const VERSION_LABEL = "app.kubernetes.io/version";
+const INSTANCE_LABEL = "app.kubernetes.io/instance";
 
 function isReady(p: PodLike): boolean {
     if (p.metadata?.deletionTimestamp) return false;
@@ -74,7 +74,7 @@ function slotOutputs(outputs: Record<string, { value: unknown }>): Record<SlotNa
 }
 
 /** The adapter: a pod lister over `@kubernetes/client-node` with a kubeconfig (YAML or JSON text). */
-export async function kubernetesPodLister(kubeconfig: string): Promise<PodLister> {
+async function kubernetesPodLister(kubeconfig: string): Promise<PodLister> {
     const k8s = await import("@kubernetes/client-node");
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfig);

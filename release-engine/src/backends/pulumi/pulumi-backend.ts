@@ -50,7 +50,7 @@ import { describeSlots, nextRecordDocument, sameState, stateDrift, type RecordDo
  * blocked (exit 3); a missing CLI, plugin or login is a bad environment (exit 2) named in one line
  * with what to do; anything else is returned unchanged.
  */
-export function classifyPulumiError(e: unknown, env: string): unknown {
+function classifyPulumiError(e: unknown, env: string): unknown {
     if (isConcurrentUpdate(e))
         return new BlockedError(
             `another release is running in ${env} (the stack is locked by another update; if none runs: pulumi cancel)`,
