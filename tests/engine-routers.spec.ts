@@ -8,6 +8,7 @@ import { ROUTER_KINDS, planningRouter, routerModel, validateReleaseState, type R
 import { checkRouterList, environmentRouters, planForRouters } from "../release-engine/src/engine/routers";
 import type { Backend } from "../release-engine/src/engine/backend";
 import { InputError } from "../release-engine/src/errors";
+import { routersFromOutputs } from "../release-engine/src/backends/pulumi/release-outputs";
 import { finalRecord, plan as makePlan } from "../release-engine/src/planner/plan";
 import type { EngineRecord, Intent, PlannerOptions } from "../release-engine/src/planner/types";
 
@@ -86,6 +87,36 @@ describe("engine: routers as a list", () => {
                 "nginx",
             ]);
             await assert.rejects(environmentRouters(backend(["nginx"]), { env: "dev", router: "gateway-api" }), InputError);
+        });
+    });
+
+    describe("routersFromOutputs: the list the release stack's outputs report", () => {
+        const out = (o: Record<string, unknown>) =>
+            Object.fromEntries(Object.entries(o).map(([k, value]) => [k, { value, secret: false }]));
+
+        it("reads the routers output as it is, in its order", () => {
+            assert.deepEqual(routersFromOutputs(out({ routers: ["gateway-api", "nginx"] })), ["gateway-api", "nginx"]);
+            assert.deepEqual(routersFromOutputs(out({ routers: ["nginx"], routerKind: "gateway-api" })), ["nginx"], "the list wins");
+            assert.deepEqual(
+                routersFromOutputs(out({ routers: ["istio", 3] })),
+                ["istio", "3"],
+                "found as it is, for the engine to refuse",
+            );
+        });
+
+        it("reads a stack updated before the list: routerKind, plus nginx while legacyNginxRoutes", () => {
+            for (const kind of ROUTER_KINDS) {
+                assert.deepEqual(routersFromOutputs(out({ routerKind: kind })), [kind]);
+                assert.deepEqual(routersFromOutputs(out({ routerKind: kind, legacyNginxRoutes: false })), [kind]);
+            }
+            assert.deepEqual(routersFromOutputs(out({ routerKind: "gateway-api", legacyNginxRoutes: true })), ["gateway-api", "nginx"]);
+            assert.deepEqual(routersFromOutputs(out({ routerKind: "nginx", legacyNginxRoutes: true })), ["nginx"]);
+        });
+
+        it("no list and no router kind (a stack never updated): undefined", () => {
+            assert.equal(routersFromOutputs({}), undefined);
+            assert.equal(routersFromOutputs(out({ routerKind: "" })), undefined);
+            assert.equal(routersFromOutputs(out({ publicUrl: "http://x" })), undefined);
         });
     });
 
