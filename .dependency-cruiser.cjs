@@ -104,6 +104,17 @@ const forbidden = [
         from: { path: "^policy/" },
         to: { path: "^release-model/", dependencyTypesNot: ["aliased-workspace"] },
     },
+    {
+        name: "no-circular",
+        comment:
+            "No module reaches itself through its imports (type-only imports included). A cycle makes load order matter " +
+            "(one side sees the other half-initialised), ties both modules into one unit that can only change together, " +
+            "and hides which side is the port. Break one by putting the port in its own file that both sides import and " +
+            "letting the composition root inject the adapter (release-engine/src/backends/pulumi/automation-port.ts).",
+        severity: "error",
+        from: {},
+        to: { circular: true },
+    },
 ];
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -41,6 +41,17 @@ const TREE: Record<string, string> = {
         'import { DefaultAzureCredential } from "@azure/identity";\nexport const c = DefaultAzureCredential;\n',
     "release-engine/src/backends/store.ts":
         'import * as fs from "fs";\nimport { plan } from "../planner/plan";\nexport const s = [fs, plan];\n',
+    // A backend and its adapter: the port in its own file, imported by both, the adapter handed in (allowed);
+    // a second pair where the backend and the adapter import each other, the adapter only for a type (not).
+    "release-engine/src/backends/port.ts": "export interface Stack {\n    up(): void;\n}\n",
+    "release-engine/src/backends/backend.ts":
+        'import type { Stack } from "./port";\nexport const backend = (stack: Stack) => stack.up();\n',
+    "release-engine/src/backends/adapter.ts":
+        'import type { Stack } from "./port";\nexport const adapter: Stack = { up: () => undefined };\n',
+    "release-engine/src/backends/tangled-backend.ts":
+        'import { adapter } from "./tangled-adapter";\nexport interface Stack {\n    up(): void;\n}\nexport const b = adapter;\n',
+    "release-engine/src/backends/tangled-adapter.ts":
+        'import type { Stack } from "./tangled-backend";\nexport const adapter: Stack = { up: () => undefined };\n',
 
     // components: the model by name and the SDK (allowed), the engine's source (not).
     "components/slot.ts":
@@ -80,6 +91,8 @@ const EXPECTED = [
     "stacks-independent: stacks/release/index.ts → stacks/platform/config.ts",
     "policy-no-stack-or-component: policy/src/slots.ts → components/slot.ts",
     "policy-model-by-name: policy/src/router.ts → release-model/src/state.ts",
+    // A cycle is reported once, from one module on it (the next test reads the whole cycle).
+    "no-circular: release-engine/src/backends/tangled-adapter.ts → release-engine/src/backends/tangled-backend.ts",
 ].sort();
 
 function writeTree(root: string): void {
@@ -115,6 +128,19 @@ describe("architecture rules: each one fires on a deliberate violation", functio
             assert.ok(result.summary.error >= fired.length);
         });
     }
+
+    it("no-circular names the whole cycle, through a type-only import too", () => {
+        const cycles = result.summary.violations.filter((x) => x.rule.name === "no-circular");
+        assert.equal(cycles.length, 1, result.report);
+        assert.deepEqual((cycles[0].cycle ?? []).map((x) => x.name).sort(), [
+            "release-engine/src/backends/tangled-adapter.ts",
+            "release-engine/src/backends/tangled-backend.ts",
+        ]);
+        assert.ok(
+            (cycles[0].cycle ?? []).some((x) => x.dependencyTypes.includes("type-only")),
+            "the adapter's import of the backend is type-only, and still closes the cycle",
+        );
+    });
 
     it("the planner's I/O is found through the module it imports (reachability), naming the path", () => {
         const v = result.summary.violations.find((x) => x.rule.name === "engine-pure-core-no-io" && x.from.endsWith("plan.ts"));

@@ -4,7 +4,7 @@
  * --json (8), a gate rejection headlined (9), one router port across restarts (10), and history.
  */
 import { strict as assert } from "assert";
-import { acquireLock } from "../release-engine/src/backends/local/store";
+import { acquireLock } from "../release-engine/src/backends/local/lock";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";

@@ -8,7 +8,8 @@
  */
 import { strict as assert } from "assert";
 import { ClusterHealth, slotHealthFromPods, type PodLike } from "../release-engine/src/backends/pulumi/cluster-health";
-import { PulumiBackend, type AutomationStack, type OutputValueLike } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import { PulumiBackend } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import type { AutomationStack, OutputValueLike } from "../release-engine/src/backends/pulumi/automation-port";
 import { showStatus } from "../release-engine/src/cli/dispatch";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import type { RecordStore } from "../release-engine/src/record-store/port";

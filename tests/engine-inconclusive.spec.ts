@@ -12,8 +12,8 @@ import * as path from "path";
 import type { TrafficCount } from "@phoenix/release-model";
 import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
 import { LocalBackend } from "../release-engine/src/backends/local/local-backend";
-import { historyFromUpdate } from "../release-engine/src/backends/pulumi/pulumi-backend";
 import { runStepAnalysis } from "../release-engine/src/checks/analysis";
+import type { Backend } from "../release-engine/src/engine/backend";
 import type { TrafficSource } from "../release-engine/src/checks/traffic-source";
 import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
 import { showStatus } from "../release-engine/src/cli/dispatch";
@@ -169,34 +169,6 @@ describe("step analysis: counts that cannot be read", () => {
     });
 });
 
-describe("history from a Pulumi update message: inconclusive is not a rejection", () => {
-    const at = "2026-12-04T20:00:00.000Z";
-    it("reads each gate's verdict, inconclusive included; only a failed gate makes a release a rejection", () => {
-        const unmeasured = historyFromUpdate({
-            kind: "update",
-            startTime: at,
-            result: "succeeded",
-            message:
-                "phoenix release 1.2.0: restore-slot; gate http pass: within bounds, appinsights inconclusive: could not measure: the query failed (by a@b)",
-        });
-        assert.equal(unmeasured.action, "release");
-        assert.deepEqual(
-            unmeasured.gates.map((g) => [g.gate, g.verdict]),
-            [
-                ["http", "pass"],
-                ["appinsights", "inconclusive"],
-            ],
-        );
-        const rejected = historyFromUpdate({
-            kind: "update",
-            startTime: at,
-            result: "succeeded",
-            message: "phoenix release 1.3.0: restore-slot; gate http fail: error rate above 0.05 (by a@b)",
-        });
-        assert.equal(rejected.action, "rejection");
-    });
-});
-
 describe("engine (local backend): App Insights queries that fail (real LogsQueryClient, loopback query endpoint)", function () {
     this.timeout(60000);
     const columns = [
@@ -307,15 +279,24 @@ describe("engine (local backend): App Insights queries that fail (real LogsQuery
         respond = () => rows();
         let reads = 0;
         /** The local backend with a router whose counters do not answer (a daemon status request that fails). */
-        class UnreadableCounters extends LocalBackend {
-            override async trafficCounts(): Promise<never> {
-                reads++;
-                throw new Error("the router's status request failed: ECONNREFUSED");
-            }
-        }
+        const local = new LocalBackend({ env: "dev", root, cluster });
+        const unreadable: Backend = Object.create(local, {
+            capabilities: {
+                value: {
+                    ...local.capabilities,
+                    traffic: {
+                        productionCounts: async () => ({ requests: 0, failed: 0 }),
+                        trafficCounts: async (): Promise<never> => {
+                            reads++;
+                            throw new Error("the router's status request failed: ECONNREFUSED");
+                        },
+                    },
+                },
+            },
+        });
         const stepped: EngineDeps = {
             ...deps,
-            backend: new UnreadableCounters({ env: "dev", root, cluster }),
+            backend: unreadable,
             config: { ...deps.config, progressive: { ...deps.config.progressive, steps: [50, 100], pollMs: 50 } },
         };
         const before = await stepped.backend.read();

@@ -11,9 +11,11 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import type { SlotName } from "@phoenix/release-model";
 import type { CliArgs } from "../release-engine/src/cli/args";
-import { LockTracking, type BuiltBackend } from "../release-engine/src/cli/build-backend";
+import type { BuiltBackend } from "../release-engine/src/cli/build-backend";
+import { trackLocks } from "../release-engine/src/cli/lock-tracking";
 import { dispatch, type CommandOutput } from "../release-engine/src/cli/dispatch";
-import type { Backend, SlotHealth } from "../release-engine/src/engine/backend";
+import type { Backend } from "../release-engine/src/engine/backend";
+import type { SlotHealth } from "@phoenix/release-model";
 import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
 import type { HistoryEntry } from "../release-engine/src/engine/history";
 import { createReporter } from "../release-engine/src/engine/reporter";
@@ -35,6 +37,7 @@ const APPLY_MS = 300;
 /** An in-memory environment whose apply takes APPLY_MS; every lock, apply, unlock and history write goes to `events`. */
 class SlowBackend implements Backend {
     readonly kind = "local" as const;
+    readonly capabilities = {};
     readonly env = "dev";
     readonly events: string[] = [];
     readonly applied: EngineRecord[] = [];
@@ -231,7 +234,7 @@ describe("an interrupt stops the engine at a step boundary, before the lock is r
             credential: () => Promise.reject(new Error("no credential in this spec")),
             target: {
                 kind: "local",
-                backend: new LockTracking(backend),
+                backend: trackLocks(backend),
                 daemon: {
                     shutdown: () => Promise.reject(new Error("not used")),
                     traffic: () => Promise.reject(new Error("not used")),

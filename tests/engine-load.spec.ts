@@ -16,6 +16,7 @@ function backendObserving(seen: Observation): Backend {
     return {
         kind: "local",
         env: "dev",
+        capabilities: {},
         observe: async () => seen,
         lock: no,
         read: no,

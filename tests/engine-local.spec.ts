@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import type { LocalCluster } from "../release-engine/src/backends/local/cluster";
 import { LocalBackend } from "../release-engine/src/backends/local/local-backend";
-import { acquireLock } from "../release-engine/src/backends/local/store";
+import { acquireLock } from "../release-engine/src/backends/local/lock";
 import { runDemo } from "../release-engine/src/demo/demo";
 import { startLoad } from "../release-engine/src/demo/load";
 import { runIntent, runVerify, type EngineDeps } from "../release-engine/src/engine/engine";

@@ -1,7 +1,7 @@
 /**
  * The local backend's environment lock under real concurrency: many node processes started together
  * on a lock left by a dead process must produce exactly one holder at any time, and a lock held by a
- * live process must stop them all. Each contender is a separate process running the compiled store
+ * live process must stop them all. Each contender is a separate process running the compiled lock
  * module, released at the same instant; a holder proves its exclusivity with a witness directory
  * (mkdir fails if another holder is inside) and by its holding interval.
  */
@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { childEnv, compileForChild, removeChildModules } from "./support/child-module";
 
-const STORE = path.join(__dirname, "..", "release-engine", "src", "backends", "local", "store.ts");
+const STORE = path.join(__dirname, "..", "release-engine", "src", "backends", "local", "lock.ts");
 const CONTENDERS = 8;
 const TRIALS = 10;
 const HOLD_MS = 100;

@@ -18,11 +18,12 @@ import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { KEY_PREVIEW, KEY_STATE, PulumiBackend } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import { PulumiBackend } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import { createAutomationStack } from "../release-engine/src/backends/pulumi/pulumi-automation";
 import { main } from "../release-engine/src/cli/main";
 import { runIntent, type EngineDeps } from "../release-engine/src/engine/engine";
 import { describeSlots, nextRecordDocument } from "../release-engine/src/record-store/record-document";
-import { validateReleaseState } from "@phoenix/release-model";
+import { KEY_PREVIEW, KEY_STATE, validateReleaseState } from "@phoenix/release-model";
 import { createReporter } from "../release-engine/src/engine/reporter";
 import { loadConfig } from "../release-engine/src/settings/config";
 import { startAzurite, type Azurite } from "./support/azurite";
@@ -136,6 +137,7 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
             env: "dev",
             workDir: work,
             stackName: "dev",
+            factory: createAutomationStack,
             policyPacks: ["/repo/policy"],
             policyPackConfigs: ["/repo/policy/config/dev.json"],
             secretConfig: { appInsightsConnectionString: CONNECTION },
@@ -277,7 +279,13 @@ describe("engine (Pulumi backend): the real Automation API against a stand-in pu
         assert.match(r.message ?? "", /another release is running in dev \(the stack is locked by another update/);
         assert.equal(await otherDone, 0);
         assert.deepEqual(fs.readdirSync(lockDir), [], "the other update released its lock");
-        const history = await new PulumiBackend({ env: "dev", workDir: work, stackName: "dev", store: records.store }).history();
+        const history = await new PulumiBackend({
+            env: "dev",
+            workDir: work,
+            stackName: "dev",
+            factory: createAutomationStack,
+            store: records.store,
+        }).history();
         assert.deepEqual(history, [], "nothing was applied, so nothing was appended to the shared history");
         const stored = await records.store.read();
         assert.ok(stored.exists);

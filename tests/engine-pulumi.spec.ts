@@ -8,24 +8,20 @@
 import { strict as assert } from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { PulumiBackend, configToRecord, isConcurrentUpdate } from "../release-engine/src/backends/pulumi/pulumi-backend";
+import type { AutomationStack, ConfigValueLike, OutputValueLike } from "../release-engine/src/backends/pulumi/automation-port";
+import type { ListerFactory, PodLike } from "../release-engine/src/backends/pulumi/cluster-health";
+import { runIntent, runVerify, type EngineDeps } from "../release-engine/src/engine/engine";
+import { createReporter } from "../release-engine/src/engine/reporter";
 import {
     KEY_LOCK,
     KEY_OPERATION,
     KEY_PREVIEW,
     KEY_REJECTED,
     KEY_STATE,
-    PulumiBackend,
-    configToRecord,
-    isConcurrentUpdate,
     recordToConfig,
-    type AutomationStack,
-    type ConfigValueLike,
-    type OutputValueLike,
-} from "../release-engine/src/backends/pulumi/pulumi-backend";
-import type { ListerFactory, PodLike } from "../release-engine/src/backends/pulumi/cluster-health";
-import { runIntent, runVerify, type EngineDeps } from "../release-engine/src/engine/engine";
-import { createReporter } from "../release-engine/src/engine/reporter";
-import { validateReleaseState } from "@phoenix/release-model";
+    validateReleaseState,
+} from "@phoenix/release-model";
 import { BlockedError } from "../release-engine/src/errors";
 import { loadConfig } from "../release-engine/src/settings/config";
 import type { EngineRecord } from "../release-engine/src/planner/types";
@@ -321,10 +317,22 @@ describe("engine (Pulumi backend): Automation API mapping", function () {
         assert.ok(!stack.calls.includes("up"), "nothing was applied");
         const v = await runVerify({ backend, config: loadConfig("dev"), reporter });
         assert.equal(v.exitCode, 2, "verify recovers through the planner: same refusal");
+        stack.out = { routers: { value: ["gateway-api", "nginx"], secret: false } };
+        assert.deepEqual(await backend.capabilities.routers?.routers(), ["gateway-api", "nginx"]);
+        out = "";
+        const both = await runIntent({ backend, config: loadConfig("dev"), reporter }, { kind: "release", version: "1.1.0" });
+        assert.equal(both.exitCode, 2, out);
+        assert.match(
+            out,
+            /routes with gateway-api and nginx \(plans keep nginx's rules while both run\), but the engine's setting router is gateway-api: set "router": "nginx"/,
+            "while both front doors run, nginx's rules hold",
+        );
+        assert.ok(!stack.calls.includes("up"), "nothing was applied");
+        // A stack last updated before the list: its routerKind and legacyNginxRoutes outputs read as the same list.
         stack.out = { routerKind: { value: "gateway-api", secret: false }, legacyNginxRoutes: { value: true, secret: false } };
-        assert.equal(await backend.routerKind(), "nginx", "while both front doors run, nginx's rules hold");
+        assert.deepEqual(await backend.capabilities.routers?.routers(), ["gateway-api", "nginx"]);
         stack.out = { routerKind: { value: "gateway-api", secret: false } };
-        assert.equal(await backend.routerKind(), "gateway-api");
+        assert.deepEqual(await backend.capabilities.routers?.routers(), ["gateway-api"]);
     });
 
     it("the lock is the store's lease: held by another run → blocked naming it; released → free; changes need it", async () => {

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "assert";
 import type { SlotName } from "@phoenix/release-model";
-import type { SlotHealth } from "../release-engine/src/engine/backend";
+import type { SlotHealth } from "@phoenix/release-model";
 import { awaitGuard, CrashWatch, describeCrash, judgeGuard } from "../release-engine/src/engine/readiness";
 import type { WeightGuard } from "../release-engine/src/planner/types";
 import type { ReadinessSettings } from "../release-engine/src/settings/config";

@@ -9,9 +9,10 @@ import * as fs from "fs";
 import fsModule from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BlockedError, InputError } from "../release-engine/src/engine/backend";
-import { parseRecord } from "../release-engine/src/backends/local/record-format";
-import { acquireLock, readRecord, StateFileError, writeFileAtomic, writeRecord } from "../release-engine/src/backends/local/store";
+import { BlockedError, InputError } from "../release-engine/src/errors";
+import { parseRecord } from "../release-engine/src/record-store/record-format";
+import { readRecord, StateFileError, writeFileAtomic, writeRecord } from "../release-engine/src/backends/local/store";
+import { acquireLock } from "../release-engine/src/backends/local/lock";
 import { childEnv, compileForChild, removeChildModules } from "./support/child-module";
 import { CORRUPT, recordText, SECRET, V1, V2 } from "./support/store-fixtures";
 

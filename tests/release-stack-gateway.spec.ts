@@ -299,8 +299,7 @@ describe("release stack on the Gateway API (default router)", function () {
                 assert.ok(r.secretOutputs.includes("previewHeaderValue"));
             }
             // Outputs
-            assert.equal(r.outputs.routerKind, "gateway-api");
-            assert.equal(r.outputs.legacyNginxRoutes, false);
+            assert.deepEqual(r.outputs.routers, ["gateway-api"], "one router: no legacy Ingresses beside the routes");
             assert.equal(r.outputs.liveSlot, c.production);
             assert.deepEqual(r.outputs.routerWeights, c.production === "blue" ? { blue: 100, green: 0 } : { blue: 0, green: 100 });
             assert.equal(r.outputs.previewTarget, c.preview?.target ?? null);
@@ -413,6 +412,12 @@ describe("moving an environment from ingress-nginx to the Gateway API (docs/gate
         for (const [name, outputs, expected] of steps) {
             const r = await run("dev", outputs, { state: blueLive });
             assert.deepEqual(frontDoors(r), expected, name);
+            // The list the engine checks its router setting against: one router per front door, the Gateway API's first.
+            assert.deepEqual(
+                r.outputs.routers,
+                expected.gateway ? (expected.nginx ? ["gateway-api", "nginx"] : ["gateway-api"]) : ["nginx"],
+                name,
+            );
             // The nginx router keeps its resource names through the migration: its Ingresses are never replaced.
             for (const ing of byType(r.resources, T.ingress)) assert.match(ing.name, /^router-(main|canary)$/);
         }

@@ -315,7 +315,7 @@ describe("release stack (phoenix-release)", function () {
             assert.equal(r.outputs.liveVersion, c.slots[c.production].version);
             assert.equal(r.outputs.publicUrl, `http://${FQDN}`);
             assert.equal(r.outputs.previewHeader, "canary");
-            assert.equal(r.outputs.routerKind, "nginx");
+            assert.deepEqual(r.outputs.routers, ["nginx"]);
             assert.equal(r.outputs.chartReference, `oci://${LOGIN_SERVER}/helm/calculator`);
             const plain = JSON.stringify(Object.fromEntries(Object.entries(r.outputs).filter(([k]) => !r.secretOutputs.includes(k))));
             for (const secret of ["MOCK-KUBE-TOKEN", CONN, PREVIEW_SECRET])

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { parseRecord } from "../release-engine/src/backends/local/record-format";
+import { parseRecord } from "../release-engine/src/record-store/record-format";
 import { plan } from "../release-engine/src/planner/plan";
 import * as fc from "fast-check";
 import {

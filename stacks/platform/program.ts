@@ -22,9 +22,6 @@ import { standardTags } from "../../components/tags";
 import { readPlatformConfig } from "./config";
 import { serviceClaims, serviceListenerHosts } from "./services";
 
-/** The registry stack outputs this stack reads (docs/contracts.md). */
-export const REGISTRY_OUTPUTS = ["registryId", "registryName", "loginServer", "pipelineIdentityPrincipalId"] as const;
-
 /**
  * Who gets which AKS RBAC role: the pipeline identity its configured role, the deploying principal
  * cluster-admin (it installs ingress-nginx). When both are the same principal (the pipeline runs

@@ -36,7 +36,7 @@ export interface ReleaseStackSettings {
     imageTag: string;
     helmTimeoutSeconds: number;
     previewHeader: string;
-    /** Undefined: the platform stack's `routerKind` output decides (see {@link resolveRouterKind}). */
+    /** Undefined: the platform stack's outputs decide (see {@link resolveRouters}). */
     routerKind?: RouterKind;
     /** Pods per slot when the state gives none. */
     replicas: number;
@@ -201,25 +201,38 @@ export function readSettings(cfg: pulumi.Config = new pulumi.Config()): ReleaseS
     return parseSettings(raw);
 }
 
+/** The platform stack's outputs that name its front doors (absent from a platform that predates them). */
+export interface PlatformFrontDoors {
+    /** `gateway-api` or `nginx`; absent: a platform that predates the output runs ingress-nginx. */
+    routerKind: unknown;
+    /** True while the platform keeps ingress-nginx beside its Gateway (a migration). */
+    legacyNginx: unknown;
+}
+
 /**
- * The router kind: the stack's `routerKind` when set, else the platform's `routerKind` output, else
- * `nginx` (a platform that predates the output runs ingress-nginx). Refuses a state the router (and
- * `alsoRouters`, registered beside it during a migration) cannot carry, before any Kubernetes object
- * is registered.
+ * The routers the stack registers, in order (Argo Rollouts' list of traffic routers): the stack's
+ * `routerKind` when set; else the platform's `routerKind` output (`nginx` when it has none), and
+ * `nginx` beside the Gateway API while the platform's `legacyNginx` keeps ingress-nginx running, so
+ * both front doors carry the service from the same state (docs/gateway-migration.md). Refuses a state
+ * any of them cannot carry, before any Kubernetes object is registered.
  */
-export function resolveRouterKind(settings: ReleaseStackSettings, platformRouterKind: unknown, alsoRouters: RouterKind[] = []): RouterKind {
-    const fromPlatform = typeof platformRouterKind === "string" && platformRouterKind !== "" ? platformRouterKind : "nginx";
+export function resolveRouters(settings: ReleaseStackSettings, platform: PlatformFrontDoors): RouterKind[] {
+    const fromPlatform = typeof platform.routerKind === "string" && platform.routerKind !== "" ? platform.routerKind : "nginx";
     const kind = settings.routerKind ?? fromPlatform;
     if (!isRouterKind(kind))
         throw new pulumi.RunError(
             `the platform stack's routerKind output is ${JSON.stringify(kind)}; expected one of: ${ROUTER_KINDS.join(", ")}`,
         );
-    const routers = [kind, ...alsoRouters].join(" and ");
-    const problems = [kind, ...alsoRouters].flatMap((k) => routerModel(k).stateProblems(settings.state));
+    const migrating = settings.routerKind === undefined && kind === "gateway-api" && platform.legacyNginx === true;
+    const routers: RouterKind[] = migrating ? [kind, "nginx"] : [kind];
+    const problems = routers.flatMap((k) => routerModel(k).stateProblems(settings.state));
     if (problems.length > 0) {
         throw new ConfigValidationError(
-            problems.map((p) => ({ key: `${RELEASE_PROJECT}:state`, expected: `a state the ${routers} router can carry: ${p}` })),
+            problems.map((p) => ({
+                key: `${RELEASE_PROJECT}:state`,
+                expected: `a state the ${routers.join(" and ")} router can carry: ${p}`,
+            })),
         );
     }
-    return kind;
+    return routers;
 }

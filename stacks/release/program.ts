@@ -8,7 +8,7 @@ import * as kubernetes from "@pulumi/kubernetes";
 import { AppSlot } from "../../components/app-slot";
 import { createTrafficRouter } from "../../components/traffic-router";
 import { SLOT_NAMES, candidateSlot, liveSlot, routerModel, standbySlot, type SlotName } from "@phoenix/release-model";
-import { fillTemplate, isOciChart, readSettings, resolveLocalChart, resolveRouterKind } from "./config";
+import { fillTemplate, isOciChart, readSettings, resolveLocalChart, resolveRouters } from "./config";
 
 export async function main(): Promise<Record<string, unknown>> {
     // Everything is validated before the first Kubernetes object is registered.
@@ -16,15 +16,13 @@ export async function main(): Promise<Record<string, unknown>> {
     const state = settings.state;
 
     const platform = new pulumi.StackReference("platform", { name: settings.platformStack });
-    // While an environment moves off ingress-nginx (platform `legacyNginx`), both front doors carry the
-    // service: the Gateway's routes and the Ingresses, both from the same state (docs/gateway-migration.md).
-    const platformKind = settings.routerKind ?? (await platform.getOutputDetails("routerKind")).value;
-    const legacyNginx =
-        settings.routerKind === undefined &&
-        platformKind === "gateway-api" &&
-        (await platform.getOutputDetails("legacyNginx")).value === true;
-    const routerKind = resolveRouterKind(settings, platformKind, legacyNginx ? ["nginx"] : []);
-    const intent = routerModel(routerKind).intent(state, settings.previewHeader);
+    // The routers to register: one, or both front doors' while an environment moves off ingress-nginx
+    // (docs/gateway-migration.md). The platform's outputs are read only when the stack's routerKind is empty.
+    const fromPlatform = settings.routerKind === undefined;
+    const routerKinds = resolveRouters(settings, {
+        routerKind: fromPlatform ? (await platform.getOutputDetails("routerKind")).value : undefined,
+        legacyNginx: fromPlatform ? (await platform.getOutputDetails("legacyNginx")).value : undefined,
+    });
     const kubeconfig = platform.requireOutput("kubeconfig").apply((v) => String(v));
     const loginServer = platform.requireOutput("registryLoginServer").apply((v) => String(v));
     const provider = new kubernetes.Provider("aks", { kubeconfig: pulumi.secret(kubeconfig) });
@@ -76,40 +74,30 @@ export async function main(): Promise<Record<string, unknown>> {
             : pulumi.all([platform.getOutput("host"), platform.getOutput("publicFqdn")]).apply(([h, fqdn]) => String(h ?? fqdn));
     const ingressClassName = platform.getOutput("ingressClassName").apply((v) => (typeof v === "string" && v !== "" ? v : "nginx"));
     const releases = SLOT_NAMES.map((s) => slots[s].release).filter((r): r is kubernetes.helm.v3.Release => r !== undefined);
-    const gateway =
-        routerKind === "gateway-api"
-            ? pulumi
-                  .all([platform.requireOutput("gatewayName"), platform.requireOutput("gatewayNamespace")])
-                  .apply(([name, namespace]) => ({ name: String(name), namespace: String(namespace) }))
-            : undefined;
-    const router = createTrafficRouter(
-        routerKind,
-        "router",
-        {
-            appName: settings.appName,
-            host,
-            ...(routerKind === "nginx" ? { ingressClassName } : { gateway }),
-            intent,
-            // The weight moves only after the slots' releases are ready (atomic Helm waits for readiness);
-            // a deleted release goes after the router stopped sending traffic to it.
-            dependsOn: releases,
-        },
-        { providers: { kubernetes: provider } },
-    );
-    if (legacyNginx) {
+    const gateway = routerKinds.includes("gateway-api")
+        ? pulumi
+              .all([platform.requireOutput("gatewayName"), platform.requireOutput("gatewayNamespace")])
+              .apply(([name, namespace]) => ({ name: String(name), namespace: String(namespace) }))
+        : undefined;
+    // Every router from the same state, each named "router" (one component type per kind, so each keeps its URN).
+    const routers = routerKinds.map((kind) =>
         createTrafficRouter(
-            "nginx",
+            kind,
             "router",
             {
                 appName: settings.appName,
                 host,
-                ingressClassName,
-                intent: routerModel("nginx").intent(state, settings.previewHeader),
+                ...(kind === "nginx" ? { ingressClassName } : { gateway }),
+                intent: routerModel(kind).intent(state, settings.previewHeader),
+                // The weight moves only after the slots' releases are ready (atomic Helm waits for readiness);
+                // a deleted release goes after the router stopped sending traffic to it.
                 dependsOn: releases,
             },
             { providers: { kubernetes: provider } },
-        );
-    }
+        ),
+    );
+    // The preview header and weights the engine reads are the first router's (every router expresses the same intent).
+    const router = routers[0];
 
     const live = liveSlot(state);
     const candidate = candidateSlot(state);
@@ -143,8 +131,7 @@ export async function main(): Promise<Record<string, unknown>> {
         previewHeaderValue: router.previewHeaderValue.apply((v) => v ?? null),
         previewTarget: router.previewTarget.apply((v) => v ?? null),
         publicUrl,
-        routerKind: router.kind,
-        legacyNginxRoutes: legacyNginx,
+        routers: routers.map((r) => r.kind),
         routerWeights: router.weights,
         chartReference: chartRef,
         chartVersions: Object.fromEntries(

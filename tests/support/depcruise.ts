@@ -24,6 +24,7 @@ export const RULE_NAMES = [
     "stacks-independent",
     "policy-no-stack-or-component",
     "policy-model-by-name",
+    "no-circular",
 ] as const;
 
 /** The part of a dependency-cruiser JSON result the specs read. */
@@ -33,6 +34,8 @@ export interface CruiseViolation {
     readonly to: string;
     readonly rule: { readonly name: string; readonly severity: string };
     readonly via?: ReadonlyArray<{ readonly name: string }>;
+    /** For a `no-circular` violation: the modules of the cycle, each with how it imports the next. */
+    readonly cycle?: ReadonlyArray<{ readonly name: string; readonly dependencyTypes: readonly string[] }>;
 }
 export interface CruiseDependency {
     readonly module: string;

@@ -73,13 +73,13 @@ export function appInsightsCounts(
  * it has them, else App Insights when configured, else none (a weighted step cannot be judged).
  */
 export function trafficSourceFor(
-    backend: Pick<Backend, "kind" | "trafficCounts">,
+    backend: Pick<Backend, "kind" | "capabilities">,
     config: Pick<EngineConfig, "appInsights" | "appName" | "progressive">,
     logsClient: LogsQuerier | undefined,
 ): TrafficSourceChoice {
     const bucketsMs = config.progressive.analysis.latency?.bucketsMs ?? LATENCY_BUCKETS_MS;
-    const read = backend.trafficCounts?.bind(backend);
-    if (read) return { source: routerCounters(read, bucketsMs) };
+    const counters = backend.capabilities.traffic;
+    if (counters) return { source: routerCounters(() => counters.trafficCounts(), bucketsMs) };
     if (config.appInsights && logsClient)
         return {
             source: appInsightsCounts(logsClient, { workspaceId: config.appInsights.workspaceId, appName: config.appName, bucketsMs }),

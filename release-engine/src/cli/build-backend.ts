@@ -12,7 +12,6 @@ import * as path from "path";
 import { DaemonCluster } from "../backends/local/daemon-client";
 import { LocalBackend } from "../backends/local/local-backend";
 import type { PulumiBackend } from "../backends/pulumi/pulumi-backend";
-import type { Backend } from "../engine/backend";
 import { EnvironmentError, InputError } from "../errors";
 import type { LogsQuerier } from "../gates/appinsights-gate";
 import type { RecordStoreLocation } from "../record-store/location";
@@ -20,6 +19,7 @@ import type { RecordStore } from "../record-store/port";
 import { loadConfig, type EngineConfig } from "../settings/config";
 import { createCredential, createSecretClient, loadVaultSettings } from "../settings/keyvault";
 import type { CliArgs, Command } from "./args";
+import { trackLocks, type LockTrackedBackend } from "./lock-tracking";
 import { vaultSettingsLine } from "./render";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -52,50 +52,6 @@ export function actorOf(env: NodeJS.ProcessEnv): string {
     return `${user ?? "unknown"}@${os.hostname()}`;
 }
 
-/** The backend decorated to remember the locks it holds, so an interrupt can release them. */
-export class LockTracking implements Backend {
-    readonly kind: Backend["kind"];
-    readonly env: string;
-    private held = new Set<() => Promise<void>>();
-    readonly productionCounts?: Backend["productionCounts"];
-    readonly trafficCounts?: Backend["trafficCounts"];
-    readonly routerKind?: Backend["routerKind"];
-    readonly lockHolder?: Backend["lockHolder"];
-    constructor(private readonly b: Backend) {
-        this.kind = b.kind;
-        this.env = b.env;
-        // The optional capabilities exist on the wrapper exactly when the backend has them.
-        if (b.productionCounts) this.productionCounts = () => b.productionCounts!();
-        if (b.trafficCounts) this.trafficCounts = () => b.trafficCounts!();
-        if (b.routerKind) this.routerKind = () => b.routerKind!();
-        if (b.lockHolder) this.lockHolder = () => b.lockHolder!();
-    }
-    async lock(): Promise<() => Promise<void>> {
-        const release = await this.b.lock();
-        this.held.add(release);
-        return async () => {
-            this.held.delete(release);
-            await release();
-        };
-    }
-    /** Releases every lock still held; true when there was one. */
-    async releaseAll(): Promise<boolean> {
-        const all = [...this.held];
-        this.held.clear();
-        for (const r of all) await r().catch(() => undefined);
-        return all.length > 0;
-    }
-    read = () => this.b.read();
-    apply: Backend["apply"] = (r, o, c) => this.b.apply(r, o, c);
-    endpoint = () => this.b.endpoint();
-    observe = () => this.b.observe();
-    history = () => this.b.history();
-    recordHistory: Backend["recordHistory"] = (e) => this.b.recordHistory(e);
-    slotReady: Backend["slotReady"] = (s, v, n) => this.b.slotReady(s, v, n);
-    slotHealth: Backend["slotHealth"] = () => this.b.slotHealth();
-    close = () => this.b.close();
-}
-
 export interface BuildOptions {
     /**
      * Opens the Pulumi backend's record store at its location (default: Azure Blob with the engine's
@@ -107,7 +63,7 @@ export interface BuildOptions {
 /** The local backend and the daemon that runs its environment. */
 export interface LocalTarget {
     kind: "local";
-    backend: LockTracking;
+    backend: LockTrackedBackend;
     /** What the CLI itself asks of the local daemon: `local-down`, and a release's production traffic for its report. */
     daemon: Pick<DaemonCluster, "shutdown" | "traffic">;
     /** Where the environment's local state lives (the release report is written there). */
@@ -117,7 +73,7 @@ export interface LocalTarget {
 /** The Pulumi backend over the shared record store. */
 export interface PulumiTarget {
     kind: "pulumi";
-    backend: LockTracking;
+    backend: LockTrackedBackend;
     pulumi: PulumiBackend;
     store: RecordStore;
     /** The release stack's working directory. */
@@ -167,11 +123,13 @@ export async function buildBackend(
         if (MUTATING.includes(args.command) && !fs.existsSync(clusterOpts.appEntry))
             throw new EnvironmentError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
         const versionEnv = args.version && Object.keys(faultEnv(env)).length ? { [args.version]: faultEnv(env) } : undefined;
-        const backend = new LockTracking(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
+        const backend = trackLocks(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
         return { config, credential, target: { kind: "local", backend, daemon, stateDir: path.join(root, args.env) } };
     }
     if (args.command === "local-down") throw new InputError("local-down applies to the local backend only");
     const { PulumiBackend, defaultWorkDir } = await import("../backends/pulumi/pulumi-backend");
+    // The composition root picks the Automation API adapter (the backend only knows its port, automation-port.ts).
+    const { createAutomationStack } = await import("../backends/pulumi/pulumi-automation");
     const { leaseSecondsOf, openRecordStore, recordStoreLocation } = await import("../record-store/open-store");
     const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
     const location = recordStoreLocation(env, vault?.recordStore, config.appName, args.env);
@@ -183,6 +141,7 @@ export async function buildBackend(
     const pulumi = new PulumiBackend({
         env: args.env,
         workDir,
+        factory: createAutomationStack,
         stackName: env.PHOENIX_RELEASE_STACK || args.env,
         store,
         policyPacks: [path.join(REPO_ROOT, "policy")],
@@ -190,7 +149,7 @@ export async function buildBackend(
         holder: env.BUILD_BUILDID ? `Azure DevOps build ${env.BUILD_BUILDID} (${actorOf(env)})` : `${actorOf(env)} pid ${process.pid}`,
         secretConfig: vault ? { appInsightsConnectionString: vault.secrets.appInsightsConnectionString } : undefined,
     });
-    return { config, credential, target: { kind: "pulumi", backend: new LockTracking(pulumi), pulumi, store, workDir } };
+    return { config, credential, target: { kind: "pulumi", backend: trackLocks(pulumi), pulumi, store, workDir } };
 }
 
 /** The App Insights query client, for a command that changes the environment when that gate is configured. */

@@ -12,7 +12,8 @@ import { InputError, OUTCOME_EXIT } from "../errors";
 import type { Timeline } from "../observe/timeline";
 import type { Intent } from "../planner/types";
 import type { CliArgs } from "./args";
-import { actorOf, logsClientFor, MUTATING, type BuiltBackend, type LockTracking } from "./build-backend";
+import { actorOf, logsClientFor, MUTATING, type BuiltBackend } from "./build-backend";
+import type { LockTrackedBackend } from "./lock-tracking";
 import { nextSignal, processSignals, watchInterrupts, type SignalSubscription } from "./interrupts";
 import { createProgressRenderer } from "./progress";
 import {
@@ -219,7 +220,7 @@ function runEngine(args: CliArgs, deps: EngineDeps): Promise<RunResult> {
  */
 async function reportInterrupted(
     args: CliArgs,
-    backend: LockTracking,
+    backend: LockTrackedBackend,
     head: JsonHead,
     output: CommandOutput,
     signal: NodeJS.Signals,

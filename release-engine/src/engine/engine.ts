@@ -4,8 +4,16 @@
  * or inconclusive check undoes the operation (exit 1). The only impure orchestration in the release
  * engine; the decisions live in the planner (pure), the gates and the comparison.
  */
-import { findLiveSlot, replicasOf, routerModel, type ReleaseState, type RouterModel, type SlotName } from "@phoenix/release-model";
-import { describeState, plan as makePlan, recoverySteps, sameRecord } from "../planner/plan";
+import {
+    findLiveSlot,
+    replicasOf,
+    routerModel,
+    type ReleaseState,
+    type RouterModel,
+    type SlotName,
+    type SlotsHealth,
+} from "@phoenix/release-model";
+import { describeState, recoverySteps, sameRecord } from "../planner/plan";
 import type { CandidateRestarts, Check, EngineRecord, Intent, Plan, PlannerOptions, Step, WeightGuard } from "../planner/types";
 import type { LogsQuerier } from "../gates/appinsights-gate";
 import type { GateProgress } from "../gates/http-gate";
@@ -22,7 +30,8 @@ import {
     type ExitCode,
     type Outcome,
 } from "../errors";
-import type { Backend, SlotHealth } from "./backend";
+import type { Backend } from "./backend";
+import { environmentRouters, planForRouters } from "./routers";
 import type { StepProgress } from "../checks/check";
 import type { CheckContext, CheckOutcome, NoTraffic } from "../checks/check";
 import { runCheck, runnerOf } from "../checks/runner";
@@ -129,20 +138,6 @@ async function newPreviewValue(): Promise<string> {
 interface GuardOutcome {
     ok: boolean;
     detail: string;
-}
-
-/**
- * Refuses to plan with a router model other than the one the environment's release stack routes with
- * (a nginx environment planned with Gateway API rules could put a candidate behind the main Ingress).
- */
-async function checkRouterKind(deps: EngineDeps): Promise<void> {
-    const reported = await deps.backend.routerKind?.();
-    if (reported !== undefined && reported !== deps.config.router) {
-        throw new InputError(
-            `the ${deps.config.env} release stack routes with ${reported}, but the engine's setting router is ${deps.config.router}: ` +
-                `set "router": "${reported}" in release-engine/config/${deps.config.env}.json (or PHOENIX_CONFIG_DIR); nothing was changed`,
-        );
-    }
 }
 
 /** The planner's options for an environment: its replica default and its router's model. */
@@ -386,7 +381,7 @@ export async function runIntent(deps: EngineDeps, intentIn: Intent): Promise<Run
     const seen: { before?: EngineRecord; counts?: { requests: number; failed: number } } = {};
     const r = await runIntentLocked(deps, intentIn, t0, seen);
     // Production as the router counted it from the moment the lock was held to the end (restores included).
-    const after = seen.counts ? await deps.backend.productionCounts?.().catch(() => undefined) : undefined;
+    const after = seen.counts ? await deps.backend.capabilities.traffic?.productionCounts().catch(() => undefined) : undefined;
     if (seen.counts && after && r.outcome !== "noop" && r.outcome !== "invalid" && r.outcome !== "blocked") {
         r.production = { requests: after.requests - seen.counts.requests, failed: after.failed - seen.counts.failed };
         deps.reporter.line(
@@ -459,8 +454,8 @@ async function runIntentLocked(
         return await withLock(backend, async () => {
             const record = await backend.read();
             seen.before = record;
-            await checkRouterKind(deps);
-            seen.counts = await backend.productionCounts?.().catch(() => undefined);
+            const routers = await environmentRouters(backend, config);
+            seen.counts = await backend.capabilities.traffic?.productionCounts().catch(() => undefined);
             let intent = intentIn;
             if (
                 (intent.kind === "release" || intent.kind === "deploy") &&
@@ -469,7 +464,7 @@ async function runIntentLocked(
             ) {
                 intent = { ...intent, previewHeaderValue: await newPreviewValue() };
             }
-            const p: Plan = makePlan(record, intent, plannerOptions(config));
+            const p: Plan = planForRouters(record, intent, plannerOptions(config), routers);
             for (const n of p.notes) reporter.line(`note: ${n}`);
             if (p.outcome === "invalid") return fail(deps, new InputError(p.reason ?? "invalid input"), t0, runner);
             if (p.outcome === "blocked") return fail(deps, new BlockedError(p.reason ?? "blocked"), t0, runner);
@@ -573,7 +568,7 @@ async function runVerifyLocked(deps: EngineDeps, t0: number, seen: { before?: En
             const record = await deps.backend.read();
             seen.before = record;
             // A failed verify recovers through the planner: it must plan with the router the stack routes with.
-            await checkRouterKind(deps);
+            await environmentRouters(deps.backend, deps.config);
             const op = record.operation;
             if (!op || op.kind !== "release" || !record.state) throw new BlockedError("nothing to verify: no candidate is pending");
             const verifyStep: Step = {
@@ -632,8 +627,8 @@ export async function runPlan(deps: EngineDeps, intent: Intent): Promise<RunResu
     const t0 = Date.now();
     try {
         const record = await deps.backend.read();
-        await checkRouterKind(deps);
-        const p = makePlan(record, intent, plannerOptions(deps.config));
+        const routers = await environmentRouters(deps.backend, deps.config);
+        const p = planForRouters(record, intent, plannerOptions(deps.config), routers);
         const view: PlanView = { current: record, plan: p };
         if (p.outcome === "invalid") return { ...quietFail(new InputError(p.reason ?? "invalid"), t0), view };
         if (p.outcome === "blocked") return { ...quietFail(new BlockedError(p.reason ?? "blocked"), t0), view };
@@ -657,7 +652,7 @@ export interface StatusView {
     /** Whether a release holds the environment's lock now (running), and who; without it a pending operation was interrupted. */
     lock?: { running: boolean; holder?: string; since?: string; expiresAt?: string };
     /** Per slot: ready endpoints beside the desired replicas, versions seen and restarts (backends that can see them). */
-    slots?: Record<SlotName, SlotHealth>;
+    slots?: SlotsHealth;
     /** Why the slots' readiness could not be read (e.g. a release stack without a kubeconfig output). */
     slotsUnseen?: string;
     /** For a stopped environment: what restarting it will do. */
@@ -696,7 +691,7 @@ export async function runStatus(
         const { backend, config } = deps;
         const record = await backend.read();
         // A release holding the lock is running; one that left an operation without the lock was interrupted.
-        const holder = await backend.lockHolder?.().catch(() => undefined);
+        const holder = await backend.capabilities.lockHolder?.holder().catch(() => undefined);
         const lock: StatusView["lock"] = holder ? { running: true, ...holder } : { running: false };
         seenBeforeError = { record, lock };
         // The last run's verdict when it was a rejection or could not measure (history.ts tells the two apart).

@@ -11,13 +11,12 @@
  * is seen before production moves). {@link CrashWatch} watches a candidate while its gate or a step's
  * analysis runs, so a restart there is reported with the moment it was first seen.
  */
-import { readinessProblem, type SlotName } from "@phoenix/release-model";
+import { readinessProblem, type SlotHealth, type SlotName, type SlotsHealth } from "@phoenix/release-model";
 import type { WeightGuard } from "../planner/types";
 import type { ReadinessSettings } from "../settings/config";
 import { pause, throwIfInterrupted } from "../util/interrupt";
-import type { SlotHealth } from "./backend";
 
-export type HealthSource = () => Promise<Record<SlotName, SlotHealth>>;
+export type HealthSource = () => Promise<SlotsHealth>;
 
 export type GuardVerdict =
     | { verdict: "ok"; detail: string }

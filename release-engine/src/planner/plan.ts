@@ -476,7 +476,7 @@ function withGuards(from: EngineRecord, steps: Step[], opts: PlannerOptions, res
 }
 
 /** The first safety problem of a sequence of steps from `from`, or undefined. */
-function planSafetyProblem(from: EngineRecord, steps: Step[], opts: PlannerOptions): string | undefined {
+export function planSafetyProblem(from: EngineRecord, steps: Step[], opts: PlannerOptions): string | undefined {
     let prev = from.state;
     for (const planned of steps) {
         const violations = productionViolations(prev, planned.record.state, opts.router, { defaultReplicas: opts.defaultReplicas });

@@ -16,8 +16,8 @@ export interface RecordStoreLocation {
 }
 
 /** Azure's rules: account 3-24 lowercase letters and digits; container 3-63 of lowercase letters, digits and single hyphens, starting and ending with a letter or digit. */
-export const ACCOUNT_RE = /^[a-z0-9]{3,24}$/;
-export const CONTAINER_RE = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+const ACCOUNT_RE = /^[a-z0-9]{3,24}$/;
+const CONTAINER_RE = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 const SEGMENT_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 function prefixOf(service: string, env: string): string {

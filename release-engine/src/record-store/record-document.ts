@@ -13,7 +13,7 @@
  */
 import type { EngineRecord, ReleaseState } from "@phoenix/release-model";
 import { isRecord } from "@phoenix/release-model";
-import { parseRecord } from "../backends/local/record-format";
+import { parseRecord } from "./record-format";
 
 export const RECORD_SCHEMA = "phoenix.release-record/v1";
 

@@ -12,12 +12,7 @@
  */
 import { SLOT_NAMES, type ReleaseState, type SlotName } from "../release-state";
 import { productionWeights } from "../intent";
-
-/** What a slot runs right now: ready endpoints beside the replicas it should have. */
-export interface SlotReadiness {
-    ready: number;
-    desired: number;
-}
+import type { SlotReadiness } from "../slot-health";
 
 /** A slot whose share of production (percent) rises from `from` to `to`. */
 export interface WeightGain {

@@ -30,6 +30,7 @@ import {
     type RouterKind,
     type RouterModel,
     type RouterSettings,
+    type SlotHealth,
     type SlotName,
     type SlotTrafficCount,
 } from "@phoenix/release-model";
@@ -39,7 +40,7 @@ import { serveTraffic, trafficRecorder } from "../../observe/router-traffic";
 import { Timeline } from "../../observe/timeline";
 
 /** The Gateway the local router stands in for (Gateway API objects name their parent). */
-export const LOCAL_GATEWAY = { name: "phoenix-local", namespace: "phoenix-gateway" } as const;
+const LOCAL_GATEWAY = { name: "phoenix-local", namespace: "phoenix-gateway" } as const;
 
 export interface LocalClusterOptions {
     appName: string;
@@ -64,14 +65,11 @@ export interface LocalClusterOptions {
     restartBackoffMs?: number;
 }
 
-export interface SlotStatus {
-    ready: number;
-    versions: string[];
+/** A slot's health (ready processes, their versions, restarts since the cluster started) with its ports and what the state asks for. */
+export interface SlotStatus extends Omit<SlotHealth, "desired"> {
     ports: number[];
-    /** What the state asks for. */
+    /** What the state asks for (the local backend reports `replicas` as the health's `desired`). */
     desired: { version?: string; replicas: number };
-    /** Processes replaced after exiting on their own since the cluster started. */
-    restarts: number;
 }
 
 export interface ClusterStatus {

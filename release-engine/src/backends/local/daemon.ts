@@ -44,7 +44,7 @@ async function startCluster(dir: string, opts: LocalClusterOptions): Promise<Loc
     return cluster;
 }
 
-export async function runDaemon(dir: string, opts: LocalClusterOptions): Promise<void> {
+async function runDaemon(dir: string, opts: LocalClusterOptions): Promise<void> {
     const cluster = await startCluster(dir, opts);
     let queue = Promise.resolve();
     const shutdown = async () => {

@@ -4,15 +4,15 @@
  * slots outlive one command as they would on a cluster).
  */
 import * as path from "path";
-import type { ReleaseState, SlotName, SlotTrafficCount } from "@phoenix/release-model";
+import type { ReleaseState, SlotHealth, SlotName, SlotsHealth } from "@phoenix/release-model";
 import { sameState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
-import type { Backend, LockHolder, Observation, PublicEndpoint, SlotHealth } from "../../engine/backend";
+import type { Backend, BackendCapabilities, Observation, PublicEndpoint } from "../../engine/backend";
 import type { HistoryEntry } from "../../engine/history";
 import { appendHistory, readHistory } from "./history-file";
 import type { ClusterStatus } from "./cluster";
-import { acquireLock, readRecord, writeRecord } from "./store";
-import { lockHolder } from "./lock";
+import { readRecord, writeRecord } from "./store";
+import { acquireLock, lockHolder } from "./lock";
 
 /** The part of a cluster the backend drives (LocalCluster itself, or the daemon client). */
 export interface ClusterHandle {
@@ -38,9 +38,23 @@ export class LocalBackend implements Backend {
     readonly env: string;
     readonly dir: string;
 
+    /** The proxy counts every answer, and the lock file names its holder; the router is the engine's own setting, so no list. */
+    readonly capabilities: BackendCapabilities;
+
     constructor(private readonly opts: LocalBackendOptions) {
         this.env = opts.env;
         this.dir = path.join(opts.root, opts.env);
+        const production = async () => (await this.opts.cluster.status()).production ?? [];
+        this.capabilities = {
+            traffic: {
+                productionCounts: async () => {
+                    const counts = await production();
+                    return { requests: counts.reduce((n, c) => n + c.requests, 0), failed: counts.reduce((n, c) => n + c.failed, 0) };
+                },
+                trafficCounts: production,
+            },
+            lockHolder: { holder: async () => lockHolder(this.dir) },
+        };
     }
 
     /** Takes the lock, then brings a fresh cluster (e.g. a restarted daemon) to the recorded state. */
@@ -80,22 +94,9 @@ export class LocalBackend implements Backend {
         return { url: (await this.opts.cluster.status()).url };
     }
 
-    async productionCounts(): Promise<{ requests: number; failed: number }> {
-        const counts = (await this.opts.cluster.status()).production ?? [];
-        return { requests: counts.reduce((n, c) => n + c.requests, 0), failed: counts.reduce((n, c) => n + c.failed, 0) };
-    }
-
-    async trafficCounts(): Promise<SlotTrafficCount[]> {
-        return (await this.opts.cluster.status()).production ?? [];
-    }
-
-    async lockHolder(): Promise<LockHolder | undefined> {
-        return lockHolder(this.dir);
-    }
-
-    async slotHealth(): Promise<Record<SlotName, SlotHealth>> {
+    async slotHealth(): Promise<SlotsHealth> {
         const st = await this.opts.cluster.status();
-        const one = (slot: SlotName) => ({
+        const one = (slot: SlotName): SlotHealth => ({
             ready: st.slots[slot].ready,
             desired: st.slots[slot].desired?.replicas ?? 0,
             versions: st.slots[slot].versions,

@@ -18,7 +18,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BlockedError } from "../../engine/backend";
+import { BlockedError } from "../../errors";
 
 const RELEASED = "released";
 const GENERATION = /^[1-9]\d*$/;

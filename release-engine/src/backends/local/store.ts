@@ -1,20 +1,17 @@
 /**
  * The local backend's record file (`.phoenix/<env>/state.json`), its previous version beside it
- * (`state.json.prev`, the last good copy), and the environment lock (see ./lock).
+ * (`state.json.prev`, the last good copy); the environment lock lives in ./lock.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { InputError } from "../../engine/backend";
+import { InputError } from "../../errors";
 import { describeState } from "../../planner/plan";
 import type { EngineRecord } from "../../planner/types";
 import { readIfExists } from "./lock";
-import { parseRecord } from "./record-format";
+import { parseRecord } from "../../record-store/record-format";
 
-// The lock lives in its own module; it is re-exported here, where the backend and specs find the store.
-export { acquireLock } from "./lock";
-
-export const STATE_FILE = "state.json";
-export const PREVIOUS_SUFFIX = ".prev";
+const STATE_FILE = "state.json";
+const PREVIOUS_SUFFIX = ".prev";
 
 /**
  * The record file cannot be used (exit 2, nothing changed): names the file, what is wrong with it
@@ -41,7 +38,7 @@ function previousCopy(file: string): string | undefined {
 }
 
 /** The refusal for a corrupt record file: what is wrong, the last good copy (if usable), the ways out. */
-export function corruptStateMessage(file: string, problem: string, previous: string | undefined): string {
+function corruptStateMessage(file: string, problem: string, previous: string | undefined): string {
     const prev = `${file}${PREVIOUS_SUFFIX}`;
     const cmd = (c: string) => `"npm run release -- ${c} --env ${path.basename(path.dirname(file))}"`;
     const parsedPrev = previous === undefined ? undefined : parseRecord(previous);

@@ -12,8 +12,7 @@
  * {@link slotHealthFromPods} is pure; {@link kubernetesPodLister} is the thin adapter over the client
  * (loaded lazily: commands that never move production never load it).
  */
-import { SLOT_NAMES, type SlotName } from "@phoenix/release-model";
-import type { SlotHealth } from "../../engine/backend";
+import { SLOT_NAMES, type SlotHealth, type SlotName, type SlotsHealth } from "@phoenix/release-model";
 import { InputError } from "../../errors";
 
 /** The fields of a v1 Pod this module reads (a V1Pod of @kubernetes/client-node is one). */
@@ -29,8 +28,8 @@ export interface PodLike {
 /** `GET /api/v1/namespaces/{namespace}/pods?labelSelector=…` → the PodList's items. */
 export type PodLister = (namespace: string, labelSelector: string) => Promise<PodLike[]>;
 
-export const VERSION_LABEL = "app.kubernetes.io/version";
-export const INSTANCE_LABEL = "app.kubernetes.io/instance";
+const VERSION_LABEL = "app.kubernetes.io/version";
+const INSTANCE_LABEL = "app.kubernetes.io/instance";
 
 function isReady(p: PodLike): boolean {
     if (p.metadata?.deletionTimestamp) return false;
@@ -75,7 +74,7 @@ function slotOutputs(outputs: Record<string, { value: unknown }>): Record<SlotNa
 }
 
 /** The adapter: a pod lister over `@kubernetes/client-node` with a kubeconfig (YAML or JSON text). */
-export async function kubernetesPodLister(kubeconfig: string): Promise<PodLister> {
+async function kubernetesPodLister(kubeconfig: string): Promise<PodLister> {
     const k8s = await import("@kubernetes/client-node");
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfig);
@@ -121,7 +120,7 @@ export class ClusterHealth {
         return outputs;
     }
 
-    async slotHealth(): Promise<Record<SlotName, SlotHealth>> {
+    async slotHealth(): Promise<SlotsHealth> {
         const out = await this.currentOutputs();
         const kubeconfig = out.kubeconfig?.value;
         if (typeof kubeconfig !== "string" || kubeconfig === "") {
@@ -132,7 +131,7 @@ export class ClusterHealth {
         if (this.lister?.kubeconfig !== kubeconfig) this.lister = { kubeconfig, list: this.connect(kubeconfig) };
         const list = await this.lister.list;
         const slots = slotOutputs(out);
-        const health = {} as Record<SlotName, SlotHealth>;
+        const health = {} as SlotsHealth;
         await Promise.all(
             SLOT_NAMES.map(async (slot) => {
                 const s = slots[slot];

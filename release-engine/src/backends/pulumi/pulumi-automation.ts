@@ -6,7 +6,7 @@
  * when no value is given in a non-interactive session.
  */
 import { spawn } from "child_process";
-import type { AutomationStack, ConfigValueLike, StackFactory } from "./pulumi-backend";
+import type { AutomationStack, ConfigValueLike, StackFactory } from "./automation-port";
 
 /** Runs the workspace's pulumi command with `input` on stdin; rejects with the CLI's stderr on failure. */
 function runWithStdin(command: string, args: string[], cwd: string, env: Record<string, string>, input: string): Promise<void> {

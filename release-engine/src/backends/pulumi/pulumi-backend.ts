@@ -13,92 +13,44 @@
  * in a `Pulumi.<env>.yaml` into the store, once and explicitly; `restoreRecord` puts the last good copy
  * back over a corrupt record.
  *
- * The adapter over `LocalWorkspace` is {@link automationStackFactory} (pulumi-automation.ts); it needs
- * the `pulumi` CLI. Secret values never reach a command line: the Automation API's `setAllConfig`
- * passes `--secret key=value` as arguments, so secrets are set one by one with the value on stdin.
- * tests/engine-pulumi-cli.spec.ts runs the real Automation API against a stand-in `pulumi` executable.
+ * The backend drives the stack through the port of automation-port.ts; its `factory` option opens
+ * one. The composition root (cli/main.ts) passes the real adapter over `LocalWorkspace`
+ * (pulumi-automation.ts, which needs the `pulumi` CLI); the specs pass fakes. Secret values never
+ * reach a command line: the Automation API's `setAllConfig` passes `--secret key=value` as arguments,
+ * so the adapter sets secrets one by one with the value on stdin. tests/engine-pulumi-cli.spec.ts runs
+ * the real Automation API against a stand-in `pulumi` executable.
+ *
+ * Capabilities (engine/backend.ts): the routers the stack's outputs list (release-outputs.ts) and the
+ * lease's holder; production per slot is not counted here (App Insights is the source on a cluster).
  */
 import * as path from "path";
 import {
     KEY_LOCK,
-    KEY_OPERATION,
-    KEY_PREVIEW,
-    KEY_REJECTED,
     KEY_STATE,
     RELEASE_PROJECT,
     StackConfigError,
     configToRecord as modelConfigToRecord,
     recordToConfig,
-    type ConfigEntry,
     type EngineRecord,
     type ReleaseState,
     type SlotName,
+    type SlotsHealth,
 } from "@phoenix/release-model";
 import { BlockedError, EnvironmentError, InputError } from "../../errors";
-import type { Backend, LockHolder, Observation, PublicEndpoint, SlotHealth } from "../../engine/backend";
+import type { AutomationStack, ConfigValueLike, EngineEventLike, StackFactory } from "./automation-port";
+import type { Backend, BackendCapabilities, Observation, PublicEndpoint } from "../../engine/backend";
 import { ClusterHealth, type ListerFactory } from "./cluster-health";
+import { routersFromOutputs } from "./release-outputs";
 import type { HistoryEntry } from "../../engine/history";
-import { GATE_KINDS, VERDICTS, isGateKind, isVerdict } from "../../gates/gate";
 import type { HeldLease, RecordStore, StoredRecord } from "../../record-store/port";
 import { describeSlots, nextRecordDocument, sameState, stateDrift, type RecordDocument } from "../../record-store/record-document";
-
-export const PROJECT = RELEASE_PROJECT;
-export { KEY_LOCK, KEY_OPERATION, KEY_PREVIEW, KEY_REJECTED, KEY_STATE, recordToConfig };
-
-export type ConfigValueLike = ConfigEntry;
-export interface OutputValueLike {
-    value: unknown;
-    secret: boolean;
-}
-
-/** One update of the stack's history (`pulumi stack history --json`; the Automation API's UpdateSummary). */
-export interface UpdateSummaryLike {
-    kind: string;
-    startTime: Date | string;
-    endTime?: Date | string;
-    message?: string;
-    result?: string;
-    config?: Record<string, ConfigValueLike>;
-}
-
-/** The slice of `automation.Stack` the backend uses, with secret config set apart (never in argv). */
-export interface AutomationStack {
-    getAllConfig(): Promise<Record<string, ConfigValueLike>>;
-    /** Plain values only. */
-    setAllConfig(config: Record<string, ConfigValueLike>): Promise<void>;
-    /** One secret value, passed on stdin (never as a command-line argument). */
-    setSecretConfig(key: string, value: string): Promise<void>;
-    removeConfig(key: string): Promise<void>;
-    up(opts: {
-        onOutput: (out: string) => void;
-        onEvent?: (e: EngineEventLike) => void;
-        message?: string;
-        policyPacks?: string[];
-        policyPackConfigs?: string[];
-    }): Promise<unknown>;
-    destroy(opts: { onOutput: (out: string) => void; message?: string }): Promise<unknown>;
-    outputs(): Promise<Record<string, OutputValueLike>>;
-    /** Newest first; `pageSize` limits it to the newest updates. */
-    history(pageSize?: number): Promise<UpdateSummaryLike[]>;
-}
-
-/** The engine events the backend reads from `up` (the Automation API's EngineEvent, the fields used). */
-export interface EngineEventLike {
-    diagnosticEvent?: { severity?: string; message?: string };
-    summaryEvent?: { resourceChanges?: Record<string, number> };
-}
-
-export type StackFactory = (args: { stackName: string; workDir: string }) => Promise<AutomationStack>;
-
-/** The real adapter (LocalWorkspace over the release stack's folder), loaded lazily: the local backend never needs it. */
-export const automationStackFactory: StackFactory = async (args) => (await import("./pulumi-automation")).createAutomationStack(args);
 
 /**
  * A failure of the pulumi CLI as the engine's error: a locked stack or a conflicting update is
  * blocked (exit 3); a missing CLI, plugin or login is a bad environment (exit 2) named in one line
  * with what to do; anything else is returned unchanged.
  */
-export function classifyPulumiError(e: unknown, env: string): unknown {
+function classifyPulumiError(e: unknown, env: string): unknown {
     if (isConcurrentUpdate(e))
         return new BlockedError(
             `another release is running in ${env} (the stack is locked by another update; if none runs: pulumi cancel)`,
@@ -180,7 +132,8 @@ export interface PulumiBackendOptions {
     workDir: string;
     /** Fully qualified stack name, default the env (e.g. `dev` or `org/phoenix-release/dev`). */
     stackName?: string;
-    factory?: StackFactory;
+    /** Opens the stack: the Automation API adapter (pulumi-automation.ts) from the composition root, or a spec's fake. */
+    factory: StackFactory;
     /** Policy packs run on every `up` (default: the repo's policy/ folder) and their configs. */
     policyPacks?: string[];
     policyPackConfigs?: string[];
@@ -198,18 +151,24 @@ export interface PulumiBackendOptions {
 export class PulumiBackend implements Backend {
     readonly kind = "pulumi" as const;
     readonly env: string;
+    /** The routers the release stack's outputs list, and the store lease's holder; production is counted by App Insights, not here. */
+    readonly capabilities: BackendCapabilities;
     private stackPromise?: Promise<AutomationStack>;
     private health?: ClusterHealth;
 
     constructor(private readonly opts: PulumiBackendOptions) {
         this.env = opts.env;
+        this.capabilities = {
+            routers: { routers: async () => routersFromOutputs(await (await this.stack()).outputs()) },
+            lockHolder: { holder: () => this.opts.store.holder() },
+        };
     }
 
     private stack(): Promise<AutomationStack> {
         this.stackPromise ??= (async () => {
             try {
                 return guarded(
-                    await (this.opts.factory ?? automationStackFactory)({
+                    await this.opts.factory({
                         stackName: this.opts.stackName ?? this.env,
                         workDir: this.opts.workDir,
                     }),
@@ -347,7 +306,7 @@ export class PulumiBackend implements Backend {
     /** The working directory's stack config from the record (a cache: the record store is the truth), with the secret config. */
     private async writeConfigCache(stack: AutomationStack, record: EngineRecord): Promise<void> {
         const { set, remove } = recordToConfig(record);
-        for (const [k, v] of Object.entries(this.opts.secretConfig ?? {})) set[`${PROJECT}:${k}`] = { value: v, secret: true };
+        for (const [k, v] of Object.entries(this.opts.secretConfig ?? {})) set[`${RELEASE_PROJECT}:${k}`] = { value: v, secret: true };
         const plain = Object.fromEntries(Object.entries(set).filter(([, v]) => !v.secret));
         if (Object.keys(plain).length) await stack.setAllConfig(plain);
         for (const [k, v] of Object.entries(set)) if (v.secret) await stack.setSecretConfig(k, v.value);
@@ -440,10 +399,6 @@ export class PulumiBackend implements Backend {
         return this.opts.store.history();
     }
 
-    async lockHolder(): Promise<LockHolder | undefined> {
-        return this.opts.store.holder();
-    }
-
     async recordHistory(entry: HistoryEntry): Promise<void> {
         await this.opts.store.appendHistory(entry);
     }
@@ -457,15 +412,8 @@ export class PulumiBackend implements Backend {
         return { url, ...(headerName ? { headerName } : {}) };
     }
 
-    async routerKind(): Promise<string | undefined> {
-        const out = await (await this.stack()).outputs();
-        // While the stack also registers the legacy Ingresses (a migration), plans must keep nginx's rules.
-        if (out.legacyNginxRoutes?.value === true) return "nginx";
-        return typeof out.routerKind?.value === "string" ? out.routerKind.value : undefined;
-    }
-
     /** Ready pods and restarts per slot, from the cluster (cluster-health.ts). */
-    async slotHealth(): Promise<Record<SlotName, SlotHealth>> {
+    async slotHealth(): Promise<SlotsHealth> {
         this.health ??= new ClusterHealth(async () => (await this.stack()).outputs(), this.opts.podLister);
         return this.health.slotHealth();
     }
@@ -492,52 +440,7 @@ function liveOf(state: ReleaseState | null): string | undefined {
     return state && slot ? `${slot} ${state.slots[slot].version}` : undefined;
 }
 
-/** One stack update as a history entry: the engine's message (`phoenix <run>: <step>; gate …; (by …)`) and the state it applied. */
-export function historyFromUpdate(u: UpdateSummaryLike): HistoryEntry {
-    const at = typeof u.startTime === "string" ? u.startTime : u.startTime.toISOString();
-    const m = /^phoenix (\S+)(?: (\S+))?: (\S+)(?:; gate (.*?))?(?: \(by (.*)\))?$/.exec(u.message ?? "");
-    let live: string | undefined;
-    try {
-        const st = u.config?.[KEY_STATE]?.value ? (JSON.parse(u.config[KEY_STATE].value) as ReleaseState) : undefined;
-        const slot = st ? (["blue", "green"] as SlotName[]).find((x) => st.slots[x]?.role === "live") : undefined;
-        if (st && slot) live = `${slot} ${st.slots[slot].version}`;
-    } catch {
-        /* an update not made by the engine */
-    }
-    const outcome = u.result === "succeeded" ? "succeeded" : u.result === "in-progress" ? "in-progress" : "failed";
-    if (!m)
-        return {
-            at,
-            action: u.kind === "destroy" ? "abort" : "release",
-            outcome,
-            liveAfter: live,
-            gates: [],
-            detail: `${u.kind}${u.message ? `: ${u.message}` : ""}`,
-        };
-    const kind = m[1] as HistoryEntry["action"];
-    const kinds = GATE_KINDS.join("|");
-    const gates = (m[4] ?? "")
-        .split(new RegExp(`, (?=(?:${kinds}) )`))
-        .filter((g) => g !== "")
-        .map((g): HistoryEntry["gates"][number] => {
-            const gm = new RegExp(`^(${kinds}) (${VERDICTS.join("|")}): (.*)$`).exec(g);
-            return gm && isGateKind(gm[1]) && isVerdict(gm[2])
-                ? { gate: gm[1], verdict: gm[2], reason: gm[3] }
-                : { gate: "http", verdict: "fail", reason: g };
-        });
-    const rejected = gates.some((g) => g.verdict === "fail") && (kind === "release" || kind === "verify");
-    return {
-        at,
-        action: rejected ? "rejection" : kind,
-        ...(m[2] ? { version: m[2] } : {}),
-        outcome,
-        liveAfter: live,
-        gates,
-        ...(m[5] ? { by: m[5] } : {}),
-        detail: `step ${m[3]} (pulumi ${u.kind})`,
-    };
-}
-
+/** The release stack's folder in a clone of the repository (the default working directory). */
 export function defaultWorkDir(repoRoot: string): string {
     return path.join(repoRoot, "stacks", "release");
 }

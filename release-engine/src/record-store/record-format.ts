@@ -1,6 +1,7 @@
 /**
- * The local backend's record file format (`state.json`): `{ "state": <release state> | null,
- * "operation"?: <operation> }`. Pure: turns the file's text into a validated {@link EngineRecord} or
+ * The engine record's JSON format, `{ "state": <release state> | null, "operation"?: <operation>,
+ * "rejected"?: [...] }`: the local backend's `state.json` and the `record` of the shared store's
+ * document (record-document.ts). Pure: turns the file's text into a validated {@link EngineRecord} or
  * says what is wrong with it, without echoing the text (it may hold the preview secret).
  */
 import {
@@ -11,8 +12,6 @@ import {
     type EngineRecord,
     type Operation,
 } from "@phoenix/release-model";
-
-export { operationProblems };
 
 export type ParsedRecord = { ok: true; record: EngineRecord } | { ok: false; problem: string };
 
