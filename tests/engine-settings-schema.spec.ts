@@ -16,6 +16,7 @@ import { DEFAULT_SETTINGS, ENVIRONMENTS, loadConfig, loadSettings } from "../rel
 import { ENGINE_SETTINGS } from "../release-engine/src/settings/schema";
 import { describeExpected, partialSchema, schemaAt, type JsonSchema } from "../release-engine/src/settings/schema-builder";
 import { closestName, settingsLayerProblems, settingsProblems } from "../release-engine/src/settings/validate";
+import { settingsValidatorsSource, SETTINGS_VALIDATORS } from "../release-engine/scripts/settings-validators";
 
 const CONFIG_DIR = path.join(__dirname, "..", "release-engine", "config");
 
@@ -235,5 +236,22 @@ describe("--steps is judged by the planner's rule", () => {
             () => parseCommandLine(["plan", "1.0.0", "--steps", "5,x,100"], {}),
             /the weights must be whole percents from 1 to 100/,
         );
+    });
+});
+
+describe("engine settings: the validators compiled ahead of time", () => {
+    it("the generated module is what ajv compiles the schema to now (npm run settings:validators), and it requires no package", () => {
+        const committed = fs.readFileSync(SETTINGS_VALIDATORS, "utf8");
+        assert.ok(committed === settingsValidatorsSource(), "settings-validators.generated.ts is stale: run npm run settings:validators");
+        assert.doesNotMatch(committed, /require\(/);
+    });
+
+    it("refuses what the schema refuses, with ajv's own errors (a type, a range, an unknown key)", () => {
+        assert.deepEqual(settingsLayerProblems({ gate: { concurrency: 2 } }), []);
+        assert.deepEqual(settingsLayerProblems({ gate: { concurrency: "2" } }), ['/gate/concurrency must be an integer >= 1, got "2"']);
+        assert.deepEqual(settingsLayerProblems({ gate: { concurrency: 0 } }), ["/gate/concurrency must be an integer >= 1, got 0"]);
+        assert.match(settingsLayerProblems({ progresive: {} })[0], /^\/progresive is not a setting; did you mean \/progressive\?/);
+        assert.deepEqual(settingsProblems(DEFAULT_SETTINGS), []);
+        assert.match(settingsProblems({ ...DEFAULT_SETTINGS, appName: undefined }).join("\n"), /\/appName is missing/);
     });
 });

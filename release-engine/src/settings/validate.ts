@@ -6,42 +6,33 @@
  * A layer (a settings file, overrides, the Key Vault values) is any part of the settings; the result of
  * merging them onto the defaults must be complete.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { ENGINE_SETTINGS, type EngineSettings } from "./schema";
-import { describeExpected, partialSchema, schemaAt, type JsonSchema } from "./schema-builder";
+import { describeExpected, schemaAt } from "./schema-builder";
 
-/** The schema keywords that are documentation only (ajv's strict mode refuses unknown keywords otherwise). */
-const DOC_KEYWORDS = ["x-expected"];
-
-function compile(schema: JsonSchema): ValidateFunction {
-    const ajv = new Ajv({ allErrors: true, strict: true });
-    for (const keyword of DOC_KEYWORDS) ajv.addKeyword(keyword);
-    return ajv.compile(schema);
-}
-
-let validators: { layer: ValidateFunction; complete: ValidateFunction } | undefined;
-
-/** Compiled once, on first use. */
-function compiled(): { layer: ValidateFunction; complete: ValidateFunction } {
-    validators ??= { layer: compile(partialSchema(ENGINE_SETTINGS.schema)), complete: compile(ENGINE_SETTINGS.schema) };
-    return validators;
-}
+/**
+ * The schema compiled ahead of time by ajv (`npm run settings:validators`; a spec keeps the file equal to
+ * what the schema compiles to), so a command's start loads no ajv. Loaded with require: the generated
+ * module is plain JavaScript under @ts-nocheck and declares no types of its own.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the generated module is untyped (see above)
+const compiled = require("./settings-validators.generated") as { layer: ValidateFunction; complete: ValidateFunction };
 
 /** Problems with one layer of settings (any part of them; empty when it is well formed). */
 export function settingsLayerProblems(layer: unknown): string[] {
-    const validate = compiled().layer;
+    const validate = compiled.layer;
     return validate(layer) ? [] : describeErrors(validate.errors ?? [], layer);
 }
 
 /** Problems with a complete set of settings (empty when it is one). */
 export function settingsProblems(settings: unknown): string[] {
-    const validate = compiled().complete;
+    const validate = compiled.complete;
     return validate(settings) ? [] : describeErrors(validate.errors ?? [], settings);
 }
 
 /** Narrows a value `settingsProblems` found nothing wrong with. */
 export function isEngineSettings(settings: unknown): settings is EngineSettings {
-    return compiled().complete(settings);
+    return compiled.complete(settings);
 }
 
 /** One message per offending value, in the schema's order; the type error wins over range errors on the same value. */
