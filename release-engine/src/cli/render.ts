@@ -8,7 +8,7 @@ import type { ReleaseState } from "@phoenix/release-model";
 import type { Backend } from "../engine/backend";
 import type { PlanView, RunResult, StatusView } from "../engine/engine";
 import type { HistoryEntry } from "../engine/history";
-import { formatDuration } from "../engine/reporter";
+import { formatDuration } from "../util/duration";
 import { describeState } from "../planner/plan";
 import type { EngineRecord } from "../planner/types";
 import type { EngineConfig } from "../settings/config";

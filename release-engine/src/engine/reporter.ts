@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { formatDuration } from "../util/duration";
 
 export interface StepReport {
     name: string;
@@ -21,10 +22,6 @@ export interface Reporter {
     error(text: string): void;
     /** Writes the markdown summary (Azure DevOps only). */
     summary(markdown: string): void;
-}
-
-export function formatDuration(ms: number): string {
-    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** Escapes text for a ##vso logging command's message (%, CR and LF). */

@@ -12,7 +12,7 @@ import { wilson } from "./stats";
 import { DEFAULT_ERROR_BUDGET, measureWithin } from "./error-budget";
 import { interruptibleSleep } from "../util/interrupt";
 import type { Gate, GateReportBase } from "./gate";
-import { formatDuration } from "../engine/reporter";
+import { formatDuration } from "../util/duration";
 
 export interface AppInsightsGateConfig {
     /** Log Analytics workspace id (the GUID, platform output `logAnalyticsWorkspaceId`). */
