@@ -45,6 +45,9 @@ class SlowBackend implements Backend {
     readonly entries: HistoryEntry[] = [];
     /** Told when an apply starts (1 for the first). */
     onApplyStart: (count: number) => void = () => undefined;
+    /** Told of each production request before it is answered (1 for the first). */
+    onProductionRequest: (count: number) => void = () => undefined;
+    private productionRequests = 0;
     private record: EngineRecord = START;
     private server?: http.Server;
     private url = "";
@@ -57,6 +60,7 @@ class SlowBackend implements Backend {
     async start(): Promise<void> {
         this.server = http.createServer((request, response) => {
             request.resume();
+            this.onProductionRequest(++this.productionRequests);
             const state = this.record.state;
             const live = (["blue", "green"] as SlotName[]).find((slot) => state?.slots[slot].role === "live") as SlotName;
             response.writeHead(200, {
@@ -168,6 +172,26 @@ describe("an interrupt stops the engine at a step boundary, before the lock is r
         );
         // Step 1's production check was cut short (nothing judged, nothing rolled back); step 2 never started.
         assert.doesNotMatch(text, /complete|rolling back|failed/, text);
+    });
+
+    it("aborted while step 1's last check answers (nothing left to cut short), the step boundary stops the run: step 2 never applied, then unlock, then history", async () => {
+        const controller = new AbortController();
+        // The production check's last answer: the check passes, so only the check between steps can stop the run.
+        backend.onProductionRequest = (count) => {
+            if (count === config.production.requests) controller.abort("SIGINT");
+        };
+        const result = await runIntent(
+            { backend, config, reporter: createReporter({ write: () => undefined, tfBuild: false }), signal: controller.signal },
+            { kind: "rollback" },
+        );
+        assert.equal(result.outcome, "interrupted");
+        assert.equal(backend.applied.length, 1, backend.events.join("\n"));
+        const unlock = indexOf(backend.events, /^unlock$/);
+        assert.ok(
+            indexOf(backend.events, /^apply 1 end$/) < unlock && unlock < indexOf(backend.events, /^history$/),
+            backend.events.join("\n"),
+        );
+        assert.equal(result.record?.operation?.kind, "rollback", "the record says the rollback is pending");
     });
 
     it("without an abort the same rollback applies both steps (the fixture can reach step 2)", async () => {
