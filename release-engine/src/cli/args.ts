@@ -145,7 +145,7 @@ export class UsageError extends InputError {
 
 const PROG = "phoenix-release";
 const EXIT_CODES =
-    "exit codes: 0 done, 1 release rejected (gate failed, rolled back) or a step failed, 2 bad input or a missing tool (nothing changed), 3 blocked, 130 interrupted";
+    "exit codes: 0 done, 1 release rejected (gate failed, rolled back), could not be measured (a check inconclusive past its error budget, rolled back) or a step failed, 2 bad input or a missing tool (nothing changed), 3 blocked, 130 interrupted";
 
 function synopsis(name: Command): string {
     const v = (SPECS[name] as CommandSpec).version;
