@@ -149,4 +149,29 @@ describe("engine: two services released independently in one environment (local 
         assert.equal(Object.values(liveOf(B)).find((x) => x.role === "live")?.version, "2.1.0");
         assert.equal(Object.values(liveOf(A)).find((x) => x.role === "live")?.version, "1.0.0", "calculator stays on its live version");
     });
+
+    it("state at the old .phoenix/<env>/ path is refused (exit 2, nothing started) with both paths and the command that moves it", async () => {
+        const old = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-services-old-"));
+        const saved = home;
+        home = old;
+        fs.mkdirSync(path.join(old, "dev"));
+        fs.writeFileSync(
+            path.join(old, "dev", "state.json"),
+            JSON.stringify({ state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 1 }, green: { role: "absent" } } } }),
+        );
+        try {
+            const r = await run(A, ["status"]);
+            assert.equal(r.code, 2, r.out + r.err);
+            assert.ok(r.err.includes(path.join(old, "dev")) && r.err.includes(path.join(old, A, "dev")), r.err);
+            assert.ok(r.err.includes(`mv ${path.join(old, "dev")} ${path.join(old, A, "dev")}`), r.err);
+            assert.ok(!fs.existsSync(path.join(old, A)), "nothing was created at the new path");
+            fs.mkdirSync(path.join(old, A));
+            fs.renameSync(path.join(old, "dev"), path.join(old, A, "dev"));
+            const moved = await run(A, ["status"]);
+            assert.equal(moved.code, 0, "after the move the service's state is found");
+        } finally {
+            home = saved;
+            fs.rmSync(old, { recursive: true, force: true });
+        }
+    });
 });
