@@ -15,7 +15,11 @@ const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 describe("CLI arguments: help, usage, validation, --json", () => {
     let home: string;
     before(() => (home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-args-"))));
-    after(() => fs.rmSync(home, { recursive: true, force: true }));
+    // rollback (exit 3) may start the environment's daemon; stop it before its folder goes.
+    after(async () => {
+        await run(["local-down"]);
+        fs.rmSync(home, { recursive: true, force: true });
+    });
     const run = async (argv: string[]) => {
         let out = "";
         let err = "";
