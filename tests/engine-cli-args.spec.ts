@@ -15,7 +15,11 @@ const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 describe("CLI arguments: help, usage, validation, --json", () => {
     let home: string;
     before(() => (home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-args-"))));
-    after(() => fs.rmSync(home, { recursive: true, force: true }));
+    // rollback (exit 3) may start the environment's daemon; stop it before its folder goes.
+    after(async () => {
+        await run(["local-down"]);
+        fs.rmSync(home, { recursive: true, force: true });
+    });
     const run = async (argv: string[]) => {
         let out = "";
         let err = "";
@@ -95,10 +99,38 @@ describe("CLI arguments: help, usage, validation, --json", () => {
         );
     });
 
+    it("--service: a lower-case DNS label, 1-63, on every command; absent, no service is set (the settings' appName decides)", async () => {
+        for (const ok of ["calculator", "inventory-2", "a", "7up", "x".repeat(63)]) {
+            const p = parseCommandLine(["status", "--service", ok], {});
+            assert.ok(p.kind === "run" && p.service === ok, ok);
+        }
+        const none = parseCommandLine(["status"], {});
+        assert.ok(none.kind === "run" && !("service" in none), "no --service: nothing set");
+        const load = parseCommandLine(["load", "--service", "inventory"], {});
+        assert.ok(load.kind === "run" && load.service === "inventory", "load takes --service too");
+        for (const bad of ["Inventory", "-inv", "inv-", "in_v", "", "x".repeat(64), "a.b"]) {
+            assert.throws(
+                () => parseCommandLine(["release", "1.0.0", `--service=${bad}`], {}),
+                (e: unknown) =>
+                    e instanceof UsageError && e.command === "release" && e.message.includes(`"${bad}"`) && /DNS label/.test(e.message),
+                `"${bad}" is refused, naming it`,
+            );
+        }
+    });
+
+    it("--service other than the settings' appName is an input error naming both; the same name is accepted", async () => {
+        const other = await run(["status", "--service", "inventory"]);
+        assert.equal(other.code, 2, other.err);
+        assert.match(other.err, /--service "inventory"/);
+        assert.match(other.err, /appName "calculator"/);
+        const same = await run(["status", "--service", "calculator"]);
+        assert.equal(same.code, 0, same.err);
+    });
+
     it("plan takes --steps (it changes the plan): the weighted steps, validated by the same rule as release", async () => {
-        fs.mkdirSync(path.join(home, "prod"), { recursive: true });
+        fs.mkdirSync(path.join(home, "calculator", "prod"), { recursive: true });
         fs.writeFileSync(
-            path.join(home, "prod", "state.json"),
+            path.join(home, "calculator", "prod", "state.json"),
             JSON.stringify({ state: { slots: { blue: { role: "live", version: "1.0.0", replicas: 2 }, green: { role: "absent" } } } }),
         );
         const r = await run(["plan", "1.1.0", "--env", "prod", "--steps", "20,100"]);

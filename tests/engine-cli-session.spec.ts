@@ -34,7 +34,7 @@ describe("engine CLI session (local backend): what an operator sees", function (
         );
         return { code, out, err };
     };
-    const clusterFile = () => path.join(home, "dev", "cluster.json");
+    const clusterFile = () => path.join(home, "calculator", "dev", "cluster.json");
     const routerUrl = () => (JSON.parse(fs.readFileSync(clusterFile(), "utf8")) as { url: string }).url;
 
     before(() => {
@@ -200,7 +200,7 @@ describe("engine CLI session (local backend): what an operator sees", function (
             /interrupted by SIGINT during release: the environment is blue live 1\.0\.0 ×1; green candidate 1\.4\.0 ×1; release 1\.4\.0 is pending in green \(not live\)\. Next: re-run "release 1\.4\.0" to resume, or "abort" to remove the candidate; the lock was released/,
         );
         // The lock is free: another process takes it at once (the lock directory stays, its holder is "released").
-        const release = acquireLock(path.join(home, "dev"), "dev");
+        const release = acquireLock(path.join(home, "calculator", "dev"), "dev");
         release();
         const abort = await run(["abort"]);
         assert.equal(abort.code, 0, abort.err);

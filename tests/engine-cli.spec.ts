@@ -51,7 +51,7 @@ describe("engine CLI (local backend, daemon)", function () {
         const report = /^report: (.+-1\.0\.0\.html)$/m.exec(out)?.[1];
         assert.ok(
             report &&
-                report.startsWith(path.join(home, "dev", "reports")) &&
+                report.startsWith(path.join(home, "calculator", "dev", "reports")) &&
                 fs.readFileSync(report, "utf8").includes('<canvas id="timeline"'),
             out,
         );
@@ -68,7 +68,7 @@ describe("engine CLI (local backend, daemon)", function () {
             green: { ready: 0, desired: 0, versions: [], restarts: 0 },
         });
         // The router the daemon keeps serves production from blue 1.0.0 after the CLI exited.
-        const cluster = JSON.parse(fs.readFileSync(path.join(home, "dev", "cluster.json"), "utf8")) as { url: string };
+        const cluster = JSON.parse(fs.readFileSync(path.join(home, "calculator", "dev", "cluster.json"), "utf8")) as { url: string };
         const r = await httpRequest(`${cluster.url}/api/calculation`, { method: "POST", body: '{"number":12}', timeoutMs: 5000 });
         assert.equal(r.status, 200);
         assert.equal(r.headers["x-app-version"], "1.0.0");
@@ -76,7 +76,7 @@ describe("engine CLI (local backend, daemon)", function () {
         assert.equal(await run(["release", "1.0.0"]), 0);
         assert.match(out, /1\.0\.0 is already live in blue; nothing to do/);
         assert.equal(await run(["local-down"]), 0);
-        assert.ok(!fs.existsSync(path.join(home, "dev", "cluster.json")));
+        assert.ok(!fs.existsSync(path.join(home, "calculator", "dev", "cluster.json")));
         const after = await httpRequest(`${cluster.url}/api/calculation`, { method: "POST", body: '{"number":12}', timeoutMs: 2000 });
         assert.ok(after.error, "the processes are gone");
     });

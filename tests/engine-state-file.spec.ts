@@ -48,7 +48,7 @@ describe("engine CLI: a corrupt state file", function () {
     before(() => ensureAppBuilt(() => undefined)); // else the CLI refuses for another reason
     beforeEach(() => {
         home = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-state-"));
-        envDir = path.join(home, "dev");
+        envDir = path.join(home, "calculator", "dev");
         writeRecord(envDir, GOOD);
         writeRecord(envDir, LATEST); // state.json.prev now holds GOOD
         out = "";

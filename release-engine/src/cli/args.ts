@@ -12,8 +12,10 @@ import { imageTagVersionProblem } from "@phoenix/release-model";
 import { stepsRuleBroken } from "../planner/plan";
 
 const BACKENDS = ["local", "pulumi"] as const;
+/** A service name: a lower-case DNS label (RFC 1123), as the settings' appName and the release record's folder want it. */
+const SERVICE_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-type OptionName = "env" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "replace" | "rps" | "duration" | "help";
+type OptionName = "env" | "service" | "backend" | "vault" | "json" | "show-secrets" | "steps" | "replace" | "rps" | "duration" | "help";
 
 interface OptionSpec {
     type: "string" | "boolean";
@@ -25,6 +27,11 @@ interface OptionSpec {
 
 const OPTIONS: Record<OptionName, OptionSpec> = {
     env: { type: "string", value: ENVIRONMENTS.join("|"), help: "environment (default dev)" },
+    service: {
+        type: "string",
+        value: "NAME",
+        help: "the service whose state, lock, history and reports to use (default: the settings' appName)",
+    },
     backend: {
         type: "string",
         value: BACKENDS.join("|"),
@@ -44,7 +51,7 @@ const OPTIONS: Record<OptionName, OptionSpec> = {
     help: { type: "boolean", short: "h", help: "print this command's usage" },
 };
 
-const COMMON: OptionName[] = ["env", "backend", "vault", "json", "help"];
+const COMMON: OptionName[] = ["env", "service", "backend", "vault", "json", "help"];
 
 interface CommandSpec {
     version: "required" | "optional" | "none";
@@ -93,7 +100,7 @@ const SPECS = {
         version: "none",
         summary: "production traffic at a fixed rate against a running local environment (npm run load)",
         detail: ["so a weighted step (--steps) has production to judge; a line every 5 s: requests, failures, who answered"],
-        options: ["env", "backend", "rps", "duration", "help"],
+        options: ["env", "service", "backend", "rps", "duration", "help"],
     },
     "import-record": {
         version: "none",
@@ -118,6 +125,8 @@ export interface CliArgs {
     command: Command;
     version?: string;
     env: string;
+    /** --service: the service to release (a DNS label); absent, the settings' appName. */
+    service?: string;
     backend: "local" | "pulumi";
     vault?: string;
     json: boolean;
@@ -240,6 +249,12 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
     const envName = (values.env as string | undefined) ?? "dev";
     if (!(ENVIRONMENTS as readonly string[]).includes(envName))
         throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(", ")}, got "${envName}"`, name);
+    const service = values.service as string | undefined;
+    if (service !== undefined && !SERVICE_RE.test(service))
+        throw new UsageError(
+            `--service must be a lower-case DNS label (1-63 lower-case letters, digits and inner hyphens), got "${service}"`,
+            name,
+        );
     const backend = (values.backend as string | undefined) ?? "local";
     if (backend !== "local" && backend !== "pulumi") throw new UsageError(`--backend must be local or pulumi, got "${backend}"`, name);
     if (name === "load" && backend !== "local")
@@ -277,6 +292,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Parsed
         command: name,
         version: effectiveVersion,
         env: envName,
+        ...(service !== undefined ? { service } : {}),
         backend,
         vault: (values.vault as string | undefined) ?? (env.AZURE_KEYVAULT_NAME || undefined),
         json: values.json === true,

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DaemonCluster } from "../backends/local/daemon-client";
+import { refuseOldLayout, serviceStateDir } from "../backends/local/state-dir";
 import { LocalBackend } from "../backends/local/local-backend";
 import type { PulumiBackend } from "../backends/pulumi/pulumi-backend";
 import { EnvironmentError, InputError } from "../errors";
@@ -37,6 +38,18 @@ function faultEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     const out: Record<string, string> = {};
     for (const k of ["FAULT_ERROR_RATE", "FAULT_LATENCY_MS"]) if (env[k] !== undefined) out[k] = env[k] as string;
     return out;
+}
+
+/**
+ * The service a command works on: `--service`, else the settings' `appName`. Both given and
+ * different is an input error: the settings read are another service's.
+ */
+export function serviceOf(args: Pick<CliArgs, "service">, config: Pick<EngineConfig, "appName">): string {
+    if (args.service !== undefined && config.appName && args.service !== config.appName)
+        throw new InputError(
+            `--service "${args.service}" is not the service the settings are for (appName "${config.appName}"); give the service's own settings (PHOENIX_CONFIG_DIR) or drop --service`,
+        );
+    return args.service ?? config.appName;
 }
 
 /** Who runs this, for the history: the pipeline run, or user@host. */
@@ -107,7 +120,10 @@ export async function buildBackend(
     if (args.vault && vault) progress(vaultSettingsLine(args.vault, vault.read));
     const config: EngineConfig = loadConfig(args.env, { vault: vault?.settings, configDir: env.PHOENIX_CONFIG_DIR || undefined });
     const root = env.PHOENIX_HOME ?? path.join(process.cwd(), ".phoenix");
+    const service = serviceOf(args, config);
     if (args.backend === "local") {
+        refuseOldLayout(root, service, args.env);
+        const stateDir = serviceStateDir(root, service, args.env);
         const clusterOpts = {
             appEntry: path.join(REPO_ROOT, "app", "dist", "main.js"),
             appName: config.appName,
@@ -117,14 +133,14 @@ export async function buildBackend(
             defaultReplicas: config.replicas,
             ...config.local,
         };
-        const daemon = new DaemonCluster(path.join(root, args.env), clusterOpts);
+        const daemon = new DaemonCluster(stateDir, clusterOpts);
         if (args.command === "import-record" || args.command === "restore-record")
             throw new InputError(`${args.command} applies to the Pulumi backend (--backend pulumi)`);
         if (MUTATING.includes(args.command) && !fs.existsSync(clusterOpts.appEntry))
             throw new EnvironmentError(`the app is not built (${clusterOpts.appEntry}); run: npm run build -w app`);
         const versionEnv = args.version && Object.keys(faultEnv(env)).length ? { [args.version]: faultEnv(env) } : undefined;
-        const backend = trackLocks(new LocalBackend({ env: args.env, root, cluster: daemon, versionEnv }));
-        return { config, credential, target: { kind: "local", backend, daemon, stateDir: path.join(root, args.env) } };
+        const backend = trackLocks(new LocalBackend({ env: args.env, service, root, cluster: daemon, versionEnv }));
+        return { config, credential, target: { kind: "local", backend, daemon, stateDir } };
     }
     if (args.command === "local-down") throw new InputError("local-down applies to the local backend only");
     const { PulumiBackend, defaultWorkDir } = await import("../backends/pulumi/pulumi-backend");
@@ -132,7 +148,7 @@ export async function buildBackend(
     const { createAutomationStack } = await import("../backends/pulumi/pulumi-automation");
     const { leaseSecondsOf, openRecordStore, recordStoreLocation } = await import("../record-store/open-store");
     const policyConfig = path.join(REPO_ROOT, "policy", "config", `${args.env}.json`);
-    const location = recordStoreLocation(env, vault?.recordStore, config.appName, args.env);
+    const location = recordStoreLocation(env, vault?.recordStore, service, args.env);
     const leaseSeconds = leaseSecondsOf(env);
     const store = options.openRecordStore
         ? await options.openRecordStore(location)

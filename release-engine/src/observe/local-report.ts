@@ -9,7 +9,7 @@ import { Timeline, type TimelineData } from "./timeline";
 export interface LocalReportArgs {
     /** The daemon's router traffic since a time. */
     traffic: (since: number) => Promise<TimelineData>;
-    /** `.phoenix/<env>`. */
+    /** `.phoenix/<service>/<env>`. */
     stateDir: string;
     env: string;
     version: string;

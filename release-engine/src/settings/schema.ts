@@ -185,7 +185,7 @@ export const ENGINE_SETTINGS = object(
                     minimum: 0,
                     maximum: 65_535,
                     description:
-                        "Local router port; 0: a free port the first time, then the same one at every restart (.phoenix/<env>/router-port).",
+                        "Local router port; 0: a free port the first time, then the same one at every restart (.phoenix/<service>/<env>/router-port).",
                 }),
             },
             { description: "The local backend." },

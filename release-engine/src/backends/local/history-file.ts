@@ -1,4 +1,4 @@
-/** The local backend's release history: `.phoenix/<env>/history.jsonl`, one JSON entry a line, appended. */
+/** The local backend's release history: `.phoenix/<service>/<env>/history.jsonl`, one JSON entry a line, appended. */
 import * as fs from "fs";
 import * as path from "path";
 import type { HistoryEntry } from "../../engine/history";

@@ -1,5 +1,6 @@
 /**
- * The local backend: the record and lock live under `.phoenix/<env>/`, the environment is a
+ * The local backend: the record and lock live under `.phoenix/<service>/<env>/` (`.phoenix/<env>/`
+ * when no service is named, as in-process demos and specs do), the environment is a
  * {@link LocalCluster} (in this process for the demo and tests, or in a daemon for the CLI, so that
  * slots outlive one command as they would on a cluster).
  */
@@ -13,6 +14,7 @@ import { appendHistory, readHistory } from "./history-file";
 import type { ClusterStatus } from "./cluster";
 import { readRecord, writeRecord } from "./store";
 import { acquireLock, lockHolder } from "./lock";
+import { serviceStateDir } from "./state-dir";
 
 /** The part of a cluster the backend drives (LocalCluster itself, or the daemon client). */
 export interface ClusterHandle {
@@ -26,6 +28,8 @@ export interface ClusterHandle {
 
 export interface LocalBackendOptions {
     env: string;
+    /** The service: its state is `<root>/<service>/<env>`, and its lock is its own (another service's release never waits for it). */
+    service?: string;
     /** Root of local state (default `.phoenix` in the working directory). */
     root: string;
     cluster: ClusterHandle;
@@ -43,7 +47,7 @@ export class LocalBackend implements Backend {
 
     constructor(private readonly opts: LocalBackendOptions) {
         this.env = opts.env;
-        this.dir = path.join(opts.root, opts.env);
+        this.dir = opts.service ? serviceStateDir(opts.root, opts.service, opts.env) : path.join(opts.root, opts.env);
         const production = async () => (await this.opts.cluster.status()).production ?? [];
         this.capabilities = {
             traffic: {
@@ -60,7 +64,7 @@ export class LocalBackend implements Backend {
     /** Takes the lock, then brings a fresh cluster (e.g. a restarted daemon) to the recorded state. */
     async lock(): Promise<() => Promise<void>> {
         readRecord(this.dir); // a corrupt record is refused (StateFileError) before the lock or the cluster is touched
-        const release = acquireLock(this.dir, this.env);
+        const release = acquireLock(this.dir, this.opts.service ? `${this.env} for ${this.opts.service}` : this.env);
         try {
             await this.reconcile();
         } catch (e) {

@@ -1,5 +1,5 @@
 /**
- * The local backend's environment lock (`.phoenix/<env>/lock/`): at most one engine works on an
+ * The local backend's environment lock (`.phoenix/<service>/<env>/lock/`): at most one engine works on an
  * environment at a time, and a lock left by a dead process is taken over, atomically.
  *
  * The lock is a directory of numbered generation files. Generation `n` is created, complete, by

@@ -1,5 +1,5 @@
 /**
- * The local backend's record file (`.phoenix/<env>/state.json`), its previous version beside it
+ * The local backend's record file (`.phoenix/<service>/<env>/state.json`), its previous version beside it
  * (`state.json.prev`, the last good copy); the environment lock lives in ./lock.
  */
 import * as fs from "fs";
